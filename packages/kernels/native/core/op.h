@@ -1,0 +1,53 @@
+// Ops: every computation the engine exposes (matmul, norms, rope, attention, ...) is an OpDef
+// registered by name. The same OpDef serves an immediate call from JS and a node in a Plan
+// (a sequence of ops run in ONE native call, workers kept hot, one barrier per phase).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+#include "tensor.h"
+
+namespace ryzen {
+
+struct OpNode;
+
+struct OpDef {
+  const char* name;
+  // Check arity, types and shapes of node.t / node.i / node.f; fill node.state and
+  // node.scratch_bytes. Return "" when valid, otherwise a message naming the problem.
+  // Runs once when the node is built (immediate call or Plan construction), never per run.
+  std::string (*validate)(OpNode& node);
+  // Number of phases; the executor puts a barrier between phases and after the last one.
+  int (*phases)(const OpNode& node);
+  // Do this thread's share (ith of nth) of `phase`. Must not allocate, throw or block.
+  void (*run)(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch);
+};
+
+struct OpNode {
+  const OpDef* def = nullptr;
+  std::vector<TensorPtr> t;         // tensor operands (outputs and inputs, order per op)
+  std::vector<int64_t> i;           // integer params
+  std::vector<double> f;            // float params
+  std::shared_ptr<void> state;      // op-private, set by validate (e.g. the chosen kernel)
+  size_t scratch_bytes = 0;         // 64-byte-aligned scratch the executor provides
+};
+
+void register_op(const OpDef& def);
+const OpDef* find_op(const std::string& name);
+std::vector<std::string> op_names();
+
+struct RegisterOp {
+  explicit RegisterOp(const OpDef& d) { register_op(d); }
+};
+
+// Split [0, n) into nth near-equal parts aligned to `multiple`; returns this thread's range.
+inline void split_range(int64_t n, int ith, int nth, int64_t multiple, int64_t* begin, int64_t* end) {
+  int64_t units = (n + multiple - 1) / multiple;
+  int64_t per = units / nth, extra = units % nth;
+  int64_t ub = ith * per + (ith < extra ? ith : extra);
+  int64_t ue = ub + per + (ith < extra ? 1 : 0);
+  *begin = ub * multiple < n ? ub * multiple : n;
+  *end = ue * multiple < n ? ue * multiple : n;
+}
+
+}  // namespace ryzen
