@@ -1,7 +1,8 @@
-// Incremental native build: configure once, then `node-gyp build`. Uses the Node headers the
-// machine already has (npm's `nodedir`, or the running node's install prefix) so no download happens.
+// Incremental native build: (re)configure when the set of sources changed, then `node-gyp build`.
+// Uses Node headers already on the machine (npm's `nodedir` or the running node's prefix), so
+// nothing is downloaded. A lock directory serialises concurrent builds of the same tree.
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
@@ -17,9 +18,45 @@ function nodeDir() {
   return undefined;
 }
 
+function sourceList() {
+  const native = join(root, "native");
+  return readdirSync(native, { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith(".cc"))
+    .sort()
+    .join("\n");
+}
+
+function withLock(fn) {
+  const lock = join(root, ".build-lock");
+  const deadline = Date.now() + 20 * 60_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock} (remove it if no build is running)`);
+      execFileSync("sleep", ["1"]);
+    }
+  }
+  try {
+    fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 const dir = nodeDir();
 const common = dir ? [`--nodedir=${dir}`] : [];
 const run = (args) => execFileSync(process.execPath, [nodeGyp, ...args, ...common], { cwd: root, stdio: "inherit" });
 
-if (!existsSync(join(root, "build", "Makefile")) || process.argv.includes("--rebuild")) run(["configure"]);
-run(["build", "-j", "max"]);
+withLock(() => {
+  const stamp = join(root, "build", "sources.txt");
+  const sources = sourceList();
+  const stale = !existsSync(join(root, "build", "Makefile")) || !existsSync(stamp) || readFileSync(stamp, "utf8") !== sources;
+  if (stale || process.argv.includes("--rebuild")) {
+    run(["configure"]);
+    writeFileSync(stamp, sources);
+  }
+  run(["build", "-j", "max"]);
+});
