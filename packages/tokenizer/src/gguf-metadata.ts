@@ -166,7 +166,9 @@ function readTypedArray(c: GGUFCursor, type: GGUFValueType, n: number): GGUFValu
   const size = SCALAR_SIZES[type]!;
   c.need(n * size);
   // Copy into a fresh, aligned buffer so the typed array does not alias or misalign.
-  const copy = c.bytes.slice(c.pos, c.pos + n * size);
+  // (Uint8Array.prototype.slice is not enough: on a Node Buffer it returns a view of a pooled buffer.)
+  const copy = new Uint8Array(n * size);
+  copy.set(c.bytes.subarray(c.pos, c.pos + n * size));
   c.pos += n * size;
   const buf = copy.buffer;
   switch (type) {

@@ -1,0 +1,26 @@
+// TextModel for byte-level BPE (`tokenizer.ggml.model = gpt2`) vocabs.
+
+import { BpeEncoder } from "./bpe.js";
+import { byteLevelToBytes } from "./byte-level.js";
+import { RegexPreTokenizer, type PreTokenizerSpec } from "./pretokenize.js";
+import type { TextModel } from "./tokenizer.js";
+import type { Vocab } from "./vocab.js";
+
+export class BpeTextModel implements TextModel {
+  readonly stripsLeadingSpace = false;
+  private readonly encoder: BpeEncoder;
+  private readonly pre: RegexPreTokenizer;
+
+  constructor(private readonly vocab: Vocab, merges: readonly string[], spec: PreTokenizerSpec) {
+    this.encoder = new BpeEncoder(vocab, merges, spec.ignoreMerges);
+    this.pre = new RegexPreTokenizer(spec.regexes, spec.normalize);
+  }
+
+  encodeFragment(text: string, out: number[]): void {
+    this.pre.forEach(text, (piece) => this.encoder.encodeWord(piece, out));
+  }
+
+  tokenBytes(id: number): Uint8Array {
+    return byteLevelToBytes(this.vocab.pieces[id]!);
+  }
+}

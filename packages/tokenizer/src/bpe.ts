@@ -1,0 +1,163 @@
+// Byte-level BPE over merge ranks for one pre-token at a time: start from one symbol per UTF-8
+// byte, repeatedly merge the adjacent pair with the lowest rank (ties: leftmost). Short words
+// use a direct scan; long ones (pathological input) a heap over a linked list, so the cost
+// stays O(n log n). Results are cached per pre-token.
+
+import { BYTE_TO_CHAR } from "./byte-level.js";
+import { HandleHeap } from "./heap.js";
+import { MergeTable } from "./merge-table.js";
+import { TokenizerError } from "./errors.js";
+
+const SHORT_WORD = 48; // symbols; below this the O(n^2) scan is faster than the heap
+const CACHE_LIMIT = 1 << 16;
+
+export interface BpeVocabView {
+  readonly size: number;
+  idOf(piece: string): number | undefined;
+}
+
+export class BpeEncoder {
+  private readonly merges: MergeTable;
+  /** Token id of each single byte's byte-level character. */
+  private readonly byteIds = new Int32Array(256);
+  /** Pieces of merge results that are not vocab entries (ids size, size+1, …). */
+  private readonly virtualPieces: string[] = [];
+  private readonly cache = new Map<string, number[]>();
+  // scratch for the long-word path
+  private sym = new Int32Array(0);
+  private prev = new Int32Array(0);
+  private next = new Int32Array(0);
+  private cands: number[] = []; // flattened (left, right, rank, leftId, rightId) per candidate
+  private readonly heap = new HandleHeap((a, b) => {
+    const c = this.cands;
+    const ra = c[a * 5 + 2]!, rb = c[b * 5 + 2]!;
+    return ra < rb || (ra === rb && c[a * 5]! < c[b * 5]!);
+  });
+
+  constructor(
+    private readonly vocab: BpeVocabView,
+    merges: readonly string[],
+    private readonly ignoreMerges: boolean,
+  ) {
+    for (let b = 0; b < 256; b++) this.byteIds[b] = this.idOrVirtual(BYTE_TO_CHAR[b]!);
+    this.merges = new MergeTable(merges.length);
+    for (let r = 0; r < merges.length; r++) {
+      const m = merges[r]!;
+      const sp = m.indexOf(" ", 1); // a piece never starts with a space in byte-level vocabs
+      if (sp < 0) {
+        throw new TokenizerError("BAD_VALUE", `merge ${r} ('${m}') is not two space-separated pieces`, "tokenizer.ggml.merges");
+      }
+      const left = m.slice(0, sp), right = m.slice(sp + 1);
+      const a = this.vocab.idOf(left), b = this.vocab.idOf(right);
+      if (a === undefined || b === undefined) continue; // can never apply: its inputs never exist
+      this.merges.add(a, b, r, this.idOrVirtual(left + right));
+    }
+  }
+
+  private readonly virtualIds = new Map<string, number>();
+  private idOrVirtual(piece: string): number {
+    const id = this.vocab.idOf(piece) ?? this.virtualIds.get(piece);
+    if (id !== undefined) return id;
+    const v = this.vocab.size + this.virtualPieces.length;
+    this.virtualPieces.push(piece);
+    this.virtualIds.set(piece, v);
+    return v;
+  }
+
+  /** Encode one pre-token, appending ids. */
+  encodeWord(word: string, out: number[]): void {
+    let ids = this.cache.get(word);
+    if (ids === undefined) {
+      ids = this.encodeUncached(word);
+      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+      if (word.length < 256) this.cache.set(word, ids);
+    }
+    for (let i = 0; i < ids.length; i++) out.push(ids[i]!);
+  }
+
+  private encodeUncached(word: string): number[] {
+    const bytes = new TextEncoder().encode(word);
+    if (this.ignoreMerges) {
+      let mapped = "";
+      for (let i = 0; i < bytes.length; i++) mapped += BYTE_TO_CHAR[bytes[i]!];
+      const id = this.vocab.idOf(mapped);
+      if (id !== undefined) return [id];
+    }
+    const syms: number[] = new Array(bytes.length);
+    for (let i = 0; i < bytes.length; i++) syms[i] = this.byteIds[bytes[i]!]!;
+    const merged = syms.length < SHORT_WORD ? this.mergeShort(syms) : this.mergeLong(syms);
+    return this.resolveVirtual(merged);
+  }
+
+  private mergeShort(s: number[]): number[] {
+    for (;;) {
+      let best = -1, bestRank = 0x7fffffff;
+      for (let i = 0; i + 1 < s.length; i++) {
+        const slot = this.merges.find(s[i]!, s[i + 1]!);
+        if (slot >= 0 && this.merges.rankAt(slot) < bestRank) {
+          bestRank = this.merges.rankAt(slot);
+          best = i;
+        }
+      }
+      if (best < 0) return s;
+      s[best] = this.merges.resultAt(this.merges.find(s[best]!, s[best + 1]!));
+      s.splice(best + 1, 1);
+    }
+  }
+
+  private mergeLong(s: number[]): number[] {
+    const n = s.length;
+    if (this.sym.length < n) {
+      this.sym = new Int32Array(n);
+      this.prev = new Int32Array(n);
+      this.next = new Int32Array(n);
+    }
+    const { sym, prev, next } = this;
+    for (let i = 0; i < n; i++) {
+      sym[i] = s[i]!;
+      prev[i] = i - 1;
+      next[i] = i + 1 < n ? i + 1 : -1;
+    }
+    this.cands.length = 0;
+    this.heap.clear();
+    for (let i = 0; i + 1 < n; i++) this.addCandidate(i, i + 1);
+    const c = this.cands;
+    while (this.heap.length > 0) {
+      const h = this.heap.pop() * 5;
+      const l = c[h]!, r = c[h + 1]!;
+      // stale if either side was merged away or changed since the candidate was made
+      if (sym[l] !== c[h + 3] || sym[r] !== c[h + 4] || next[l] !== r) continue;
+      sym[l] = this.merges.resultAt(this.merges.find(sym[l]!, sym[r]!));
+      sym[r] = -1;
+      next[l] = next[r]!;
+      if (next[l]! >= 0) prev[next[l]!] = l;
+      if (prev[l]! >= 0) this.addCandidate(prev[l]!, l);
+      if (next[l]! >= 0) this.addCandidate(l, next[l]!);
+    }
+    const out: number[] = [];
+    for (let i = 0; i >= 0; i = next[i]!) out.push(sym[i]!);
+    return out;
+  }
+
+  private addCandidate(l: number, r: number): void {
+    const slot = this.merges.find(this.sym[l]!, this.sym[r]!);
+    if (slot < 0) return;
+    const h = this.cands.length / 5;
+    this.cands.push(l, r, this.merges.rankAt(slot), this.sym[l]!, this.sym[r]!);
+    this.heap.push(h);
+  }
+
+  /** Merge results that are not vocab entries fall back to their single characters' ids. */
+  private resolveVirtual(ids: number[]): number[] {
+    if (this.virtualPieces.length === 0 || ids.every((id) => id < this.vocab.size)) return ids;
+    const out: number[] = [];
+    for (const id of ids) {
+      if (id < this.vocab.size) out.push(id);
+      else for (const ch of this.virtualPieces[id - this.vocab.size]!) {
+        const cid = this.vocab.idOf(ch);
+        if (cid !== undefined) out.push(cid);
+      }
+    }
+    return out;
+  }
+}

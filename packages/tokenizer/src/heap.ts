@@ -1,0 +1,50 @@
+// A binary min-heap over integer handles, ordered by a caller-supplied "comes first" test.
+// Used by both merge loops so each merge costs O(log n) instead of a rescan of all pairs.
+
+export class HandleHeap {
+  private items: number[] = [];
+
+  constructor(private readonly before: (a: number, b: number) => boolean) {}
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  clear(): void {
+    this.items.length = 0;
+  }
+
+  push(h: number): void {
+    const a = this.items;
+    let i = a.length;
+    a.push(h);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.before(h, a[p]!)) break;
+      a[i] = a[p]!;
+      i = p;
+    }
+    a[i] = h;
+  }
+
+  pop(): number {
+    const a = this.items;
+    const top = a[0]!;
+    const last = a.pop()!;
+    const n = a.length;
+    if (n > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        const c = r < n && this.before(a[r]!, a[l]!) ? r : l;
+        if (!this.before(a[c]!, last)) break;
+        a[i] = a[c]!;
+        i = c;
+      }
+      a[i] = last;
+    }
+    return top;
+  }
+}
