@@ -1,0 +1,118 @@
+// KV cache: per layer one K and one V tensor of shape [kvDim, ctx, slots] (f16 or q8_0), one
+// slot per concurrent sequence. Slots are allocated lazily: the tensors start with one slot and
+// double (copying the used prefix) up to maxSlots, so memory follows actual concurrency.
+import { GGMLType, Tensor, ops } from "@ryzen/kernels";
+import { InvalidOptionError } from "../errors.js";
+import type { ModelConfig } from "../model/config.js";
+
+export type KvType = "f16" | "q8_0";
+
+export interface KvCacheOptions {
+  contextLength: number;
+  type: KvType;
+  maxSlots: number;
+}
+
+export class KvCache {
+  readonly contextLength: number;
+  readonly type: KvType;
+  readonly maxSlots: number;
+  readonly kvDim: number;
+  /** Bytes of K+V over all layers for one sequence of contextLength positions. */
+  readonly bytesPerSequence: number;
+  k: Tensor[] = [];
+  v: Tensor[] = [];
+  /** Slots currently allocated in the tensors (grows up to maxSlots). */
+  capacity = 0;
+  /** Bumped whenever k/v are replaced, so plans that reference them are rebuilt. */
+  version = 0;
+  private readonly inUse: boolean[] = [];
+
+  constructor(
+    private readonly cfg: ModelConfig,
+    opts: KvCacheOptions,
+  ) {
+    this.contextLength = opts.contextLength;
+    this.type = opts.type;
+    this.maxSlots = opts.maxSlots;
+    this.kvDim = cfg.headCountKv * cfg.headDim;
+    if (opts.type === "q8_0" && this.kvDim % 32 !== 0) {
+      throw new InvalidOptionError(`kvType q8_0 needs a KV width that is a multiple of 32 (this model has ${this.kvDim})`);
+    }
+    const perRow = opts.type === "f16" ? this.kvDim * 2 : (this.kvDim / 32) * 34;
+    this.bytesPerSequence = 2 * cfg.blockCount * perRow * opts.contextLength;
+    this.resize(1);
+  }
+
+  private ggmlType(): number {
+    return this.type === "f16" ? GGMLType.F16 : GGMLType.Q8_0;
+  }
+
+  private resize(slots: number): void {
+    const shape = [this.kvDim, this.contextLength, slots];
+    const k: Tensor[] = [];
+    const v: Tensor[] = [];
+    for (let l = 0; l < this.cfg.blockCount; l++) {
+      k.push(Tensor.empty(this.ggmlType(), shape));
+      v.push(Tensor.empty(this.ggmlType(), shape));
+      if (this.capacity > 0) {
+        // Slot is the outermost dimension: the old tensor's bytes are a prefix of the new one's.
+        k[l].bytes().set(this.k[l].bytes());
+        v[l].bytes().set(this.v[l].bytes());
+      }
+    }
+    this.disposeTensors();
+    this.k = k;
+    this.v = v;
+    this.capacity = slots;
+    while (this.inUse.length < slots) this.inUse.push(false);
+    this.version++;
+  }
+
+  /** A free slot, growing the cache if needed; -1 when all maxSlots are taken. */
+  acquire(): number {
+    for (let s = 0; s < this.capacity; s++) {
+      if (!this.inUse[s]) {
+        this.inUse[s] = true;
+        return s;
+      }
+    }
+    if (this.capacity >= this.maxSlots) return -1;
+    const slot = this.capacity;
+    this.resize(Math.min(this.maxSlots, this.capacity * 2));
+    this.inUse[slot] = true;
+    return slot;
+  }
+
+  release(slot: number): void {
+    this.inUse[slot] = false;
+  }
+
+  get activeSlots(): number {
+    return this.inUse.filter(Boolean).length;
+  }
+
+  /** Drop positions [keep, keep+discard) of a slot holding `used` positions; later keys are re-rotated. */
+  shift(slot: number, keep: number, discard: number, used: number): void {
+    const c = this.cfg;
+    for (let l = 0; l < c.blockCount; l++) {
+      ops.kvShift(this.k[l], this.v[l], {
+        slot, keep, discard, used,
+        nHeadKv: c.headCountKv, headDim: c.headDim, nRot: c.ropeDims,
+        mode: c.ropeMode, theta: c.ropeTheta, freqScale: c.ropeFreqScale,
+      });
+    }
+  }
+
+  private disposeTensors(): void {
+    for (const t of this.k) t.dispose();
+    for (const t of this.v) t.dispose();
+    this.k = [];
+    this.v = [];
+  }
+
+  dispose(): void {
+    this.disposeTensors();
+    this.capacity = 0;
+  }
+}

@@ -1,0 +1,191 @@
+// The forward pass as kernel Plans. One Plan per step shape (n tokens in, m logits rows out):
+// prefill is one GEMM per projection over all its tokens, decode is n = 1, batched decode is
+// n = number of sequences. Token ids, positions and KV slots are I32 tensors the engine fills
+// before run(); activations are preallocated once at the largest step and viewed per plan, so
+// a step allocates nothing and crosses into native code exactly once.
+import { GGMLType, Plan, Tensor } from "@ryzen/kernels";
+import type { KvCache } from "../kv/cache.js";
+import type { ModelConfig } from "./config.js";
+import type { Linear, ModelWeights } from "./weights.js";
+
+interface PlanNode {
+  op: string;
+  t: Tensor[];
+  i?: number[];
+  f?: number[];
+}
+
+const PLAN_CACHE = 24;
+
+export class ForwardGraph {
+  /** Token inputs of a step (first n entries used). */
+  readonly ids: Tensor;
+  readonly pos: Tensor;
+  readonly seq: Tensor;
+  /** Rows (indices into the step's tokens) whose logits are computed, when m < n. */
+  readonly outRows: Tensor;
+  readonly logits: Tensor;
+  private readonly bufs = new Map<string, Tensor>();
+  private readonly plans = new Map<string, Plan>();
+  private kvVersion = -1;
+
+  constructor(
+    private readonly cfg: ModelConfig,
+    private readonly w: ModelWeights,
+    private readonly kv: KvCache,
+    /** Most tokens in one step. */
+    readonly maxTokens: number,
+    /** Most logits rows in one step. */
+    readonly maxOutputs: number,
+  ) {
+    this.ids = Tensor.empty(GGMLType.I32, [maxTokens]);
+    this.pos = Tensor.empty(GGMLType.I32, [maxTokens]);
+    this.seq = Tensor.empty(GGMLType.I32, [maxTokens]);
+    this.outRows = Tensor.empty(GGMLType.I32, [maxOutputs]);
+    this.logits = Tensor.empty(GGMLType.F32, [w.vocabSize, maxOutputs]);
+  }
+
+  /** Run one step over the first n entries of ids/pos/seq; returns logits of m rows (a view, valid until the next run). */
+  run(n: number, m: number): Float32Array {
+    this.plan(n, m).run();
+    return this.logits.f32().subarray(0, m * this.w.vocabSize);
+  }
+
+  private plan(n: number, m: number): Plan {
+    if (this.kvVersion !== this.kv.version) {
+      this.clearPlans();
+      this.kvVersion = this.kv.version;
+    }
+    const key = `${n}:${m}`;
+    let p = this.plans.get(key);
+    if (p) {
+      this.plans.delete(key); // LRU: re-insert as most recent
+      this.plans.set(key, p);
+      return p;
+    }
+    p = new Plan(this.nodes(n, m));
+    this.plans.set(key, p);
+    if (this.plans.size > PLAN_CACHE) {
+      const oldest = this.plans.keys().next().value as string;
+      this.plans.get(oldest)!.dispose();
+      this.plans.delete(oldest);
+    }
+    return p;
+  }
+
+  /** A preallocated f32 activation of `width` x maxTokens, viewed as width x n. */
+  private act(name: string, width: number, n: number, rows = this.maxTokens): Tensor {
+    let t = this.bufs.get(name);
+    if (!t) {
+      t = Tensor.empty(GGMLType.F32, [width, rows]);
+      this.bufs.set(name, t);
+    }
+    return t.rows(0, n);
+  }
+
+  private nodes(n: number, m: number): PlanNode[] {
+    const c = this.cfg;
+    const E = c.embeddingLength;
+    const F = c.feedForwardLength;
+    const qDim = c.headCount * c.headDim;
+    const kvDim = c.headCountKv * c.headDim;
+    const eps = [c.rmsEps];
+    const ids = this.ids.rows(0, n);
+    const pos = this.pos.rows(0, n);
+    const seq = this.seq.rows(0, n);
+    const rope = (nHead: number) => ({
+      i: [nHead, c.headDim, c.ropeDims, c.ropeMode === "neox" ? 1 : 0],
+      f: [c.ropeTheta, c.ropeFreqScale],
+    });
+    const nodes: PlanNode[] = [];
+
+    // y = x·Wᵀ (· scale) (+ bias), through scratch buffers so no op writes its own input.
+    const linear = (out: string, lin: Linear, x: Tensor, N: number): Tensor => {
+      let y = this.act(lin.scale !== undefined || lin.bias ? `${out}.raw` : out, N, n);
+      nodes.push({ op: "matmul", t: [y, lin.w, x] });
+      if (lin.scale !== undefined) {
+        const s = this.act(lin.bias ? `${out}.scaled` : out, N, n);
+        nodes.push({ op: "scale", t: [s, y], f: [lin.scale] });
+        y = s;
+      }
+      if (lin.bias) {
+        const b = this.act(out, N, n);
+        nodes.push({ op: "add", t: [b, y, lin.bias] });
+        y = b;
+      }
+      return y;
+    };
+
+    // Residual stream ping-pongs between two buffers: layer input xA -> after attention xB -> xA.
+    const xA = this.act("xA", E, n);
+    const xB = this.act("xB", E, n);
+    nodes.push({ op: "get_rows", t: [xA, this.w.tokenEmbedding, ids] });
+
+    for (const [l, lw] of this.w.layers.entries()) {
+      const h = this.act("h", E, n);
+      nodes.push({ op: "rms_norm", t: [h, xA, lw.attnNorm], f: eps });
+      const q = linear("q", lw.q, h, qDim);
+      const k = linear("k", lw.k, h, kvDim);
+      const v = linear("v", lw.v, h, kvDim);
+      const qr = this.act("qr", qDim, n);
+      const kr = this.act("kr", kvDim, n);
+      const rq = rope(c.headCount);
+      const rk = rope(c.headCountKv);
+      nodes.push({ op: "rope", t: [qr, q, pos], i: rq.i, f: rq.f });
+      nodes.push({ op: "rope", t: [kr, k, pos], i: rk.i, f: rk.f });
+      nodes.push({ op: "kv_store", t: [this.kv.k[l], kr, seq, pos] });
+      nodes.push({ op: "kv_store", t: [this.kv.v[l], v, seq, pos] });
+      let att = this.act("att", qDim, n);
+      nodes.push({
+        op: "attention",
+        t: [att, qr, this.kv.k[l], this.kv.v[l], seq, pos],
+        i: [c.headCount, c.headCountKv, c.headDim],
+        f: [1 / Math.sqrt(c.headDim)],
+      });
+      if (lw.attnSubNorm) {
+        const s = this.act("att.norm", qDim, n);
+        nodes.push({ op: "rms_norm", t: [s, att, lw.attnSubNorm], f: eps });
+        att = s;
+      }
+      const o = linear("o", lw.o, att, E);
+      nodes.push({ op: "add", t: [xB, xA, o] });
+
+      const h2 = this.act("h", E, n);
+      nodes.push({ op: "rms_norm", t: [h2, xB, lw.ffnNorm], f: eps });
+      const g = linear("gate", lw.gate, h2, F);
+      const u = linear("up", lw.up, h2, F);
+      let a = this.act("ffn", F, n);
+      nodes.push({ op: c.activation === "relu2" ? "relu2_mul" : "silu_mul", t: [a, g, u] });
+      if (lw.ffnSubNorm) {
+        const s = this.act("ffn.norm", F, n);
+        nodes.push({ op: "rms_norm", t: [s, a, lw.ffnSubNorm], f: eps });
+        a = s;
+      }
+      const d = linear("down", lw.down, a, E);
+      nodes.push({ op: "add", t: [xA, xB, d] });
+    }
+
+    // Only the rows whose logits are wanted go through the final norm and the head.
+    let last = xA;
+    if (m < n) {
+      last = this.act("out.rows", E, m, this.maxOutputs);
+      nodes.push({ op: "get_rows", t: [last, xA, this.outRows.rows(0, m)] });
+    }
+    const hn = this.act("out.norm", E, m, Math.max(this.maxOutputs, this.maxTokens));
+    nodes.push({ op: "rms_norm", t: [hn, last, this.w.outputNorm], f: eps });
+    nodes.push({ op: "matmul", t: [this.logits.rows(0, m), this.w.output, hn] });
+    return nodes;
+  }
+
+  private clearPlans(): void {
+    for (const p of this.plans.values()) p.dispose();
+    this.plans.clear();
+  }
+
+  dispose(): void {
+    this.clearPlans();
+    for (const t of this.bufs.values()) t.dispose();
+    this.bufs.clear();
+    for (const t of [this.ids, this.pos, this.seq, this.outRows, this.logits]) t.dispose();
+  }
+}
