@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// The `ryzen` executable.
+import { describeError } from "./errors.js";
+import { main } from "./main.js";
+
+// Last line of defence: anything escaping a command still ends as one line, not a stack dump.
+const verbose = process.argv.includes("--verbose");
+const fatal = (err: unknown) => {
+  process.stderr.write(`ryzen: ${describeError(err)}\n`);
+  if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  process.exit(1);
+};
+process.on("uncaughtException", fatal);
+process.on("unhandledRejection", fatal);
+
+const code = await main(process.argv.slice(2));
+// Let stdout drain, then exit even if a native thread pool or server keeps the loop alive.
+process.stdout.write("", () => process.exit(code));

@@ -1,0 +1,95 @@
+// ryzen chat: an interactive conversation using the model's chat template.
+import { createInterface } from "node:readline";
+import type { CommandSpec } from "../args.js";
+import type { Command } from "../command.js";
+import { CTX_OPTION, loadModelFromArg, THREADS_OPTION } from "../load-model.js";
+import { isAbortError } from "../runtime.js";
+
+const spec: CommandSpec = {
+  name: "chat",
+  summary: "interactive chat using the model's chat template",
+  positionals: [{ name: "model", description: "GGUF file, hf:owner/repo/file.gguf or https URL" }],
+  options: {
+    system: { kind: "string", valueName: "TEXT", description: "system prompt" },
+    "max-tokens": { kind: "int", short: "n", min: 1, default: 1024, description: "most tokens per reply" },
+    temperature: { kind: "number", min: 0, default: 0.8, valueName: "T", description: "sampling temperature; 0 = greedy" },
+    "top-k": { kind: "int", min: 0, default: 40, valueName: "K", description: "keep the K most likely tokens (0 = off)" },
+    "top-p": { kind: "number", min: 0, max: 1, default: 0.95, valueName: "P", description: "nucleus sampling threshold" },
+    "min-p": { kind: "number", min: 0, max: 1, default: 0.05, valueName: "P", description: "min-p threshold" },
+    seed: { kind: "int", valueName: "S", description: "random seed" },
+    threads: THREADS_OPTION,
+    ctx: CTX_OPTION,
+  },
+  epilog: "Type a message and press Enter. Ctrl-C stops the current reply; /exit (or Ctrl-D) leaves.",
+};
+
+const command: Command = {
+  spec,
+  async run(args, io) {
+    const { model } = await loadModelFromArg(args.positional(0), io, { threads: args.num("threads"), contextLength: args.num("ctx") });
+    const messages: { role: string; content: string }[] = [];
+    const system = args.str("system");
+    if (system) messages.push({ role: "system", content: system });
+    const interactive = Boolean(io.stdin.isTTY);
+    const rl = createInterface({ input: io.stdin, output: interactive ? process.stdout : undefined, terminal: interactive });
+    let current: AbortController | null = null;
+    let closed = false;
+    // Ctrl-C: stop the reply in progress; at the prompt, leave.
+    const onInterrupt = () => {
+      if (current) current.abort();
+      else rl.close();
+    };
+    rl.on("SIGINT", onInterrupt);
+    process.on("SIGINT", onInterrupt);
+    rl.on("close", () => {
+      closed = true;
+    });
+    if (interactive) io.stderr.write("Chat started. Ctrl-C stops a reply, /exit leaves.\n");
+    try {
+      const lines = rl[Symbol.asyncIterator]();
+      while (!closed) {
+        if (interactive) rl.setPrompt("> "), rl.prompt();
+        const next = await lines.next();
+        if (next.done) break;
+        const line = (next.value as string).trim();
+        if (line === "/exit" || line === "/quit") break;
+        if (line === "") continue;
+        messages.push({ role: "user", content: line });
+        const prompt = model.applyChatTemplate(messages, { addGenerationPrompt: true });
+        current = new AbortController();
+        let reply = "";
+        try {
+          const seed = args.num("seed");
+          const generation = model.generate(prompt, {
+            maxTokens: args.num("max-tokens"),
+            temperature: args.num("temperature"),
+            topK: args.num("top-k"),
+            topP: args.num("top-p"),
+            minP: args.num("min-p"),
+            ...(seed !== undefined ? { seed } : {}),
+            parseSpecial: true,
+            onContextFull: "shift",
+            signal: current.signal,
+          });
+          generation.result.catch(() => {});
+          for await (const piece of generation) {
+            reply += piece.text;
+            io.stdout.write(piece.text);
+          }
+          await generation.result;
+        } catch (err) {
+          if (!isAbortError(err)) throw err;
+        } finally {
+          current = null;
+        }
+        io.stdout.write("\n");
+        messages.push({ role: "assistant", content: reply });
+      }
+    } finally {
+      process.off("SIGINT", onInterrupt);
+      rl.close();
+      model.dispose();
+    }
+  },
+};
+export default command;

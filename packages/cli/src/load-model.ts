@@ -1,0 +1,55 @@
+// Shared by the commands that need weights: resolve <model> (downloading hf: URIs), then
+// load it with a progress bar, and time the load.
+import type { OptionSpec } from "./args.js";
+import type { Io } from "./command.js";
+import { resolveModelPath } from "./model-source.js";
+import { createProgress } from "./progress.js";
+import { loadRuntime, type Model } from "./runtime.js";
+
+export const THREADS_OPTION: OptionSpec = { kind: "int", short: "t", min: 1, max: 1024, valueName: "N", description: "worker threads (default: physical cores)" };
+export const CTX_OPTION: OptionSpec = { kind: "int", min: 8, valueName: "N", description: "context length in tokens (default: the model's)" };
+
+export interface LoadOptions {
+  threads?: number;
+  contextLength?: number;
+  maxSequences?: number;
+  maxQueue?: number;
+  signal?: AbortSignal;
+}
+
+export async function loadModelFromArg(ref: string, io: Io, opts: LoadOptions = {}): Promise<{ model: Model; path: string; loadMs: number }> {
+  const path = await resolveModelPath(ref, io, opts.signal);
+  const { loadModel } = await loadRuntime();
+  const bar = createProgress(io.stderr, "loading");
+  const start = performance.now();
+  const settings: Record<string, unknown> = {
+    threads: opts.threads,
+    contextLength: opts.contextLength,
+    maxSequences: opts.maxSequences,
+    maxQueue: opts.maxQueue,
+    signal: opts.signal,
+    onProgress: (p: { phase: string; done: number; total: number }) => bar.update(p.done, p.total, p.phase),
+  };
+  for (const k of Object.keys(settings)) if (settings[k] === undefined) delete settings[k];
+  try {
+    const model = await loadModel(path, settings);
+    return { model, path, loadMs: performance.now() - start };
+  } finally {
+    bar.finish();
+  }
+}
+
+/** An AbortController tied to Ctrl-C for the duration of fn; a second Ctrl-C exits at once. */
+export async function withInterrupt<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+  };
+  process.on("SIGINT", onSigint);
+  try {
+    return await fn(controller.signal);
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}
