@@ -1,0 +1,80 @@
+// AVX-512 matmul kernels for F32 / F16 / BF16 weights and f32 activations (masked tails, so any
+// K); each 16-wide weight chunk is converted once and applied to up to 4 tokens. Also the AVX-512
+// kernel table.
+// GCC 12 warns about its own AVX-512 intrinsic headers (`__Y = __Y` placeholders).
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#include <cstdint>
+#include "scalar/quant_kernels.h"
+
+namespace ryzen {
+namespace avx512 {
+namespace {
+
+constexpr int kTile = 4;
+
+static inline __m512 ld_f32(const uint8_t* w, int64_t k, __mmask16 m) {
+  return _mm512_maskz_loadu_ps(m, (const float*)w + k);
+}
+static inline __m512 ld_f16(const uint8_t* w, int64_t k, __mmask16 m) {
+  return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, (const uint16_t*)w + k));
+}
+static inline __m512 ld_bf16(const uint8_t* w, int64_t k, __mmask16 m) {
+  const __m512i v = _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, (const uint16_t*)w + k));
+  return _mm512_castsi512_ps(_mm512_slli_epi32(v, 16));
+}
+
+template <int NT, __m512 (*Ld)(const uint8_t*, int64_t, __mmask16)>
+static void row(const uint8_t* w, const float* const* x, int64_t K, float* out) {
+  __m512 acc0[NT], acc1[NT];
+  for (int t = 0; t < NT; t++) acc0[t] = acc1[t] = _mm512_setzero_ps();
+  const __mmask16 all = 0xFFFF;
+  int64_t k = 0;
+  for (; k + 32 <= K; k += 32) {
+    const __m512 w0 = Ld(w, k, all), w1 = Ld(w, k + 16, all);
+    for (int t = 0; t < NT; t++) {
+      acc0[t] = _mm512_fmadd_ps(w0, _mm512_loadu_ps(x[t] + k), acc0[t]);
+      acc1[t] = _mm512_fmadd_ps(w1, _mm512_loadu_ps(x[t] + k + 16), acc1[t]);
+    }
+  }
+  for (; k < K; k += 16) {
+    const __mmask16 m = K - k >= 16 ? all : (__mmask16)((1u << (K - k)) - 1);
+    const __m512 w0 = Ld(w, k, m);
+    for (int t = 0; t < NT; t++) acc0[t] = _mm512_fmadd_ps(w0, _mm512_maskz_loadu_ps(m, x[t] + k), acc0[t]);
+  }
+  for (int t = 0; t < NT; t++) out[t] = _mm512_reduce_add_ps(_mm512_add_ps(acc0[t], acc1[t]));
+}
+
+template <__m512 (*Ld)(const uint8_t*, int64_t, __mmask16)>
+static void gemm(const GemmArgs& g) {
+  for (int64_t r = g.r0; r < g.r1; r++) {
+    const uint8_t* w = g.w + r * g.w_row_bytes;
+    for (int64_t t0 = 0; t0 < g.n; t0 += kTile) {
+      const int nt = (int)(g.n - t0 < kTile ? g.n - t0 : kTile);
+      const float* x[kTile];
+      float out[kTile];
+      for (int t = 0; t < nt; t++) x[t] = g.x + (t0 + t) * g.ldx;
+      switch (nt) {
+        case 1: row<1, Ld>(w, x, g.K, out); break;
+        case 2: row<2, Ld>(w, x, g.K, out); break;
+        case 3: row<3, Ld>(w, x, g.K, out); break;
+        default: row<4, Ld>(w, x, g.K, out); break;
+      }
+      for (int t = 0; t < nt; t++) g.y[(t0 + t) * g.ldy + r] = out[t];
+    }
+  }
+}
+
+static void gemm_f32(const GemmArgs& g) { gemm<ld_f32>(g); }
+static void gemm_f16(const GemmArgs& g) { gemm<ld_f16>(g); }
+static void gemm_bf16(const GemmArgs& g) { gemm<ld_bf16>(g); }
+
+const FormatKernels kTable = {gemm_f32, gemm_f16, gemm_bf16, gemm_q8_0, gemm_q4_0, gemm_q4_K, gemm_q6_K};
+
+}  // namespace
+
+const FormatKernels& format_kernels() { return kTable; }
+
+}  // namespace avx512
+}  // namespace ryzen

@@ -1,0 +1,195 @@
+// AVX-512 (F/BW/VL/VNNI) integer matmul kernels: Q8_0 / Q4_0 against A32 activations, Q4_K / Q6_K
+// against A256 activations. vpdpbusd multiplies u8 x s8, so signed weight codes are split into
+// |w| (u8, computed once per block) and the activation negated where w < 0 (one masked op per
+// token); that is exact for every int8 code including -128.
+// Each weight block is decoded once and applied to up to 4 tokens (GEMM reuse).
+// ISA rule: only intrinsics, static helpers and the extern functions below.
+// GCC 12 warns about its own AVX-512 intrinsic headers (`__Y = __Y` placeholders).
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#include <cstdint>
+#include "scalar/quant_kernels.h"
+
+namespace ryzen {
+namespace avx512 {
+namespace {
+
+constexpr int kTile = 4;
+
+static inline float load_f16(const uint8_t* p) { return _cvtsh_ss((uint16_t)(p[0] | (p[1] << 8))); }
+
+static inline float hsum256(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// ---- Q8_0 / Q4_0: two 32-element blocks per 512-bit step ----
+static inline __m256i codes_q8_0(const uint8_t* b) { return _mm256_loadu_si256((const __m256i*)(b + 2)); }
+static inline __m256i codes_q4_0(const uint8_t* b) {
+  const __m128i q = _mm_loadu_si128((const __m128i*)(b + 2));
+  const __m256i both = _mm256_set_m128i(_mm_srli_epi16(q, 4), q);
+  return _mm256_sub_epi8(_mm256_and_si256(both, _mm256_set1_epi8(0x0F)), _mm256_set1_epi8(8));
+}
+
+template <int NT, __m256i (*Codes)(const uint8_t*), int BlockBytes>
+static void row_a32(const uint8_t* w, const uint8_t* const* acts, int64_t K, float* out) {
+  __m512 acc[NT];
+  for (int t = 0; t < NT; t++) acc[t] = _mm512_setzero_ps();
+  const int64_t nb = K / 32;
+  const __m512i zero = _mm512_setzero_si512();
+  int64_t b = 0;
+  for (; b + 2 <= nb; b += 2, w += 2 * BlockBytes) {
+    const __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(Codes(w)), Codes(w + BlockBytes), 1);
+    const __m512i qa = _mm512_abs_epi8(q);
+    const __mmask64 neg = _mm512_movepi8_mask(q);
+    const float wd0 = load_f16(w), wd1 = load_f16(w + BlockBytes);
+    for (int t = 0; t < NT; t++) {
+      const __m512i a = _mm512_loadu_si512((const void*)(a32_q(acts[t]) + b * 32));
+      const __m512i as = _mm512_mask_sub_epi8(a, neg, zero, a);
+      const __m512i dot = _mm512_dpbusd_epi32(zero, qa, as);
+      const float* ad = a32_d(acts[t], K) + b;
+      const __m512 s = _mm512_insertf32x8(_mm512_set1_ps(wd0 * ad[0]), _mm256_set1_ps(wd1 * ad[1]), 1);
+      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), s, acc[t]);
+    }
+  }
+  float tail[NT];
+  for (int t = 0; t < NT; t++) tail[t] = 0.0f;
+  if (b < nb) {  // odd block count: one 256-bit step
+    const __m256i q = Codes(w);
+    const __m256i qa = _mm256_abs_epi8(q);
+    const __mmask32 neg = _mm256_movepi8_mask(q);
+    const float wd = load_f16(w);
+    for (int t = 0; t < NT; t++) {
+      const __m256i a = _mm256_loadu_si256((const __m256i*)(a32_q(acts[t]) + b * 32));
+      const __m256i as = _mm256_mask_sub_epi8(a, neg, _mm256_setzero_si256(), a);
+      const __m256i dot = _mm256_dpbusd_epi32(_mm256_setzero_si256(), qa, as);
+      tail[t] = hsum256(_mm256_cvtepi32_ps(dot)) * (wd * a32_d(acts[t], K)[b]);
+    }
+  }
+  for (int t = 0; t < NT; t++) out[t] = _mm512_reduce_add_ps(acc[t]) + tail[t];
+}
+
+// ---- Q4_K ----
+template <int NT>
+static void row_q4_K(const uint8_t* w, const uint8_t* const* acts, int64_t K, float* out) {
+  __m512 acc[NT];
+  __m256 accm[NT];
+  for (int t = 0; t < NT; t++) acc[t] = _mm512_setzero_ps(), accm[t] = _mm256_setzero_ps();
+  const __m512i m4 = _mm512_set1_epi8(0x0F);
+  // int16 lane j of the 64-element vector v belongs to sub-block 2v + j/16
+  const __m512i idx0 = _mm512_set_epi16(1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                        0, 0, 0, 0, 0, 0, 0);
+  for (int64_t b = 0; b < K / 256; b++, w += kQ4_KBlock) {
+    const float d = load_f16(w), dmin = load_f16(w + 2);
+    uint8_t sc[8], mn[8];
+    for (int j = 0; j < 8; j++) q4k_scale_min(j, w + 4, &sc[j], &mn[j]);
+    const __m256i mins16 = _mm256_setr_epi16(mn[0], mn[0], mn[1], mn[1], mn[2], mn[2], mn[3], mn[3], mn[4], mn[4],
+                                             mn[5], mn[5], mn[6], mn[6], mn[7], mn[7]);
+    const __m512i sc16 = _mm512_castsi128_si512(_mm_setr_epi16(sc[0], sc[1], sc[2], sc[3], sc[4], sc[5], sc[6], sc[7]));
+    __m512i v[4], s[4];
+    for (int h = 0; h < 2; h++) {
+      const __m512i q = _mm512_loadu_si512((const void*)(w + 16 + 64 * h));
+      const __m512i lo = _mm512_and_si512(q, m4);                         // sub-blocks 4h, 4h+2
+      const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(q, 4), m4);  // sub-blocks 4h+1, 4h+3
+      v[2 * h] = _mm512_shuffle_i64x2(lo, hi, _MM_SHUFFLE(1, 0, 1, 0));      // elements 128h + [0, 64)
+      v[2 * h + 1] = _mm512_shuffle_i64x2(lo, hi, _MM_SHUFFLE(3, 2, 3, 2));  // elements 128h + [64, 128)
+    }
+    for (int k = 0; k < 4; k++)
+      s[k] = _mm512_permutexvar_epi16(_mm512_add_epi16(idx0, _mm512_set1_epi16((short)(2 * k))), sc16);
+    for (int t = 0; t < NT; t++) {
+      const int8_t* a = a256_q(acts[t]) + b * 256;
+      __m512i isum = _mm512_setzero_si512();
+      for (int k = 0; k < 4; k++) {
+        const __m512i av = _mm512_loadu_si512((const void*)(a + 64 * k));
+        isum = _mm512_add_epi32(isum, _mm512_madd_epi16(_mm512_maddubs_epi16(v[k], av), s[k]));
+      }
+      const float ad = a256_d(acts[t], K)[b];
+      const __m256i bs = _mm256_loadu_si256((const __m256i*)(a256_sum(acts[t], K) + b * 16));
+      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(d * ad), acc[t]);
+      accm[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(bs, mins16)), _mm256_set1_ps(dmin * ad), accm[t]);
+    }
+  }
+  for (int t = 0; t < NT; t++) out[t] = _mm512_reduce_add_ps(acc[t]) - hsum256(accm[t]);
+}
+
+// ---- Q6_K ----
+template <int NT>
+static void row_q6_K(const uint8_t* w, const uint8_t* const* acts, int64_t K, float* out) {
+  __m512 acc[NT];
+  for (int t = 0; t < NT; t++) acc[t] = _mm512_setzero_ps();
+  const __m512i m4 = _mm512_set1_epi8(0x0F), m2 = _mm512_set1_epi8(3);
+  // qh bit pairs: the low 256 bits of vector A use shift 0, the high 256 bits shift 2 (B: 4 / 6)
+  const __m512i shA = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
+  const __m512i shB = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(6), 1);
+  // int16 lane j of a 64-element vector covers group j/8 (of 16 elements) within it
+  const __m512i idx0 = _mm512_set_epi16(3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+                                        0, 0, 0, 0, 0, 0, 0);
+  for (int64_t b = 0; b < K / 256; b++, w += kQ6_KBlock) {
+    const float d = load_f16(w + 208);
+    const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(w + 192)));
+    const __m512i sc512 = _mm512_castsi256_si512(sc16);
+    __m512i v[4], s[4];
+    for (int h = 0; h < 2; h++) {
+      const __m512i ql = _mm512_loadu_si512((const void*)(w + 64 * h));
+      const __m512i hb = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i*)(w + 128 + 32 * h)));
+      const __m512i hA = _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(hb, shA), m2), 4);
+      const __m512i hB = _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(hb, shB), m2), 4);
+      v[2 * h] = _mm512_or_si512(_mm512_and_si512(ql, m4), hA);                              // 128h + [0, 64)
+      v[2 * h + 1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), m4), hB);  // 128h + [64, 128)
+    }
+    for (int k = 0; k < 4; k++)
+      s[k] = _mm512_permutexvar_epi16(_mm512_add_epi16(idx0, _mm512_set1_epi16((short)(4 * k))), sc512);
+    for (int t = 0; t < NT; t++) {
+      const int8_t* a = a256_q(acts[t]) + b * 256;
+      __m512i isum = _mm512_setzero_si512();
+      for (int k = 0; k < 4; k++) {
+        const __m512i av = _mm512_loadu_si512((const void*)(a + 64 * k));
+        isum = _mm512_add_epi32(isum, _mm512_madd_epi16(_mm512_maddubs_epi16(v[k], av), s[k]));
+      }
+      // codes are stored +32: subtract 32 * sum_g sc[g] * (sum of group g's activations)
+      const __m256i bs = _mm256_loadu_si256((const __m256i*)(a256_sum(acts[t], K) + b * 16));
+      const __m256i corr = _mm256_slli_epi32(_mm256_madd_epi16(bs, sc16), 5);
+      isum = _mm512_sub_epi32(isum, _mm512_zextsi256_si512(corr));
+      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(d * a256_d(acts[t], K)[b]), acc[t]);
+    }
+  }
+  for (int t = 0; t < NT; t++) out[t] = _mm512_reduce_add_ps(acc[t]);
+}
+
+template <template <int> class Row>
+static void gemm(const GemmArgs& g) {
+  for (int64_t r = g.r0; r < g.r1; r++) {
+    const uint8_t* w = g.w + r * g.w_row_bytes;
+    for (int64_t t0 = 0; t0 < g.n; t0 += kTile) {
+      const int nt = (int)(g.n - t0 < kTile ? g.n - t0 : kTile);
+      const uint8_t* acts[kTile];
+      float out[kTile];
+      for (int t = 0; t < nt; t++) acts[t] = g.acts + (t0 + t) * g.act_row_bytes;
+      switch (nt) {
+        case 1: Row<1>::run(w, acts, g.K, out); break;
+        case 2: Row<2>::run(w, acts, g.K, out); break;
+        case 3: Row<3>::run(w, acts, g.K, out); break;
+        default: Row<4>::run(w, acts, g.K, out); break;
+      }
+      for (int t = 0; t < nt; t++) g.y[(t0 + t) * g.ldy + r] = out[t];
+    }
+  }
+}
+
+template <int NT> struct RowQ8_0 { static void run(const uint8_t* w, const uint8_t* const* a, int64_t K, float* o) { row_a32<NT, codes_q8_0, kQ8_0Block>(w, a, K, o); } };
+template <int NT> struct RowQ4_0 { static void run(const uint8_t* w, const uint8_t* const* a, int64_t K, float* o) { row_a32<NT, codes_q4_0, kQ4_0Block>(w, a, K, o); } };
+template <int NT> struct RowQ4_K { static void run(const uint8_t* w, const uint8_t* const* a, int64_t K, float* o) { row_q4_K<NT>(w, a, K, o); } };
+template <int NT> struct RowQ6_K { static void run(const uint8_t* w, const uint8_t* const* a, int64_t K, float* o) { row_q6_K<NT>(w, a, K, o); } };
+
+}  // namespace
+
+void gemm_q8_0(const GemmArgs& g) { gemm<RowQ8_0>(g); }
+void gemm_q4_0(const GemmArgs& g) { gemm<RowQ4_0>(g); }
+void gemm_q4_K(const GemmArgs& g) { gemm<RowQ4_K>(g); }
+void gemm_q6_K(const GemmArgs& g) { gemm<RowQ6_K>(g); }
+
+}  // namespace avx512
+}  // namespace ryzen

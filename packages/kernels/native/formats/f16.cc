@@ -1,0 +1,35 @@
+// IEEE half (F16) weights: matmul with f32 activations (FMA kernels on AVX2/AVX-512), element-wise (de)coding.
+#include <cstring>
+#include "core/fp16.h"
+#include "scalar/quant_format.h"
+
+namespace ryzen {
+namespace {
+
+RYZEN_FORMAT_KERNELS("f16", ActKind::F32, f16)
+
+bool prepare(const uint8_t* src, size_t src_bytes, int64_t rows, int64_t cols, std::shared_ptr<void> owner,
+             MatmulWeights& out, std::string& err) {
+  return prepare_alias(DType::F16, src, src_bytes, rows, cols, std::move(owner), out, err);
+}
+
+void dequantize(const uint8_t* src, size_t src_bytes, int64_t first, int64_t count, float* dst) {
+  const int64_t esz = 2;
+  const int64_t avail = (int64_t)(src_bytes / (size_t)esz);
+  const int64_t ok = first >= avail ? 0 : (count < avail - first ? count : avail - first);
+  for (int64_t i = 0; i < ok; i++) {
+    uint16_t h; std::memcpy(&h, src + (first + i) * 2, 2); dst[i] = fp16_to_f32(h);
+  }
+  if (count > ok) std::memset(dst + ok, 0, (size_t)(count - ok) * sizeof(float));
+}
+
+void quantize(const float* src, int64_t rows, int64_t cols, uint8_t* dst) {
+  for (int64_t i = 0; i < rows * cols; i++) {
+    const uint16_t h = f32_to_fp16(src[i]); std::memcpy(dst + i * 2, &h, 2);
+  }
+}
+
+const RegisterWeightFormat reg({DType::F16, prepare, select_fn, kernels_fn, dequantize, quantize});
+
+}  // namespace
+}  // namespace ryzen

@@ -1,0 +1,28 @@
+// Q8_0 (32 int8 + f16 scale per block) weights (llama.cpp block layout, kept as is): integer matmul against A32-quantized
+// activations, reference (de)quantization bit-compatible with ggml-quants.c.
+#include "scalar/quant_format.h"
+#include "scalar/quant_ref.h"
+
+namespace ryzen {
+namespace {
+
+RYZEN_FORMAT_KERNELS("q8_0", ActKind::A32, q8_0)
+
+bool prepare(const uint8_t* src, size_t src_bytes, int64_t rows, int64_t cols, std::shared_ptr<void> owner,
+             MatmulWeights& out, std::string& err) {
+  return prepare_alias(DType::Q8_0, src, src_bytes, rows, cols, std::move(owner), out, err);
+}
+
+void dequantize(const uint8_t* src, size_t src_bytes, int64_t first, int64_t count, float* dst) {
+  dequantize_blocks(dequantize_row_q8_0, 32, 34, src, src_bytes, first, count, dst);
+}
+
+void quantize(const float* src, int64_t rows, int64_t cols, uint8_t* dst) {
+  const int64_t row_bytes = cols / 32 * 34;
+  for (int64_t r = 0; r < rows; r++) quantize_row_q8_0(src + r * cols, dst + r * row_bytes, cols);
+}
+
+const RegisterWeightFormat reg({DType::Q8_0, prepare, select_fn, kernels_fn, dequantize, quantize});
+
+}  // namespace
+}  // namespace ryzen
