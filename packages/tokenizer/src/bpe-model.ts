@@ -1,6 +1,6 @@
 // TextModel for byte-level BPE (`tokenizer.ggml.model = gpt2`) vocabs.
 
-import { BpeEncoder } from "./bpe.js";
+import { BpeEncoder, type MergeRules } from "./bpe.js";
 import { byteLevelToBytes } from "./byte-level.js";
 import { RegexPreTokenizer, type PreTokenizerSpec } from "./pretokenize.js";
 import type { TextModel } from "./tokenizer.js";
@@ -11,8 +11,8 @@ export class BpeTextModel implements TextModel {
   private readonly encoder: BpeEncoder;
   private readonly pre: RegexPreTokenizer;
 
-  constructor(private readonly vocab: Vocab, merges: readonly string[], spec: PreTokenizerSpec) {
-    this.encoder = new BpeEncoder(vocab, merges, spec.ignoreMerges);
+  constructor(private readonly vocab: Vocab, rules: MergeRules, spec: PreTokenizerSpec) {
+    this.encoder = new BpeEncoder(vocab, rules, spec.ignoreMerges);
     this.pre = new RegexPreTokenizer(spec.regexes, spec.normalize);
   }
 

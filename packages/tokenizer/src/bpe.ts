@@ -16,12 +16,70 @@ export interface BpeVocabView {
   idOf(piece: string): number | undefined;
 }
 
+/** Merge rules keyed by symbol ids. Merge results that are not vocab entries get "virtual"
+ *  ids from vocab.size up; at the end they fall back to their single characters. */
+export class MergeRules {
+  readonly table: MergeTable;
+  /** Token id of each single byte's byte-level character. */
+  readonly byteIds = new Int32Array(256);
+  readonly virtualPieces: string[] = [];
+  private readonly virtualIds = new Map<string, number>();
+
+  constructor(readonly vocab: BpeVocabView, capacity: number) {
+    this.table = new MergeTable(capacity);
+    for (let b = 0; b < 256; b++) this.byteIds[b] = this.idOrVirtual(BYTE_TO_CHAR[b]!);
+  }
+
+  /** Add a merge of two vocab pieces; pairs whose inputs are not in the vocab can never apply. */
+  add(left: string, right: string, rank: number): void {
+    const a = this.vocab.idOf(left), b = this.vocab.idOf(right);
+    if (a === undefined || b === undefined) return;
+    this.table.add(a, b, rank, this.idOrVirtual(left + right));
+  }
+
+  private idOrVirtual(piece: string): number {
+    const id = this.vocab.idOf(piece) ?? this.virtualIds.get(piece);
+    if (id !== undefined) return id;
+    const v = this.vocab.size + this.virtualPieces.length;
+    this.virtualPieces.push(piece);
+    this.virtualIds.set(piece, v);
+    return v;
+  }
+}
+
+/** Rules from GGUF/tokenizer.json merges ("left right", rank = index). */
+export function mergesFromList(vocab: BpeVocabView, merges: readonly (string | readonly [string, string])[], key: string): MergeRules {
+  const rules = new MergeRules(vocab, merges.length);
+  for (let r = 0; r < merges.length; r++) {
+    const m = merges[r]!;
+    if (typeof m !== "string") {
+      rules.add(m[0], m[1], r);
+      continue;
+    }
+    const sp = m.indexOf(" ", 1); // byte-level pieces contain no spaces (they are Ġ)
+    if (sp < 0) throw new TokenizerError("BAD_VALUE", `merge ${r} ('${m}') is not two space-separated pieces`, key);
+    rules.add(m.slice(0, sp), m.slice(sp + 1), r);
+  }
+  return rules;
+}
+
+/** Rules implied by a rank-ordered vocab (tiktoken): any two pieces whose concatenation is a
+ *  piece merge, with that piece's rank. Lowest rank first, ties leftmost — tiktoken's rule. */
+export function mergesFromRanks(vocab: BpeVocabView, pieces: readonly string[], ranks: ArrayLike<number>): MergeRules {
+  let pairs = 0;
+  for (const p of pieces) pairs += Math.max(0, p.length - 1);
+  const rules = new MergeRules(vocab, pairs);
+  for (let i = 0; i < pieces.length; i++) {
+    const p = pieces[i]!;
+    for (let k = 1; k < p.length; k++) rules.add(p.slice(0, k), p.slice(k), ranks[i]!);
+  }
+  return rules;
+}
+
 export class BpeEncoder {
   private readonly merges: MergeTable;
-  /** Token id of each single byte's byte-level character. */
-  private readonly byteIds = new Int32Array(256);
-  /** Pieces of merge results that are not vocab entries (ids size, size+1, …). */
-  private readonly virtualPieces: string[] = [];
+  private readonly byteIds: Int32Array;
+  private readonly virtualPieces: string[];
   private readonly cache = new Map<string, number[]>();
   // scratch for the long-word path
   private sym = new Int32Array(0);
@@ -36,32 +94,12 @@ export class BpeEncoder {
 
   constructor(
     private readonly vocab: BpeVocabView,
-    merges: readonly string[],
+    rules: MergeRules,
     private readonly ignoreMerges: boolean,
   ) {
-    for (let b = 0; b < 256; b++) this.byteIds[b] = this.idOrVirtual(BYTE_TO_CHAR[b]!);
-    this.merges = new MergeTable(merges.length);
-    for (let r = 0; r < merges.length; r++) {
-      const m = merges[r]!;
-      const sp = m.indexOf(" ", 1); // a piece never starts with a space in byte-level vocabs
-      if (sp < 0) {
-        throw new TokenizerError("BAD_VALUE", `merge ${r} ('${m}') is not two space-separated pieces`, "tokenizer.ggml.merges");
-      }
-      const left = m.slice(0, sp), right = m.slice(sp + 1);
-      const a = this.vocab.idOf(left), b = this.vocab.idOf(right);
-      if (a === undefined || b === undefined) continue; // can never apply: its inputs never exist
-      this.merges.add(a, b, r, this.idOrVirtual(left + right));
-    }
-  }
-
-  private readonly virtualIds = new Map<string, number>();
-  private idOrVirtual(piece: string): number {
-    const id = this.vocab.idOf(piece) ?? this.virtualIds.get(piece);
-    if (id !== undefined) return id;
-    const v = this.vocab.size + this.virtualPieces.length;
-    this.virtualPieces.push(piece);
-    this.virtualIds.set(piece, v);
-    return v;
+    this.merges = rules.table;
+    this.byteIds = rules.byteIds;
+    this.virtualPieces = rules.virtualPieces;
   }
 
   /** Encode one pre-token, appending ids. */

@@ -1,6 +1,7 @@
 // Build a Tokenizer from GGUF metadata (`tokenizer.ggml.*`), as llama.cpp's llama_vocab does.
 
 import { BpeTextModel } from "./bpe-model.js";
+import { mergesFromList } from "./bpe.js";
 import { TokenizerError } from "./errors.js";
 import { readGGUFMetadata, type GGUFValue } from "./gguf-metadata.js";
 import { preTokenizerSpec } from "./pretokenize.js";
@@ -103,7 +104,7 @@ export function tokenizerFromGGUF(meta: Meta): Tokenizer {
   const vocab = new Vocab(pieces, types, new Float32Array(0), specialIds(meta, { bos: -1, eos: -1, unk: -1, pad: -1, eot: -1 }, firstId));
   return new TokenizerImpl({
     model, preTokenizer: preValue, vocab,
-    textModel: new BpeTextModel(vocab, merges, spec),
+    textModel: new BpeTextModel(vocab, mergesFromList(vocab, merges, "tokenizer.ggml.merges"), spec),
     addBos: bool(meta, "tokenizer.ggml.add_bos_token", spec.ignoreMerges), // llama.cpp: Llama 3 adds BOS by default
     addEos: bool(meta, "tokenizer.ggml.add_eos_token", false),
   });

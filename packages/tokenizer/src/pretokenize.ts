@@ -62,6 +62,13 @@ export function preTokenizerSpec(name: string): PreTokenizerSpec {
   return spec;
 }
 
+/** The same patterns as written (Python/Rust syntax) in Hugging Face tokenizer.json files. */
+export const HF_SPLIT_PATTERNS: Record<string, string> = {
+  "llama-bpe": "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+  qwen2: "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+  "gpt-2": "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
+};
+
 /** The GPT-2 and Llama 3 split patterns, exported for tests and external loaders. */
 export const PATTERNS = { gpt2: GPT2, llama3: LLAMA3, qwen2: QWEN2 } as const;
 
