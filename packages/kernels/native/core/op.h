@@ -14,13 +14,19 @@ struct OpNode;
 struct OpDef {
   const char* name;
   // Check arity, types and shapes of node.t / node.i / node.f; fill node.state and
-  // node.scratch_bytes. Return "" when valid, otherwise a message naming the problem.
+  // node.scratch_bytes. Return "" when valid, otherwise a message naming the problem (a message
+  // containing "shape" becomes a SHAPE_MISMATCH error, others INVALID_ARGUMENT; validate may also
+  // throw KernelException from core/errors.h for another code).
   // Runs once when the node is built (immediate call or Plan construction), never per run.
   std::string (*validate)(OpNode& node);
   // Number of phases; the executor puts a barrier between phases and after the last one.
   int (*phases)(const OpNode& node);
   // Do this thread's share (ith of nth) of `phase`. Must not allocate, throw or block.
   void (*run)(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch);
+  // Optional: called once after a run that included this node; a non-empty message means the
+  // run met bad data it could only see at run time (e.g. token ids written between runs). The
+  // op must have stayed in bounds (clamp and record); the executor then throws a KernelError.
+  std::string (*after_run)(const OpNode& node) = nullptr;
 };
 
 struct OpNode {
@@ -29,8 +35,18 @@ struct OpNode {
   std::vector<int64_t> i;           // integer params
   std::vector<double> f;            // float params
   std::shared_ptr<void> state;      // op-private, set by validate (e.g. the chosen kernel)
-  size_t scratch_bytes = 0;         // 64-byte-aligned scratch the executor provides
+  size_t scratch_bytes = 0;         // 64-byte-aligned scratch the executor provides, shared by threads
+  size_t scratch_per_thread = 0;    // extra private scratch per thread: see thread_scratch()
 };
+
+// Scratch layout: [scratch_bytes shared][scratch_per_thread x nth], each part 64-byte aligned.
+inline size_t scratch_align(size_t bytes) { return (bytes + 63) & ~size_t(63); }
+inline uint8_t* thread_scratch(const OpNode& node, uint8_t* scratch, int ith) {
+  return scratch + scratch_align(node.scratch_bytes) + (size_t)ith * scratch_align(node.scratch_per_thread);
+}
+inline size_t node_scratch_total(const OpNode& node, int nth) {
+  return scratch_align(node.scratch_bytes) + (size_t)nth * scratch_align(node.scratch_per_thread);
+}
 
 void register_op(const OpDef& def);
 const OpDef* find_op(const std::string& name);

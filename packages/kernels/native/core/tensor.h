@@ -13,6 +13,12 @@ struct Storage {
   uint8_t* data = nullptr;
   size_t bytes = 0;
   virtual ~Storage() = default;  // frees/unmaps in the subclass
+  // True when the memory was taken away from under the engine (a JS ArrayBuffer that was
+  // detached/transferred); such storage must not be read or written any more.
+  virtual bool detached() const { return false; }
+  // Identifies memory owned by a foreign object (the N-API layer's JS ArrayBuffer storage
+  // returns its own tag); null for engine-owned memory. Avoids RTTI, which the addon lacks.
+  virtual const void* foreign_tag() const { return nullptr; }
 };
 
 struct Tensor {

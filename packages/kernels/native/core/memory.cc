@@ -1,0 +1,107 @@
+#include "memory.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <vector>
+
+#include "errors.h"
+
+namespace ryzen {
+
+namespace {
+
+constexpr size_t kCacheCap = size_t(256) << 20;  // cached free bytes kept for reuse at most
+
+struct Pool {
+  std::mutex mu;
+  std::map<size_t, std::vector<void*>> free_blocks;  // by rounded size
+  size_t cached = 0, used = 0, peak = 0;
+  int64_t mapped = 0;
+};
+
+Pool& pool() {
+  static Pool* p = new Pool();  // never destroyed: blocks may be returned during process exit
+  return *p;
+}
+
+size_t round_up(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
+
+}  // namespace
+
+void* pool_alloc(size_t bytes, bool zero) {
+  const size_t size = round_up(bytes ? bytes : 1);
+  if (size < bytes) fail(ErrorCode::OutOfMemory, "allocation size overflows");
+  Pool& p = pool();
+  void* block = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(p.mu);
+    auto it = p.free_blocks.find(size);
+    if (it != p.free_blocks.end() && !it->second.empty()) {
+      block = it->second.back();
+      it->second.pop_back();
+      p.cached -= size;
+    }
+  }
+  if (!block) {
+    block = std::aligned_alloc(kAlign, size);
+    if (!block) fail(ErrorCode::OutOfMemory, "cannot allocate " + std::to_string(size) + " bytes");
+  }
+  if (zero) std::memset(block, 0, size);
+  std::lock_guard<std::mutex> lock(p.mu);
+  p.used += size;
+  if (p.used > p.peak) p.peak = p.used;
+  return block;
+}
+
+void pool_free(void* block, size_t bytes) {
+  if (!block) return;
+  const size_t size = round_up(bytes ? bytes : 1);
+  Pool& p = pool();
+  {
+    std::lock_guard<std::mutex> lock(p.mu);
+    p.used -= size;
+    if (p.cached + size <= kCacheCap) {
+      p.free_blocks[size].push_back(block);
+      p.cached += size;
+      return;
+    }
+  }
+  std::free(block);
+}
+
+MemoryStats memory_stats() {
+  Pool& p = pool();
+  std::lock_guard<std::mutex> lock(p.mu);
+  return {p.used + p.cached, p.used, p.peak, (size_t)(p.mapped > 0 ? p.mapped : 0)};
+}
+
+void memory_reset_peak() {
+  Pool& p = pool();
+  std::lock_guard<std::mutex> lock(p.mu);
+  p.peak = p.used;
+}
+
+void memory_add_mapped(int64_t delta) {
+  Pool& p = pool();
+  std::lock_guard<std::mutex> lock(p.mu);
+  p.mapped += delta;
+}
+
+namespace {
+
+struct PoolStorage : Storage {
+  ~PoolStorage() override { pool_free(data, bytes); }
+};
+
+}  // namespace
+
+std::shared_ptr<Storage> make_pool_storage(size_t bytes, bool zero) {
+  auto s = std::make_shared<PoolStorage>();
+  s->data = (uint8_t*)pool_alloc(bytes, zero);
+  s->bytes = bytes;
+  return s;
+}
+
+}  // namespace ryzen

@@ -1,0 +1,37 @@
+// Executes ops: one node immediately, or a whole plan of nodes in ONE pool job in which the
+// threads stay inside the job and meet at one barrier per op phase.
+#pragma once
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "errors.h"
+#include "memory.h"
+#include "op.h"
+
+namespace ryzen {
+
+// Validators return plain messages; shape problems are phrased with "shape".
+ErrorCode validation_error_code(const std::string& msg);
+
+// Looks up `name`, validates node (throws KernelException naming the node) and sets node.def.
+void build_node(OpNode& node, const std::string& name);
+
+class Plan {
+ public:
+  explicit Plan(std::vector<OpNode> nodes);  // nodes already built (build_node)
+  void run();
+  size_t size() const { return nodes_.size(); }
+
+ private:
+  friend void run_nodes_job(void* ctx, int ith, int nth);
+  std::vector<OpNode> nodes_;
+  std::vector<int> phases_;  // per node, fixed at construction
+  std::vector<const Storage*> external_;  // storages that can be detached from JS
+  AlignedBuffer scratch_;
+};
+
+// Runs one built node now (scratch from a shared, growing buffer).
+void run_node(OpNode& node);
+
+}  // namespace ryzen
