@@ -1,0 +1,75 @@
+// The fast merge loops (heap over a linked list for long words, direct scan for short ones,
+// word cache) against plain reference implementations, on random and pathological text.
+import { describe, expect, it } from "vitest";
+import { meta, tok } from "./load.js";
+import { randomText, referenceBpe, referenceSpm, rng } from "./reference.js";
+
+describe("byte-level BPE (gpt-2) equals the reference", () => {
+  const ref = referenceBpe(meta("ggml-vocab-gpt-2"), "gpt2", false);
+  const t = tok("ggml-vocab-gpt-2");
+
+  it("on random mixed text", () => {
+    const next = rng(1);
+    for (let i = 0; i < 200; i++) {
+      const s = randomText(next, 1 + Math.floor(next() * 80));
+      expect(t.encode(s), JSON.stringify(s)).toEqual(ref(s));
+    }
+  });
+
+  it("on long single pre-tokens (heap path): repeated characters and random letters", () => {
+    const next = rng(2);
+    const cases = ["a".repeat(301), "ab".repeat(150), " " + "x".repeat(97), "é".repeat(120), "😀".repeat(40)];
+    for (let i = 0; i < 20; i++) {
+      let w = "";
+      const n = 50 + Math.floor(next() * 250);
+      for (let k = 0; k < n; k++) w += "abcdefghijklmnopqrstuvwxyz"[Math.floor(next() * 26)];
+      cases.push(w);
+    }
+    for (const s of cases) expect(t.encode(s), s.slice(0, 20)).toEqual(ref(s));
+  });
+});
+
+describe("byte-level BPE (llama-bpe, ignore_merges) equals the reference", () => {
+  const ref = referenceBpe(meta("llama3-vocab"), "llama3", true);
+  const t = tok("llama3-vocab");
+  it("on random mixed text and long runs", () => {
+    const next = rng(3);
+    const cases = ["a".repeat(200), "=".repeat(150), "\n".repeat(70), "1".repeat(90)];
+    for (let i = 0; i < 150; i++) cases.push(randomText(next, 1 + Math.floor(next() * 100)));
+    for (const s of cases) expect(t.encode(s, { addBos: false }), JSON.stringify(s)).toEqual(ref(s));
+  });
+});
+
+describe("SentencePiece equals the reference", () => {
+  for (const name of ["stories260K", "ggml-vocab-llama-spm"] as const) {
+    it(`${name}: random text (byte fallback, ties, long runs)`, () => {
+      const ref = referenceSpm(meta(name));
+      const t = tok(name);
+      const next = rng(4);
+      const cases = ["a".repeat(120), "  ".repeat(40), "ab".repeat(60), "中".repeat(30)];
+      for (let i = 0; i < 120; i++) cases.push(randomText(next, 1 + Math.floor(next() * 60)));
+      for (const s of cases) expect(t.encode(s, { addBos: false }), JSON.stringify(s)).toEqual(ref(s));
+    });
+  }
+});
+
+describe("decode(encode(x)) round trip", () => {
+  for (const name of ["ggml-vocab-llama-spm", "ggml-vocab-gpt-2", "llama3-vocab", "qwen3-vocab", "stories260K"] as const) {
+    it(name, () => {
+      const t = tok(name);
+      const next = rng(5);
+      for (let i = 0; i < 150; i++) {
+        const s = randomText(next, Math.floor(next() * 120));
+        const want = name === "qwen3-vocab" ? s.normalize("NFC") : s;
+        expect(t.decode(t.encode(s, { addBos: false })), JSON.stringify(s)).toBe(want);
+      }
+    });
+  }
+
+  it("lone surrogates are encoded as U+FFFD, never throw", () => {
+    for (const name of ["llama3-vocab", "stories260K"] as const) {
+      const t = tok(name);
+      expect(t.decode(t.encode("a\ud800b\udc00c", { addBos: false }))).toBe("a\ufffdb\ufffdc");
+    }
+  });
+});
