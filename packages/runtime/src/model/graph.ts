@@ -3,17 +3,10 @@
 // n = number of sequences. Token ids, positions and KV slots are I32 tensors the engine fills
 // before run(); activations are preallocated once at the largest step and viewed per plan, so
 // a step allocates nothing and crosses into native code exactly once.
-import { GGMLType, Plan, Tensor } from "@ryzen/kernels";
+import { GGMLType, Plan, Tensor, nodes as op, type PlanNode } from "@ryzen/kernels";
 import type { KvCache } from "../kv/cache.js";
 import type { ModelConfig } from "./config.js";
 import type { Linear, ModelWeights } from "./weights.js";
-
-interface PlanNode {
-  op: string;
-  t: Tensor[];
-  i?: number[];
-  f?: number[];
-}
 
 const PLAN_CACHE = 24;
 
@@ -89,28 +82,27 @@ export class ForwardGraph {
     const F = c.feedForwardLength;
     const qDim = c.headCount * c.headDim;
     const kvDim = c.headCountKv * c.headDim;
-    const eps = [c.rmsEps];
+    const eps = c.rmsEps;
     const ids = this.ids.rows(0, n);
     const pos = this.pos.rows(0, n);
     const seq = this.seq.rows(0, n);
     const rope = (nHead: number) => ({
-      i: [nHead, c.headDim, c.ropeDims, c.ropeMode === "neox" ? 1 : 0],
-      f: [c.ropeTheta, c.ropeFreqScale],
+      nHead, headDim: c.headDim, nRot: c.ropeDims, mode: c.ropeMode, theta: c.ropeTheta, freqScale: c.ropeFreqScale,
     });
     const nodes: PlanNode[] = [];
 
     // y = x·Wᵀ (· scale) (+ bias), through scratch buffers so no op writes its own input.
     const linear = (out: string, lin: Linear, x: Tensor, N: number): Tensor => {
       let y = this.act(lin.scale !== undefined || lin.bias ? `${out}.raw` : out, N, n);
-      nodes.push({ op: "matmul", t: [y, lin.w, x] });
+      nodes.push(op.matmul(y, lin.w, x));
       if (lin.scale !== undefined) {
         const s = this.act(lin.bias ? `${out}.scaled` : out, N, n);
-        nodes.push({ op: "scale", t: [s, y], f: [lin.scale] });
+        nodes.push(op.scale(s, y, lin.scale));
         y = s;
       }
       if (lin.bias) {
         const b = this.act(out, N, n);
-        nodes.push({ op: "add", t: [b, y, lin.bias] });
+        nodes.push(op.add(b, y, lin.bias));
         y = b;
       }
       return y;
@@ -119,61 +111,58 @@ export class ForwardGraph {
     // Residual stream ping-pongs between two buffers: layer input xA -> after attention xB -> xA.
     const xA = this.act("xA", E, n);
     const xB = this.act("xB", E, n);
-    nodes.push({ op: "get_rows", t: [xA, this.w.tokenEmbedding, ids] });
+    nodes.push(op.getRows(xA, this.w.tokenEmbedding, ids));
 
     for (const [l, lw] of this.w.layers.entries()) {
       const h = this.act("h", E, n);
-      nodes.push({ op: "rms_norm", t: [h, xA, lw.attnNorm], f: eps });
+      nodes.push(op.rmsNorm(h, xA, lw.attnNorm, eps));
       const q = linear("q", lw.q, h, qDim);
       const k = linear("k", lw.k, h, kvDim);
       const v = linear("v", lw.v, h, kvDim);
       const qr = this.act("qr", qDim, n);
       const kr = this.act("kr", kvDim, n);
-      const rq = rope(c.headCount);
-      const rk = rope(c.headCountKv);
-      nodes.push({ op: "rope", t: [qr, q, pos], i: rq.i, f: rq.f });
-      nodes.push({ op: "rope", t: [kr, k, pos], i: rk.i, f: rk.f });
-      nodes.push({ op: "kv_store", t: [this.kv.k[l], kr, seq, pos] });
-      nodes.push({ op: "kv_store", t: [this.kv.v[l], v, seq, pos] });
+      nodes.push(op.rope(qr, q, pos, rope(c.headCount)));
+      nodes.push(op.rope(kr, k, pos, rope(c.headCountKv)));
+      nodes.push(op.kvStore(this.kv.k[l], kr, seq, pos));
+      nodes.push(op.kvStore(this.kv.v[l], v, seq, pos));
       let att = this.act("att", qDim, n);
-      nodes.push({
-        op: "attention",
-        t: [att, qr, this.kv.k[l], this.kv.v[l], seq, pos],
-        i: [c.headCount, c.headCountKv, c.headDim],
-        f: [1 / Math.sqrt(c.headDim)],
-      });
+      nodes.push(
+        op.attention(att, qr, this.kv.k[l], this.kv.v[l], seq, pos, {
+          nHead: c.headCount, nHeadKv: c.headCountKv, headDim: c.headDim, scale: 1 / Math.sqrt(c.headDim),
+        }),
+      );
       if (lw.attnSubNorm) {
         const s = this.act("att.norm", qDim, n);
-        nodes.push({ op: "rms_norm", t: [s, att, lw.attnSubNorm], f: eps });
+        nodes.push(op.rmsNorm(s, att, lw.attnSubNorm, eps));
         att = s;
       }
       const o = linear("o", lw.o, att, E);
-      nodes.push({ op: "add", t: [xB, xA, o] });
+      nodes.push(op.add(xB, xA, o));
 
       const h2 = this.act("h", E, n);
-      nodes.push({ op: "rms_norm", t: [h2, xB, lw.ffnNorm], f: eps });
+      nodes.push(op.rmsNorm(h2, xB, lw.ffnNorm, eps));
       const g = linear("gate", lw.gate, h2, F);
       const u = linear("up", lw.up, h2, F);
       let a = this.act("ffn", F, n);
-      nodes.push({ op: c.activation === "relu2" ? "relu2_mul" : "silu_mul", t: [a, g, u] });
+      nodes.push(c.activation === "relu2" ? op.relu2Mul(a, g, u) : op.siluMul(a, g, u));
       if (lw.ffnSubNorm) {
         const s = this.act("ffn.norm", F, n);
-        nodes.push({ op: "rms_norm", t: [s, a, lw.ffnSubNorm], f: eps });
+        nodes.push(op.rmsNorm(s, a, lw.ffnSubNorm, eps));
         a = s;
       }
       const d = linear("down", lw.down, a, E);
-      nodes.push({ op: "add", t: [xA, xB, d] });
+      nodes.push(op.add(xA, xB, d));
     }
 
     // Only the rows whose logits are wanted go through the final norm and the head.
     let last = xA;
     if (m < n) {
       last = this.act("out.rows", E, m, this.maxOutputs);
-      nodes.push({ op: "get_rows", t: [last, xA, this.outRows.rows(0, m)] });
+      nodes.push(op.getRows(last, xA, this.outRows.rows(0, m)));
     }
     const hn = this.act("out.norm", E, m, Math.max(this.maxOutputs, this.maxTokens));
-    nodes.push({ op: "rms_norm", t: [hn, last, this.w.outputNorm], f: eps });
-    nodes.push({ op: "matmul", t: [this.logits.rows(0, m), this.w.output, hn] });
+    nodes.push(op.rmsNorm(hn, last, this.w.outputNorm, eps));
+    nodes.push(op.matmul(this.logits.rows(0, m), this.w.output, hn));
     return nodes;
   }
 

@@ -156,7 +156,7 @@ export class RefModel {
       this.kCache[l].push(store(k));
       this.vCache[l].push(store(v));
 
-      let att = new Float64Array(c.headCount * hd);
+      let att: Float64Array = new Float64Array(c.headCount * hd);
       for (let head = 0; head < c.headCount; head++) {
         const kvh = Math.floor(head / group);
         const scores = new Float64Array(pos + 1);
@@ -181,7 +181,7 @@ export class RefModel {
       const h2 = rmsNorm(x, lw.ffnNorm, c.rmsEps);
       const g = linear(lw.gate, h2, this.opts);
       const u = linear(lw.up, h2, this.opts);
-      let a = g.map((gv, i) => {
+      let a: Float64Array = g.map((gv, i) => {
         const act = c.activation === "relu2" ? Math.max(0, gv) ** 2 : gv / (1 + Math.exp(-gv));
         return act * u[i];
       });

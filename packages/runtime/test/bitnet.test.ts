@@ -1,0 +1,86 @@
+// BitNet architectures on tiny GGUFs with known ternary weights, in every ternary storage type,
+// against the float64 TypeScript reference forward pass (test/reference/forward.ts).
+//
+// Tolerance. The reference emulates what the engine does on purpose (f16 KV cache, int8
+// per-token absmax activations for ternary matmuls, as bitnet.cpp). What remains is float32
+// vs float64 arithmetic and, where a kernel quantizes activations per block instead of per row
+// or rounds a value that sits on a .5 boundary differently, a different int8 code in a few
+// places: each such code moves a dot product by at most scale·max|x|/127. Over 2 layers this
+// stays well under 1% of the logits' range; a wrong RoPE style, a missing sub-norm, the wrong
+// activation or a scale applied the wrong way changes logits by tens of percent (checked below
+// by running the reference with the wrong setting).
+import { describe, expect, it } from "vitest";
+import { GGMLType, cpuInfo, setIsa, typeName } from "@ryzen/kernels";
+import { loadModel } from "../src/index.js";
+import { RefModel, argmax64 } from "./reference/forward.js";
+import { buildTinyBitnet, TINY, type TinySpec } from "./tiny-bitnet.js";
+import { relMaxDiff } from "./helpers.js";
+
+const TOLERANCE = 1e-2;
+const PROMPT = [1, 300, 17, 259, 311, 42, 280, 5, 260, 299];
+
+const cases: TinySpec[] = [
+  { arch: "bitnet-b1.58", type: GGMLType.I2_S },
+  { arch: "bitnet-b1.58", type: GGMLType.TQ1_0 },
+  { arch: "bitnet-b1.58", type: GGMLType.TQ2_0 },
+  { arch: "bitnet-25", type: GGMLType.I2_S, seed: 5 },
+  { arch: "bitnet", type: GGMLType.TQ2_0, scaleTensors: true, seed: 7 },
+  { arch: "bitnet", type: GGMLType.TQ1_0, scaleTensors: true, hiddenAct: "relu2", seed: 9 },
+];
+
+describe("BitNet tiny models vs the reference forward pass", () => {
+  for (const spec of cases) {
+    const label = `${spec.arch} ${typeName(spec.type)}${spec.scaleTensors ? " + .scale tensors" : ""}${spec.hiddenAct ? ` (${spec.hiddenAct})` : ""}`;
+    it(label, async () => {
+      const { path, cfg, ref } = await buildTinyBitnet(spec);
+      const model = await loadModel(path);
+      try {
+        expect(model.info.architecture).toBe(spec.arch);
+        expect(model.info.ropeMode).toBe("neox");
+        expect(model.info.tiedOutput).toBe(true);
+        const V = TINY.vocab;
+        const refModel = new RefModel(cfg, ref, { kvF16: true, ternaryActs: "int8-row" });
+        const want = PROMPT.map((t) => refModel.step(t));
+        for (const isa of cpuInfo().available) {
+          setIsa(isa);
+          const all = await model.evaluate(PROMPT, { allLogits: true });
+          PROMPT.forEach((_, p) => {
+            const got = all.subarray(p * V, (p + 1) * V);
+            expect(relMaxDiff(got, want[p]), `${isa} position ${p}`).toBeLessThan(TOLERANCE);
+            expect(argmax64(got), `${isa} top-1 at position ${p}`).toBe(argmax64(want[p]));
+          });
+        }
+        setIsa(cpuInfo().best);
+        // Greedy generation follows the reference's argmax chain.
+        const gen = await model.generate(PROMPT, { temperature: 0, maxTokens: 12 }).result;
+        const chain: number[] = [];
+        let logits = want[want.length - 1];
+        for (let i = 0; i < gen.tokens.length; i++) {
+          const t = argmax64(logits);
+          chain.push(t);
+          if (t === 2) break;
+          logits = refModel.step(t);
+        }
+        expect(gen.tokens).toEqual(chain);
+      } finally {
+        model.dispose();
+      }
+    });
+  }
+
+  it("the tolerance separates right from wrong: a NORMAL-RoPE or SiLU reference is far off", async () => {
+    const { cfg, ref } = await buildTinyBitnet(cases[0]);
+    const right = new RefModel(cfg, ref, { kvF16: true });
+    const wrongRope = new RefModel({ ...cfg, ropeMode: "normal" }, ref, { kvF16: true });
+    const wrongAct = new RefModel({ ...cfg, activation: "silu" }, ref, { kvF16: true });
+    let dRope = 0;
+    let dAct = 0;
+    for (const t of PROMPT) {
+      const a = right.step(t);
+      dRope = Math.max(dRope, relMaxDiff(wrongRope.step(t), a));
+      dAct = Math.max(dAct, relMaxDiff(wrongAct.step(t), a));
+    }
+    expect(dRope).toBeGreaterThan(10 * TOLERANCE);
+    expect(dAct).toBeGreaterThan(10 * TOLERANCE);
+  });
+});

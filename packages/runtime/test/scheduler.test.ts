@@ -1,0 +1,129 @@
+// Many sequences on one model: batched decode gives each sequence exactly what it gets alone,
+// the queue is bounded, cancellation frees the KV slot at once, context limits are enforced,
+// and dispose() gives all memory back.
+import { describe, expect, it } from "vitest";
+import { memoryStats } from "@ryzen/kernels";
+import { BusyError, ContextOverflowError, DisposedError, loadModel } from "../src/index.js";
+import { STORIES, STORIES_REF } from "./helpers.js";
+
+const prompts = STORIES_REF.cases.map((c) => c.prompt_tokens);
+
+describe("scheduler", () => {
+  it("N concurrent greedy generations equal each run alone, decode steps batched", async () => {
+    const model = await loadModel(STORIES, { maxSequences: 4 });
+    try {
+      const alone = [];
+      for (const p of prompts) alone.push((await model.generate(p, { temperature: 0, maxTokens: 48 }).result).tokens);
+      const before = model.schedulerStats.steps;
+      const together = await Promise.all(prompts.map((p) => model.generate(p, { temperature: 0, maxTokens: 48 }).result));
+      expect(together.map((r) => r.tokens)).toEqual(alone);
+      expect(model.schedulerStats.maxDecodeBatch).toBe(4);
+      // 4 x 48 tokens in far fewer steps than running them one after another
+      expect(model.schedulerStats.steps - before).toBeLessThan(4 * 48);
+      expect(alone.map((t, i) => t)).toEqual(STORIES_REF.cases.map((c) => c.greedy_tokens.slice(0, 48)));
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it("more calls than slots queue and all complete; beyond maxQueue is BusyError", async () => {
+    const model = await loadModel(STORIES, { maxSequences: 2, maxQueue: 2 });
+    try {
+      const gens = prompts.map((p) => model.generate(p, { temperature: 0, maxTokens: 16 }));
+      expect(model.schedulerStats.running).toBe(2);
+      expect(model.schedulerStats.queued).toBe(2);
+      let err: unknown;
+      try {
+        model.generate(prompts[0], { maxTokens: 4 });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(BusyError);
+      expect((err as BusyError).code).toBe("BUSY");
+      const results = await Promise.all(gens.map((g) => g.result));
+      results.forEach((r, i) => expect(r.tokens).toEqual(STORIES_REF.cases[i].greedy_tokens.slice(0, 16)));
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it("abort frees the slot immediately and the queued call starts", async () => {
+    const model = await loadModel(STORIES, { maxSequences: 1, maxQueue: 4 });
+    try {
+      const ac = new AbortController();
+      const g1 = model.generate(prompts[0], { temperature: 0, maxTokens: 200, signal: ac.signal });
+      const g2 = model.generate(prompts[1], { temperature: 0, maxTokens: 8 });
+      expect(model.schedulerStats.queued).toBe(1);
+      let seen = 0;
+      for await (const _ of g1) {
+        if (++seen === 3) {
+          ac.abort();
+          // the slot went to the waiting call synchronously
+          expect(model.schedulerStats.queued).toBe(0);
+          expect(model.schedulerStats.running).toBe(1);
+        }
+      }
+      const r1 = await g1.result;
+      expect(r1.finishReason).toBe("abort");
+      expect(r1.tokens.length).toBeLessThan(10);
+      expect((await g2.result).tokens).toEqual(STORIES_REF.cases[1].greedy_tokens.slice(0, 8));
+      // breaking out of the loop cancels too
+      const g3 = model.generate(prompts[0], { temperature: 0, maxTokens: 200 });
+      for await (const _ of g3) break;
+      expect((await g3.result).finishReason).toBe("abort");
+      expect(model.schedulerStats.running).toBe(0);
+      // an already-aborted signal rejects
+      await expect(model.generate(prompts[0], { signal: AbortSignal.abort() }).result).rejects.toMatchObject({ code: "ABORTED" });
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it("context: prompt too long is ContextOverflowError; full context stops with reason 'context'", async () => {
+    const model = await loadModel(STORIES, { contextLength: 16 });
+    try {
+      const long = Array.from({ length: 20 }, (_, i) => 259 + i);
+      expect(() => model.generate(long)).toThrow(ContextOverflowError);
+      await expect(model.evaluate(long)).rejects.toBeInstanceOf(ContextOverflowError);
+      const p = prompts[2].slice(0, 10);
+      const r = await model.generate(p, { temperature: 0, maxTokens: 100 }).result;
+      expect(r.finishReason).toBe("context");
+      expect(r.tokens.length).toBe(16 - 10 + 1);
+      // Until the context fills up, the tokens are the ordinary greedy continuation.
+      const full = await loadModel(STORIES);
+      const ref = await full.generate(p, { temperature: 0, maxTokens: 7 }).result;
+      full.dispose();
+      expect(r.tokens).toEqual(ref.tokens);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it("context shift keeps generating past the context length", async () => {
+    const model = await loadModel(STORIES, { contextLength: 32 });
+    try {
+      const r = await model.generate(prompts[1], { temperature: 0, maxTokens: 80, onContextFull: "shift" }).result;
+      expect(r.finishReason).toBe("length");
+      expect(r.tokens.length).toBe(80);
+      // Before the first shift (32 positions) the output is the plain greedy continuation.
+      const n = 32 - prompts[1].length + 1;
+      expect(r.tokens.slice(0, n)).toEqual(STORIES_REF.cases[1].greedy_tokens.slice(0, n));
+      // After shifting, the model still writes words of its vocabulary (not a degenerate loop of one token).
+      expect(new Set(r.tokens.slice(n)).size).toBeGreaterThan(5);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it("dispose returns all pool memory and rejects further use", async () => {
+    const base = memoryStats().used;
+    const model = await loadModel(STORIES, { maxSequences: 4 });
+    await Promise.all(prompts.map((p) => model.generate(p, { temperature: 0, maxTokens: 8 }).result));
+    expect(memoryStats().used).toBeGreaterThan(base);
+    const pending = model.generate(prompts[0], { maxTokens: 50 });
+    model.dispose();
+    await expect(pending.result).rejects.toThrow();
+    expect(memoryStats().used).toBe(base);
+    expect(() => model.generate("x")).toThrow(DisposedError);
+  });
+});
