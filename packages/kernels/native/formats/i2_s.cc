@@ -1,0 +1,101 @@
+// I2_S (bitnet.cpp's type 36, as in microsoft/bitnet-b1.58-2B-4T-gguf): 2-bit codes w+1 over the
+// flattened tensor in blocks of 128 weights = 32 bytes; byte j of a block holds weights j, 32+j,
+// 64+j, 96+j from the high bit pair down. One f32 scale for the whole tensor follows the codes in
+// a 32-byte tail: bytes = n/4 + 32. Quantization is BitNet's absmean rule (weight_quant in the
+// converter, then quantize_i2_s): scale = mean|w|, codes = clamp(round(w/scale), -1, 1).
+#include <cmath>
+#include <cstring>
+#include "formats/ternary_common.h"
+#include "ternary/t3.h"
+
+namespace ryzen {
+namespace {
+
+const int64_t kBlock = 128;
+
+inline int code_at(const uint8_t* src, int64_t e) {
+  const int64_t blk = e / kBlock, pos = e % kBlock;
+  return (src[blk * 32 + pos % 32] >> (6 - 2 * (pos / 32))) & 3;
+}
+
+inline float tensor_scale(const uint8_t* src, int64_t n) {
+  float s;
+  std::memcpy(&s, src + n / 4, 4);
+  return s;
+}
+
+bool read_row(const ternary::Reader& rd, int64_t r, int8_t* trits, float* scales, std::string& err) {
+  const int64_t K = rd.cols;
+  for (int64_t k = 0; k < K; ++k) {
+    const int c = code_at(rd.src, r * K + k);
+    if (c == 3) {
+      err = "i2_s: code 3 is not ternary (row " + std::to_string(r) + ", column " + std::to_string(k) + ")";
+      return false;
+    }
+    trits[k] = (int8_t)(c - 1);
+  }
+  const float s = tensor_scale(rd.src, rd.rows * K);
+  for (int64_t b = 0; b < t3::segments(K); ++b) scales[b] = s;
+  return true;
+}
+
+bool prepare(const uint8_t* src, size_t src_bytes, int64_t rows, int64_t cols, std::shared_ptr<void>,
+             MatmulWeights& out, std::string& err) {
+  if (rows <= 0 || cols <= 0 || (rows * cols) % kBlock != 0) {
+    err = "i2_s: rows*cols must be a positive multiple of 128 (got " + std::to_string(rows) + "x" + std::to_string(cols) + ")";
+    return false;
+  }
+  const int64_t want = rows * cols / 4 + 32;
+  if (src_bytes != (size_t)want) {
+    err = "i2_s: expected " + std::to_string(want) + " bytes (n/4 + 32), got " + std::to_string(src_bytes);
+    return false;
+  }
+  ternary::Reader rd{src, src_bytes, rows, cols, read_row, true};
+  if (!ternary::pack_t3(rd, out, err)) return false;
+  out.type = DType::I2_S;
+  out.scale = tensor_scale(src, rows * cols);
+  return true;
+}
+
+void dequantize(const uint8_t* src, size_t src_bytes, int64_t first, int64_t count, float* dst) {
+  const int64_t n = ((int64_t)src_bytes - 32) * 4;
+  const float s = tensor_scale(src, n);
+  for (int64_t e = first; e < first + count; ++e) *dst++ = (float)(code_at(src, e) - 1) * s;
+}
+
+void quantize(const float* src, int64_t rows, int64_t cols, uint8_t* dst) {
+  const int64_t n = rows * cols;
+  // weight_quant: s = 1 / max(mean|w|, 1e-5); result = clamp(round(w*s), -1, 1) / s  (round: half even)
+  double acc = 0.0;
+  for (int64_t e = 0; e < n; ++e) acc += std::fabs((double)src[e]);
+  float mean = (float)(acc / (double)n);
+  if (!(mean >= 1e-5f)) mean = 1e-5f;
+  const float s = 1.0f / mean;
+  // quantize_i2_s: scale = max|result|; code 1 where |result| < 1e-6, else 2 (positive) / 0.
+  float scale = 0.0f;
+  std::memset(dst, 0, n / 4 + 32);
+  for (int64_t e = 0; e < n; ++e) {
+    float t = std::nearbyint(src[e] * s);
+    t = t > 1.0f ? 1.0f : (t < -1.0f ? -1.0f : t);
+    if (t != 0.0f) scale = 1.0f / s;
+  }
+  for (int64_t e = 0; e < n; ++e) {
+    float t = std::nearbyint(src[e] * s);
+    t = t > 1.0f ? 1.0f : (t < -1.0f ? -1.0f : t);
+    const float result = t / s;
+    const int code = std::fabs((double)result) < 1e-6 ? 1 : ((double)result * scale > 0 ? 2 : 0);
+    const int64_t blk = e / kBlock, pos = e % kBlock;
+    dst[blk * 32 + pos % 32] |= (uint8_t)(code << (6 - 2 * (pos / 32)));
+  }
+  std::memcpy(dst + n / 4, &scale, 4);
+}
+
+const MatmulKernel* select(Isa isa, int64_t n, const MatmulWeights& w) {
+  return ternary::select_kernel(DType::I2_S, isa, n, w);
+}
+int kernels(Isa isa, const MatmulKernel** out, int max) { return ternary::list_kernels(DType::I2_S, isa, out, max); }
+
+const RegisterWeightFormat reg({DType::I2_S, prepare, select, kernels, dequantize, quantize});
+
+}  // namespace
+}  // namespace ryzen

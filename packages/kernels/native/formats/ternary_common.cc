@@ -1,0 +1,276 @@
+#include "formats/ternary_common.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+#include "ternary/kernels.h"
+#include "ternary/t3.h"
+
+namespace ryzen {
+
+namespace t3 {
+uint64_t g_decode6[1024];
+}
+
+namespace ternary {
+namespace {
+
+struct DecodeTableInit {
+  DecodeTableInit() {
+    for (int idx = 0; idx < 1024; ++idx) {
+      uint64_t six = 0;
+      for (int h = 0; h < 2; ++h) {
+        const int m = (idx >> (4 * h)) & 15;
+        const bool neg = (idx >> (8 + h)) & 1;
+        for (int p = 0; p < 3; ++p) {
+          int t = m < 14 ? t3::trit_of(m, p) : 0;
+          if (neg) t = -t;
+          six |= (uint64_t)(uint8_t)(t + 1) << (8 * (3 * h + p));
+        }
+      }
+      t3::g_decode6[idx] = six;
+    }
+  }
+} g_decode_init;
+
+// ---------------- packing ----------------
+
+void pack_tile(const int8_t* trits, int64_t Kp, uint8_t* tile) {
+  const int64_t segs = Kp / t3::kSegK;
+  std::memset(tile, 0, segs * t3::kSegBytes);
+  for (int64_t s = 0; s < segs; ++s) {
+    for (int st = 0; st < t3::kStepsPerSeg; ++st) {
+      uint8_t* step = tile + s * t3::kSegBytes + st * t3::kStepBytes;
+      uint32_t sign[4] = {0, 0, 0, 0};
+      for (int j = 0; j < 8; ++j) {
+        const int g = st * 8 + j, L = j / 2, h = j % 2;
+        for (int i = 0; i < 16; ++i) {
+          int t[3];
+          for (int p = 0; p < 3; ++p) {
+            const int k = 3 * g + p;
+            t[p] = k < t3::kSegK ? trits[i * Kp + s * t3::kSegK + k] : 0;
+          }
+          const int v = 9 * (t[0] + 1) + 3 * (t[1] + 1) + (t[2] + 1);
+          const int m = v >= 13 ? v - 13 : 13 - v;
+          step[L * 16 + i] |= (uint8_t)(m << (4 * h));
+          if (v < 13) sign[2 * h + (i < 8 ? 0 : 1)] |= 1u << (L * 8 + (i & 7));
+        }
+      }
+      std::memcpy(step + 64, sign, 16);
+    }
+  }
+}
+
+}  // namespace
+
+bool pack_t3(const Reader& rd, MatmulWeights& out, std::string& err) {
+  const int64_t rows = rd.rows, K = rd.cols;
+  if (rows <= 0 || K <= 0) {
+    err = "ternary matmul weights need rows > 0 and cols > 0";
+    return false;
+  }
+  const int64_t segs = t3::segments(K), Kp = segs * t3::kSegK, tiles = t3::tiles(rows);
+  const int64_t code_bytes = t3::code_bytes(rows, K);
+  std::vector<int8_t> trits(16 * Kp);
+  std::vector<float> scales(tiles * segs * 16, 0.0f);
+  std::vector<float> row_scales(segs);
+
+  // 64-byte aligned storage; scales live after the codes.
+  const size_t scale_off = (size_t)((code_bytes + 63) / 64 * 64);
+  const size_t total = scale_off + scales.size() * sizeof(float);
+  auto buf = std::shared_ptr<uint8_t>(static_cast<uint8_t*>(std::aligned_alloc(64, (total + 63) / 64 * 64)), std::free);
+  if (!buf) {
+    err = "out of memory repacking ternary weights";
+    return false;
+  }
+  bool uniform = true, have_scale = false;
+  float common = 0.0f;
+  for (int64_t tile = 0; tile < tiles; ++tile) {
+    std::fill(trits.begin(), trits.end(), 0);
+    for (int i = 0; i < 16; ++i) {
+      const int64_t r = tile * 16 + i;
+      if (r >= rows) break;
+      if (!rd.row(rd, r, trits.data() + i * Kp, row_scales.data(), err)) return false;
+      for (int64_t s = 0; s < segs; ++s) {
+        scales[(tile * segs + s) * 16 + i] = row_scales[s];
+        bool nonzero = false;
+        for (int64_t k = s * 256; k < std::min<int64_t>(K, (s + 1) * 256); ++k) nonzero |= trits[i * Kp + k] != 0;
+        if (!nonzero) continue;
+        if (!have_scale) {
+          common = row_scales[s];
+          have_scale = true;
+        } else if (std::memcmp(&common, &row_scales[s], 4) != 0) {
+          uniform = false;
+        }
+      }
+    }
+    pack_tile(trits.data(), Kp, buf.get() + tile * t3::tile_bytes(K));
+  }
+  std::memcpy(buf.get() + scale_off, scales.data(), scales.size() * sizeof(float));
+  out.rows = rows;
+  out.cols = K;
+  out.data = buf.get();
+  out.bytes = total;
+  out.layout = uniform || rd.per_tensor ? t3::kLayoutUniform : t3::kLayoutBlock;
+  out.scale = rd.per_tensor ? row_scales[0] : (have_scale ? common : 0.0f);
+  out.owner = buf;
+  return true;
+}
+
+// ---------------- activations ----------------
+
+int round_away(float v) { return (int)std::lround(v); }
+
+float quantize_acts(const float* x, int64_t K, int8_t* q, int32_t* sum) {
+  float amax = 0.0f;
+  for (int64_t k = 0; k < K; ++k) amax = std::max(amax, std::fabs(x[k]));
+  int32_t s = 0;
+  if (!(amax > 0.0f)) {
+    std::memset(q, 0, K);
+    *sum = 0;
+    return 0.0f;
+  }
+  const float scale = 127.0f / amax;
+  for (int64_t k = 0; k < K; ++k) {
+    float v = std::nearbyint(x[k] * scale);  // half to even (default rounding mode), like cvtps2dq
+    v = v > 127.0f ? 127.0f : (v < -127.0f ? -127.0f : v);
+    q[k] = (int8_t)v;
+    s += (int32_t)v;
+  }
+  *sum = s;
+  return amax / 127.0f;
+}
+
+namespace {
+
+void lut_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch) {
+  const int64_t segs = t3::segments(K), rec = t3::lut_record_bytes(K);
+  // Trit table of the 14 canonical group values.
+  static const struct Trits {
+    int8_t t[16][3];
+    Trits() {
+      for (int m = 0; m < 16; ++m)
+        for (int p = 0; p < 3; ++p) t[m][p] = (int8_t)(m < 14 ? t3::trit_of(m, p) : 0);
+    }
+  } trit;
+  std::vector<int8_t> q(segs * 256 + 8, 0);
+  for (int64_t t = t0; t < t1; ++t) {
+    uint8_t* r = scratch + t * rec;
+    auto* hdr = reinterpret_cast<t3::ActHeader*>(r);
+    std::memset(hdr, 0, sizeof(*hdr));
+    hdr->inv_scale = quantize_acts(x + t * ldx, K, q.data(), &hdr->sum);
+    for (int64_t s = 0; s < segs; ++s) {
+      const int8_t* a = q.data() + s * 256;
+      uint8_t* seg = r + 64 + s * t3::kStepsPerSeg * t3::kLutStepBytes;
+      for (int g = 0; g < t3::kGroupsPerSeg; ++g) {
+        int a3[3];
+        for (int p = 0; p < 3; ++p) a3[p] = 3 * g + p < 256 ? a[3 * g + p] : 0;
+        const int st = g / 8, j = g % 8, L = j / 2, h = j % 2;
+        uint8_t* lo = seg + st * t3::kLutStepBytes + h * 128 + L * 16;
+        uint8_t* hi = lo + 64;
+        for (int m = 0; m < 16; ++m) {
+          const int v = trit.t[m][0] * a3[0] + trit.t[m][1] * a3[1] + trit.t[m][2] * a3[2];
+          lo[m] = (uint8_t)(v & 0xff);
+          hi[m] = (uint8_t)((v >> 8) & 0xff);
+        }
+      }
+    }
+  }
+}
+
+void mad_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch) {
+  const int64_t segs = t3::segments(K), rec = t3::mad_record_bytes(K);
+  for (int64_t t = t0; t < t1; ++t) {
+    uint8_t* r = scratch + t * rec;
+    auto* hdr = reinterpret_cast<t3::ActHeader*>(r);
+    std::memset(r, 0, 64 + t3::mad_sums_bytes(K));
+    int8_t* q = reinterpret_cast<int8_t*>(r + 64 + t3::mad_sums_bytes(K));
+    std::memset(q + K, 0, segs * 256 - K);
+    hdr->inv_scale = quantize_acts(x + t * ldx, K, q, &hdr->sum);
+    int32_t* bsum = reinterpret_cast<int32_t*>(r + 64);
+    for (int64_t s = 0; s < segs; ++s) {
+      int32_t acc = 0;
+      for (int k = 0; k < 256; ++k) acc += q[s * 256 + k];
+      bsum[s] = acc;
+    }
+  }
+}
+
+size_t lut_bytes(int64_t K, int64_t n) { return (size_t)(n * t3::lut_record_bytes(K)); }
+size_t mad_bytes(int64_t K, int64_t n) { return (size_t)(n * t3::mad_record_bytes(K)); }
+
+// ---------------- kernels ----------------
+
+t3::Args make_args(const MatmulWeights& w, const uint8_t* scratch, int64_t n, float* y, int64_t ldy, int64_t r0,
+                   int64_t r1) {
+  t3::Args a;
+  a.codes = w.data;
+  const size_t scale_off = (size_t)((t3::code_bytes(w.rows, w.cols) + 63) / 64 * 64);
+  a.block_scales = w.layout == t3::kLayoutBlock ? reinterpret_cast<const float*>(w.data + scale_off) : nullptr;
+  a.scale = w.scale;
+  a.layout = w.layout;
+  a.rows = w.rows;
+  a.K = w.cols;
+  a.acts = scratch;
+  a.n = n;
+  a.y = y;
+  a.ldy = ldy;
+  a.r0 = r0;
+  a.r1 = r1;
+  return a;
+}
+
+template <void (*F)(const t3::Args&)>
+void run(const MatmulWeights& w, const uint8_t* scratch, const float*, int64_t, int64_t n, float* y, int64_t ldy,
+         int64_t r0, int64_t r1) {
+  if (r0 >= r1) return;
+  F(make_args(w, scratch, n, y, ldy, r0, r1));
+}
+
+enum Family { kLut = 0, kMad = 1 };
+
+#define T3_KERNELS(tname)                                                                              \
+  {                                                                                                     \
+    {tname ".lut.scalar", 16, lut_bytes, lut_prepare, run<scalar::ternary_lut_compute>},               \
+        {tname ".mad.scalar", 16, mad_bytes, mad_prepare, run<scalar::ternary_mad_compute>},           \
+        {tname ".lut.avx2", 16, lut_bytes, lut_prepare, run<avx2::ternary_lut_compute>},               \
+        {tname ".mad.avx2", 16, mad_bytes, mad_prepare, run<avx2::ternary_mad_compute>},               \
+        {tname ".lut.avx512", 16, lut_bytes, lut_prepare, run<avx512::ternary_lut_compute>},           \
+        {tname ".mad.avx512", 16, mad_bytes, mad_prepare, run<avx512::ternary_mad_compute>},           \
+  }
+
+const MatmulKernel kTq1[6] = T3_KERNELS("tq1_0");
+const MatmulKernel kTq2[6] = T3_KERNELS("tq2_0");
+const MatmulKernel kI2s[6] = T3_KERNELS("i2_s");
+
+const MatmulKernel* table(DType type) {
+  switch (type) {
+    case DType::TQ1_0: return kTq1;
+    case DType::TQ2_0: return kTq2;
+    default: return kI2s;
+  }
+}
+
+const MatmulKernel* pick(DType type, Isa isa, Family f) { return &table(type)[2 * (int)isa + (int)f]; }
+
+}  // namespace
+
+const MatmulKernel* select_kernel(DType type, Isa isa, int64_t n_tokens, const MatmulWeights&) {
+  // Decode (few tokens) is memory-bound: the LUT kernels read the fewest bytes and do the least
+  // work per weight. Many tokens are compute-bound: unpack once, then int8 multiply-add.
+  const int64_t mad_from = isa == Isa::Scalar ? 4 : 16;
+  return pick(type, isa, n_tokens >= mad_from ? kMad : kLut);
+}
+
+int list_kernels(DType type, Isa isa, const MatmulKernel** out, int max) {
+  int n = 0;
+  for (int i = 0; i <= (int)isa; ++i)
+    for (int f = 0; f < 2; ++f)
+      if (n < max) out[n++] = pick(type, (Isa)i, (Family)f);
+  return n;
+}
+
+}  // namespace ternary
+}  // namespace ryzen

@@ -1,0 +1,37 @@
+// Shared machinery of the ternary weight formats (TQ1_0, TQ2_0, I2_S): repacking into the T3
+// engine layout, activation preparation, and the kernel tables that select() chooses from.
+#pragma once
+#include <cstdint>
+#include <string>
+#include "core/matmul.h"
+
+namespace ryzen {
+namespace ternary {
+
+// Decodes an on-disk tensor row by row.
+struct Reader {
+  const uint8_t* src;
+  size_t src_bytes;
+  int64_t rows, cols;
+  // Row r: trits[cols] in {-1,0,1} and scales[segments] (one per 256 weights; per-tensor formats
+  // repeat their scale). Returns false (with err) if a code is not ternary.
+  bool (*row)(const Reader& rd, int64_t r, int8_t* trits, float* scales, std::string& err);
+  bool per_tensor;     // one scale for the whole tensor (I2_S)
+};
+
+// Repack into T3 (uniform-scale layout when every non-zero block shares one scale).
+bool pack_t3(const Reader& rd, MatmulWeights& out, std::string& err);
+
+// Kernel list / selection for one on-disk type (names like "tq2_0.lut.avx512").
+const MatmulKernel* select_kernel(DType type, Isa isa, int64_t n_tokens, const MatmulWeights& w);
+int list_kernels(DType type, Isa isa, const MatmulKernel** out, int max);
+
+// Per-token activation quantization (BitNet b1.58 absmax): s = 127/max|x|,
+// q = round-half-even(x*s) clamped to [-127,127]; returns 1/s (0 when x is all zero) and the sum of q.
+float quantize_acts(const float* x, int64_t K, int8_t* q, int32_t* sum);
+
+// Round half away from zero, as C's lroundf (llama.cpp's reference quantizers use it).
+int round_away(float v);
+
+}  // namespace ternary
+}  // namespace ryzen

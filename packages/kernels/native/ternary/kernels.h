@@ -1,0 +1,68 @@
+// Ternary matmul kernels over the T3 layout (t3.h), one set per ISA. Plain structs and extern
+// functions only, so the SIMD translation units stay isolated (see the ISA rule in the README).
+#pragma once
+#include <cstdint>
+
+namespace ryzen {
+namespace t3 {
+
+// Everything a kernel needs; built from MatmulWeights by the (flag-free) format code.
+struct Args {
+  const uint8_t* codes;        // T3 tiles
+  const float* block_scales;   // layout kLayoutBlock: float[tiles][segments][16]; else null
+  float scale;                 // layout kLayoutUniform: the tensor scale
+  int layout;
+  int64_t rows, K;
+  const uint8_t* acts;         // per-token records (lut_record_bytes / mad_record_bytes apart)
+  int64_t n;                   // tokens
+  float* y;
+  int64_t ldy;
+  int64_t r0, r1;              // output rows [r0, r1); r0 is a multiple of 16
+};
+
+// 1024-entry table: byte of two nibbles (groups 2L, 2L+1) | low-group sign << 8 | high-group sign << 9
+// -> the 6 codes (w+1, one per byte) of those 6 consecutive weights. Filled at static init.
+extern uint64_t g_decode6[1024];
+
+// Decode tile row i into codes (w+1 in 0..2), segments(K)*256 bytes (+8 bytes of slack).
+static inline void decode_row(const uint8_t* tile, int64_t K, int i, uint8_t* out) {
+  const int64_t segs = (K + 255) / 256;
+  const int lane_off = i;  // byte L*16 + i
+  const int mask_word = i < 8 ? 0 : 1, bit0 = i & 7;
+  for (int64_t s = 0; s < segs; ++s) {
+    uint8_t* o = out + s * 256;
+    const uint8_t* seg = tile + s * 880;
+    for (int st = 0; st < 11; ++st) {
+      const uint8_t* step = seg + st * 80;
+      uint32_t sl, sh;
+      __builtin_memcpy(&sl, step + 64 + 4 * mask_word, 4);
+      __builtin_memcpy(&sh, step + 64 + 4 * (2 + mask_word), 4);
+      for (int L = 0; L < 4; ++L) {
+        const int k = st * 24 + L * 6;
+        if (k >= 256) break;
+        const int bit = L * 8 + bit0;
+        const uint32_t idx = step[L * 16 + lane_off] | (((sl >> bit) & 1u) << 8) | (((sh >> bit) & 1u) << 9);
+        const uint64_t six = g_decode6[idx];
+        if (k + 8 <= 256) {
+          __builtin_memcpy(o + k, &six, 8);  // 6 codes + 2 bytes the next store overwrites
+        } else {
+          for (int b = 0; b < 256 - k; ++b) o[k + b] = (uint8_t)(six >> (8 * b));
+        }
+      }
+    }
+  }
+}
+
+}  // namespace t3
+
+#define RYZEN_T3_KERNELS(ns)                      \
+  namespace ns {                                  \
+  void ternary_lut_compute(const t3::Args& a);    \
+  void ternary_mad_compute(const t3::Args& a);    \
+  }
+RYZEN_T3_KERNELS(scalar)
+RYZEN_T3_KERNELS(avx2)
+RYZEN_T3_KERNELS(avx512)
+#undef RYZEN_T3_KERNELS
+
+}  // namespace ryzen

@@ -1,0 +1,72 @@
+// T3: the engine's in-memory layout for ternary weights (TQ1_0, TQ2_0 and I2_S all repack to it).
+//
+// Why: decode is memory-bound, so the layout spends ~1.72 bits per weight (vs 2 in TQ2_0/I2_S),
+// and it is shaped for table-lookup kernels (vpshufb: one 16-entry table per 128-bit lane).
+//
+//  * Rows are grouped in tiles of 16 (padded with zero weights).
+//  * K is cut into segments of 256 weights (the TQ block; I2_S pads K to a multiple of 256).
+//  * A segment is 86 groups of 3 consecutive weights (the last holds 1 weight + 2 zero pads),
+//    padded to 88 groups = 11 "steps" of 8 groups.
+//  * A group's trits (t0,t1,t2) give v = 9(t0+1) + 3(t1+1) + (t2+1) in 0..26; mirror symmetry
+//    (v <-> 26-v is negation) stores m = |v-13| in 0..13 (a nibble) plus a sign bit.
+//  * One step = 80 bytes for 16 rows x 8 groups:
+//      idx[64]: byte L*16+i (lane L=0..3, row i=0..15): low nibble = m(row i, group 2L),
+//               high nibble = m(row i, group 2L+1)   (so one byte = 6 consecutive weights)
+//      sign[4] (uint32): [0] low-nibble groups, rows 0-7: bit L*8+i; [1] low-nibble, rows 8-15:
+//               bit L*8+i-8; [2],[3] the same for the high-nibble groups.
+//    (These bit positions are where vpunpck{l,h}bw puts row i of lane L as a 16-bit value.)
+//  * Tile = segments x 11 steps. Per-block scales (layout T3_BLOCK) follow all tiles as
+//    float[tiles][segments][16].
+//
+// Header-only and `static inline` so ISA translation units can use it (see the ISA rule).
+#pragma once
+#include <cstdint>
+
+namespace ryzen {
+namespace t3 {
+
+static const int kTileRows = 16;
+static const int kSegK = 256;
+static const int kGroupsPerSeg = 88;
+static const int kStepsPerSeg = 11;
+static const int kStepBytes = 80;
+static const int kSegBytes = kStepsPerSeg * kStepBytes;  // 880 bytes per 16 rows x 256 weights
+
+// Format-private layout tags (MatmulWeights::layout).
+static const int kLayoutUniform = 1;  // one scale for the tensor (MatmulWeights::scale)
+static const int kLayoutBlock = 2;    // one scale per 256-weight block per row
+
+static inline int64_t segments(int64_t K) { return (K + kSegK - 1) / kSegK; }
+static inline int64_t tiles(int64_t rows) { return (rows + kTileRows - 1) / kTileRows; }
+static inline int64_t tile_bytes(int64_t K) { return segments(K) * kSegBytes; }
+static inline int64_t code_bytes(int64_t rows, int64_t K) { return tiles(rows) * tile_bytes(K); }
+static inline int64_t scale_floats(int64_t rows, int64_t K) { return tiles(rows) * segments(K) * kTileRows; }
+
+// ---- activation scratch shared by the kernels ----
+// Each token's record starts with this 64-byte header.
+struct ActHeader {
+  float inv_scale;   // amax/127: y = isum * inv_scale * weight scale
+  int32_t sum;       // sum of the int8 activations (MAD kernels use codes w+1)
+  int32_t pad[14];
+};
+
+// LUT record: header, then per segment 11 steps x 256 bytes of tables:
+//   [lo bytes of groups 0,2,4,6 (4x16)][hi bytes of 0,2,4,6][lo of 1,3,5,7][hi of 1,3,5,7]
+// where table[m] (int16, split in bytes) = t0*a0 + t1*a1 + t2*a2 for v = 13 + m.
+static const int kLutStepBytes = 256;
+static inline int64_t lut_record_bytes(int64_t K) { return 64 + segments(K) * kStepsPerSeg * kLutStepBytes; }
+
+// MAD record: header, then per-block activation sums (int32, padded to 64 bytes), then int8
+// activations for K padded to a multiple of 256 (zeros), 64-byte aligned.
+static inline int64_t mad_sums_bytes(int64_t K) { return (segments(K) * 4 + 63) / 64 * 64; }
+static inline int64_t mad_record_bytes(int64_t K) { return 64 + mad_sums_bytes(K) + segments(K) * kSegK; }
+
+// Trits of magnitude index m (0..13) for v = 13 + m: t0 = v/9-1, t1 = v/3%3-1, t2 = v%3-1.
+static inline int trit_of(int m, int p) {
+  const int v = 13 + m;
+  const int d = p == 0 ? v / 9 : p == 1 ? (v / 3) % 3 : v % 3;
+  return d - 1;
+}
+
+}  // namespace t3
+}  // namespace ryzen
