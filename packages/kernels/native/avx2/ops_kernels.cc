@@ -1,0 +1,234 @@
+// AVX2+FMA (+F16C) row kernels of the non-matmul ops: 8 lanes per step, scalar tails. exp is a
+// Cephes-style polynomial (about 2 ulp), exact 0 below -87.3 so masked (-inf) scores vanish.
+// ISA rule: only intrinsics, static helpers and the extern table below.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#include <math.h>
+#include <stdint.h>
+#include "scalar/ops_kernels.h"
+
+namespace ryzen {
+namespace avx2 {
+namespace {
+
+static inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+static inline float hmax(__m256 v) {
+  __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_max_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+static inline __m256 exp8(__m256 x) {
+  const __m256 hi = _mm256_set1_ps(88.3762626647949f), lo = _mm256_set1_ps(-87.3365447505531f);
+  const __m256 keep = _mm256_cmp_ps(x, lo, _CMP_GE_OQ);
+  x = _mm256_max_ps(_mm256_min_ps(x, hi), lo);
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+  __m256 p = _mm256_set1_ps(1.9875691500E-4f);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507E-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073E-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894E-2f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459E-1f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201E-1f));
+  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+  const __m256i ni = _mm256_cvtps_epi32(n);
+  const __m256i h1 = _mm256_srai_epi32(ni, 1), h2 = _mm256_sub_epi32(ni, h1);
+  const __m256 s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(h1, _mm256_set1_epi32(127)), 23));
+  const __m256 s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(h2, _mm256_set1_epi32(127)), 23));
+  return _mm256_and_ps(keep, _mm256_mul_ps(_mm256_mul_ps(p, s1), s2));
+}
+
+static inline __m256 silu8(__m256 x) {
+  return _mm256_div_ps(x, _mm256_add_ps(_mm256_set1_ps(1.0f), exp8(_mm256_sub_ps(_mm256_setzero_ps(), x))));
+}
+static inline __m256 gelu8(__m256 x) {
+  const __m256 u = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.7978845608028654f), x),
+                                 _mm256_fmadd_ps(_mm256_set1_ps(0.044715f), _mm256_mul_ps(x, x), _mm256_set1_ps(1.0f)));
+  const __m256 e = exp8(_mm256_add_ps(u, u));
+  const __m256 th = _mm256_sub_ps(_mm256_set1_ps(1.0f), _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, _mm256_set1_ps(1.0f))));
+  return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), x), _mm256_add_ps(_mm256_set1_ps(1.0f), th));
+}
+static inline __m256 relu2_8(__m256 x) {
+  const __m256 r = _mm256_max_ps(x, _mm256_setzero_ps());
+  return _mm256_mul_ps(r, r);
+}
+static inline float silu1(float x) { return x / (1.0f + expf(-x)); }
+static inline float gelu1(float x) {
+  const float u = 0.7978845608028654f * x * (1.0f + 0.044715f * x * x);
+  return 0.5f * x * (1.0f + tanhf(u));
+}
+static inline float relu2_1(float x) { return x > 0.0f ? x * x : 0.0f; }
+
+static void rms_norm(float* out, const float* x, const float* w, int64_t n, float eps) {
+  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m256 a = _mm256_loadu_ps(x + i), b = _mm256_loadu_ps(x + i + 8);
+    s0 = _mm256_fmadd_ps(a, a, s0);
+    s1 = _mm256_fmadd_ps(b, b, s1);
+  }
+  float ss = hsum(_mm256_add_ps(s0, s1));
+  for (; i < n; i++) ss += x[i] * x[i];
+  const float r = (float)(1.0 / sqrt((double)ss / (double)n + (double)eps));
+  const __m256 rv = _mm256_set1_ps(r);
+  for (i = 0; i + 8 <= n; i += 8) {
+    __m256 v = _mm256_mul_ps(_mm256_loadu_ps(x + i), rv);
+    if (w) v = _mm256_mul_ps(v, _mm256_loadu_ps(w + i));
+    _mm256_storeu_ps(out + i, v);
+  }
+  for (; i < n; i++) out[i] = x[i] * r * (w ? w[i] : 1.0f);
+}
+
+#define RYZEN_BINARY(name, vexpr, sexpr)                                                      \
+  static void name(float* out, const float* a, const float* b, int64_t n) {                   \
+    int64_t i = 0;                                                                            \
+    for (; i + 8 <= n; i += 8) {                                                              \
+      const __m256 x = _mm256_loadu_ps(a + i), y = _mm256_loadu_ps(b + i);                   \
+      _mm256_storeu_ps(out + i, vexpr);                                                       \
+    }                                                                                         \
+    for (; i < n; i++) {                                                                      \
+      const float x = a[i], y = b[i];                                                         \
+      out[i] = sexpr;                                                                         \
+    }                                                                                         \
+  }
+#define RYZEN_UNARY(name, vexpr, sexpr)                                                       \
+  static void name(float* out, const float* a, int64_t n) {                                   \
+    int64_t i = 0;                                                                            \
+    for (; i + 8 <= n; i += 8) {                                                              \
+      const __m256 x = _mm256_loadu_ps(a + i);                                                \
+      _mm256_storeu_ps(out + i, vexpr);                                                       \
+    }                                                                                         \
+    for (; i < n; i++) {                                                                      \
+      const float x = a[i];                                                                   \
+      out[i] = sexpr;                                                                         \
+    }                                                                                         \
+  }
+
+RYZEN_BINARY(add, _mm256_add_ps(x, y), x + y)
+RYZEN_BINARY(mul, _mm256_mul_ps(x, y), x * y)
+RYZEN_BINARY(silu_mul, _mm256_mul_ps(silu8(x), y), silu1(x) * y)
+RYZEN_BINARY(relu2_mul, _mm256_mul_ps(relu2_8(x), y), relu2_1(x) * y)
+RYZEN_UNARY(silu, silu8(x), silu1(x))
+RYZEN_UNARY(gelu, gelu8(x), gelu1(x))
+RYZEN_UNARY(relu2, relu2_8(x), relu2_1(x))
+
+static void scale(float* out, const float* a, float s, int64_t n) {
+  const __m256 sv = _mm256_set1_ps(s);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_loadu_ps(a + i), sv));
+  for (; i < n; i++) out[i] = a[i] * s;
+}
+
+static void softmax(float* out, const float* x, int64_t n) {
+  __m256 mv = _mm256_set1_ps(-INFINITY);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) mv = _mm256_max_ps(mv, _mm256_loadu_ps(x + i));
+  float m = hmax(mv);
+  for (; i < n; i++) m = x[i] > m ? x[i] : m;
+  if (m == -INFINITY) {
+    for (i = 0; i < n; i++) out[i] = 0.0f;
+    return;
+  }
+  const __m256 mb = _mm256_set1_ps(m);
+  __m256 sv = _mm256_setzero_ps();
+  for (i = 0; i + 8 <= n; i += 8) {
+    const __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), mb));
+    sv = _mm256_add_ps(sv, e);
+    _mm256_storeu_ps(out + i, e);
+  }
+  float sum = hsum(sv);
+  for (; i < n; i++) sum += (out[i] = expf(x[i] - m));
+  const float inv = 1.0f / sum;
+  scale(out, out, inv, n);
+}
+
+// ---- attention ----
+static inline float dot_f16(const float* q, const uint8_t* k, int64_t hd) {
+  const uint16_t* kh = (const uint16_t*)k;
+  __m256 acc = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= hd; i += 8)
+    acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)(kh + i))), acc);
+  float s = hsum(acc);
+  for (; i < hd; i++) s += q[i] * _cvtsh_ss(kh[i]);
+  return s;
+}
+static inline void axpy_f16(float* acc, float w, const uint8_t* v, int64_t hd) {
+  const uint16_t* vh = (const uint16_t*)v;
+  const __m256 wv = _mm256_set1_ps(w);
+  int64_t i = 0;
+  for (; i + 8 <= hd; i += 8)
+    _mm256_storeu_ps(acc + i, _mm256_fmadd_ps(wv, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)(vh + i))), _mm256_loadu_ps(acc + i)));
+  for (; i < hd; i++) acc[i] += w * _cvtsh_ss(vh[i]);
+}
+static inline float blk_d(const uint8_t* b) { return _cvtsh_ss((uint16_t)(b[0] | (b[1] << 8))); }
+static inline __m256 q8x8(const uint8_t* p) {
+  return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i*)p)));
+}
+static inline float dot_q8_0(const float* q, const uint8_t* k, int64_t hd) {
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < hd; i += 32, k += 34) {
+    __m256 s = _mm256_mul_ps(_mm256_loadu_ps(q + i), q8x8(k + 2));
+    for (int j = 8; j < 32; j += 8) s = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + j), q8x8(k + 2 + j), s);
+    acc = _mm256_fmadd_ps(s, _mm256_set1_ps(blk_d(k)), acc);
+  }
+  return hsum(acc);
+}
+static inline void axpy_q8_0(float* acc, float w, const uint8_t* v, int64_t hd) {
+  for (int64_t i = 0; i < hd; i += 32, v += 34) {
+    const __m256 wd = _mm256_set1_ps(w * blk_d(v));
+    for (int j = 0; j < 32; j += 8)
+      _mm256_storeu_ps(acc + i + j, _mm256_fmadd_ps(wd, q8x8(v + 2 + j), _mm256_loadu_ps(acc + i + j)));
+  }
+}
+
+template <float (*Dot)(const float*, const uint8_t*, int64_t), void (*Axpy)(float*, float, const uint8_t*, int64_t)>
+static void attend(const AttendArgs& a) {
+  alignas(32) float acc[kMaxHeadDim];
+  alignas(32) float s[kAttendChunk];
+  for (int64_t i = 0; i < a.hd; i++) acc[i] = 0.0f;
+  float m = -INFINITY, l = 0.0f;
+  for (int64_t p0 = 0; p0 < a.npos; p0 += kAttendChunk) {
+    const int64_t cnt = a.npos - p0 < kAttendChunk ? a.npos - p0 : kAttendChunk;
+    float cm = -INFINITY;
+    for (int64_t j = 0; j < cnt; j++) {
+      s[j] = a.scale * Dot(a.q, a.k + (p0 + j) * a.k_stride, a.hd);
+      cm = s[j] > cm ? s[j] : cm;
+    }
+    if (cm > m) {  // rescale the running sums to the new max once per chunk
+      const float c = m == -INFINITY ? 0.0f : expf(m - cm);
+      l *= c;
+      scale(acc, acc, c, a.hd);
+      m = cm;
+    }
+    if (m == -INFINITY) continue;
+    for (int64_t j = 0; j < cnt; j++) {
+      s[j] = expf(s[j] - m);
+      l += s[j];
+    }
+    for (int64_t j = 0; j < cnt; j++) Axpy(acc, s[j], a.v + (p0 + j) * a.v_stride, a.hd);
+  }
+  const float inv = l > 0.0f ? 1.0f / l : 0.0f;
+  for (int64_t i = 0; i < a.hd; i++) a.out[i] = acc[i] * inv;
+}
+
+static void attend_f16(const AttendArgs& a) { attend<dot_f16, axpy_f16>(a); }
+static void attend_q8_0(const AttendArgs& a) { attend<dot_q8_0, axpy_q8_0>(a); }
+
+const OpsKernels kTable = {rms_norm, add,       mul,       scale,   silu,       gelu,
+                           relu2,    silu_mul,  relu2_mul, softmax, attend_f16, attend_q8_0};
+
+}  // namespace
+
+const OpsKernels& ops_kernels() { return kTable; }
+
+}  // namespace avx2
+}  // namespace ryzen

@@ -1,0 +1,224 @@
+// AVX-512 row kernels of the non-matmul ops (masked tails, so any length). exp is a Cephes-style
+// polynomial (about 2 ulp), exact 0 below -87.3 so masked (-inf) scores vanish.
+// ISA rule: only intrinsics, static helpers and the extern table below.
+// GCC 12 warns about its own AVX-512 intrinsic headers (`__Y = __Y` placeholders).
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#include <math.h>
+#include <stdint.h>
+#include "scalar/ops_kernels.h"
+
+namespace ryzen {
+namespace avx512 {
+namespace {
+
+static inline __mmask16 tail_mask(int64_t left) {
+  return left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
+}
+
+static inline __m512 exp16(__m512 x) {
+  const __m512 hi = _mm512_set1_ps(88.3762626647949f), lo = _mm512_set1_ps(-87.3365447505531f);
+  const __mmask16 under = _mm512_cmp_ps_mask(x, lo, _CMP_LT_OQ);
+  x = _mm512_max_ps(_mm512_min_ps(x, hi), lo);
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 p = _mm512_set1_ps(1.9875691500E-4f);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507E-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073E-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894E-2f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459E-1f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201E-1f));
+  p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+  // 2^n may need 2^128 at the top of the range: scale in two halves
+  const __m512i ni = _mm512_cvtps_epi32(n);
+  const __m512i h1 = _mm512_srai_epi32(ni, 1), h2 = _mm512_sub_epi32(ni, h1);
+  const __m512 s1 = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(h1, _mm512_set1_epi32(127)), 23));
+  const __m512 s2 = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(h2, _mm512_set1_epi32(127)), 23));
+  return _mm512_maskz_mov_ps(~under, _mm512_mul_ps(_mm512_mul_ps(p, s1), s2));
+}
+
+static inline __m512 silu16(__m512 x) {
+  const __m512 e = exp16(_mm512_sub_ps(_mm512_setzero_ps(), x));
+  return _mm512_div_ps(x, _mm512_add_ps(_mm512_set1_ps(1.0f), e));
+}
+static inline __m512 gelu16(__m512 x) {
+  const __m512 x2 = _mm512_mul_ps(x, x);
+  const __m512 u = _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.7978845608028654f), x),
+                                 _mm512_fmadd_ps(_mm512_set1_ps(0.044715f), x2, _mm512_set1_ps(1.0f)));
+  // tanh(u) = 1 - 2 / (exp(2u) + 1)
+  const __m512 e = exp16(_mm512_add_ps(u, u));
+  const __m512 th = _mm512_sub_ps(_mm512_set1_ps(1.0f), _mm512_div_ps(_mm512_set1_ps(2.0f), _mm512_add_ps(e, _mm512_set1_ps(1.0f))));
+  return _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), x), _mm512_add_ps(_mm512_set1_ps(1.0f), th));
+}
+static inline __m512 relu2_16(__m512 x) {
+  const __m512 r = _mm512_max_ps(x, _mm512_setzero_ps());
+  return _mm512_mul_ps(r, r);
+}
+
+static void rms_norm(float* out, const float* x, const float* w, int64_t n, float eps) {
+  __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m512 a = _mm512_loadu_ps(x + i), b = _mm512_loadu_ps(x + i + 16);
+    s0 = _mm512_fmadd_ps(a, a, s0);
+    s1 = _mm512_fmadd_ps(b, b, s1);
+  }
+  for (; i < n; i += 16) {
+    const __m512 a = _mm512_maskz_loadu_ps(tail_mask(n - i), x + i);
+    s0 = _mm512_fmadd_ps(a, a, s0);
+  }
+  const float ss = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+  const __m512 r = _mm512_set1_ps((float)(1.0 / sqrt((double)ss / (double)n + (double)eps)));
+  for (i = 0; i < n; i += 16) {
+    const __mmask16 m = tail_mask(n - i);
+    __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + i), r);
+    if (w) v = _mm512_mul_ps(v, _mm512_maskz_loadu_ps(m, w + i));
+    _mm512_mask_storeu_ps(out + i, m, v);
+  }
+}
+
+#define RYZEN_BINARY(name, expr)                                                 \
+  static void name(float* out, const float* a, const float* b, int64_t n) {      \
+    for (int64_t i = 0; i < n; i += 16) {                                        \
+      const __mmask16 m = tail_mask(n - i);                                      \
+      const __m512 x = _mm512_maskz_loadu_ps(m, a + i), y = _mm512_maskz_loadu_ps(m, b + i); \
+      _mm512_mask_storeu_ps(out + i, m, expr);                                   \
+    }                                                                            \
+  }
+#define RYZEN_UNARY(name, expr)                                                  \
+  static void name(float* out, const float* a, int64_t n) {                      \
+    for (int64_t i = 0; i < n; i += 16) {                                        \
+      const __mmask16 m = tail_mask(n - i);                                      \
+      const __m512 x = _mm512_maskz_loadu_ps(m, a + i);                          \
+      _mm512_mask_storeu_ps(out + i, m, expr);                                   \
+    }                                                                            \
+  }
+
+RYZEN_BINARY(add, _mm512_add_ps(x, y))
+RYZEN_BINARY(mul, _mm512_mul_ps(x, y))
+RYZEN_BINARY(silu_mul, _mm512_mul_ps(silu16(x), y))
+RYZEN_BINARY(relu2_mul, _mm512_mul_ps(relu2_16(x), y))
+RYZEN_UNARY(silu, silu16(x))
+RYZEN_UNARY(gelu, gelu16(x))
+RYZEN_UNARY(relu2, relu2_16(x))
+
+static void scale(float* out, const float* a, float s, int64_t n) {
+  const __m512 sv = _mm512_set1_ps(s);
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = tail_mask(n - i);
+    _mm512_mask_storeu_ps(out + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, a + i), sv));
+  }
+}
+
+static void softmax(float* out, const float* x, int64_t n) {
+  __m512 mv = _mm512_set1_ps(-INFINITY);
+  for (int64_t i = 0; i < n; i += 16) mv = _mm512_max_ps(mv, _mm512_mask_loadu_ps(_mm512_set1_ps(-INFINITY), tail_mask(n - i), x + i));
+  const float m = _mm512_reduce_max_ps(mv);
+  if (m == -INFINITY) {
+    for (int64_t i = 0; i < n; i++) out[i] = 0.0f;
+    return;
+  }
+  const __m512 mb = _mm512_set1_ps(m);
+  __m512 sum = _mm512_setzero_ps();
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 k = tail_mask(n - i);
+    const __m512 e = _mm512_maskz_mov_ps(k, exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, x + i), mb)));
+    sum = _mm512_add_ps(sum, e);
+    _mm512_mask_storeu_ps(out + i, k, e);
+  }
+  const __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(sum));
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 k = tail_mask(n - i);
+    _mm512_mask_storeu_ps(out + i, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, out + i), inv));
+  }
+}
+
+// ---- attention ----
+// F16 head: 16 halfs per step (masked tail). Q8_0 head: one 32-element block per step.
+static inline float dot_f16(const float* q, const uint8_t* k, int64_t hd) {
+  __m512 acc = _mm512_setzero_ps();
+  for (int64_t i = 0; i < hd; i += 16) {
+    const __mmask16 m = tail_mask(hd - i);
+    const __m512 kv = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, (const uint16_t*)k + i));
+    acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + i), kv, acc);
+  }
+  return _mm512_reduce_add_ps(acc);
+}
+static inline void axpy_f16(float* acc, float w, const uint8_t* v, int64_t hd) {
+  const __m512 wv = _mm512_set1_ps(w);
+  for (int64_t i = 0; i < hd; i += 16) {
+    const __mmask16 m = tail_mask(hd - i);
+    const __m512 x = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, (const uint16_t*)v + i));
+    _mm512_mask_storeu_ps(acc + i, m, _mm512_fmadd_ps(wv, x, _mm512_maskz_loadu_ps(m, acc + i)));
+  }
+}
+static inline float blk_d(const uint8_t* b) { return _cvtsh_ss((uint16_t)(b[0] | (b[1] << 8))); }
+static inline __m512 q8_lo(const uint8_t* b) { return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i*)(b + 2)))); }
+static inline __m512 q8_hi(const uint8_t* b) { return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i*)(b + 18)))); }
+static inline float dot_q8_0(const float* q, const uint8_t* k, int64_t hd) {
+  __m512 acc = _mm512_setzero_ps();
+  for (int64_t i = 0; i < hd; i += 32, k += 34) {
+    const __m512 s = _mm512_fmadd_ps(_mm512_loadu_ps(q + i), q8_lo(k), _mm512_mul_ps(_mm512_loadu_ps(q + i + 16), q8_hi(k)));
+    acc = _mm512_fmadd_ps(s, _mm512_set1_ps(blk_d(k)), acc);
+  }
+  return _mm512_reduce_add_ps(acc);
+}
+static inline void axpy_q8_0(float* acc, float w, const uint8_t* v, int64_t hd) {
+  for (int64_t i = 0; i < hd; i += 32, v += 34) {
+    const __m512 wd = _mm512_set1_ps(w * blk_d(v));
+    _mm512_storeu_ps(acc + i, _mm512_fmadd_ps(wd, q8_lo(v), _mm512_loadu_ps(acc + i)));
+    _mm512_storeu_ps(acc + i + 16, _mm512_fmadd_ps(wd, q8_hi(v), _mm512_loadu_ps(acc + i + 16)));
+  }
+}
+
+template <float (*Dot)(const float*, const uint8_t*, int64_t), void (*Axpy)(float*, float, const uint8_t*, int64_t)>
+static void attend(const AttendArgs& a) {
+  alignas(64) float acc[kMaxHeadDim];
+  alignas(64) float s[kAttendChunk];
+  for (int64_t i = 0; i < a.hd; i++) acc[i] = 0.0f;
+  float m = -INFINITY, l = 0.0f;
+  for (int64_t p0 = 0; p0 < a.npos; p0 += kAttendChunk) {
+    const int64_t cnt = a.npos - p0 < kAttendChunk ? a.npos - p0 : kAttendChunk;
+    float cm = -INFINITY;
+    for (int64_t j = 0; j < cnt; j++) {
+      s[j] = a.scale * Dot(a.q, a.k + (p0 + j) * a.k_stride, a.hd);
+      cm = s[j] > cm ? s[j] : cm;
+    }
+    if (cm > m) {  // rescale the running sums to the new max once per chunk
+      const float c = m == -INFINITY ? 0.0f : expf(m - cm);
+      l *= c;
+      const __m512 cv = _mm512_set1_ps(c);
+      for (int64_t i = 0; i < a.hd; i += 16) {
+        const __mmask16 k = tail_mask(a.hd - i);
+        _mm512_mask_storeu_ps(acc + i, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, acc + i), cv));
+      }
+      m = cm;
+    }
+    if (m == -INFINITY) continue;
+    const __m512 mb = _mm512_set1_ps(m);
+    for (int64_t j = 0; j < cnt; j += 16) {
+      const __mmask16 k = tail_mask(cnt - j);
+      const __m512 e = _mm512_maskz_mov_ps(k, exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, s + j), mb)));
+      _mm512_mask_storeu_ps(s + j, k, e);
+      l += _mm512_reduce_add_ps(e);
+    }
+    for (int64_t j = 0; j < cnt; j++) Axpy(acc, s[j], a.v + (p0 + j) * a.v_stride, a.hd);
+  }
+  const float inv = l > 0.0f ? 1.0f / l : 0.0f;
+  for (int64_t i = 0; i < a.hd; i++) a.out[i] = acc[i] * inv;
+}
+
+static void attend_f16(const AttendArgs& a) { attend<dot_f16, axpy_f16>(a); }
+static void attend_q8_0(const AttendArgs& a) { attend<dot_q8_0, axpy_q8_0>(a); }
+
+const OpsKernels kTable = {rms_norm, add,       mul,       scale,   silu,       gelu,
+                           relu2,    silu_mul,  relu2_mul, softmax, attend_f16, attend_q8_0};
+
+}  // namespace
+
+const OpsKernels& ops_kernels() { return kTable; }
+
+}  // namespace avx512
+}  // namespace ryzen

@@ -1,0 +1,77 @@
+// "attention": t=[out[nHead*hd, n], q[nHead*hd, n], kCache, vCache, seq[n] I32, pos[n] I32],
+// i=[nHead, nHeadKv, headDim], f=[scale]. Token t attends positions 0..pos[t] of cache slot
+// seq[t] (causal; the caller stores the token's own K/V first), query head h reads KV head
+// h / (nHead/nHeadKv) (GQA). Online softmax: no score buffer, any context length. Work is split
+// over (token, head). A token whose seq/pos is out of range gets a zero output.
+#include <cstring>
+#include "kv_cache.h"
+#include "op_util.h"
+
+namespace ryzen {
+namespace {
+
+std::string validate(OpNode& node) {
+  std::string e = expect_arity(node, 6, 6, "out, q, kCache, vCache, seq, pos");
+  if (!e.empty()) return e;
+  if (!(e = expect_params(node, 3, 1, "i=[nHead, nHeadKv, headDim], f=[scale]")).empty()) return e;
+  const int64_t nh = node.i[0], nkv = node.i[1], hd = node.i[2];
+  if (nh < 1 || nkv < 1 || nh % nkv != 0)
+    return "nHead (" + std::to_string(nh) + ") must be a positive multiple of nHeadKv (" + std::to_string(nkv) + ")";
+  if (hd < 1 || hd > kMaxHeadDim) return "headDim must be in [1, " + std::to_string(kMaxHeadDim) + "], got " + std::to_string(hd);
+  if (nh > (int64_t)1 << 20) return "nHead too large";
+  if (!(e = expect(node, 1, "q", DType::F32, nh * hd, -1)).empty()) return e;
+  const int64_t n = node.t[1]->rows();
+  if (!(e = expect(node, 0, "out", DType::F32, nh * hd, n)).empty()) return e;
+  if (!(e = check_kv_cache(node, 2, "kCache", nkv * hd, hd)).empty()) return e;
+  if (!(e = check_kv_cache(node, 3, "vCache", nkv * hd, hd)).empty()) return e;
+  const Tensor &k = *node.t[2], &v = *node.t[3];
+  if (k.type != v.type) return "kCache and vCache must have the same type";
+  if (kv_ctx(k) != kv_ctx(v) || kv_slots(k) != kv_slots(v))
+    return "kCache " + shape_str(k) + " and vCache " + shape_str(v) + " must have the same shape";
+  for (size_t j = 4; j < 6; j++) {
+    const Tensor& t = *node.t[j];
+    if (t.type != DType::I32 || t.elements() != n)
+      return "operand '" + std::string(j == 4 ? "seq" : "pos") + "' (t[" + std::to_string(j) + "]) must be i32 with " +
+             std::to_string(n) + " elements (one per token), got " + type_shape_str(t);
+  }
+  return "";
+}
+
+int phases(const OpNode&) { return 1; }
+
+void run(const OpNode& node, int, int ith, int nth, uint8_t*) {
+  const Tensor &out = *node.t[0], &q = *node.t[1], &kc = *node.t[2], &vc = *node.t[3];
+  const int32_t* seq = i32_data(*node.t[4]);
+  const int32_t* pos = i32_data(*node.t[5]);
+  const int64_t nh = node.i[0], nkv = node.i[1], hd = node.i[2];
+  const int64_t group = nh / nkv, head_bytes = kv_head_bytes(kc.type, hd);
+  const OpsKernels& ops = active_ops();
+  const auto attend = kc.type == DType::Q8_0 ? ops.attend_q8_0 : ops.attend_f16;
+  int64_t u0, u1;
+  split_range(q.rows() * nh, ith, nth, 1, &u0, &u1);
+  for (int64_t u = u0; u < u1; u++) {
+    const int64_t t = u / nh, h = u % nh;
+    float* o = f32_row(out, t) + h * hd;
+    if (seq[t] < 0 || seq[t] >= kv_slots(kc) || pos[t] < 0 || pos[t] >= kv_ctx(kc)) {
+      std::memset(o, 0, (size_t)hd * sizeof(float));
+      continue;
+    }
+    const int64_t kvh = h / group;
+    AttendArgs a;
+    a.q = f32_row(q, t) + h * hd;
+    a.k = kv_row(kc, seq[t], 0) + kvh * head_bytes;
+    a.v = kv_row(vc, seq[t], 0) + kvh * head_bytes;
+    a.k_stride = (size_t)kc.nb[1];
+    a.v_stride = (size_t)vc.nb[1];
+    a.npos = (int64_t)pos[t] + 1;
+    a.hd = hd;
+    a.scale = (float)node.f[0];
+    a.out = o;
+    attend(a);
+  }
+}
+
+const RegisterOp reg({"attention", validate, phases, run});
+
+}  // namespace
+}  // namespace ryzen

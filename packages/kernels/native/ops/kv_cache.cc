@@ -1,0 +1,45 @@
+#include "kv_cache.h"
+#include "core/fp16.h"
+#include "op_util.h"
+#include "scalar/quant_ref.h"
+
+namespace ryzen {
+
+int64_t kv_head_bytes(DType type, int64_t head_dim) {
+  return type == DType::Q8_0 ? head_dim / 32 * 34 : head_dim * 2;
+}
+
+void kv_encode(DType type, const float* src, int64_t count, uint8_t* dst) {
+  if (type == DType::Q8_0) {
+    quantize_row_q8_0(src, dst, count);
+    return;
+  }
+  for (int64_t i = 0; i < count; i++) {
+    const uint16_t h = f32_to_fp16(src[i]);
+    dst[2 * i] = (uint8_t)(h & 0xff);
+    dst[2 * i + 1] = (uint8_t)(h >> 8);
+  }
+}
+
+void kv_decode(DType type, const uint8_t* src, int64_t count, float* dst) {
+  if (type == DType::Q8_0) {
+    dequantize_row_q8_0(src, dst, count);
+    return;
+  }
+  for (int64_t i = 0; i < count; i++) dst[i] = fp16_to_f32((uint16_t)(src[2 * i] | (src[2 * i + 1] << 8)));
+}
+
+std::string check_kv_cache(const OpNode& node, size_t k, const char* name, int64_t kv_dim, int64_t head_dim) {
+  const Tensor& c = *node.t[k];
+  const std::string who = "operand '" + std::string(name) + "' (t[" + std::to_string(k) + "])";
+  if (c.type != DType::F16 && c.type != DType::Q8_0)
+    return who + " must be an f16 or q8_0 KV cache, got " + type_shape_str(c);
+  if (c.ne[0] != kv_dim || c.n_dims < 2)
+    return who + " must have shape [" + std::to_string(kv_dim) + " (nHeadKv*headDim), ctx, slots], got " +
+           type_shape_str(c);
+  if (c.type == DType::Q8_0 && head_dim % 32 != 0)
+    return who + " is q8_0, which needs headDim to be a multiple of 32 (got " + std::to_string(head_dim) + ")";
+  return "";
+}
+
+}  // namespace ryzen

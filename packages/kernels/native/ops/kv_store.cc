@@ -1,0 +1,44 @@
+// "kv_store": t=[cache[kvDim, ctx, slots] F16|Q8_0, src[kvDim, n] f32, seq[n] I32, pos[n] I32]:
+// cache[seq[t]][pos[t]] = src[t]. seq/pos are read at run time (a Plan fills them between runs);
+// a token whose slot or position is out of range is skipped, never written out of bounds.
+#include "kv_cache.h"
+#include "op_util.h"
+
+namespace ryzen {
+namespace {
+
+std::string validate(OpNode& node) {
+  std::string e = expect_arity(node, 4, 4, "cache, src, seq, pos");
+  if (!e.empty()) return e;
+  const Tensor& cache = *node.t[0];
+  if (!(e = check_kv_cache(node, 0, "cache", cache.ne[0], cache.type == DType::Q8_0 ? 32 : 1)).empty()) return e;
+  if (cache.type == DType::Q8_0 && cache.ne[0] % 32 != 0) return "q8_0 cache rows need kvDim % 32 == 0 (shape)";
+  if (!(e = expect(node, 1, "src", DType::F32, cache.ne[0], -1)).empty()) return e;
+  const int64_t n = node.t[1]->rows();
+  for (size_t k = 2; k < 4; k++) {
+    const Tensor& t = *node.t[k];
+    if (t.type != DType::I32 || t.elements() != n)
+      return "operand '" + std::string(k == 2 ? "seq" : "pos") + "' (t[" + std::to_string(k) + "]) must be i32 with " +
+             std::to_string(n) + " elements (one per token), got " + type_shape_str(t);
+  }
+  return "";
+}
+
+int phases(const OpNode&) { return 1; }
+
+void run(const OpNode& node, int, int ith, int nth, uint8_t*) {
+  const Tensor &cache = *node.t[0], &src = *node.t[1];
+  const int32_t* seq = i32_data(*node.t[2]);
+  const int32_t* pos = i32_data(*node.t[3]);
+  int64_t t0, t1;
+  split_range(src.rows(), ith, nth, 1, &t0, &t1);
+  for (int64_t t = t0; t < t1; t++) {
+    if (seq[t] < 0 || seq[t] >= kv_slots(cache) || pos[t] < 0 || pos[t] >= kv_ctx(cache)) continue;
+    kv_encode(cache.type, f32_row(src, t), cache.ne[0], kv_row(cache, seq[t], pos[t]));
+  }
+}
+
+const RegisterOp reg({"kv_store", validate, phases, run});
+
+}  // namespace
+}  // namespace ryzen

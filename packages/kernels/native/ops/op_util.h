@@ -1,0 +1,36 @@
+// Helpers shared by the non-matmul ops: operand validation with messages that name the operand
+// and the expected shape, row access, thread splits and the active ISA's row kernels.
+#pragma once
+#include <cstdint>
+#include <string>
+#include "core/isa.h"
+#include "core/op.h"
+#include "scalar/ops_kernels.h"
+
+namespace ryzen {
+
+// "[4096, 7]" / "f32 [4096, 7]"
+std::string shape_str(const Tensor& t);
+std::string type_shape_str(const Tensor& t);
+
+// Checks operand k is `type` with ne[0] == cols (if cols >= 0) and rows() == rows (if rows >= 0).
+// Returns "" or a message like "operand 'out' (t[0]) must be f32 with shape [64, 3], got f16 [64, 3]".
+std::string expect(const OpNode& node, size_t k, const char* name, DType type, int64_t cols, int64_t rows);
+// Arity check: "expects 3 tensor operands (out, a, b), got 2".
+std::string expect_arity(const OpNode& node, size_t min, size_t max, const char* names);
+std::string expect_params(const OpNode& node, size_t ni, size_t nf, const char* names);
+
+inline float* f32_row(const Tensor& t, int64_t r) { return (float*)(t.data + r * t.nb[1]); }
+inline const int32_t* i32_data(const Tensor& t) { return (const int32_t*)t.data; }
+
+// The row kernels for the active ISA path (clamped to what the CPU has).
+const OpsKernels& active_ops();
+
+// Splits rows x cols element-wise work: by rows when there are enough rows for every thread,
+// otherwise by column ranges (multiples of 16) within each row.
+struct Slice {
+  int64_t r0, r1, c0, c1;
+};
+Slice split_rows_or_cols(int64_t rows, int64_t cols, int ith, int nth);
+
+}  // namespace ryzen

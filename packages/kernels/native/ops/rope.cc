@@ -1,0 +1,91 @@
+// "rope": t=[out, x[nHead*headDim, n], pos[n] I32], i=[nHead, headDim, nRot, mode], f=[theta,
+// freqScale]. Phase 0 builds each token's cos/sin table in scratch, phase 1 rotates every
+// (token, head). out may alias x.
+#include "rope.h"
+#include <cmath>
+#include "op_util.h"
+
+namespace ryzen {
+
+std::string check_rope_params(const RopeParams& p) {
+  if (p.n_head < 1) return "nHead must be >= 1, got " + std::to_string(p.n_head);
+  if (p.head_dim < 1) return "headDim must be >= 1, got " + std::to_string(p.head_dim);
+  if (p.n_rot < 0 || p.n_rot > p.head_dim || p.n_rot % 2 != 0)
+    return "nRot must be even and in [0, headDim=" + std::to_string(p.head_dim) + "], got " + std::to_string(p.n_rot);
+  if (p.mode != 0 && p.mode != 1) return "mode must be 0 (normal) or 1 (neox), got " + std::to_string(p.mode);
+  if (!(p.theta > 0.0) || !std::isfinite(p.theta)) return "theta must be a finite number > 0";
+  if (!std::isfinite(p.freq_scale)) return "freqScale must be finite";
+  return "";
+}
+
+void rope_angles(const RopeParams& p, double pos, float* cs) {
+  for (int64_t i = 0; i < p.n_rot / 2; i++) {
+    const double a = pos * p.freq_scale * std::pow(p.theta, -2.0 * (double)i / (double)p.n_rot);
+    cs[2 * i] = (float)std::cos(a);
+    cs[2 * i + 1] = (float)std::sin(a);
+  }
+}
+
+void rope_head(const RopeParams& p, const float* cs, const float* x, float* out) {
+  const int64_t half = p.n_rot / 2;
+  for (int64_t i = 0; i < half; i++) {
+    const int64_t i0 = p.mode == 0 ? 2 * i : i, i1 = p.mode == 0 ? 2 * i + 1 : i + half;
+    const float c = cs[2 * i], s = cs[2 * i + 1];
+    const float x0 = x[i0], x1 = x[i1];
+    out[i0] = x0 * c - x1 * s;
+    out[i1] = x0 * s + x1 * c;
+  }
+  if (out != x)
+    for (int64_t i = p.n_rot; i < p.head_dim; i++) out[i] = x[i];
+}
+
+namespace {
+
+RopeParams params_of(const OpNode& node) {
+  return RopeParams{node.i[0], node.i[1], node.i[2], (int)node.i[3], node.f[0], node.f[1]};
+}
+
+std::string validate(OpNode& node) {
+  std::string e = expect_arity(node, 3, 3, "out, x, pos");
+  if (!e.empty()) return e;
+  if (!(e = expect_params(node, 4, 2, "i=[nHead, headDim, nRot, mode], f=[theta, freqScale]")).empty()) return e;
+  const RopeParams p = params_of(node);
+  if (!(e = check_rope_params(p)).empty()) return e;
+  if (p.n_head > (int64_t)1 << 24 || p.head_dim > (int64_t)1 << 24) return "nHead/headDim too large";
+  const int64_t n = node.t[1]->rows();
+  if (!(e = expect(node, 1, "x", DType::F32, p.n_head * p.head_dim, -1)).empty()) return e;
+  if (!(e = expect(node, 0, "out", DType::F32, p.n_head * p.head_dim, n)).empty()) return e;
+  const Tensor& pos = *node.t[2];
+  if (pos.type != DType::I32 || pos.elements() != n)
+    return "operand 'pos' (t[2]) must be i32 with " + std::to_string(n) + " elements (one per token), got " +
+           type_shape_str(pos);
+  node.scratch_bytes = (size_t)n * (size_t)p.n_rot * sizeof(float);
+  return "";
+}
+
+int phases(const OpNode&) { return 2; }
+
+void run(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch) {
+  const RopeParams p = params_of(node);
+  const Tensor &out = *node.t[0], &x = *node.t[1];
+  const int64_t n = x.rows();
+  float* tables = (float*)scratch;
+  if (phase == 0) {
+    int64_t t0, t1;
+    split_range(n, ith, nth, 1, &t0, &t1);
+    const int32_t* pos = i32_data(*node.t[2]);
+    for (int64_t t = t0; t < t1; t++) rope_angles(p, (double)pos[t], tables + t * p.n_rot);
+    return;
+  }
+  int64_t u0, u1;
+  split_range(n * p.n_head, ith, nth, 1, &u0, &u1);
+  for (int64_t u = u0; u < u1; u++) {
+    const int64_t t = u / p.n_head, h = u % p.n_head;
+    rope_head(p, tables + t * p.n_rot, f32_row(x, t) + h * p.head_dim, f32_row(out, t) + h * p.head_dim);
+  }
+}
+
+const RegisterOp reg({"rope", validate, phases, run});
+
+}  // namespace
+}  // namespace ryzen

@@ -1,0 +1,27 @@
+// Rotary position embedding shared by the "rope" op and "kv_shift" (which re-rotates cached keys).
+//   pair i (0 <= i < nRot/2) of a head is rotated by angle pos * freqScale * theta^(-2i/nRot);
+//   mode 0 ("normal") pairs (x[2i], x[2i+1]); mode 1 ("neox") pairs (x[i], x[i + nRot/2]).
+//   Dimensions >= nRot pass through unchanged.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace ryzen {
+
+struct RopeParams {
+  int64_t n_head, head_dim, n_rot;
+  int mode;  // 0 normal, 1 neox
+  double theta, freq_scale;
+};
+
+// Checks the parameters; returns "" or a message naming the bad one.
+std::string check_rope_params(const RopeParams& p);
+
+// cs[2i] = cos, cs[2i+1] = sin of pair i's angle at position `pos` (n_rot floats). Angles are
+// computed in double so large positions keep full float accuracy.
+void rope_angles(const RopeParams& p, double pos, float* cs);
+
+// Rotates one head of head_dim floats (out may equal x).
+void rope_head(const RopeParams& p, const float* cs, const float* x, float* out);
+
+}  // namespace ryzen

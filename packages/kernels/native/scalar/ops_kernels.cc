@@ -1,0 +1,101 @@
+// Scalar row kernels of the non-matmul ops: the portable fallback and the plain definition the
+// SIMD versions follow (same formulas; GELU is the tanh approximation, as in ggml).
+#include "ops_kernels.h"
+#include <cmath>
+#include "core/fp16.h"
+
+namespace ryzen {
+namespace scalar {
+namespace {
+
+void rms_norm(float* out, const float* x, const float* w, int64_t n, float eps) {
+  double ss = 0.0;
+  for (int64_t i = 0; i < n; i++) ss += (double)x[i] * x[i];
+  const float r = (float)(1.0 / std::sqrt(ss / (double)n + (double)eps));
+  for (int64_t i = 0; i < n; i++) out[i] = x[i] * r * (w ? w[i] : 1.0f);
+}
+void add(float* out, const float* a, const float* b, int64_t n) {
+  for (int64_t i = 0; i < n; i++) out[i] = a[i] + b[i];
+}
+void mul(float* out, const float* a, const float* b, int64_t n) {
+  for (int64_t i = 0; i < n; i++) out[i] = a[i] * b[i];
+}
+void scale(float* out, const float* x, float s, int64_t n) {
+  for (int64_t i = 0; i < n; i++) out[i] = x[i] * s;
+}
+inline float silu1(float x) { return x / (1.0f + std::exp(-x)); }
+inline float gelu1(float x) {
+  const float u = 0.7978845608028654f * x * (1.0f + 0.044715f * x * x);
+  return 0.5f * x * (1.0f + std::tanh(u));
+}
+inline float relu21(float x) { return x > 0.0f ? x * x : 0.0f; }
+void silu(float* out, const float* x, int64_t n) {
+  for (int64_t i = 0; i < n; i++) out[i] = silu1(x[i]);
+}
+void gelu(float* out, const float* x, int64_t n) {
+  for (int64_t i = 0; i < n; i++) out[i] = gelu1(x[i]);
+}
+void relu2(float* out, const float* x, int64_t n) {
+  for (int64_t i = 0; i < n; i++) out[i] = relu21(x[i]);
+}
+void silu_mul(float* out, const float* g, const float* u, int64_t n) {
+  for (int64_t i = 0; i < n; i++) out[i] = silu1(g[i]) * u[i];
+}
+void relu2_mul(float* out, const float* g, const float* u, int64_t n) {
+  for (int64_t i = 0; i < n; i++) out[i] = relu21(g[i]) * u[i];
+}
+void softmax(float* out, const float* x, int64_t n) {
+  float m = -INFINITY;
+  for (int64_t i = 0; i < n; i++) m = x[i] > m ? x[i] : m;
+  if (m == -INFINITY) {  // fully masked row: no probability mass anywhere
+    for (int64_t i = 0; i < n; i++) out[i] = 0.0f;
+    return;
+  }
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; i++) sum += (out[i] = std::exp(x[i] - m));
+  const float inv = (float)(1.0 / sum);
+  for (int64_t i = 0; i < n; i++) out[i] *= inv;
+}
+
+inline float k_f16(const uint8_t* row, int64_t i) {
+  return fp16_to_f32((uint16_t)(row[2 * i] | (row[2 * i + 1] << 8)));
+}
+inline float k_q8_0(const uint8_t* row, int64_t i) {
+  const uint8_t* b = row + (i / 32) * 34;
+  return fp16_to_f32((uint16_t)(b[0] | (b[1] << 8))) * (float)(int8_t)b[2 + i % 32];
+}
+
+template <float (*Elem)(const uint8_t*, int64_t)>
+void attend(const AttendArgs& a) {
+  float acc[kMaxHeadDim];
+  for (int64_t i = 0; i < a.hd; i++) acc[i] = 0.0f;
+  float m = -INFINITY, l = 0.0f;
+  for (int64_t p = 0; p < a.npos; p++) {
+    const uint8_t* k = a.k + p * a.k_stride;
+    float s = 0.0f;
+    for (int64_t i = 0; i < a.hd; i++) s += a.q[i] * Elem(k, i);
+    s *= a.scale;
+    if (s > m) {  // new running max: rescale what was accumulated so far
+      const float c = std::exp(m - s);
+      for (int64_t i = 0; i < a.hd; i++) acc[i] *= c;
+      l *= c;
+      m = s;
+    }
+    const float w = std::exp(s - m);
+    const uint8_t* v = a.v + p * a.v_stride;
+    for (int64_t i = 0; i < a.hd; i++) acc[i] += w * Elem(v, i);
+    l += w;
+  }
+  const float inv = l > 0.0f ? 1.0f / l : 0.0f;
+  for (int64_t i = 0; i < a.hd; i++) a.out[i] = acc[i] * inv;
+}
+
+const OpsKernels kTable = {rms_norm, add,       mul,     scale,          silu,          gelu,
+                           relu2,    silu_mul,  relu2_mul, softmax, attend<k_f16>, attend<k_q8_0>};
+
+}  // namespace
+
+const OpsKernels& ops_kernels() { return kTable; }
+
+}  // namespace scalar
+}  // namespace ryzen

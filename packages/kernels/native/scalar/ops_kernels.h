@@ -1,0 +1,48 @@
+// Per-ISA row kernels of the non-matmul ops (norms, element-wise, activations, softmax,
+// attention). Plain declarations (POD + extern functions) shared by the flag-free op TUs and the
+// SIMD-compiled TUs; see the ISA rule.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace ryzen {
+
+// One (token, head) of causal attention over positions [0, npos) of one KV-cache slot.
+// k / v point at this KV head's segment of position 0; position p is at k + p * stride.
+// F16 caches hold hd halfs per head; Q8_0 caches hold hd/32 blocks (34 bytes each) per head.
+struct AttendArgs {
+  const float* q;   // hd floats
+  const uint8_t* k;
+  const uint8_t* v;
+  size_t k_stride, v_stride;
+  int64_t npos;
+  int64_t hd;
+  float scale;
+  float* out;       // hd floats
+};
+
+struct OpsKernels {
+  void (*rms_norm)(float* out, const float* x, const float* w, int64_t n, float eps);  // w may be null
+  void (*add)(float* out, const float* a, const float* b, int64_t n);
+  void (*mul)(float* out, const float* a, const float* b, int64_t n);
+  void (*scale)(float* out, const float* x, float s, int64_t n);
+  void (*silu)(float* out, const float* x, int64_t n);
+  void (*gelu)(float* out, const float* x, int64_t n);
+  void (*relu2)(float* out, const float* x, int64_t n);
+  void (*silu_mul)(float* out, const float* gate, const float* up, int64_t n);
+  void (*relu2_mul)(float* out, const float* gate, const float* up, int64_t n);
+  void (*softmax)(float* out, const float* x, int64_t n);
+  void (*attend_f16)(const AttendArgs& a);
+  void (*attend_q8_0)(const AttendArgs& a);
+};
+
+// Largest head size the attention kernels accept (their accumulators live on the stack).
+constexpr int64_t kMaxHeadDim = 1024;
+// Positions scored per online-softmax step (scores of one chunk live on the stack).
+constexpr int64_t kAttendChunk = 64;
+
+namespace scalar { const OpsKernels& ops_kernels(); }
+namespace avx2 { const OpsKernels& ops_kernels(); }
+namespace avx512 { const OpsKernels& ops_kernels(); }
+
+}  // namespace ryzen
