@@ -1,17 +1,33 @@
 // stories260K end to end against stories260K.reference.json (an independent float64 forward
-// pass): greedy tokens identical for every case, last-prompt-position logits within 1e-4
-// relative, on every ISA path the CPU has and with 1 and 2 threads.
+// pass): greedy tokens identical for every case on every ISA path the CPU has, with 1 and 2
+// threads. Logits: the engine keeps K and V in f16 (the default KV type), which rounds each
+// cached value by up to 2^-11 relative; through 5 layers that moves the last-position logits by
+// ~3e-4 of their range. So the logits are checked two ways: within 1e-4 relative against our
+// float64 reference forward pass that rounds K/V to f16 the same way (all error besides the
+// deliberate KV rounding), and within 1e-3 relative against the JSON (f32-KV) reference.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cpuInfo, getThreads, setIsa, setThreads } from "@ryzen/kernels";
 import { loadModel, type Model } from "../src/index.js";
 import { STORIES, STORIES_REF, relMaxDiff } from "./helpers.js";
+import { RefModel } from "./reference/forward.js";
+import { loadFloatReference } from "./reference/load.js";
+
+const F16_KV_TOLERANCE = 1e-3;
 
 describe("stories260K", () => {
   let model: Model;
+  let refKvF16: Float64Array[];
   const initialIsa = cpuInfo().isa;
   const initialThreads = getThreads();
   beforeAll(async () => {
     model = await loadModel(STORIES);
+    const { cfg, weights } = await loadFloatReference(STORIES);
+    refKvF16 = STORIES_REF.cases.map((c) => {
+      const m = new RefModel(cfg, weights, { kvF16: true });
+      let l!: Float64Array;
+      for (const t of c.prompt_tokens) l = m.step(t);
+      return l;
+    });
   });
   afterAll(() => {
     model?.dispose();
@@ -36,9 +52,10 @@ describe("stories260K", () => {
       it(`greedy tokens and logits match the reference (${isa}, ${threads} thread${threads > 1 ? "s" : ""})`, async () => {
         setIsa(isa);
         setThreads(threads);
-        for (const c of STORIES_REF.cases) {
+        for (const [i, c] of STORIES_REF.cases.entries()) {
           const logits = await model.evaluate(c.prompt_tokens);
-          expect(relMaxDiff(logits, c.logits_last_prompt_position)).toBeLessThan(1e-4);
+          expect(relMaxDiff(logits, refKvF16[i])).toBeLessThan(1e-4);
+          expect(relMaxDiff(logits, c.logits_last_prompt_position)).toBeLessThan(F16_KV_TOLERANCE);
           // Full length on the default path; a prefix elsewhere keeps the suite short.
           const n = isa === initialIsa && threads === 2 ? c.n_generated : 32;
           const r = await model.generate(c.prompt_tokens, { temperature: 0, maxTokens: n }).result;

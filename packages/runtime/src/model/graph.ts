@@ -83,9 +83,9 @@ export class ForwardGraph {
     const qDim = c.headCount * c.headDim;
     const kvDim = c.headCountKv * c.headDim;
     const eps = c.rmsEps;
-    const ids = this.ids.rows(0, n);
-    const pos = this.pos.rows(0, n);
-    const seq = this.seq.rows(0, n);
+    const ids = prefix(this.ids, n);
+    const pos = prefix(this.pos, n);
+    const seq = prefix(this.seq, n);
     const rope = (nHead: number) => ({
       nHead, headDim: c.headDim, nRot: c.ropeDims, mode: c.ropeMode, theta: c.ropeTheta, freqScale: c.ropeFreqScale,
     });
@@ -158,7 +158,7 @@ export class ForwardGraph {
     let last = xA;
     if (m < n) {
       last = this.act("out.rows", E, m, this.maxOutputs);
-      nodes.push(op.getRows(last, xA, this.outRows.rows(0, m)));
+      nodes.push(op.getRows(last, xA, prefix(this.outRows, m)));
     }
     const hn = this.act("out.norm", E, m, Math.max(this.maxOutputs, this.maxTokens));
     nodes.push(op.rmsNorm(hn, last, this.w.outputNorm, eps));
@@ -177,4 +177,9 @@ export class ForwardGraph {
     this.bufs.clear();
     for (const t of [this.ids, this.pos, this.seq, this.outRows, this.logits]) t.dispose();
   }
+}
+
+/** The first n elements of a 1-D tensor, as a 1-D view. */
+function prefix(t: Tensor, n: number): Tensor {
+  return t.reshape([1, t.shape[0]]).rows(0, n).reshape([n]);
 }
