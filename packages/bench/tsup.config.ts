@@ -1,10 +1,26 @@
+import { existsSync } from "node:fs";
 import { defineConfig } from "tsup";
 
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ["esm", "cjs"],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: "node20",
-});
+// src/tokenizer/ is filled by the tokenizer work; it becomes its own entry (loaded lazily) once present.
+const tokenizerEntry: Record<string, string> = existsSync("src/tokenizer/index.ts") ? { "tokenizer/index": "src/tokenizer/index.ts" } : {};
+
+export default defineConfig([
+  {
+    entry: { index: "src/index.ts", ...tokenizerEntry },
+    format: ["esm", "cjs"],
+    dts: { entry: { index: "src/index.ts" } },
+    sourcemap: true,
+    clean: false,
+    shims: true,
+    target: "node20",
+    external: ["node-llama-cpp"],
+  },
+  {
+    entry: { bin: "src/bin.ts", worker: "src/worker.ts" },
+    format: ["esm"],
+    sourcemap: true,
+    clean: false,
+    target: "node20",
+    external: ["node-llama-cpp"],
+  },
+]);

@@ -1,1 +1,14 @@
-export {};
+export { runBench, resolveSettings, resultToRows, type BenchOptions, type BenchReport, type BenchOutput } from "./run.js";
+export { runModelBench, DEFAULT_GEN_TOKENS, DEFAULT_PROMPT_TOKENS } from "./engines/ryzen.js";
+export { runNodeLlamaCppBench } from "./engines/node-llama-cpp.js";
+export type { BenchRow, EngineName, ModelBenchOptions, ModelBenchResult, RowStatus, TestName } from "./engines/types.js";
+export { generateModel, defaultCacheDir, modelFileName, tensorPlan, GENERATOR_VERSION, type GenerateModelOptions, type GeneratedModel } from "./models/generate.js";
+export { MODEL_SHAPES, WEIGHT_TYPES, getShape, projectionWeights, type ModelShape, type WeightType, type HeadType } from "./models/shapes.js";
+export { syntheticVocab, type SyntheticVocab } from "./models/vocab.js";
+export { computeRatios, evaluateGoals, type GoalResult, type RatioRow } from "./analysis.js";
+export { parseLlamaBenchJson, PEER_TOOLS } from "./peers/llama-bench.js";
+export { machineInfo, measureBandwidth, type MachineInfo } from "./machine.js";
+export { renderHtml } from "./report/html.js";
+export { renderTerminal } from "./report/terminal.js";
+export { spread, formatSpread, type Spread } from "./stats.js";
+export { BenchError, type BenchErrorCode } from "./errors.js";

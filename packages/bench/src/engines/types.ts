@@ -1,0 +1,72 @@
+import type { Spread } from "../stats.js";
+
+/** Prefix of the one stdout line a worker process answers with. */
+export const RESULT_MARKER = "@@ryzen-bench-result ";
+
+export type EngineName = "ryzen" | "node-llama-cpp" | "llama.cpp" | "bitnet.cpp" | "ik_llama.cpp";
+export type TestName = `pp${number}` | `tg${number}` | "ttft";
+export type RowStatus = "ok" | "cannot-load" | "failed" | "not-run";
+
+/** One measured (or refused) cell of the comparison: engine x file x threads x test. */
+export interface BenchRow {
+  engine: EngineName;
+  /** model shape, e.g. "bitnet-2b4t" */
+  model: string;
+  /** weight format the engine read (tq2_0, tq1_0, i2_s, q4_0, iq2_bn) */
+  format: string;
+  threads: number;
+  test: TestName;
+  status: RowStatus;
+  /** tokens per second (pp/tg) */
+  tokensPerS?: Spread;
+  /** milliseconds (ttft) */
+  ms?: Spread;
+  peakRssMb?: number;
+  reason?: string;
+  file?: string;
+  /** size of that file (decode reads about all of it per token: the tied head is a full matrix) */
+  fileBytes?: number;
+}
+
+export interface ModelBenchOptions {
+  promptTokens?: number[];
+  genTokens?: number[];
+  threads?: number;
+  repetitions?: number;
+  /** prompt length of the TTFT measurement (0 = skip) */
+  ttftPromptTokens?: number;
+  seed?: number;
+  /** vocabulary size, for drawing prompt ids (read from the model when omitted) */
+  vocabSize?: number;
+}
+
+export interface ModelBenchResult {
+  engine: EngineName;
+  file: string;
+  threads: number;
+  repetitions: number;
+  /** per prompt length, e.g. { 128: spread } */
+  pp_tokens_per_s: Record<number, Spread>;
+  /** per generation length */
+  tg_tokens_per_s: Record<number, Spread>;
+  ttft_ms?: Spread;
+  peak_rss_mb: number;
+  load_ms: number;
+  notes: string[];
+}
+
+/** Seeded prompt token ids below the special tokens (which sit at the end of the synthetic vocab). */
+export function promptIds(n: number, vocabSize: number, seed: number): number[] {
+  const ids: number[] = [];
+  let x = (seed ^ 0x9e3779b9) >>> 0;
+  const limit = Math.max(1, Math.min(vocabSize - 2, 32000));
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    ids.push(x % limit);
+  }
+  return ids;
+}
+
+export function peakRssMb(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}

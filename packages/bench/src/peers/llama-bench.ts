@@ -1,0 +1,177 @@
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { BenchError } from "../errors.js";
+import { spread, type Spread } from "../stats.js";
+import type { BenchRow, EngineName } from "../engines/types.js";
+
+/** A local llama-bench build of one peer; its path comes from an environment variable. */
+export interface PeerTool {
+  engine: Exclude<EngineName, "ryzen" | "node-llama-cpp">;
+  envVar: string;
+  /** the format this peer is benchmarked on (its own ternary format) */
+  nativeFormat: string;
+}
+
+export const PEER_TOOLS: PeerTool[] = [
+  { engine: "llama.cpp", envVar: "RYZEN_PEER_LLAMA_BENCH", nativeFormat: "tq2_0" },
+  { engine: "bitnet.cpp", envVar: "RYZEN_PEER_BITNET_BENCH", nativeFormat: "i2_s" },
+  { engine: "ik_llama.cpp", envVar: "RYZEN_PEER_IK_BENCH", nativeFormat: "iq2_bn" },
+];
+
+export interface LlamaBenchRun {
+  bin: string;
+  file: string;
+  promptTokens: number[];
+  genTokens: number[];
+  threads: number[];
+  repetitions: number;
+  timeoutMs?: number;
+}
+
+/** One record of `llama-bench -o json` (fields common to llama.cpp, bitnet.cpp and ik_llama.cpp builds). */
+interface LlamaBenchRecord {
+  n_prompt: number;
+  n_gen: number;
+  n_threads: number;
+  avg_ts: number;
+  stddev_ts: number;
+  samples_ts?: number[];
+}
+
+/** Parses llama-bench's JSON output; tolerates log lines before the array. */
+export function parseLlamaBenchJson(stdout: string): LlamaBenchRecord[] {
+  const start = stdout.indexOf("[");
+  const end = stdout.lastIndexOf("]");
+  if (start < 0 || end < start) throw new BenchError("BAD_OUTPUT", "llama-bench printed no JSON array");
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stdout.slice(start, end + 1));
+  } catch (err) {
+    throw new BenchError("BAD_OUTPUT", `llama-bench JSON does not parse: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(parsed)) throw new BenchError("BAD_OUTPUT", "llama-bench JSON is not an array");
+  return parsed.map((r, i) => {
+    const rec = r as Record<string, unknown>;
+    for (const key of ["n_prompt", "n_gen", "n_threads", "avg_ts"]) {
+      if (typeof rec[key] !== "number") throw new BenchError("BAD_OUTPUT", `llama-bench record ${i} has no numeric ${key}`);
+    }
+    return {
+      n_prompt: rec.n_prompt as number,
+      n_gen: rec.n_gen as number,
+      n_threads: rec.n_threads as number,
+      avg_ts: rec.avg_ts as number,
+      stddev_ts: typeof rec.stddev_ts === "number" ? rec.stddev_ts : 0,
+      samples_ts: Array.isArray(rec.samples_ts) ? (rec.samples_ts as number[]) : undefined,
+    };
+  });
+}
+
+/** Median and range from the per-repetition samples when the build reports them, else mean ± sd. */
+export function recordSpread(r: LlamaBenchRecord): Spread {
+  if (r.samples_ts && r.samples_ts.length > 0) return spread(r.samples_ts);
+  return { median: r.avg_ts, min: r.avg_ts - r.stddev_ts, max: r.avg_ts + r.stddev_ts, samples: [] };
+}
+
+/** Converts records to rows; a prefill of `ttftPrompt` tokens gives the TTFT row (prompt time + nothing else). */
+export function recordsToRows(records: LlamaBenchRecord[], base: Omit<BenchRow, "test" | "status" | "threads">, ttftPrompt: number, peakRssMb?: number): BenchRow[] {
+  const rows: BenchRow[] = [];
+  for (const r of records) {
+    const s = recordSpread(r);
+    if (r.n_prompt > 0 && r.n_gen === 0) {
+      if (r.n_prompt === ttftPrompt) {
+        const ms = { median: (ttftPrompt * 1000) / s.median, min: (ttftPrompt * 1000) / s.max, max: (ttftPrompt * 1000) / s.min, samples: s.samples.map((x) => (ttftPrompt * 1000) / x) };
+        rows.push({ ...base, threads: r.n_threads, test: "ttft", status: "ok", ms, peakRssMb, reason: `from pp${ttftPrompt}` });
+      } else {
+        rows.push({ ...base, threads: r.n_threads, test: `pp${r.n_prompt}`, status: "ok", tokensPerS: s, peakRssMb });
+      }
+    } else if (r.n_gen > 0 && r.n_prompt === 0) {
+      rows.push({ ...base, threads: r.n_threads, test: `tg${r.n_gen}`, status: "ok", tokensPerS: s, peakRssMb });
+    }
+  }
+  return rows;
+}
+
+/** Peak RSS of a child, sampled from /proc (Linux); undefined elsewhere. */
+function sampleRss(pid: number, peak: { kb: number }): void {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const hwm = /VmHWM:\s*(\d+)/.exec(status);
+    if (hwm) peak.kb = Math.max(peak.kb, Number(hwm[1]));
+  } catch {
+    /* process gone or not Linux */
+  }
+}
+
+export interface ToolOutput {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  peakRssMb?: number;
+  timedOut: boolean;
+}
+
+/** Runs a peer tool with a time limit, collecting its output and sampled peak RSS. */
+export function runTool(bin: string, args: string[], timeoutMs: number): Promise<ToolOutput> {
+  return new Promise((resolve) => {
+    const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    const peak = { kb: 0 };
+    let timedOut = false;
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.length > 200_000) stderr = stderr.slice(-100_000);
+    });
+    const poll = setInterval(() => child.pid && sampleRss(child.pid, peak), 250);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    const finish = (code: number | null) => {
+      clearInterval(poll);
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, timedOut, peakRssMb: peak.kb > 0 ? Math.round(peak.kb / 1024) : undefined });
+    };
+    child.on("error", (err) => {
+      stderr += String(err);
+      finish(-1);
+    });
+    child.on("close", finish);
+  });
+}
+
+/** The last meaningful lines of a tool's stderr, for a "cannot load" row. */
+export function failureReason(out: ToolOutput): string {
+  if (out.timedOut) return "timed out";
+  const lines = out.stderr.split("\n").map((l) => l.trim()).filter(Boolean);
+  const key = lines.filter((l) => /error|failed|unknown|invalid|unsupported|cannot|wrong/i.test(l));
+  return (key.length ? key.slice(-2) : lines.slice(-2)).join(" | ").slice(0, 300) || `exit code ${out.code}`;
+}
+
+export async function runLlamaBench(tool: PeerTool, run: LlamaBenchRun, base: { model: string; format: string }, ttftPrompt: number): Promise<BenchRow[]> {
+  const prompts = [...new Set([...run.promptTokens, ...(ttftPrompt > 0 ? [ttftPrompt] : [])])];
+  const args = [
+    "-m", run.file,
+    "-p", prompts.join(","),
+    "-n", run.genTokens.join(","),
+    "-t", run.threads.join(","),
+    "-r", String(run.repetitions),
+    "-o", "json",
+  ];
+  const out = await runTool(run.bin, args, run.timeoutMs ?? 60 * 60_000);
+  const rowBase = { engine: tool.engine, model: base.model, format: base.format, file: run.file };
+  const refuse = (status: BenchRow["status"], reason: string): BenchRow[] =>
+    run.threads.flatMap((threads) =>
+      [...run.promptTokens.map((n) => `pp${n}` as const), ...run.genTokens.map((n) => `tg${n}` as const)].map((test) => ({ ...rowBase, threads, test, status, reason })),
+    );
+  let records: LlamaBenchRecord[];
+  try {
+    records = parseLlamaBenchJson(out.stdout);
+  } catch {
+    const loadFailure = /failed to load|error loading model|unknown type|invalid ggml type|wrong number of tensors|missing tensor|unknown model architecture/i.test(out.stderr);
+    return refuse(loadFailure ? "cannot-load" : "failed", failureReason(out));
+  }
+  if (records.length === 0) return refuse(out.code === 0 ? "failed" : "cannot-load", failureReason(out));
+  return recordsToRows(records, rowBase, ttftPrompt, out.peakRssMb);
+}

@@ -1,0 +1,52 @@
+import type { BenchReport } from "../run.js";
+import { cellText, machineLine, tableLines, testColumns } from "./cells.js";
+
+function table(header: string[], body: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? "").length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  return [fmt(header), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(fmt)].join("\n");
+}
+
+/** The terminal summary: machine, per-engine table (tok/s, TTFT ms), ratios, goals. */
+export function renderTerminal(report: BenchReport): string {
+  const out: string[] = [];
+  out.push(`ryzen-bench (${report.mode}) ${report.startedAt}`);
+  out.push(machineLine(report));
+  const cols = testColumns(report);
+  for (const model of report.settings.models) {
+    const lines = tableLines(report).filter((l) => l.model === model);
+    if (lines.length === 0) continue;
+    out.push("", `${model} — tok/s median (min–max) over ${report.settings.repetitions} run(s); ttft in ms`);
+    out.push(
+      table(
+        ["engine", "format", "thr", ...cols, "RSS MB"],
+        lines.map((l) => [l.engine, l.format, String(l.threads), ...cols.map((c) => cellText(l.cells[c])), l.peakRssMb !== undefined ? String(l.peakRssMb) : "—"]),
+      ),
+    );
+    const problems = lines.filter((l) => l.problem);
+    for (const p of problems) out.push(`  ${p.engine} ${p.format} ${p.threads}t: ${p.problem}`);
+  }
+  if (report.ratios.length) {
+    out.push("", "Ryzen / peer (same run; >1 = Ryzen faster)");
+    out.push(
+      table(
+        ["peer", "peer fmt", "test", "thr", "ryzen fmt", "ryzen", "peer", "ratio"],
+        report.ratios.map((r) => [r.peer, r.peerFormat, r.test, String(r.threads), r.ryzenFormat, r.ryzen.toFixed(1), r.peerValue.toFixed(1), `${r.ratio.toFixed(2)}×`]),
+      ),
+    );
+  }
+  out.push("", `Goals (${report.goalModel})`);
+  out.push(
+    table(
+      ["goal", "", "", "target", "measured", "result"],
+      report.goals.map((g) => [g.description, "", "", String(g.target), g.measured === null ? "—" : g.measured.toFixed(2), `${g.status}  ${g.detail}`]),
+    ),
+  );
+  for (const p of report.peers) if (p.status !== "used") out.push(`peer ${p.engine}: ${p.status} (${p.detail})`);
+  if (report.kernels.status !== "ok") out.push(`kernel microbenchmarks: ${report.kernels.status} (${report.kernels.reason})`);
+  else out.push(`kernel microbenchmarks: ${report.kernels.rows.length} rows (see HTML/JSON)`);
+  if (report.tokenizer.status === "ok" && report.tokenizer.text) out.push("", report.tokenizer.text);
+  else out.push(`tokenizer benchmark: ${report.tokenizer.status} (${report.tokenizer.reason ?? ""})`);
+  for (const n of [...report.notes, ...report.machine.notes]) out.push(`note: ${n}`);
+  return out.join("\n");
+}

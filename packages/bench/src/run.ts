@@ -1,0 +1,274 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { existsSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { computeRatios, evaluateGoals, type GoalResult, type RatioRow } from "./analysis.js";
+import { runInWorker } from "./engines/spawn.js";
+import type { BenchRow, EngineName, ModelBenchOptions, ModelBenchResult } from "./engines/types.js";
+import { BenchError } from "./errors.js";
+import { runKernelBench, type KernelBenchSection } from "./kernel-bench.js";
+import { machineInfo, measureBandwidth, type BandwidthResult, type MachineInfo } from "./machine.js";
+import { generateModel, type GeneratedModel } from "./models/generate.js";
+import { getShape, projectionWeights, WEIGHT_TYPES, type WeightType } from "./models/shapes.js";
+import { convertToIq2bn, siblingQuantize } from "./peers/convert.js";
+import { PEER_TOOLS, runLlamaBench, type PeerTool } from "./peers/llama-bench.js";
+import { renderHtml } from "./report/html.js";
+import { renderTerminal } from "./report/terminal.js";
+import { runTokenizerSection, type TokenizerBenchSection } from "./tokenizer-bench.js";
+
+export interface BenchOptions {
+  quick?: boolean;
+  models?: string[];
+  /** Ryzen's weight formats */
+  types?: WeightType[];
+  threads?: number[];
+  repetitions?: number;
+  promptTokens?: number[];
+  genTokens?: number[];
+  ttftPromptTokens?: number;
+  seed?: number;
+  /** engines to run (default: all available) */
+  engines?: EngineName[];
+  outDir?: string;
+  cacheDir?: string;
+  kernels?: boolean;
+  tokenizer?: boolean;
+  /** peer llama-bench paths (default: RYZEN_PEER_* environment variables) */
+  peerBins?: Partial<Record<EngineName, string>>;
+  log?: (line: string) => void;
+}
+
+export interface BenchReport {
+  schema: "ryzen-bench/1";
+  mode: "quick" | "full";
+  startedAt: string;
+  finishedAt: string;
+  command: string;
+  settings: Required<Pick<BenchOptions, "models" | "types" | "threads" | "repetitions" | "promptTokens" | "genTokens" | "ttftPromptTokens" | "seed">>;
+  machine: MachineInfo;
+  /** read bandwidth measured again after the runs (the machine's bandwidth drifts) */
+  bandwidthAfter: BandwidthResult[];
+  models: (GeneratedModel & { projectionWeights: number })[];
+  rows: BenchRow[];
+  ratios: RatioRow[];
+  goals: GoalResult[];
+  goalModel: string;
+  kernels: KernelBenchSection;
+  tokenizer: TokenizerBenchSection;
+  peers: { engine: EngineName; status: "used" | "not-configured" | "missing"; detail: string }[];
+  notes: string[];
+}
+
+export interface BenchOutput {
+  report: BenchReport;
+  jsonPath: string;
+  htmlPath: string;
+  terminal: string;
+}
+
+const ALL_ENGINES: EngineName[] = ["ryzen", "node-llama-cpp", "llama.cpp", "bitnet.cpp", "ik_llama.cpp"];
+
+export function resolveSettings(opts: BenchOptions, physicalCores: number): BenchReport["settings"] {
+  const quick = !!opts.quick;
+  const maxThreads = Math.max(1, physicalCores);
+  const settings = {
+    models: opts.models ?? (quick ? ["tiny"] : ["bitnet-2b4t"]),
+    types: opts.types ?? (quick ? (["tq2_0"] as WeightType[]) : (["tq2_0", "tq1_0", "i2_s"] as WeightType[])),
+    threads: opts.threads ?? Array.from({ length: maxThreads }, (_, i) => i + 1),
+    repetitions: opts.repetitions ?? (quick ? 1 : 3),
+    promptTokens: opts.promptTokens ?? (quick ? [16] : [128, 512]),
+    genTokens: opts.genTokens ?? (quick ? [8] : [64, 128]),
+    ttftPromptTokens: opts.ttftPromptTokens ?? (quick ? 8 : 32),
+    seed: opts.seed ?? 1,
+  };
+  for (const m of settings.models) getShape(m);
+  for (const t of settings.types) {
+    if (!WEIGHT_TYPES.includes(t)) throw new BenchError("UNKNOWN_WEIGHT_TYPE", `unknown weight type "${t}" (known: ${WEIGHT_TYPES.join(", ")})`);
+  }
+  for (const [name, list] of [["threads", settings.threads], ["promptTokens", settings.promptTokens], ["genTokens", settings.genTokens]] as const) {
+    if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1)) throw new BenchError("BAD_OPTION", `${name} must be positive integers, got ${JSON.stringify(list)}`);
+  }
+  if (!Number.isInteger(settings.repetitions) || settings.repetitions < 1) throw new BenchError("BAD_OPTION", `repetitions must be a positive integer, got ${settings.repetitions}`);
+  return settings;
+}
+
+/** Turns an in-process engine result into table rows (one per test). */
+export function resultToRows(engine: EngineName, model: string, format: string, res: ModelBenchResult): BenchRow[] {
+  const base = { engine, model, format, threads: res.threads, file: res.file, peakRssMb: res.peak_rss_mb };
+  const note = res.notes.length ? res.notes.join("; ") : undefined;
+  const rows: BenchRow[] = [];
+  for (const [n, s] of Object.entries(res.pp_tokens_per_s)) rows.push({ ...base, test: `pp${Number(n)}`, status: "ok", tokensPerS: s, reason: note });
+  for (const [n, s] of Object.entries(res.tg_tokens_per_s)) rows.push({ ...base, test: `tg${Number(n)}`, status: "ok", tokensPerS: s, reason: note });
+  if (res.ttft_ms) rows.push({ ...base, test: "ttft", status: "ok", ms: res.ttft_ms });
+  return rows;
+}
+
+function refusedRows(engine: EngineName, model: string, format: string, threads: number[], s: BenchReport["settings"], status: BenchRow["status"], reason: string): BenchRow[] {
+  const tests = [...s.promptTokens.map((n) => `pp${n}` as const), ...s.genTokens.map((n) => `tg${n}` as const)];
+  return threads.flatMap((t) => tests.map((test) => ({ engine, model, format, threads: t, test, status, reason })));
+}
+
+function isLoadError(message: string): boolean {
+  return /unknown type|unsupported|not supported|invalid.*type|failed to load|UNSUPPORTED|cannot load|wrong number|missing tensor/i.test(message);
+}
+
+export async function runBench(opts: BenchOptions = {}): Promise<BenchOutput> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const startedAt = new Date().toISOString();
+  const notes: string[] = [];
+  const machine = await machineInfo();
+  const settings = resolveSettings(opts, machine.physicalCores ?? machine.logicalCores);
+  machine.bandwidth = await measureBandwidth(settings.threads, machine.notes);
+  const engines = new Set(opts.engines ?? ALL_ENGINES);
+  const workerOpts = (vocabSize: number, threads: number): ModelBenchOptions => ({
+    promptTokens: settings.promptTokens,
+    genTokens: settings.genTokens,
+    repetitions: settings.repetitions,
+    ttftPromptTokens: settings.ttftPromptTokens,
+    threads,
+    seed: settings.seed,
+    vocabSize,
+  });
+  const perJobTimeout = (opts.quick ? 5 : 60) * 60_000;
+  const rows: BenchRow[] = [];
+  const models: BenchReport["models"] = [];
+  const peers: BenchReport["peers"] = [];
+  const peerBins = new Map<PeerTool, string>();
+  for (const tool of PEER_TOOLS) {
+    if (!engines.has(tool.engine)) continue;
+    const bin = opts.peerBins?.[tool.engine] ?? process.env[tool.envVar];
+    if (!bin) peers.push({ engine: tool.engine, status: "not-configured", detail: `set ${tool.envVar} to its llama-bench` });
+    else if (!existsSync(bin)) peers.push({ engine: tool.engine, status: "missing", detail: `${tool.envVar}=${bin} does not exist` });
+    else {
+      peers.push({ engine: tool.engine, status: "used", detail: bin });
+      peerBins.set(tool, bin);
+    }
+  }
+
+  for (const modelName of settings.models) {
+    const shape = getShape(modelName);
+    // Every format any engine needs, generated from the same seed (i2_s also feeds ik's IQ2_BN).
+    const formats = new Set<WeightType>(settings.types);
+    if (engines.has("node-llama-cpp") || peerBins.size > 0) formats.add("tq2_0");
+    if ([...peerBins.keys()].some((t) => t.engine !== "llama.cpp")) formats.add("i2_s");
+    const files = new Map<string, string>();
+    for (const wt of formats) {
+      log(`generating ${modelName} ${wt} ...`);
+      try {
+        const g = await generateModel({ model: modelName, weightType: wt, seed: settings.seed, cacheDir: opts.cacheDir });
+        log(`  ${g.path} (${(g.bytes / 2 ** 20).toFixed(0)} MiB, ${g.cached ? "cached" : `${g.seconds.toFixed(1)} s`})`);
+        models.push({ ...g, projectionWeights: projectionWeights(shape) });
+        files.set(wt, g.path);
+      } catch (err) {
+        notes.push(`could not generate ${modelName} ${wt}: ${(err as Error).message}`);
+        log(`  failed: ${(err as Error).message}`);
+      }
+    }
+
+    if (engines.has("ryzen")) {
+      for (const wt of settings.types) {
+        const file = files.get(wt);
+        if (!file) {
+          rows.push(...refusedRows("ryzen", modelName, wt, settings.threads, settings, "not-run", "model file could not be generated"));
+          continue;
+        }
+        for (const t of settings.threads) {
+          log(`ryzen ${modelName} ${wt} ${t}t ...`);
+          const out = await runInWorker("ryzen", file, workerOpts(shape.vocab, t), perJobTimeout);
+          if (out.ok) rows.push(...resultToRows("ryzen", modelName, wt, out.result));
+          else rows.push(...refusedRows("ryzen", modelName, wt, [t], settings, isLoadError(out.error.message) ? "cannot-load" : "failed", out.error.message));
+        }
+      }
+    }
+
+    if (engines.has("node-llama-cpp")) {
+      const nlcFormats = ["tq2_0", ...settings.types.filter((t) => t !== "tq2_0")];
+      for (const wt of nlcFormats) {
+        const file = files.get(wt as WeightType);
+        if (!file) continue;
+        for (const t of settings.threads) {
+          log(`node-llama-cpp ${modelName} ${wt} ${t}t ...`);
+          const out = await runInWorker("node-llama-cpp", file, workerOpts(shape.vocab, t), perJobTimeout);
+          if (out.ok) rows.push(...resultToRows("node-llama-cpp", modelName, wt, out.result));
+          else {
+            rows.push(...refusedRows("node-llama-cpp", modelName, wt, settings.threads, settings, "cannot-load", out.error.message));
+            break; // a file it cannot load fails the same way at every thread count
+          }
+        }
+      }
+    }
+
+    for (const [tool, bin] of peerBins) {
+      let formatsForPeer: string[] = [tool.nativeFormat];
+      if (tool.engine === "llama.cpp") formatsForPeer = ["tq2_0", ...settings.types.filter((t) => t !== "tq2_0")];
+      if (tool.engine === "bitnet.cpp") formatsForPeer = ["i2_s", ...settings.types.filter((t) => t !== "i2_s" && t !== "tq1_0")];
+      for (const fmt of formatsForPeer) {
+        let file = files.get(fmt);
+        if (fmt === "iq2_bn") {
+          const i2s = files.get("i2_s");
+          const q = siblingQuantize(bin, process.env.RYZEN_PEER_IK_QUANTIZE);
+          if (!i2s || !q) {
+            rows.push(...refusedRows(tool.engine, modelName, fmt, settings.threads, settings, "not-run", !q ? "ik_llama.cpp llama-quantize not found next to its llama-bench (or RYZEN_PEER_IK_QUANTIZE)" : "no I2_S source file"));
+            continue;
+          }
+          try {
+            log(`converting ${modelName} i2_s → iq2_bn with ik_llama.cpp ...`);
+            file = await convertToIq2bn(q, i2s);
+          } catch (err) {
+            rows.push(...refusedRows(tool.engine, modelName, fmt, settings.threads, settings, "failed", (err as Error).message));
+            continue;
+          }
+        }
+        if (!file) continue;
+        log(`${tool.engine} ${modelName} ${fmt} ...`);
+        rows.push(
+          ...(await runLlamaBench(
+            tool,
+            { bin, file, promptTokens: settings.promptTokens, genTokens: settings.genTokens, threads: settings.threads, repetitions: settings.repetitions, timeoutMs: perJobTimeout * settings.threads.length },
+            { model: modelName, format: fmt },
+            settings.ttftPromptTokens,
+          )),
+        );
+      }
+    }
+  }
+
+  for (const r of rows) {
+    if (r.file && existsSync(r.file)) r.fileBytes = statSync(r.file).size;
+  }
+  const kernels: KernelBenchSection = opts.kernels === false ? { status: "unavailable", reason: "disabled (--no-kernels)", rows: [] } : await runKernelBench({ quick: opts.quick, threads: settings.threads });
+  const tokenizer: TokenizerBenchSection = opts.tokenizer === false ? { status: "unavailable", reason: "disabled (--no-tokenizer)" } : await runTokenizerSection({ quick: opts.quick });
+  const bandwidthAfter = await measureBandwidth(settings.threads, []);
+  const goalModel = settings.models.includes("bitnet-2b4t") ? "bitnet-2b4t" : settings.models[0];
+  const tgTest = `tg${Math.max(...settings.genTokens)}`;
+  const ppTest = settings.promptTokens.includes(128) ? "pp128" : `pp${settings.promptTokens[0]}`;
+  if (goalModel !== "bitnet-2b4t") notes.push(`goals are defined on the bitnet-2b4t shape; this run's PASS/FAIL on ${goalModel} is indicative only`);
+  const report: BenchReport = {
+    schema: "ryzen-bench/1",
+    mode: opts.quick ? "quick" : "full",
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    command: process.argv.slice(1).join(" "),
+    settings,
+    machine,
+    bandwidthAfter,
+    models,
+    rows,
+    ratios: computeRatios(rows),
+    goals: evaluateGoals(rows, goalModel, tgTest, ppTest),
+    goalModel,
+    kernels,
+    tokenizer,
+    peers,
+    notes,
+  };
+  const outDir = resolve(opts.outDir ?? process.env.RYZEN_BENCH_OUT ?? "bench-results");
+  await mkdir(outDir, { recursive: true });
+  const stamp = startedAt.replace(/[:.]/g, "-");
+  const jsonPath = join(outDir, `ryzen-bench-${stamp}.json`);
+  const htmlPath = join(outDir, `ryzen-bench-${stamp}.html`);
+  await writeFile(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(htmlPath, renderHtml(report));
+  await writeFile(join(outDir, "latest.json"), `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(join(outDir, "latest.html"), renderHtml(report));
+  return { report, jsonPath, htmlPath, terminal: renderTerminal(report) };
+}
