@@ -196,7 +196,7 @@ describe("lying headers", () => {
     expectFormatError(t({ dims: [2n ** 63n] }), { tensor: "b" });
     expectFormatError(t({ dims: [2 ** 30, 2 ** 30], type: 0 }), { code: "LIMIT", tensor: "b", message: /more elements/ });
     expectFormatError(t({ dims: [33], type: 8 }), { tensor: "b", message: /block size/ });
-    expectFormatError(t({ dims: [6], type: 36 }), { tensor: "b", message: /multiple of 4/ });
+    expectFormatError(t({ dims: [64, 2], type: 36 }), { tensor: "b", message: /block size 128/ });
     expectFormatError(t({ offset: 96 }), { code: "TRUNCATED", tensor: "b", message: /beyond the end/ });
     expectFormatError(t({ offset: 2n ** 40n }), { code: "TRUNCATED", tensor: "b" });
     expectFormatError(t({ offset: 2n ** 62n }), { code: "BAD_VALUE", tensor: "b", message: /too large/ });

@@ -72,7 +72,7 @@ export class GGUFWriter {
     if (shape.length < 1 || shape.length > 4) throw new RangeError(`tensor '${name}': ${shape.length} dimensions (1 to 4 allowed)`);
     let bytes: number;
     try {
-      bytes = tensorBytes(type, shape);
+      bytes = tensorBytes(type, [...shape]);
     } catch (e) {
       throw new RangeError(`tensor '${name}': ${(e as Error).message}`);
     }
