@@ -25,7 +25,7 @@ const client = (base: string, apiKey = "none") => new OpenAI({ baseURL: `${base}
 describe("serve: OpenAI-compatible endpoints", () => {
   it("GET /health and /v1/models", async () => {
     const base = await start(new FakeModel());
-    const health = await (await fetch(`${base}/health`)).json();
+    const health = (await (await fetch(`${base}/health`)).json()) as { status: string };
     expect(health.status).toBe("ok");
     const models = await client(base).models.list();
     expect(models.data.map((m) => m.id)).toEqual(["fake"]);

@@ -3,11 +3,20 @@ import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { CommandSpec } from "../args.js";
 import type { Command } from "../command.js";
-import { UsageError } from "../errors.js";
+import { CliError, UsageError } from "../errors.js";
 import { formatBytes, formatDuration } from "../format.js";
 import { resolveModelPath } from "../model-source.js";
 import { createProgress } from "../progress.js";
 import { loadRuntime } from "../runtime.js";
+
+// quantizeModel as packages/runtime/API.md specifies it.
+interface QuantizeApi {
+  quantizeModel(
+    inPath: string,
+    outPath: string,
+    opts: { type: string; outputType?: string; onProgress?: (done: number, total: number, tensorName: string) => void },
+  ): Promise<{ inBytes: number; outBytes: number; tensors: number }>;
+}
 
 const TYPES = ["q8_0", "q4_0", "q6_k", "tq1_0", "tq2_0", "i2_s"] as const;
 const OUTPUT_TYPES = ["q6_k", "q8_0", "f16"] as const;
@@ -33,7 +42,8 @@ const command: Command = {
     const input = await resolveModelPath(args.positional(0), io);
     const output = args.positional(1);
     if (resolve(input) === resolve(output)) throw new UsageError("quantize: <out.gguf> must differ from <in.gguf>");
-    const { quantizeModel } = await loadRuntime();
+    const quantizeModel = (await loadRuntime() as Partial<QuantizeApi>).quantizeModel;
+    if (!quantizeModel) throw new CliError("this build of @ryzen/runtime has no quantizeModel()");
     const bar = createProgress(io.stderr, "quantizing");
     const start = performance.now();
     let result: { inBytes: number; outBytes: number; tensors: number };

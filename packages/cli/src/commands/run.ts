@@ -11,7 +11,7 @@ const spec: CommandSpec = {
   positionals: [{ name: "model", description: "GGUF file, hf:owner/repo/file.gguf or https URL" }],
   options: {
     prompt: { kind: "string", short: "p", required: true, valueName: "TEXT", description: "the prompt to continue" },
-    "max-tokens": { kind: "int", short: "n", min: 0, default: 256, description: "most tokens to generate" },
+    "max-tokens": { kind: "int", short: "n", min: 1, default: 256, description: "most tokens to generate" },
     temperature: { kind: "number", min: 0, default: 0.8, valueName: "T", description: "sampling temperature; 0 = greedy" },
     "top-k": { kind: "int", min: 0, default: 40, valueName: "K", description: "keep the K most likely tokens (0 = off)" },
     "top-p": { kind: "number", min: 0, max: 1, default: 0.95, valueName: "P", description: "nucleus sampling threshold (1 = off)" },

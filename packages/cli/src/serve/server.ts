@@ -78,6 +78,7 @@ function runtimeHttpError(err: unknown): HttpError {
   if (code === "BUSY") {
     return new HttpError(429, `server busy: ${message}`, "rate_limit_error", null, "rate_limit_exceeded", { "retry-after": "1" });
   }
+  if (code === "INVALID_OPTION") return new HttpError(400, message, "invalid_request_error", null, "invalid_value");
   if (code === "CONTEXT_OVERFLOW") return new HttpError(400, message, "invalid_request_error", "messages", "context_length_exceeded");
   return new HttpError(500, message, "server_error", null, typeof code === "string" ? code : null);
 }

@@ -1,0 +1,59 @@
+// `ryzen run` on the real stories260K model: greedy output equals the independent float64
+// reference (../shared/models/stories260K.reference.json) token for token, in --json and
+// streaming mode, and the --json object has exactly the documented shape.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { runCli, SHARED, STORIES } from "./helpers/cli.js";
+
+interface Case {
+  prompt: string;
+  prompt_tokens: number[];
+  greedy_tokens: number[];
+  greedy_text: string;
+  n_generated: number;
+}
+const reference = JSON.parse(readFileSync(`${SHARED}models/stories260K.reference.json`, "utf8")) as { cases: Case[] };
+
+describe("ryzen run --temperature 0 reproduces the reference greedy decode", () => {
+  for (const c of reference.cases) {
+    it(`prompt ${JSON.stringify(c.prompt)} (${c.n_generated} tokens)`, async () => {
+      const r = await runCli(["run", STORIES, "-p", c.prompt, "-n", String(c.n_generated), "--temperature", "0", "--json"]);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      const out = JSON.parse(r.stdout);
+      expect(out.prompt_tokens).toEqual(c.prompt_tokens);
+      expect(out.tokens).toEqual(c.greedy_tokens);
+      // The reference decodes raw; a prompt of BOS alone drops SentencePiece's leading space, as llama2.c does.
+      expect(out.text).toBe(c.prompt === "" ? c.greedy_text.replace(/^ /, "") : c.greedy_text);
+      expect(out.finish_reason).toBe("length");
+    });
+  }
+
+  it("--json has the documented fields and finite timings", async () => {
+    const r = await runCli(["run", STORIES, "-p", "The cat", "-n", "8", "--temperature", "0", "--json", "-t", "1"]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(Object.keys(out).sort()).toEqual(["finish_reason", "prompt_tokens", "text", "timings", "tokens"]);
+    expect(Object.keys(out.timings).sort()).toEqual(["decode_tokens_per_s", "load_ms", "prompt_tokens_per_s", "ttft_ms"]);
+    for (const v of Object.values(out.timings)) {
+      expect(Number.isFinite(v)).toBe(true);
+      expect(v as number).toBeGreaterThanOrEqual(0);
+    }
+    expect(out.tokens).toHaveLength(8);
+  });
+
+  it("streams the continuation to stdout (text mode) and prints stats on stderr", async () => {
+    const c = reference.cases.find((x) => x.prompt === "Once upon a time")!;
+    const r = await runCli(["run", STORIES, "-p", c.prompt, "-n", String(c.n_generated), "--temperature", "0"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${c.greedy_text}\n`);
+    expect(r.stderr).toMatch(/128 generated/);
+  });
+
+  it("sampling with a seed is reproducible", async () => {
+    const args = ["run", STORIES, "-p", "Once upon a time", "-n", "24", "--temperature", "1", "--seed", "42", "--json"];
+    const [a, b] = await Promise.all([runCli(args), runCli(args)]);
+    expect(a.code).toBe(0);
+    expect(JSON.parse(a.stdout).tokens).toEqual(JSON.parse(b.stdout).tokens);
+  });
+});
