@@ -4,6 +4,7 @@
 // one KernelError (NATIVE_LOAD) names the platform and the rebuild command.
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
+import { constants } from "node:os";
 import { join } from "node:path";
 import { KernelError } from "./errors.js";
 
@@ -27,13 +28,23 @@ function mtime(path: string): number {
   }
 }
 
-/** Candidate binaries in the order they are tried. */
+/** Candidate binaries in the order they are tried (RYZEN_KERNELS_BINARY=<file> forces one). */
 export function nativeCandidates(root: string): string[] {
+  const forced = process.env.RYZEN_KERNELS_BINARY;
+  if (forced) return [forced];
   const prebuilt = prebuiltCandidates(root);
   const local = join(root, "build", "Release", BINARY);
   if (!existsSync(local)) return prebuilt;
   const newestPrebuilt = Math.max(0, ...prebuilt.map(mtime));
   return mtime(local) > newestPrebuilt ? [local, ...prebuilt] : [...prebuilt, local];
+}
+
+// RTLD_NOW: an unresolved symbol fails here, as a catchable error, instead of killing the
+// process at the first call into the missing function (lazy binding).
+function dlopenNow<T>(file: string): T {
+  const module = { exports: {} as T };
+  process.dlopen(module, file, constants.dlopen.RTLD_NOW);
+  return module.exports;
 }
 
 /** Loads the addon from a package root directory (the folder holding package.json). */
@@ -42,7 +53,7 @@ export function loadNativeFrom<T = unknown>(root: string): T {
   const failures: string[] = [];
   for (const file of nativeCandidates(root)) {
     try {
-      return require(file) as T;
+      return dlopenNow<T>(file);
     } catch (err) {
       failures.push(`${file}: ${(err as Error).message.split("\n")[0]}`);
     }
