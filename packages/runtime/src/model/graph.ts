@@ -11,15 +11,19 @@ import type { Linear, ModelWeights } from "./weights.js";
 const PLAN_CACHE = 24;
 
 export class ForwardGraph {
-  /** Token inputs of a step (first n entries used). */
-  readonly ids: Tensor;
-  readonly pos: Tensor;
-  readonly seq: Tensor;
+  /** Token inputs of a step (first n entries used), in JS memory the plans read directly. */
+  readonly ids: Int32Array;
+  readonly pos: Int32Array;
+  readonly seq: Int32Array;
   /** Rows (indices into the step's tokens) whose logits are computed, when m < n. */
-  readonly outRows: Tensor;
-  readonly logits: Tensor;
+  readonly outRows: Int32Array;
+  /** m x vocab logits written by the plan. */
+  readonly logits: Float32Array;
+  private readonly io: { ids: Tensor; pos: Tensor; seq: Tensor; outRows: Tensor; logits: Tensor };
   private readonly bufs = new Map<string, Tensor>();
   private readonly plans = new Map<string, Plan>();
+  /** View handles made while building a plan; released once the Plan holds them. */
+  private views: Tensor[] = [];
   private kvVersion = -1;
 
   constructor(
@@ -31,17 +35,26 @@ export class ForwardGraph {
     /** Most logits rows in one step. */
     readonly maxOutputs: number,
   ) {
-    this.ids = Tensor.empty(GGMLType.I32, [maxTokens]);
-    this.pos = Tensor.empty(GGMLType.I32, [maxTokens]);
-    this.seq = Tensor.empty(GGMLType.I32, [maxTokens]);
-    this.outRows = Tensor.empty(GGMLType.I32, [maxOutputs]);
-    this.logits = Tensor.empty(GGMLType.F32, [w.vocabSize, maxOutputs]);
+    // JS-owned memory wrapped zero-copy: the engine writes inputs and reads logits with no
+    // per-step allocation, and no pool memory stays pinned by typed arrays after dispose().
+    this.ids = new Int32Array(maxTokens);
+    this.pos = new Int32Array(maxTokens);
+    this.seq = new Int32Array(maxTokens);
+    this.outRows = new Int32Array(maxOutputs);
+    this.logits = new Float32Array(w.vocabSize * maxOutputs);
+    this.io = {
+      ids: Tensor.from(GGMLType.I32, [maxTokens], this.ids),
+      pos: Tensor.from(GGMLType.I32, [maxTokens], this.pos),
+      seq: Tensor.from(GGMLType.I32, [maxTokens], this.seq),
+      outRows: Tensor.from(GGMLType.I32, [maxOutputs], this.outRows),
+      logits: Tensor.from(GGMLType.F32, [w.vocabSize, maxOutputs], this.logits),
+    };
   }
 
   /** Run one step over the first n entries of ids/pos/seq; returns logits of m rows (a view, valid until the next run). */
   run(n: number, m: number): Float32Array {
     this.plan(n, m).run();
-    return this.logits.f32().subarray(0, m * this.w.vocabSize);
+    return this.logits.subarray(0, m * this.w.vocabSize);
   }
 
   private plan(n: number, m: number): Plan {
@@ -56,7 +69,12 @@ export class ForwardGraph {
       this.plans.set(key, p);
       return p;
     }
-    p = new Plan(this.nodes(n, m));
+    try {
+      p = new Plan(this.nodes(n, m));
+    } finally {
+      for (const v of this.views) v.dispose();
+      this.views = [];
+    }
     this.plans.set(key, p);
     if (this.plans.size > PLAN_CACHE) {
       const oldest = this.plans.keys().next().value as string;
@@ -73,7 +91,18 @@ export class ForwardGraph {
       t = Tensor.empty(GGMLType.F32, [width, rows]);
       this.bufs.set(name, t);
     }
-    return t.rows(0, n);
+    return this.view(t.rows(0, n));
+  }
+
+  private view(t: Tensor): Tensor {
+    this.views.push(t);
+    return t;
+  }
+
+  /** The first n elements of a 1-D tensor, as a 1-D view. */
+  private prefix(t: Tensor, n: number): Tensor {
+    const wide = this.view(t.reshape([1, t.shape[0]]));
+    return this.view(this.view(wide.rows(0, n)).reshape([n]));
   }
 
   private nodes(n: number, m: number): PlanNode[] {
@@ -83,9 +112,9 @@ export class ForwardGraph {
     const qDim = c.headCount * c.headDim;
     const kvDim = c.headCountKv * c.headDim;
     const eps = c.rmsEps;
-    const ids = prefix(this.ids, n);
-    const pos = prefix(this.pos, n);
-    const seq = prefix(this.seq, n);
+    const ids = this.prefix(this.io.ids, n);
+    const pos = this.prefix(this.io.pos, n);
+    const seq = this.prefix(this.io.seq, n);
     const rope = (nHead: number) => ({
       nHead, headDim: c.headDim, nRot: c.ropeDims, mode: c.ropeMode, theta: c.ropeTheta, freqScale: c.ropeFreqScale,
     });
@@ -158,11 +187,11 @@ export class ForwardGraph {
     let last = xA;
     if (m < n) {
       last = this.act("out.rows", E, m, this.maxOutputs);
-      nodes.push(op.getRows(last, xA, prefix(this.outRows, m)));
+      nodes.push(op.getRows(last, xA, this.prefix(this.io.outRows, m)));
     }
     const hn = this.act("out.norm", E, m, Math.max(this.maxOutputs, this.maxTokens));
     nodes.push(op.rmsNorm(hn, last, this.w.outputNorm, eps));
-    nodes.push(op.matmul(this.logits.rows(0, m), this.w.output, hn));
+    nodes.push(op.matmul(this.view(this.io.logits.rows(0, m)), this.w.output, hn));
     return nodes;
   }
 
@@ -175,11 +204,6 @@ export class ForwardGraph {
     this.clearPlans();
     for (const t of this.bufs.values()) t.dispose();
     this.bufs.clear();
-    for (const t of [this.ids, this.pos, this.seq, this.outRows, this.logits]) t.dispose();
+    for (const t of Object.values(this.io)) t.dispose();
   }
-}
-
-/** The first n elements of a 1-D tensor, as a 1-D view. */
-function prefix(t: Tensor, n: number): Tensor {
-  return t.reshape([1, t.shape[0]]).rows(0, n).reshape([n]);
 }

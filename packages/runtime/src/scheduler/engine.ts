@@ -4,7 +4,7 @@
 // prefill contributes a chunk of its prompt (round-robin across prefilling sequences). So
 // decode never waits behind a whole long prompt and no prefill is starved by decoders.
 // Sequences join when they get a KV slot and leave when done; waiting calls queue (bounded).
-import { BusyError, ContextOverflowError } from "../errors.js";
+import { BusyError, ContextOverflowError, DisposedError } from "../errors.js";
 import type { KvCache } from "../kv/cache.js";
 import type { ForwardGraph } from "../model/graph.js";
 
@@ -139,10 +139,7 @@ export class Engine {
 
   /** Build and run one step. */
   private step(): void {
-    const ids = this.graph.ids.i32();
-    const pos = this.graph.pos.i32();
-    const slot = this.graph.seq.i32();
-    const outRows = this.graph.outRows.i32();
+    const { ids, pos, seq: slot, outRows } = this.graph;
     let n = 0;
     let m = 0;
     // Who owns which logits row: decoders first, then the prefill chunk's rows (if any).
@@ -251,7 +248,7 @@ export class Engine {
   dispose(): void {
     this.disposed = true;
     for (const s of [...this.waiting, ...this.active]) {
-      s.req.client.fail(new Error("the model was disposed"));
+      s.req.client.fail(new DisposedError("the model was disposed while this sequence was running"));
       s.finished = true;
     }
     this.waiting.length = 0;
