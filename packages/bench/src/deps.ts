@@ -27,7 +27,8 @@ export interface KernelsApi {
 
 export interface GGUFWriterLike {
   setMetadata(key: string, value: unknown, type?: unknown): unknown;
-  addTensor(name: string, type: number, shape: number[], data: Uint8Array | Float32Array): unknown;
+  /** data may be a function yielding the bytes in chunks at write time (streamed, bounded memory) */
+  addTensor(name: string, type: number, shape: number[], data: Uint8Array | Float32Array | (() => Iterable<Uint8Array>)): unknown;
   write(path: string): Promise<void>;
 }
 

@@ -114,7 +114,8 @@ export function setModelMetadata(w: GGUFWriterLike, s: ModelShape, seed: number)
   w.setMetadata("tokenizer.ggml.add_bos_token", true, GGUFValueType.BOOL);
 }
 
-function tensorBytesFor(k: KernelsApi, p: TensorPlan, weightType: WeightType, headType: HeadType, seed: number): Uint8Array {
+/** The tensor's bytes, produced in chunks at write time so a 2B-parameter file streams to disk. */
+function* tensorChunks(k: KernelsApi, p: TensorPlan, weightType: WeightType, headType: HeadType, seed: number): Generator<Uint8Array> {
   const cols = p.shape[0];
   const rows = p.shape.length > 1 ? p.shape[1] : 1;
   const rng = new Rng(tensorSeed(seed, p.name));
@@ -122,36 +123,25 @@ function tensorBytesFor(k: KernelsApi, p: TensorPlan, weightType: WeightType, he
     const v = new Float32Array(cols);
     fillDense(rng, v, 0.1);
     for (let i = 0; i < cols; i++) v[i] += 1;
-    return new Uint8Array(v.buffer);
+    yield new Uint8Array(v.buffer);
+    return;
   }
   if (p.kind === "ternary") {
     // Ternary tensors are at most ffn x embedding (18 M weights): one native call each. I2_S carries a
     // per-tensor scale, so it must be quantized whole anyway.
     const v = new Float32Array(rows * cols);
     fillTernary(rng, v, 1 / Math.sqrt(cols));
-    return k.quantize(WEIGHT_GGML[weightType], v, rows, cols);
+    yield k.quantize(WEIGHT_GGML[weightType], v, rows, cols);
+    return;
   }
   // dense embedding / tied head: row-blocked, so the f32 staging stays small for a 128k vocabulary
-  const type = HEAD_GGML[headType];
-  const parts: Uint8Array[] = [];
-  let total = 0;
   const staging = new Float32Array(Math.min(rows, DENSE_ROWS_PER_CHUNK) * cols);
   for (let r = 0; r < rows; r += DENSE_ROWS_PER_CHUNK) {
     const n = Math.min(DENSE_ROWS_PER_CHUNK, rows - r);
     const chunk = staging.subarray(0, n * cols);
     fillDense(rng, chunk, 0.05);
-    const q = k.quantize(type, chunk, n, cols);
-    parts.push(q);
-    total += q.length;
+    yield k.quantize(HEAD_GGML[headType], chunk, n, cols);
   }
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const part of parts) {
-    out.set(part, off);
-    off += part.length;
-  }
-  return out;
 }
 
 /**
@@ -182,8 +172,10 @@ export async function generateModel(opts: GenerateModelOptions): Promise<Generat
   const plan = tensorPlan(shape);
   plan.forEach((p, i) => {
     const type = p.kind === "norm" ? GGML.F32 : p.kind === "ternary" ? WEIGHT_GGML[opts.weightType] : HEAD_GGML[headType];
-    writer.addTensor(p.name, type, p.shape, tensorBytesFor(k, p, opts.weightType, headType, seed));
-    opts.onProgress?.(i + 1, plan.length, p.name);
+    writer.addTensor(p.name, type, p.shape, function* () {
+      yield* tensorChunks(k, p, opts.weightType, headType, seed);
+      opts.onProgress?.(i + 1, plan.length, p.name);
+    });
   });
   // write beside the final name and rename: an interrupted run never leaves a truncated cache entry
   const tmp = `${path}.${process.pid}.tmp`;

@@ -44,13 +44,13 @@ export const MODEL_SHAPES: Record<string, ModelShape> = {
     contextLength: 2048,
     rmsEps: 1e-5,
   },
-  // small enough for tests; every dimension a multiple of 256 so all ternary block formats apply
+  // small enough for tests; dimensions multiples of 512 so every block format applies (ik's IQ2_BN needs K >= 512)
   tiny: {
     name: "tiny",
     layers: 2,
-    embedding: 256,
-    ffn: 512,
-    heads: 4,
+    embedding: 512,
+    ffn: 1024,
+    heads: 8,
     kvHeads: 2,
     headDim: 64,
     vocab: 1024,

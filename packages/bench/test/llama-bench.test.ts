@@ -1,0 +1,44 @@
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseLlamaBenchJson, PEER_TOOLS, recordsToRows, runLlamaBench } from "../src/peers/llama-bench.js";
+
+const SAMPLE = `some log line
+[
+  { "n_prompt": 128, "n_gen": 0, "n_threads": 2, "avg_ts": 100.5, "stddev_ts": 2.1, "samples_ts": [98.0, 101.0, 103.0] },
+  { "n_prompt": 32, "n_gen": 0, "n_threads": 2, "avg_ts": 160, "stddev_ts": 0 },
+  { "n_prompt": 0, "n_gen": 64, "n_threads": 2, "avg_ts": 34.6, "stddev_ts": 0.5, "samples_ts": [34.1, 34.6, 35.0] }
+]`;
+
+describe("llama-bench output", () => {
+  it("parses JSON records and turns them into rows with median and range", () => {
+    const recs = parseLlamaBenchJson(SAMPLE);
+    expect(recs).toHaveLength(3);
+    const rows = recordsToRows(recs, { engine: "ik_llama.cpp", model: "tiny", format: "iq2_bn" }, 32, 500);
+    const pp = rows.find((r) => r.test === "pp128")!;
+    expect(pp.tokensPerS).toMatchObject({ median: 101, min: 98, max: 103 });
+    const tg = rows.find((r) => r.test === "tg64")!;
+    expect(tg.tokensPerS?.median).toBe(34.6);
+    const ttft = rows.find((r) => r.test === "ttft")!;
+    expect(ttft.ms?.median).toBeCloseTo(200, 6); // 32 tokens at 160 tok/s
+    expect(rows.every((r) => r.peakRssMb === 500 && r.threads === 2)).toBe(true);
+  });
+
+  it("rejects output without a JSON array or without numbers", () => {
+    expect(() => parseLlamaBenchJson("error: failed to load model")).toThrow(/no JSON array/);
+    expect(() => parseLlamaBenchJson('[{"n_prompt": "x"}]')).toThrow(/n_prompt/);
+  });
+
+  it("reports a peer that cannot load the file as cannot-load rows with its reason", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rb-peer-"));
+    const fake = join(dir, "llama-bench");
+    writeFileSync(fake, "#!/bin/sh\necho 'llama_model_load: error loading model: unknown type i2_s' >&2\necho 'main: error: failed to load model' >&2\nexit 1\n");
+    chmodSync(fake, 0o755);
+    const tool = PEER_TOOLS.find((t) => t.engine === "llama.cpp")!;
+    const rows = await runLlamaBench(tool, { bin: fake, file: "/nonexistent.gguf", promptTokens: [128], genTokens: [64], threads: [1, 2], repetitions: 1 }, { model: "tiny", format: "i2_s" }, 32);
+    expect(rows).toHaveLength(4);
+    expect(rows.every((r) => r.status === "cannot-load")).toBe(true);
+    expect(rows[0].reason).toMatch(/unknown type i2_s/);
+  });
+});
