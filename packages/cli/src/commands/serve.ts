@@ -48,28 +48,30 @@ const command: Command = {
       apiKey: args.str("api-key"),
       log: verbose ? (line) => io.stderr.write(`${line}\n`) : undefined,
     });
-    let address;
+    // Signal handlers go in before the "listening" line, so a supervisor can stop us right after it.
+    let stopping = false;
+    let onStopped: () => void = () => {};
+    const stopped = new Promise<void>((resolve) => (onStopped = resolve));
+    const stop = (signal: string) => {
+      if (stopping) process.exit(130);
+      stopping = true;
+      io.stderr.write(`ryzen serve: ${signal}, shutting down\n`);
+      api.close(5000).then(onStopped, onStopped);
+    };
+    const onSigint = () => stop("SIGINT");
+    const onSigterm = () => stop("SIGTERM");
+    process.on("SIGINT", onSigint);
+    process.on("SIGTERM", onSigterm);
     try {
-      address = await api.listen(args.num("port") as number, args.str("host") as string);
-    } catch (err) {
+      const address = await api.listen(args.num("port") as number, args.str("host") as string);
+      const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+      io.stdout.write(`ryzen serve: listening on http://${host}:${address.port} (model ${modelId})\n`);
+      await stopped;
+    } finally {
+      process.off("SIGINT", onSigint);
+      process.off("SIGTERM", onSigterm);
       model.dispose();
-      throw err;
     }
-    const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-    io.stdout.write(`ryzen serve: listening on http://${host}:${address.port} (model ${modelId})\n`);
-
-    await new Promise<void>((resolve) => {
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) process.exit(130);
-        stopping = true;
-        io.stderr.write(`ryzen serve: ${signal}, shutting down\n`);
-        api.close(5000).then(resolve, resolve);
-      };
-      process.on("SIGINT", () => stop("SIGINT"));
-      process.on("SIGTERM", () => stop("SIGTERM"));
-    });
-    model.dispose();
     return 0;
   },
 };
