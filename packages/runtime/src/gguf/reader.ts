@@ -132,7 +132,7 @@ function parseHeader(bytes: Uint8Array, fileSize: number, opts: ReadGGUFOptions)
     try {
       bytesLen = tensorBytes(type, shape);
     } catch (e) {
-      throw new GGUFTensorError("BAD_VALUE", `${info.name} [${shape.join(", ")}]: ${(e as Error).message}`, name);
+      throw new GGUFTensorError("BAD_VALUE", (e as Error).message, name);
     }
     tensors.push({ name, type, shape, relOffset: Number(rel), bytes: bytesLen });
   }
