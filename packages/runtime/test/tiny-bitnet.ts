@@ -77,7 +77,11 @@ export async function buildTinyBitnet(spec: TinySpec): Promise<{ path: string; c
     const bytes = quantize(spec.type, Float32Array.from(t, (x) => x * stored), N, K);
     w.addTensor(`${prefix}.weight`, spec.type, [K, N], bytes);
     if (spec.scaleTensors) w.addTensor(`${prefix}.scale`, GGMLType.F32, [1], Float32Array.of(s));
-    return { w: t, K, N, ternaryScale: s };
+    // I2_S keeps one f32 scale for the whole tensor right after the 2-bit codes (bitnet.cpp).
+    // The reference uses the scale the file actually holds: the quantizer's choice of scale
+    // for already-ternary input is not what this test is about.
+    const fileScale = spec.type === GGMLType.I2_S ? new DataView(bytes.buffer, bytes.byteOffset + (N * K) / 4, 4).getFloat32(0, true) : s;
+    return { w: t, K, N, ternaryScale: spec.scaleTensors ? s : fileScale };
   };
   const qDim = nHead * headDim;
   const kvDim = nHeadKv * headDim;
