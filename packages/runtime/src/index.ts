@@ -1,5 +1,6 @@
 // @ryzen/runtime: GGUF models end to end on the CPU.
 export * from "./gguf/index.js";
+export * from "./quantize/index.js";
 export { loadModel, Model, type LoadModelOptions, type GenerateOptions, type EvaluateOptions } from "./model/model.js";
 export type { ModelInfo } from "./model/info.js";
 export { configFromMetadata, SUPPORTED_ARCHITECTURES, type ModelConfig, type Architecture } from "./model/config.js";
