@@ -1,0 +1,143 @@
+// Ternary matmul: every kernel (LUT and MAD families, every ISA on this CPU, 1 and 2 threads)
+// against a plain TypeScript reference (reference dequantization -> float64 matmul with the same
+// BitNet int8 activation quantization), bit-identical results across thread counts (and across
+// kernels when the tensor has one scale), the int16/int32 overflow worst case, and selection.
+import { describe, expect, it } from "vitest";
+import { GGMLType, Tensor, matmulKernels, matmulWith, ops, quantize, setThreads, getThreads } from "../src/index";
+import { forEachIsaAndThreads } from "./helpers/isa";
+import { maxRelError } from "./helpers/reference";
+import { rng } from "./helpers/rng";
+import { dequantizeI2s, dequantizeTq1, dequantizeTq2, ternaryMatmulRef } from "./ternary-ref";
+
+const TYPES = [
+  { name: "tq1_0", type: GGMLType.TQ1_0, dequant: dequantizeTq1 },
+  { name: "tq2_0", type: GGMLType.TQ2_0, dequant: dequantizeTq2 },
+  { name: "i2_s", type: GGMLType.I2_S, dequant: dequantizeI2s },
+] as const;
+
+// 1 row, odd rows, rows not a multiple of the 16-row tile, BitNet-like K, 1 / 3 / 17 tokens.
+const SHAPES = [
+  { K: 256, N: 1, n: 1 },
+  { K: 512, N: 17, n: 3 },
+  { K: 6912, N: 33, n: 1 },
+  { K: 2560, N: 31, n: 17 },
+  { K: 768, N: 5, n: 40 },
+];
+
+/** Ternary weights; blockScales gives each 256-block its own scale (TQ per-block path). */
+function weights(K: number, N: number, seed: number, blockScales: boolean): Float32Array {
+  const r = rng(seed);
+  return new Float32Array(K * N).map((_, e) => {
+    const t = Math.floor(r() * 3) - 1;
+    return blockScales ? t * (0.5 + (Math.floor(e / 256) % 5) * 0.25) : t * 0.8;
+  });
+}
+
+function activations(K: number, n: number, seed: number): Float32Array {
+  const r = rng(seed);
+  return new Float32Array(K * n).map(() => (r() - 0.5) * 4);
+}
+
+interface Case {
+  label: string;
+  W: Tensor;
+  X: Tensor;
+  K: number;
+  N: number;
+  n: number;
+  want: Float64Array;
+  uniform: boolean;
+}
+
+function makeCase(f: (typeof TYPES)[number], s: (typeof SHAPES)[number], seed: number, blockScales: boolean): Case {
+  const w = weights(s.K, s.N, seed, blockScales);
+  const x = activations(s.K, s.n, seed + 1);
+  const bytes = quantize(f.type, w, s.N, s.K);
+  const deq = f.dequant(bytes); // the reference decoder, not the native one
+  return {
+    label: `${f.name} K=${s.K} N=${s.N} n=${s.n} ${blockScales ? "block-scales" : "one-scale"}`,
+    W: Tensor.from(f.type, [s.K, s.N], bytes),
+    X: Tensor.fromFloat32([s.K, s.n], x),
+    ...s,
+    want: ternaryMatmulRef(deq, x, s.K, s.N, s.n),
+    uniform: !blockScales || f.type === GGMLType.I2_S,
+  };
+}
+
+function run(kernel: string | null, c: Case): Float32Array {
+  const y = Tensor.empty(GGMLType.F32, [c.N, c.n]);
+  if (kernel) matmulWith(kernel, y, c.W, c.X);
+  else ops.matmul(y, c.W, c.X);
+  return y.f32().slice();
+}
+
+const same = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer).equals(Buffer.from(b.buffer));
+
+describe("ternary matmul kernels", () => {
+  for (const f of TYPES) {
+    it(`${f.name}: every kernel matches the reference on every ISA and thread count`, () => {
+      const cases = SHAPES.flatMap((s, i) => [makeCase(f, s, 100 + i, false), makeCase(f, s, 200 + i, true)]);
+      const seen = new Map<string, Float32Array>(); // kernel|case -> result at the first thread count
+      let runs = 0;
+      forEachIsaAndThreads(({ isa }) => {
+        const kernels = matmulKernels(f.type);
+        expect(kernels).toContain(`${f.name}.lut.${isa}`);
+        expect(kernels).toContain(`${f.name}.mad.${isa}`);
+        for (const c of cases) {
+          let first: Float32Array | null = null;
+          for (const kernel of [null, ...kernels]) {
+            const got = run(kernel, c);
+            expect(maxRelError(got, c.want), `${kernel ?? "selected"} ${c.label}`).toBeLessThan(2e-6);
+            const key = `${kernel}|${c.label}`;
+            const prev = seen.get(key);
+            if (prev) expect(same(prev, got), `${key}: 1 vs 2 threads`).toBe(true);
+            else seen.set(key, got);
+            // One tensor scale: exact integer sums then identical float ops in every kernel.
+            if (c.uniform && first) expect(same(first, got), `${kernel} vs first kernel, ${c.label}`).toBe(true);
+            first ??= got;
+            runs++;
+          }
+        }
+      });
+      expect(runs).toBeGreaterThan(0);
+    });
+  }
+
+  it("no intermediate overflows: all weights +-1, activations +-127, K = 16384", () => {
+    const K = 16384, N = 17, n = 3;
+    // token 0: all +1 -> +127; token 1: all -1 -> -127; token 2: alternating
+    const x = new Float32Array(K * n).map((_, e) => (e < K ? 1 : e < 2 * K ? -1 : e % 2 ? 1 : -1));
+    for (const f of TYPES) {
+      for (const sign of [1, -1]) {
+        const w = new Float32Array(K * N).fill(sign);
+        const bytes = quantize(f.type, w, N, K);
+        const c: Case = {
+          label: `${f.name} all ${sign}`, W: Tensor.from(f.type, [K, N], bytes), X: Tensor.fromFloat32([K, n], x),
+          K, N, n, want: ternaryMatmulRef(f.dequant(bytes), x, K, N, n), uniform: true,
+        };
+        // the exact answer: integer sum sign * K * (+-127) (far outside int16), times 1/127
+        const near = (a: number, b: number) => Math.abs(a - b) <= 1e-6 * K;
+        for (let r = 0; r < N; r++) {
+          expect(near(c.want[r], sign * K) && near(c.want[N + r], -sign * K) && near(c.want[2 * N + r], 0)).toBe(true);
+        }
+        forEachIsaAndThreads(() => {
+          for (const kernel of [null, ...matmulKernels(f.type)]) {
+            const got = run(kernel, c);
+            for (let e = 0; e < N * n; e++) expect(Math.abs(got[e] - c.want[e]), `${kernel} ${c.label} [${e}]`).toBeLessThanOrEqual(1e-6 * K);
+          }
+        });
+      }
+    }
+  });
+
+  it("selection runs for decode and prefill token counts and leaves the thread count alone", () => {
+    const before = getThreads();
+    setThreads(2);
+    try {
+      const c = makeCase(TYPES[2], { K: 512, N: 48, n: 128 }, 7, false);
+      expect(maxRelError(run(null, c), c.want)).toBeLessThan(2e-6);
+    } finally {
+      setThreads(before);
+    }
+  });
+});
