@@ -4,12 +4,13 @@
 // stays O(n log n). Results are cached per pre-token.
 
 import { BYTE_TO_CHAR } from "./byte-level.js";
-import { HandleHeap } from "./heap.js";
+import { KeyHeap } from "./heap.js";
 import { MergeTable } from "./merge-table.js";
 import { TokenizerError } from "./errors.js";
 
 const SHORT_WORD = 48; // symbols; below this the O(n^2) scan is faster than the heap
 const CACHE_LIMIT = 1 << 16;
+const POS = 2 ** 31; // heap key = rank * POS + position (exact in a double)
 
 export interface BpeVocabView {
   readonly size: number;
@@ -31,9 +32,12 @@ export class MergeRules {
   }
 
   /** Add a merge of two vocab pieces; pairs whose inputs are not in the vocab can never apply. */
+  maxPieceLength = 1;
+
   add(left: string, right: string, rank: number): void {
     const a = this.vocab.idOf(left), b = this.vocab.idOf(right);
     if (a === undefined || b === undefined) return;
+    this.maxPieceLength = Math.max(this.maxPieceLength, left.length + right.length);
     this.table.add(a, b, rank, this.idOrVirtual(left + right));
   }
 
@@ -85,12 +89,7 @@ export class BpeEncoder {
   private sym = new Int32Array(0);
   private prev = new Int32Array(0);
   private next = new Int32Array(0);
-  private cands: number[] = []; // flattened (left, right, rank, leftId, rightId) per candidate
-  private readonly heap = new HandleHeap((a, b) => {
-    const c = this.cands;
-    const ra = c[a * 5 + 2]!, rb = c[b * 5 + 2]!;
-    return ra < rb || (ra === rb && c[a * 5]! < c[b * 5]!);
-  });
+  private readonly heap = new KeyHeap();
 
   constructor(
     private readonly vocab: BpeVocabView,
@@ -100,7 +99,11 @@ export class BpeEncoder {
     this.merges = rules.table;
     this.byteIds = rules.byteIds;
     this.virtualPieces = rules.virtualPieces;
+    this.maxPieceBytes = rules.maxPieceLength;
   }
+
+  /** Longest vocab piece (in byte-level characters = bytes): longer pre-tokens cannot be one. */
+  private readonly maxPieceBytes: number;
 
   /** Encode one pre-token, appending ids. */
   encodeWord(word: string, out: number[]): void {
@@ -115,7 +118,7 @@ export class BpeEncoder {
 
   private encodeUncached(word: string): number[] {
     const bytes = new TextEncoder().encode(word);
-    if (this.ignoreMerges) {
+    if (this.ignoreMerges && bytes.length <= this.maxPieceBytes) {
       let mapped = "";
       for (let i = 0; i < bytes.length; i++) mapped += BYTE_TO_CHAR[bytes[i]!];
       const id = this.vocab.idOf(mapped);
@@ -143,46 +146,52 @@ export class BpeEncoder {
     }
   }
 
+  /** Heap of (rank, left position) over a linked list of symbols. Entries are validated
+   *  lazily on pop: one is current iff the pair now at its position still has its rank (then
+   *  it is the lowest-rank, leftmost pair, whichever entry produced it). */
   private mergeLong(s: number[]): number[] {
     const n = s.length;
     if (this.sym.length < n) {
       this.sym = new Int32Array(n);
-      this.prev = new Int32Array(n);
       this.next = new Int32Array(n);
+      this.prev = new Int32Array(n);
     }
-    const { sym, prev, next } = this;
+    const { sym, prev, next, heap, merges } = this;
     for (let i = 0; i < n; i++) {
       sym[i] = s[i]!;
       prev[i] = i - 1;
       next[i] = i + 1 < n ? i + 1 : -1;
     }
-    this.cands.length = 0;
-    this.heap.clear();
-    for (let i = 0; i + 1 < n; i++) this.addCandidate(i, i + 1);
-    const c = this.cands;
-    while (this.heap.length > 0) {
-      const h = this.heap.pop() * 5;
-      const l = c[h]!, r = c[h + 1]!;
-      // stale if either side was merged away or changed since the candidate was made
-      if (sym[l] !== c[h + 3] || sym[r] !== c[h + 4] || next[l] !== r) continue;
-      sym[l] = this.merges.resultAt(this.merges.find(sym[l]!, sym[r]!));
+    heap.clear();
+    for (let i = 0; i + 1 < n; i++) {
+      const slot = merges.find(sym[i]!, sym[i + 1]!);
+      if (slot >= 0) heap.push(merges.rankAt(slot) * POS + i);
+    }
+    while (heap.length > 0) {
+      const key = heap.pop();
+      const l = key % POS;
+      const r = next[l]!;
+      if (sym[l]! < 0 || r < 0) continue;
+      const slot = merges.find(sym[l]!, sym[r]!);
+      if (slot < 0 || merges.rankAt(slot) !== (key - l) / POS) continue; // stale
+      sym[l] = merges.resultAt(slot);
       sym[r] = -1;
-      next[l] = next[r]!;
-      if (next[l]! >= 0) prev[next[l]!] = l;
-      if (prev[l]! >= 0) this.addCandidate(prev[l]!, l);
-      if (next[l]! >= 0) this.addCandidate(l, next[l]!);
+      const rn = next[r]!;
+      next[l] = rn;
+      if (rn >= 0) {
+        prev[rn] = l;
+        const s2 = merges.find(sym[l]!, sym[rn]!);
+        if (s2 >= 0) heap.push(merges.rankAt(s2) * POS + l);
+      }
+      const lp = prev[l]!;
+      if (lp >= 0) {
+        const s1 = merges.find(sym[lp]!, sym[l]!);
+        if (s1 >= 0) heap.push(merges.rankAt(s1) * POS + lp);
+      }
     }
     const out: number[] = [];
     for (let i = 0; i >= 0; i = next[i]!) out.push(sym[i]!);
     return out;
-  }
-
-  private addCandidate(l: number, r: number): void {
-    const slot = this.merges.find(this.sym[l]!, this.sym[r]!);
-    if (slot < 0) return;
-    const h = this.cands.length / 5;
-    this.cands.push(l, r, this.merges.rankAt(slot), this.sym[l]!, this.sym[r]!);
-    this.heap.push(h);
   }
 
   /** Merge results that are not vocab entries fall back to their single characters' ids. */

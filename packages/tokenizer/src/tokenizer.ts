@@ -6,7 +6,6 @@ import type {
   DecodeOptions, EncodeOptions, StreamDecoder, StreamDecoderOptions, Tokenizer, TokenizerModel,
 } from "./types.js";
 import { TokenType } from "./types.js";
-import { concatBytes } from "./utf8.js";
 import type { Vocab } from "./vocab.js";
 
 export interface TextModel {
@@ -53,6 +52,7 @@ export class TokenizerImpl implements Tokenizer {
   private readonly textModel: TextModel;
   private readonly splitter: SpecialSplitter;
   private readonly bytesCache: (Uint8Array | undefined)[];
+  private readonly utf8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 
   constructor(cfg: TokenizerConfig) {
     this.model = cfg.model;
@@ -90,20 +90,26 @@ export class TokenizerImpl implements Tokenizer {
 
   decode(ids: ArrayLike<number>, options: DecodeOptions = {}): string {
     const skip = options.skipSpecial ?? false;
-    const chunks: Uint8Array[] = [];
     let total = 0;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       this.vocab.check(id);
-      if (skip && this.vocab.isSpecial(id)) continue;
-      const b = this.tokenToBytes(id);
-      chunks.push(b);
-      total += b.length;
+      if (!(skip && this.vocab.isSpecial(id))) total += (this.bytesCache[id] ?? this.tokenToBytes(id)).length;
     }
-    let bytes = concatBytes(chunks, total);
-    const strip = this.textModel.stripsLeadingSpace && (options.stripLeadingSpace ?? true);
-    if (strip && bytes[0] === SPACE) bytes = bytes.subarray(1);
-    return new TextDecoder("utf-8", { fatal: false, ignoreBOM: true }).decode(bytes);
+    const bytes = new Uint8Array(total);
+    let o = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (skip && this.vocab.isSpecial(id)) continue;
+      const b = this.bytesCache[id]!;
+      if (b.length < 16) for (let k = 0; k < b.length; k++) bytes[o++] = b[k]!;
+      else {
+        bytes.set(b, o);
+        o += b.length;
+      }
+    }
+    const strip = this.textModel.stripsLeadingSpace && (options.stripLeadingSpace ?? true) && bytes[0] === SPACE;
+    return this.utf8.decode(strip ? bytes.subarray(1) : bytes);
   }
 
   tokenToPiece(id: number): string {
