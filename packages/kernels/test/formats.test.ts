@@ -1,0 +1,173 @@
+// Matmul of the non-ternary weight formats (F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K) on every ISA
+// path and 1/2 threads, each listed kernel forced through matmulWith, against a float64 reference
+// over the weights as llama.cpp's dequantizer decodes them (TS ports in quant-ref.ts) and, for the
+// integer kernels, the activations as the A32/A256 quantizer rounds them. Plus get_rows decoding,
+// thread/batch determinism and preparation errors.
+import { describe, expect, it } from "vitest";
+import { GGMLType, Tensor, matmulKernels, matmulWith, ops, quantize, setThreads, getThreads } from "../src/index";
+import { expectKernelError } from "./helpers/errors";
+import { forEachIsaAndThreads } from "./helpers/isa";
+import { randomFloats } from "./helpers/rng";
+import { REF, bf16ToF32, f16ToF32, f32ToBf16, f32ToF16, quantizeActs } from "./quant-ref";
+
+interface Format {
+  name: string;
+  type: number;
+  block: number;     // K must be a multiple of this
+  actBlock: number;  // activation quantization block of the integer kernels (0: f32 activations)
+  encode: (w: Float32Array) => Uint8Array;
+  decode: (b: Uint8Array) => Float32Array;
+}
+
+const halfs = (w: Float32Array, enc: (v: number) => number) => {
+  const u = new Uint16Array(w.length);
+  w.forEach((v, k) => (u[k] = enc(v)));
+  return new Uint8Array(u.buffer);
+};
+const fromHalfs = (b: Uint8Array, dec: (h: number) => number) =>
+  Float32Array.from(new Uint16Array(b.buffer, b.byteOffset, b.length / 2), dec);
+
+const FORMATS: Format[] = [
+  { name: "f32", type: GGMLType.F32, block: 1, actBlock: 0, encode: (w) => new Uint8Array(w.slice().buffer), decode: (b) => new Float32Array(b.slice().buffer) },
+  { name: "f16", type: GGMLType.F16, block: 1, actBlock: 0, encode: (w) => halfs(w, f32ToF16), decode: (b) => fromHalfs(b, f16ToF32) },
+  { name: "bf16", type: GGMLType.BF16, block: 1, actBlock: 0, encode: (w) => halfs(w, f32ToBf16), decode: (b) => fromHalfs(b, bf16ToF32) },
+  ...[GGMLType.Q8_0, GGMLType.Q4_0, GGMLType.Q4_K, GGMLType.Q6_K].map((type) => ({
+    name: ["q8_0", "q4_0", "q4_K", "q6_K"][[GGMLType.Q8_0, GGMLType.Q4_0, GGMLType.Q4_K, GGMLType.Q6_K].indexOf(type)],
+    type,
+    block: REF[type].block,
+    actBlock: REF[type].block,
+    encode: REF[type].quantize,
+    decode: REF[type].dequantize,
+  })),
+];
+
+// K: one block, odd block counts, a non-multiple of every SIMD width for the float formats.
+function shapesFor(fmt: Format) {
+  const Ks = fmt.block === 1 ? [1, 37, 100, 257] : fmt.block === 32 ? [32, 96, 160] : [256, 768];
+  const out: { K: number; N: number; n: number }[] = [];
+  for (const K of Ks) for (const [N, n] of [[1, 1], [7, 1], [13, 3], [5, 6]]) out.push({ K, N, n });
+  return out;
+}
+
+/** Reference outputs and, per output, the sum of |products| (the scale rounding errors live on). */
+function reference(fmt: Format, wq: Float32Array, x: Float32Array, K: number, N: number, n: number) {
+  const xa = fmt.actBlock ? quantizeActs(x, fmt.actBlock) : Float64Array.from(x);
+  const y = new Float64Array(N * n), mag = new Float64Array(N * n);
+  for (let t = 0; t < n; t++)
+    for (let r = 0; r < N; r++) {
+      let s = 0, m = 0;
+      for (let k = 0; k < K; k++) (s += wq[r * K + k] * xa[t * K + k]), (m += Math.abs(wq[r * K + k] * xa[t * K + k]));
+      y[t * N + r] = s;
+      mag[t * N + r] = m;
+    }
+  return { y, mag };
+}
+
+/** Largest |got - want| relative to the largest sum of |products| (so cancellation to a tiny
+ * output does not inflate the error of a correct kernel). */
+function scaledError(got: Float32Array, want: { y: Float64Array; mag: Float64Array }): number {
+  let err = 0, scale = 1e-30;
+  for (let k = 0; k < got.length; k++) {
+    err = Math.max(err, Math.abs(got[k] - want.y[k]));
+    scale = Math.max(scale, want.mag[k]);
+  }
+  return err / scale;
+}
+
+function makeCase(fmt: Format, K: number, N: number, n: number, seed: number) {
+  const wf = randomFloats(K * N, seed);
+  const bytes = fmt.encode(wf);
+  const x = randomFloats(K * n, seed + 1);
+  return {
+    W: Tensor.from(fmt.type, [K, N], bytes),
+    X: Tensor.fromFloat32([K, n], x),
+    want: reference(fmt, fmt.decode(bytes), x, K, N, n),
+  };
+}
+
+// Tolerance: the reference uses exactly the values the kernel multiplies (decoded weights,
+// rounded activations), so what remains is float32 rounding in the accumulation and in the
+// products of per-block scales, bounded by ~K * 2^-24 * sum|products| (K <= 768: 4.6e-5 worst
+// case, ~sqrt(K) * 2^-24 = 1.7e-6 typical). 1e-5 sits between that and the >= 1e-3 any wrong
+// code, scale, offset or skipped block produces.
+const TOL = 1e-5;
+
+describe("matmul per weight format", () => {
+  for (const fmt of FORMATS) {
+    it(`${fmt.name}: op and every listed kernel match the reference on every ISA and thread count`, () => {
+      const cases = shapesFor(fmt).map((s, k) => ({ ...s, ...makeCase(fmt, s.K, s.N, s.n, 500 + k * 13) }));
+      let checks = 0;
+      forEachIsaAndThreads(({ isa }) => {
+        const kernels = matmulKernels(fmt.type);
+        expect(kernels).toContain(`${fmt.name}.${isa}`);
+        for (const c of cases) {
+          const y = Tensor.empty(GGMLType.F32, [c.N, c.n]);
+          ops.matmul(y, c.W, c.X);
+          expect(scaledError(y.f32(), c.want), `op ${JSON.stringify({ K: c.K, N: c.N, n: c.n })}`).toBeLessThan(TOL);
+          for (const kernel of kernels) {
+            const yk = Tensor.empty(GGMLType.F32, [c.N, c.n]);
+            matmulWith(kernel, yk, c.W, c.X);
+            expect(scaledError(yk.f32(), c.want), `${kernel} ${JSON.stringify({ K: c.K, N: c.N, n: c.n })}`).toBeLessThan(TOL);
+            checks++;
+          }
+        }
+      });
+      expect(checks).toBeGreaterThan(0);
+    });
+  }
+});
+
+describe("integer kernels are deterministic", () => {
+  it("give bit-identical results for 1 and 2 threads and for a token alone or inside a batch", () => {
+    const prev = getThreads();
+    try {
+      for (const fmt of FORMATS.filter((f) => f.actBlock)) {
+        const K = fmt.block * 3, N = 37, n = 6;
+        const { W, X } = makeCase(fmt, K, N, n, 99);
+        forEachIsaAndThreads(() => {
+          const run = (threads: number) => {
+            setThreads(threads);
+            const y = Tensor.empty(GGMLType.F32, [N, n]);
+            ops.matmul(y, W, X);
+            return Array.from(y.f32());
+          };
+          const one = run(1), two = run(2);
+          expect(two).toEqual(one);
+          // token 5 alone (a 1-token tile) vs inside the 4+2 tiling of the batch
+          const y5 = Tensor.empty(GGMLType.F32, [N, 1]);
+          ops.matmul(y5, W, X.rows(5, 1));
+          expect(Array.from(y5.f32())).toEqual(one.slice(5 * N, 6 * N));
+        });
+      }
+    } finally {
+      setThreads(prev);
+    }
+  });
+});
+
+describe("get_rows decodes every format like the reference dequantizer", () => {
+  it("embedding rows of every format", () => {
+    for (const fmt of FORMATS) {
+      const K = fmt.block === 1 ? 19 : fmt.block * 2, V = 9;
+      const bytes = fmt.encode(randomFloats(K * V, 3));
+      const table = Tensor.from(fmt.type, [K, V], bytes);
+      const ids = Tensor.from(GGMLType.I32, [3], new Int32Array([8, 0, 4]));
+      const out = Tensor.empty(GGMLType.F32, [K, 3]);
+      ops.getRows(out, table, ids);
+      const dec = fmt.decode(bytes);
+      const want = [8, 0, 4].flatMap((r) => Array.from(dec.subarray(r * K, r * K + K)));
+      expect(Array.from(out.f32()), fmt.name).toEqual(want);
+    }
+  });
+});
+
+describe("weight preparation errors", () => {
+  it("rejects K that is not a multiple of the block and short buffers", () => {
+    const X = Tensor.empty(GGMLType.F32, [48, 1]);
+    const y = Tensor.empty(GGMLType.F32, [2, 1]);
+    expectKernelError(() => Tensor.from(GGMLType.Q8_0, [48, 2], new Uint8Array(2 * 51)), "INVALID_ARGUMENT", /multiple/);
+    expectKernelError(() => Tensor.from(GGMLType.Q6_K, [256, 2], new Uint8Array(210)), "INVALID_ARGUMENT");
+    const W = Tensor.from(GGMLType.Q8_0, [64, 2], quantize(GGMLType.Q8_0, randomFloats(128, 1), 2, 64));
+    expectKernelError(() => ops.matmul(y, W, X), "SHAPE_MISMATCH");
+  });
+});
