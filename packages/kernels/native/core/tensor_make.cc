@@ -41,11 +41,12 @@ int64_t shape_bytes(DType type, const std::vector<int64_t>& shape) {
     rows *= shape[k];
   }
   const DTypeTraits tr = dtype_traits((int32_t)type);
-  const int64_t bytes = dtype_tensor_bytes((int32_t)type, rows, shape[0]);
-  if (bytes < 0)
+  const int64_t block = type == DType::I2_S ? 128 : tr.block_size;  // I2_S packs 128 weights per 32 bytes
+  if (shape[0] % block != 0)
     fail(ErrorCode::InvalidArgument, std::string(tr.name) + " shape " + shape_str(shape) +
-                                         ": shape[0] must be a multiple of the block size " +
-                                         std::to_string(tr.block_size));
+                                         ": shape[0] must be a multiple of the block size " + std::to_string(block));
+  const int64_t bytes = dtype_tensor_bytes((int32_t)type, rows, shape[0]);
+  if (bytes < 0) fail(ErrorCode::InvalidArgument, "shape " + shape_str(shape) + " is too large");
   return bytes;
 }
 
