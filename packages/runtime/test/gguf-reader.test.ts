@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { MappedFile } from "@ryzen/kernels";
 import { afterAll, describe, expect, it } from "vitest";
 import { GGUFFormatError, GGUFValueType, GGUFWriter, mapTensors, readGGUF, readGGUFFromBytes } from "../src/gguf/index.js";
 
@@ -116,5 +117,24 @@ describe("mapTensors", () => {
     expect(m.get("output.weight")).toBe(f.tensor("output.weight")!.offset);
     expect(calls[0]).toEqual([0, [64, 512], 14176]);
     expect(() => mapTensors(f, { size: 10, tensor: () => 0 })).toThrow(/not the same file/);
+  });
+
+  it("gives zero-copy kernels tensors over MappedFile whose values are the file's bytes", async () => {
+    const f = await readGGUF(STORIES);
+    const bytes = readFileSync(STORIES);
+    const mapped = MappedFile.open(STORIES);
+    try {
+      const tensors = mapTensors(f, mapped);
+      for (const name of ["token_embd.weight", "blk.2.ffn_down.weight", "output_norm.weight"]) {
+        const info = f.tensor(name)!;
+        const t = tensors.get(name)!;
+        expect(t.type).toBe(info.type);
+        expect(t.shape).toEqual(info.shape);
+        const want = new Float32Array(bytes.buffer.slice(bytes.byteOffset + info.offset, bytes.byteOffset + info.offset + info.bytes));
+        expect(t.f32()).toEqual(want);
+      }
+    } finally {
+      mapped.dispose();
+    }
   });
 });
