@@ -28,13 +28,8 @@ std::string validate(OpNode& node) {
   if (k.type != v.type) return "kCache and vCache must have the same type";
   if (kv_ctx(k) != kv_ctx(v) || kv_slots(k) != kv_slots(v))
     return "kCache " + shape_str(k) + " and vCache " + shape_str(v) + " must have the same shape";
-  for (size_t j = 4; j < 6; j++) {
-    const Tensor& t = *node.t[j];
-    if (t.type != DType::I32 || t.elements() != n)
-      return "operand '" + std::string(j == 4 ? "seq" : "pos") + "' (t[" + std::to_string(j) + "]) must be i32 with " +
-             std::to_string(n) + " elements (one per token), got " + type_shape_str(t);
-  }
-  return "";
+  if (!(e = expect_ids(node, 4, "seq", n)).empty()) return e;
+  return expect_ids(node, 5, "pos", n);
 }
 
 int phases(const OpNode&) { return 1; }

@@ -11,17 +11,12 @@ std::string validate(OpNode& node) {
   std::string e = expect_arity(node, 4, 4, "cache, src, seq, pos");
   if (!e.empty()) return e;
   const Tensor& cache = *node.t[0];
+  // (a q8_0 cache tensor cannot exist unless kvDim is a multiple of 32)
   if (!(e = check_kv_cache(node, 0, "cache", cache.ne[0], cache.type == DType::Q8_0 ? 32 : 1)).empty()) return e;
-  if (cache.type == DType::Q8_0 && cache.ne[0] % 32 != 0) return "q8_0 cache rows need kvDim % 32 == 0 (shape)";
   if (!(e = expect(node, 1, "src", DType::F32, cache.ne[0], -1)).empty()) return e;
   const int64_t n = node.t[1]->rows();
-  for (size_t k = 2; k < 4; k++) {
-    const Tensor& t = *node.t[k];
-    if (t.type != DType::I32 || t.elements() != n)
-      return "operand '" + std::string(k == 2 ? "seq" : "pos") + "' (t[" + std::to_string(k) + "]) must be i32 with " +
-             std::to_string(n) + " elements (one per token), got " + type_shape_str(t);
-  }
-  return "";
+  if (!(e = expect_ids(node, 2, "seq", n)).empty()) return e;
+  return expect_ids(node, 3, "pos", n);
 }
 
 int phases(const OpNode&) { return 1; }

@@ -14,13 +14,22 @@ std::string type_shape_str(const Tensor& t) {
 
 std::string expect(const OpNode& node, size_t k, const char* name, DType type, int64_t cols, int64_t rows) {
   const Tensor& t = *node.t[k];
-  if (t.type == type && (cols < 0 || t.ne[0] == cols) && (rows < 0 || t.rows() == rows)) return "";
-  std::string want = std::string(dtype_traits((int32_t)type).name);
-  if (cols >= 0 || rows >= 0)
-    want += " with shape [" + (cols >= 0 ? std::to_string(cols) : std::string("*")) + ", " +
-            (rows >= 0 ? std::to_string(rows) : std::string("*")) + "]";
-  return "operand '" + std::string(name) + "' (t[" + std::to_string(k) + "]) must be " + want + ", got " +
-         type_shape_str(t);
+  const std::string who = "operand '" + std::string(name) + "' (t[" + std::to_string(k) + "])";
+  // type problems -> INVALID_ARGUMENT, shape problems say "shape" -> SHAPE_MISMATCH
+  if (t.type != type)
+    return who + " must be " + dtype_traits((int32_t)type).name + ", got " + type_shape_str(t);
+  if ((cols < 0 || t.ne[0] == cols) && (rows < 0 || t.rows() == rows)) return "";
+  return who + " must have shape [" + (cols >= 0 ? std::to_string(cols) : std::string("*")) + ", " +
+         (rows >= 0 ? std::to_string(rows) : std::string("*")) + "], got " + type_shape_str(t);
+}
+
+std::string expect_ids(const OpNode& node, size_t k, const char* name, int64_t n) {
+  const Tensor& t = *node.t[k];
+  const std::string who = "operand '" + std::string(name) + "' (t[" + std::to_string(k) + "])";
+  if (t.type != DType::I32) return who + " must be i32, got " + type_shape_str(t);
+  if (t.elements() != n)
+    return who + " must have shape [" + std::to_string(n) + "] (one per token), got " + type_shape_str(t);
+  return "";
 }
 
 std::string expect_arity(const OpNode& node, size_t min, size_t max, const char* names) {

@@ -14,8 +14,11 @@ std::string shape_str(const Tensor& t);
 std::string type_shape_str(const Tensor& t);
 
 // Checks operand k is `type` with ne[0] == cols (if cols >= 0) and rows() == rows (if rows >= 0).
-// Returns "" or a message like "operand 'out' (t[0]) must be f32 with shape [64, 3], got f16 [64, 3]".
+// Returns "" or a message like "operand 'out' (t[0]) must have shape [64, 3], got f32 [64, 2]"
+// (type errors: "... must be f32, got f16 [64, 3]").
 std::string expect(const OpNode& node, size_t k, const char* name, DType type, int64_t cols, int64_t rows);
+// Operand k must be an i32 tensor with n elements (one per token: positions, slots).
+std::string expect_ids(const OpNode& node, size_t k, const char* name, int64_t n);
 // Arity check: "expects 3 tensor operands (out, a, b), got 2".
 std::string expect_arity(const OpNode& node, size_t min, size_t max, const char* names);
 std::string expect_params(const OpNode& node, size_t ni, size_t nf, const char* names);

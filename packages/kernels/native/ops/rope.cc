@@ -55,10 +55,7 @@ std::string validate(OpNode& node) {
   const int64_t n = node.t[1]->rows();
   if (!(e = expect(node, 1, "x", DType::F32, p.n_head * p.head_dim, -1)).empty()) return e;
   if (!(e = expect(node, 0, "out", DType::F32, p.n_head * p.head_dim, n)).empty()) return e;
-  const Tensor& pos = *node.t[2];
-  if (pos.type != DType::I32 || pos.elements() != n)
-    return "operand 'pos' (t[2]) must be i32 with " + std::to_string(n) + " elements (one per token), got " +
-           type_shape_str(pos);
+  if (!(e = expect_ids(node, 2, "pos", n)).empty()) return e;
   node.scratch_bytes = (size_t)n * (size_t)p.n_rot * sizeof(float);
   return "";
 }
