@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { AbortError } from "../src/errors.js";
 import { readGGUF, readGGUFFromBytes, type GGUFFile } from "../src/gguf/index.js";
 import { dequantizeTensor, quantizeModel, quantizeTensor, type QuantType } from "../src/quantize/index.js";
-import { STORIES, TERNARY_DIMS, f32Of, storiesAs, storiesBytes, ternaryLlama } from "./quantize-fixtures.js";
+import { STORIES, TERNARY_DIMS, f32Of, lcg, storiesAs, storiesBytes, ternaryLlama } from "./quantize-fixtures.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ryzen-quantize-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -87,11 +87,18 @@ function checkAgainstSource(srcBytes: Uint8Array, outPath: string) {
   return { out, worst };
 }
 
+/** i2_s of already-ternary weights: the codes must be the sign pattern and one scale must serve
+ *  the whole tensor (the scale's value is checked separately: see the i2_s tests below). */
 function worstI2S(x: Float32Array, xhat: Float32Array): number {
-  const ref = absmeanReference(x);
-  let worst = 0;
-  for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(ref[i] - xhat[i]) / (Math.abs(ref[i]) * 1e-6 + 1e-12));
-  return worst;
+  let scale = 0;
+  for (let i = 0; i < x.length; i++) {
+    if (Math.sign(xhat[i]) !== Math.sign(x[i])) return Infinity;
+    if (xhat[i] !== 0) {
+      if (scale === 0) scale = Math.abs(xhat[i]);
+      else if (Math.abs(xhat[i]) !== scale) return Infinity;
+    }
+  }
+  return 0;
 }
 
 describe("quantizeModel on stories260K", () => {
@@ -197,6 +204,31 @@ describe("quantizeModel on a ternary-weight llama model", () => {
     await quantizeModel(srcPath, outPath, { type: "tq2_0", outputType: "q8_0" });
     const f = await readGGUF(outPath);
     expect([f.tensor("token_embd.weight")!.typeName, f.tensor("output.weight")!.typeName, f.tensor("blk.1.ffn_up.weight")!.typeName]).toEqual(["q8_0", "q8_0", "tq2_0"]);
+  });
+});
+
+describe("i2_s scale", () => {
+  const shape = [256, 64];
+  const rnd = lcg(3);
+  const normal = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+
+  it("latent (non-ternary) weights follow BitNet's absmean rule, as weight_quant + quantize_i2_s do", () => {
+    const w = new Float32Array(shape[0] * shape[1]).map(() => normal() * 0.02);
+    const got = dequantizeTensor("i2_s", quantizeTensor("i2_s", w, shape), shape);
+    const want = absmeanReference(w);
+    for (let i = 0; i < w.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(Math.abs(want[i]) * 1e-6);
+  });
+
+  // bitnet.cpp's converter writes weight_quant's output (values 0 and ±γ) and its llama-quantize
+  // then stores scale = max|w| = γ, reproducing those weights exactly (checked one-off against
+  // /tmp/peers/BitNet's llama-quantize: identical codes, scale = max|w|). The kernels' quantize
+  // re-applies absmean and stores mean|w| = γ·(fraction of non-zeros) instead. Reported to the
+  // kernels-ternary owner; skipped until quantize(I2_S) keeps already-ternary weights.
+  it.skip("already-ternary weights come back exactly, as bitnet.cpp's llama-quantize gives", () => {
+    const a = 0.03;
+    const w = new Float32Array(shape[0] * shape[1]).map(() => (rnd() < 0.5 ? 0 : rnd() < 0.5 ? -a : a));
+    const got = dequantizeTensor("i2_s", quantizeTensor("i2_s", w, shape), shape);
+    for (let i = 0; i < w.length; i++) expect(got[i]).toBe(w[i]);
   });
 });
 
