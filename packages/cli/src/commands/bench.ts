@@ -1,9 +1,9 @@
 // ryzen bench: prompt-processing and generation speed of one model, like llama-bench.
 import type { CommandSpec } from "../args.js";
 import type { Command } from "../command.js";
+import { benchModel, type BenchReport } from "../bench-model.js";
 import { formatBytes } from "../format.js";
 import { resolveModelPath } from "../model-source.js";
-import { benchModel, type BenchReport } from "../bench-model.js";
 
 const spec: CommandSpec = {
   name: "bench",
@@ -27,6 +27,7 @@ function formatReport(r: BenchReport): string {
     `pp${String(r.prompt_tokens).padEnd(6)} ${r.pp_tokens_per_s.toFixed(2).padStart(10)} tok/s   (${spread(r.pp_spread)}, ${r.repetitions} runs)`,
     `tg${String(r.gen_tokens).padEnd(6)} ${r.tg_tokens_per_s.toFixed(2).padStart(10)} tok/s   (${spread(r.tg_spread)}, ${r.repetitions} runs)`,
     `peak RSS ${r.peak_rss_mb.toFixed(1)} MB`,
+    ...r.notes.map((n) => `note     ${n}`),
   ].join("\n") + "\n";
 }
 

@@ -33,7 +33,6 @@ const command: Command = {
     const interactive = Boolean(io.stdin.isTTY);
     const rl = createInterface({ input: io.stdin, output: interactive ? process.stdout : undefined, terminal: interactive });
     let current: AbortController | null = null;
-    let closed = false;
     // Ctrl-C: stop the reply in progress; at the prompt, leave.
     const onInterrupt = () => {
       if (current) current.abort();
@@ -41,14 +40,15 @@ const command: Command = {
     };
     rl.on("SIGINT", onInterrupt);
     process.on("SIGINT", onInterrupt);
-    rl.on("close", () => {
-      closed = true;
-    });
     if (interactive) io.stderr.write("Chat started. Ctrl-C stops a reply, /exit leaves.\n");
     try {
       const lines = rl[Symbol.asyncIterator]();
-      while (!closed) {
-        if (interactive) rl.setPrompt("> "), rl.prompt();
+      // Lines typed (or piped) while a reply streams are buffered by the iterator, not lost.
+      for (;;) {
+        if (interactive) {
+          rl.setPrompt("> ");
+          rl.prompt();
+        }
         const next = await lines.next();
         if (next.done) break;
         const line = (next.value as string).trim();
