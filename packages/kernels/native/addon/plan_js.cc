@@ -17,7 +17,11 @@ OpNode node_from(Napi::Env env, const Napi::Value& op, const Napi::Value& t, con
   node.t = TensorWrap::unwrap_array(env, t, where + name + " t");
   node.i = int_array_arg(i, where + name + " i");
   node.f = number_array_arg(f, where + name + " f");
-  build_node(node, name);
+  try {
+    build_node(node, name);
+  } catch (const KernelException& e) {
+    fail(e.code, where + e.what());
+  }
   return node;
 }
 
