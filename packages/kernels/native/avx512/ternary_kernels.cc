@@ -19,6 +19,8 @@ namespace ryzen {
 namespace avx512 {
 namespace {
 
+static const int kPrefetch = 2048;  // bytes ahead in the weight stream (~2 tiles of steps in flight)
+
 static inline __m512i rows16_from(__m512i a32, __m512i b32) {
   // a32: [rows0-7 partial, rows0-7 partial], b32 likewise for rows 8-15 -> 16 row sums.
   const __m256i a = _mm256_add_epi32(_mm512_castsi512_si256(a32), _mm512_extracti64x4_epi64(a32, 1));
@@ -75,10 +77,9 @@ static void lut_tile(const t3::Args& a, int64_t tile, int64_t t0) {
     __m512i accA[T], accB[T];
     for (int t = 0; t < T; ++t) accA[t] = accB[t] = _mm512_setzero_si512();
     const uint8_t* seg = codes + s * t3::kSegBytes;
-    _mm_prefetch((const char*)(seg + 4 * t3::kSegBytes), _MM_HINT_T0);
-    _mm_prefetch((const char*)(seg + 4 * t3::kSegBytes + 448), _MM_HINT_T0);
     for (int st = 0; st < t3::kStepsPerSeg; ++st) {
       const uint8_t* step = seg + st * t3::kStepBytes;
+      _mm_prefetch((const char*)(step + kPrefetch), _MM_HINT_T0);
       const __m512i idx = _mm512_loadu_si512(step);
       const __m512i il = _mm512_and_si512(idx, nib);
       const __m512i ih = _mm512_and_si512(_mm512_srli_epi16(idx, 4), nib);
@@ -173,15 +174,130 @@ static void token_blocks(int64_t n, F f) {
 }  // namespace
 
 void ternary_lut_compute(const t3::Args& a) {
-  for (int64_t tile = a.r0 / 16; tile * 16 < a.r1; ++tile) {
+  // Blocks of tiles small enough to stay in L2 while every token's tables pass over them.
+  const int64_t tb = t3::tile_bytes(a.K), per_block = tb >= 131072 ? 1 : 131072 / tb;
+  const int64_t first = a.r0 / 16, end = (a.r1 + 15) / 16;
+  for (int64_t b0 = first; b0 < end; b0 += per_block) {
+    const int64_t b1 = b0 + per_block < end ? b0 + per_block : end;
     token_blocks(a.n, [&](int T, int64_t t0) {
-      switch (T) {
-        case 4: lut_tile<4>(a, tile, t0); break;
-        case 3: lut_tile<3>(a, tile, t0); break;
-        case 2: lut_tile<2>(a, tile, t0); break;
-        default: lut_tile<1>(a, tile, t0); break;
+      for (int64_t tile = b0; tile < b1; ++tile) {
+        switch (T) {
+          case 4: lut_tile<4>(a, tile, t0); break;
+          case 3: lut_tile<3>(a, tile, t0); break;
+          case 2: lut_tile<2>(a, tile, t0); break;
+          default: lut_tile<1>(a, tile, t0); break;
+        }
       }
     });
+  }
+}
+
+// ---- activation preparation (same values as the scalar path in formats/ternary_common.cc) ----
+
+// BitNet absmax int8 of one token into q[K]; returns amax/127 and the sum.
+static float quantize_token(const float* x, int64_t K, int8_t* q, int32_t* sum) {
+  __m512 vmax = _mm512_setzero_ps();
+  int64_t k = 0;
+  for (; k + 16 <= K; k += 16) vmax = _mm512_max_ps(vmax, _mm512_abs_ps(_mm512_loadu_ps(x + k)));
+  if (k < K) vmax = _mm512_max_ps(vmax, _mm512_abs_ps(_mm512_maskz_loadu_ps((__mmask16)((1u << (K - k)) - 1), x + k)));
+  const float amax = _mm512_reduce_max_ps(vmax);
+  if (!(amax > 0.0f)) {
+    std::memset(q, 0, K);
+    *sum = 0;
+    return 0.0f;
+  }
+  const __m512 scale = _mm512_set1_ps(127.0f / amax);
+  const __m512i lo = _mm512_set1_epi32(-127), hi = _mm512_set1_epi32(127);
+  __m512i vsum = _mm512_setzero_si512();
+  for (k = 0; k < K; k += 16) {
+    const __mmask16 m = K - k >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (K - k)) - 1);
+    __m512i v = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + k), scale));  // half to even
+    v = _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
+    vsum = _mm512_add_epi32(vsum, v);
+    _mm_mask_storeu_epi8(q + k, m, _mm512_cvtepi32_epi8(v));
+  }
+  *sum = _mm512_reduce_add_epi32(vsum);
+  return amax / 127.0f;
+}
+
+struct TableConsts {
+  __m512i idx[4][3];  // word vector v (groups (0,2),(4,6),(1,3),(5,7)), trit p -> activation word
+  __m512i coef[3];    // trit p of entry m = word % 16 (0 for the unused entries 14, 15)
+  __m512i lo, hi;     // byte gathers: low / high bytes of two word vectors
+};
+
+static TableConsts table_consts() {
+  TableConsts c;
+  static const int pairs[4][2] = {{0, 2}, {4, 6}, {1, 3}, {5, 7}};
+  alignas(64) int16_t w[32];
+  for (int v = 0; v < 4; ++v)
+    for (int p = 0; p < 3; ++p) {
+      for (int i = 0; i < 32; ++i) w[i] = (int16_t)(3 * pairs[v][i / 16] + p);
+      c.idx[v][p] = _mm512_load_si512(w);
+    }
+  for (int p = 0; p < 3; ++p) {
+    for (int i = 0; i < 32; ++i) w[i] = (int16_t)(i % 16 < 14 ? t3::trit_of(i % 16, p) : 0);
+    c.coef[p] = _mm512_load_si512(w);
+  }
+  alignas(64) uint8_t b[64];
+  for (int i = 0; i < 64; ++i) b[i] = (uint8_t)(i < 32 ? 2 * i : 64 + 2 * (i - 32));
+  c.lo = _mm512_load_si512(b);
+  c.hi = _mm512_add_epi8(c.lo, _mm512_set1_epi8(1));
+  return c;
+}
+
+static void build_tables(const int8_t* q, int64_t segs, uint8_t* out, const TableConsts& c) {
+  for (int64_t s = 0; s < segs; ++s) {
+    for (int st = 0; st < t3::kStepsPerSeg; ++st) {
+      const int valid = 256 - 24 * st < 24 ? 256 - 24 * st : 24;
+      const __m512i aw = _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8((__mmask32)((1u << valid) - 1), q + s * 256 + 24 * st));
+      __m512i wv[4];
+      for (int v = 0; v < 4; ++v) {
+        __m512i t = _mm512_mullo_epi16(_mm512_permutexvar_epi16(c.idx[v][0], aw), c.coef[0]);
+        t = _mm512_add_epi16(t, _mm512_mullo_epi16(_mm512_permutexvar_epi16(c.idx[v][1], aw), c.coef[1]));
+        wv[v] = _mm512_add_epi16(t, _mm512_mullo_epi16(_mm512_permutexvar_epi16(c.idx[v][2], aw), c.coef[2]));
+      }
+      uint8_t* o = out + (s * t3::kStepsPerSeg + st) * t3::kLutStepBytes;
+      _mm512_storeu_si512(o, _mm512_permutex2var_epi8(wv[0], c.lo, wv[1]));
+      _mm512_storeu_si512(o + 64, _mm512_permutex2var_epi8(wv[0], c.hi, wv[1]));
+      _mm512_storeu_si512(o + 128, _mm512_permutex2var_epi8(wv[2], c.lo, wv[3]));
+      _mm512_storeu_si512(o + 192, _mm512_permutex2var_epi8(wv[2], c.hi, wv[3]));
+    }
+  }
+}
+
+void ternary_lut_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch) {
+  const int64_t segs = t3::segments(K), rec = t3::lut_record_bytes(K);
+  const TableConsts c = table_consts();
+  int8_t* q = static_cast<int8_t*>(alloca(segs * 256 + 64));
+  std::memset(q + K, 0, segs * 256 - K);
+  for (int64_t t = t0; t < t1; ++t) {
+    uint8_t* r = scratch + t * rec;
+    auto* hdr = reinterpret_cast<t3::ActHeader*>(r);
+    std::memset(hdr, 0, sizeof(*hdr));
+    hdr->inv_scale = quantize_token(x + t * ldx, K, q, &hdr->sum);
+    build_tables(q, segs, r + 64, c);
+  }
+}
+
+void ternary_mad_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch) {
+  const int64_t segs = t3::segments(K), rec = t3::mad_record_bytes(K), sums = t3::mad_sums_bytes(K);
+  for (int64_t t = t0; t < t1; ++t) {
+    uint8_t* r = scratch + t * rec;
+    auto* hdr = reinterpret_cast<t3::ActHeader*>(r);
+    std::memset(r, 0, 64 + sums);
+    int8_t* q = reinterpret_cast<int8_t*>(r + 64 + sums);
+    std::memset(q + K, 0, segs * 256 - K);
+    hdr->inv_scale = quantize_token(x + t * ldx, K, q, &hdr->sum);
+    int32_t* bsum = reinterpret_cast<int32_t*>(r + 64);
+    for (int64_t s = 0; s < segs; ++s) {
+      // sum of 256 int8 via sad against zero on biased bytes
+      const __m512i bias = _mm512_set1_epi8((char)0x80);
+      __m512i acc = _mm512_setzero_si512();
+      for (int j = 0; j < 4; ++j)
+        acc = _mm512_add_epi64(acc, _mm512_sad_epu8(_mm512_xor_si512(_mm512_loadu_si512(q + s * 256 + 64 * j), bias), _mm512_setzero_si512()));
+      bsum[s] = (int32_t)(_mm512_reduce_add_epi64(acc) - 256 * 128);
+    }
   }
 }
 

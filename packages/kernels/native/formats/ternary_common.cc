@@ -134,7 +134,9 @@ float quantize_acts(const float* x, int64_t K, int8_t* q, int32_t* sum) {
   }
   const float scale = 127.0f / amax;
   for (int64_t k = 0; k < K; ++k) {
-    float v = std::nearbyint(x[k] * scale);  // half to even (default rounding mode), like cvtps2dq
+    // |x*scale| <= 127.0001: adding 1.5*2^23 rounds to an integer, half to even (default rounding
+    // mode), exactly like nearbyint / cvtps2dq, without a libm call.
+    float v = (x[k] * scale + 12582912.0f) - 12582912.0f;
     v = v > 127.0f ? 127.0f : (v < -127.0f ? -127.0f : v);
     q[k] = (int8_t)v;
     s += (int32_t)v;
@@ -237,8 +239,8 @@ enum Family { kLut = 0, kMad = 1 };
         {tname ".mad.scalar", 16, mad_bytes, mad_prepare, run<scalar::ternary_mad_compute>},           \
         {tname ".lut.avx2", 16, lut_bytes, lut_prepare, run<avx2::ternary_lut_compute>},               \
         {tname ".mad.avx2", 16, mad_bytes, mad_prepare, run<avx2::ternary_mad_compute>},               \
-        {tname ".lut.avx512", 16, lut_bytes, lut_prepare, run<avx512::ternary_lut_compute>},           \
-        {tname ".mad.avx512", 16, mad_bytes, mad_prepare, run<avx512::ternary_mad_compute>},           \
+        {tname ".lut.avx512", 16, lut_bytes, avx512::ternary_lut_prepare, run<avx512::ternary_lut_compute>}, \
+        {tname ".mad.avx512", 16, mad_bytes, avx512::ternary_mad_prepare, run<avx512::ternary_mad_compute>}, \
   }
 
 const MatmulKernel kTq1[6] = T3_KERNELS("tq1_0");

@@ -65,4 +65,10 @@ RYZEN_T3_KERNELS(avx2)
 RYZEN_T3_KERNELS(avx512)
 #undef RYZEN_T3_KERNELS
 
+// Activation preparation with SIMD (same bytes as the portable versions in the format code).
+namespace avx512 {
+void ternary_lut_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch);
+void ternary_mad_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch);
+}
+
 }  // namespace ryzen
