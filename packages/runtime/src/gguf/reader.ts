@@ -19,7 +19,7 @@ export interface ReadGGUFOptions extends ReadMetadataOptions {
   maxTensors?: number;
   /** readGGUF only: most header bytes (metadata + tensor table) read from disk (default 256 MiB). */
   maxHeaderBytes?: number;
-  /** readGGUF only: size of the first read (default 2 MiB); it grows as the header needs. */
+  /** readGGUF only: size of the first read (default 16 MiB); it grows as the header needs. */
   initialReadBytes?: number;
 }
 
@@ -29,7 +29,8 @@ const MAX_DIMS = 4;
 const MAX_TENSOR_NAME_BYTES = 1024;
 /** Smallest possible tensor-table entry: name length, n_dims, one dim, type, offset. */
 const MIN_TENSOR_INFO_BYTES = 8 + 4 + 8 + 4 + 8;
-const INITIAL_PREFIX_BYTES = 2 * 1024 * 1024;
+// Large enough for the metadata of most models (a 150k-token vocab is ~8 MB): one parse, no regrowth.
+const INITIAL_PREFIX_BYTES = 16 * 1024 * 1024;
 
 interface RawTensor {
   name: string;
@@ -217,7 +218,7 @@ export async function readGGUF(path: string, options: ReadGGUFOptions = {}): Pro
         if (prefix.byteLength >= maxHeader) {
           throw new GGUFFormatError("LIMIT", `GGUF header (metadata and tensor table) is larger than the ${maxHeader}-byte limit`);
         }
-        want = Math.min(fileSize, maxHeader, Math.max(need, prefix.byteLength * 2));
+        want = Math.min(fileSize, maxHeader, Math.max(need, prefix.byteLength * 4));
         continue;
       }
       return buildFile(header, fileSize);
