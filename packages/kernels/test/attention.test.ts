@@ -1,0 +1,137 @@
+// Causal attention over the KV cache (f16 and q8_0), GQA/MQA/MHA, several slots, positions across
+// online-softmax chunk boundaries, large score ranges, out-of-range ids, every ISA path and 1/2
+// threads, and operand errors. The reference decodes exactly the bytes kv_store wrote.
+import { describe, expect, it } from "vitest";
+import { GGMLType, Tensor, ops, runOp, type AttentionOptions } from "../src/index";
+import { expectKernelError } from "./helpers/errors";
+import { forEachIsaAndThreads } from "./helpers/isa";
+import { randomFloats } from "./helpers/rng";
+import { dequantizeQ8_0, f16ToF32 } from "./quant-ref";
+
+interface Case {
+  type: number;
+  o: AttentionOptions;
+  ctx: number;
+  slots: number;
+  seq: number[];
+  pos: number[];
+  qScale?: number;
+}
+
+/** Fills every position of every slot with random K/V rows through kv_store. */
+function makeCache(type: number, kvDim: number, ctx: number, slots: number, seed: number) {
+  const cache = Tensor.empty(type, [kvDim, ctx, slots]);
+  const n = ctx * slots;
+  const src = Tensor.fromFloat32([kvDim, n], randomFloats(kvDim * n, seed));
+  const seq = Int32Array.from({ length: n }, (_, k) => Math.floor(k / ctx));
+  const pos = Int32Array.from({ length: n }, (_, k) => k % ctx);
+  ops.kvStore(cache, src, Tensor.from(GGMLType.I32, [n], seq), Tensor.from(GGMLType.I32, [n], pos));
+  return cache;
+}
+
+function decodeCache(cache: Tensor, type: number): Float32Array {
+  const b = cache.bytes();
+  if (type === GGMLType.Q8_0) return dequantizeQ8_0(b);
+  const h = new Uint16Array(b.buffer, b.byteOffset, b.length / 2);
+  return Float32Array.from(h, f16ToF32);
+}
+
+function attentionRef(q: Float32Array, K: Float32Array, V: Float32Array, c: Case): Float64Array {
+  const { nHead, nHeadKv, headDim: hd, scale } = c.o;
+  const kvDim = nHeadKv * hd, W = nHead * hd;
+  const out = new Float64Array(W * c.seq.length);
+  c.seq.forEach((s, t) => {
+    const p = c.pos[t];
+    if (s < 0 || s >= c.slots || p < 0 || p >= c.ctx) return; // zeros
+    for (let h = 0; h < nHead; h++) {
+      const kvh = Math.floor(h / (nHead / nHeadKv));
+      const scores: number[] = [];
+      for (let j = 0; j <= p; j++) {
+        let d = 0;
+        for (let i = 0; i < hd; i++) d += q[t * W + h * hd + i] * K[(s * c.ctx + j) * kvDim + kvh * hd + i];
+        scores.push(d * scale);
+      }
+      const m = Math.max(...scores);
+      const w = scores.map((v) => Math.exp(v - m));
+      const sum = w.reduce((a, b) => a + b, 0);
+      for (let i = 0; i < hd; i++) {
+        let acc = 0;
+        for (let j = 0; j <= p; j++) acc += w[j] * V[(s * c.ctx + j) * kvDim + kvh * hd + i];
+        out[t * W + h * hd + i] = acc / sum;
+      }
+    }
+  });
+  return out;
+}
+
+const CASES: Case[] = [
+  // GQA, head size not a multiple of any SIMD width, 2 slots
+  { type: GGMLType.F16, o: { nHead: 4, nHeadKv: 2, headDim: 8, scale: 0.35 }, ctx: 20, slots: 2, seq: [0, 1, 0], pos: [5, 0, 19] },
+  { type: GGMLType.F16, o: { nHead: 3, nHeadKv: 3, headDim: 3, scale: 0.5 }, ctx: 4, slots: 1, seq: [0], pos: [3] },
+  // MHA q8_0 across three 64-position chunks
+  { type: GGMLType.Q8_0, o: { nHead: 4, nHeadKv: 4, headDim: 64, scale: 0.125 }, ctx: 150, slots: 1, seq: [0, 0], pos: [149, 63] },
+  // MQA, head size 128, scores spread over ~+-60 (online rescaling must stay exact)
+  { type: GGMLType.F16, o: { nHead: 4, nHeadKv: 1, headDim: 128, scale: 1 }, ctx: 70, slots: 1, seq: [0], pos: [69], qScale: 6 },
+  { type: GGMLType.Q8_0, o: { nHead: 8, nHeadKv: 2, headDim: 32, scale: 1 }, ctx: 130, slots: 3, seq: [2, 1, 0, 2], pos: [129, 64, 65, 1], qScale: 4 },
+  // out-of-range slot / position -> zeros
+  { type: GGMLType.F16, o: { nHead: 2, nHeadKv: 1, headDim: 16, scale: 0.25 }, ctx: 8, slots: 2, seq: [2, 0, -1, 1], pos: [0, 8, 3, 7] },
+];
+
+// The reference uses the stored (rounded) K/V, so differences are float32 dot products over hd
+// terms, the ~2-ulp polynomial exp and the weighted sum over <= 150 positions: ~1e-6 of the
+// O(1) outputs. 1e-5 absolute leaves margin; a wrong head mapping, mask or softmax is O(0.1).
+const TOL = 1e-5;
+
+describe("attention", () => {
+  for (const [k, c] of CASES.entries()) {
+    it(`${c.type === GGMLType.F16 ? "f16" : "q8_0"} KV, nHead=${c.o.nHead} nHeadKv=${c.o.nHeadKv} hd=${c.o.headDim}, pos ${c.pos.join(",")}`, () => {
+      const kvDim = c.o.nHeadKv * c.o.headDim, W = c.o.nHead * c.o.headDim, n = c.seq.length;
+      const kc = makeCache(c.type, kvDim, c.ctx, c.slots, 10 + k), vc = makeCache(c.type, kvDim, c.ctx, c.slots, 20 + k);
+      const q = randomFloats(W * n, 30 + k, c.qScale ?? 1);
+      const want = attentionRef(q, decodeCache(kc, c.type), decodeCache(vc, c.type), c);
+      const Q = Tensor.fromFloat32([W, n], q);
+      const seq = Tensor.from(GGMLType.I32, [n], new Int32Array(c.seq)), pos = Tensor.from(GGMLType.I32, [n], new Int32Array(c.pos));
+      let runs = 0;
+      forEachIsaAndThreads(() => {
+        const out = Tensor.empty(GGMLType.F32, [W, n]);
+        out.f32().fill(NaN); // every output element must be written
+        ops.attention(out, Q, kc, vc, seq, pos, c.o);
+        const got = out.f32();
+        let err = 0;
+        for (let i = 0; i < got.length; i++) err = Math.max(err, Math.abs(got[i] - want[i]));
+        expect(err).toBeLessThan(TOL);
+        runs++;
+      });
+      expect(runs).toBeGreaterThan(1);
+    });
+  }
+
+  it("token t sees only positions <= pos[t]: changing a later cache row does not change it", () => {
+    const o: AttentionOptions = { nHead: 2, nHeadKv: 1, headDim: 16, scale: 0.25 };
+    const kc = makeCache(GGMLType.F16, 16, 10, 1, 1), vc = makeCache(GGMLType.F16, 16, 10, 1, 2);
+    const Q = Tensor.fromFloat32([32, 1], randomFloats(32, 3));
+    const seq = Tensor.from(GGMLType.I32, [1], new Int32Array([0])), pos = Tensor.from(GGMLType.I32, [1], new Int32Array([4]));
+    const a = Tensor.empty(GGMLType.F32, [32, 1]), b = Tensor.empty(GGMLType.F32, [32, 1]);
+    ops.attention(a, Q, kc, vc, seq, pos, o);
+    ops.kvStore(vc, Tensor.fromFloat32([16, 1], randomFloats(16, 9, 100)), seq, Tensor.from(GGMLType.I32, [1], new Int32Array([5])));
+    ops.attention(b, Q, kc, vc, seq, pos, o);
+    expect(Array.from(b.f32())).toEqual(Array.from(a.f32()));
+  });
+
+  it("rejects bad parameters and operands, naming them", () => {
+    const kc = Tensor.empty(GGMLType.F16, [32, 8, 1]), vc = Tensor.empty(GGMLType.F16, [32, 8, 1]);
+    const q = Tensor.empty(GGMLType.F32, [64, 2]), out = Tensor.empty(GGMLType.F32, [64, 2]);
+    const ids = Tensor.from(GGMLType.I32, [2], new Int32Array(2));
+    const o: AttentionOptions = { nHead: 4, nHeadKv: 2, headDim: 16, scale: 1 };
+    ops.attention(out, q, kc, vc, ids, ids, o); // valid
+    expectKernelError(() => ops.attention(out, q, kc, vc, ids, ids, { ...o, nHeadKv: 3 }), "INVALID_ARGUMENT", /multiple of nHeadKv/);
+    expectKernelError(() => ops.attention(out, q, kc, vc, ids, ids, { ...o, nHead: 2, headDim: 32 }), "SHAPE_MISMATCH", /'kCache'/);
+    expectKernelError(() => ops.attention(Tensor.empty(GGMLType.F32, [64, 1]), q, kc, vc, ids, ids, o), "SHAPE_MISMATCH", /'out'/);
+    expectKernelError(() => ops.attention(out, q, kc, Tensor.empty(GGMLType.F16, [32, 9, 1]), ids, ids, o), "SHAPE_MISMATCH", /same shape/);
+    expectKernelError(() => ops.attention(out, q, kc, Tensor.empty(GGMLType.F32, [32, 8, 1]), ids, ids, o), "INVALID_ARGUMENT", /'vCache'.*f16 or q8_0/);
+    const q8 = Tensor.empty(GGMLType.Q8_0, [32, 8, 1]);
+    expectKernelError(() => ops.attention(out, q, q8, q8, ids, ids, o), "INVALID_ARGUMENT", /multiple of 32/);
+    expectKernelError(() => ops.attention(out, q, kc, vc, Tensor.from(GGMLType.I32, [1], new Int32Array(1)), ids, o), "SHAPE_MISMATCH", /'seq'/);
+    expectKernelError(() => runOp("attention", [out, q, kc, vc, ids, ids], [4, 2], [1]), "INVALID_ARGUMENT", /nHead, nHeadKv, headDim/);
+  });
+});

@@ -1,0 +1,146 @@
+// KV-cache ops: kv_store (f16 and q8_0 encodings byte-exact against the TS reference encoders,
+// slot/position addressing, out-of-range ids skipped without touching memory) and kv_shift
+// (context shift: rows move down, moved keys re-rotated by -discard, V bytes moved verbatim,
+// everything else untouched), every ISA path and 1/2 threads, and errors.
+import { describe, expect, it } from "vitest";
+import { GGMLType, Tensor, ops, type KvShiftOptions, type RopeOptions } from "../src/index";
+import { expectKernelError } from "./helpers/errors";
+import { forEachIsaAndThreads } from "./helpers/isa";
+import { randomFloats } from "./helpers/rng";
+import { dequantizeQ8_0, f16ToF32, f32ToF16, quantizeQ8_0 } from "./quant-ref";
+
+const ids = (v: number[]) => Tensor.from(GGMLType.I32, [v.length], new Int32Array(v));
+
+function encodeRow(type: number, x: Float32Array): Uint8Array {
+  if (type === GGMLType.Q8_0) return quantizeQ8_0(x);
+  const u = new Uint16Array(x.length);
+  x.forEach((v, k) => (u[k] = f32ToF16(v)));
+  return new Uint8Array(u.buffer);
+}
+function decodeRow(type: number, b: Uint8Array): Float32Array {
+  if (type === GGMLType.Q8_0) return dequantizeQ8_0(b);
+  return Float32Array.from(new Uint16Array(b.slice().buffer), f16ToF32);
+}
+const rowBytes = (type: number, kvDim: number) => (type === GGMLType.Q8_0 ? (kvDim / 32) * 34 : kvDim * 2);
+
+describe("kv_store", () => {
+  for (const type of [GGMLType.F16, GGMLType.Q8_0]) {
+    it(`${type === GGMLType.F16 ? "f16" : "q8_0"}: writes cache[seq[t]][pos[t]] = encode(src[t]) and nothing else`, () => {
+      const kvDim = 64, ctx = 6, slots = 3, n = 7;
+      const src = randomFloats(kvDim * n, 5, 3);
+      const seq = [0, 2, 1, 2, 3, 0, -1], pos = [0, 5, 3, 0, 1, 6, 2]; // last three are out of range
+      const rb = rowBytes(type, kvDim);
+      forEachIsaAndThreads(() => {
+        const cache = Tensor.empty(type, [kvDim, ctx, slots]);
+        cache.bytes().fill(0xab); // sentinel: untouched rows must keep it
+        ops.kvStore(cache, Tensor.fromFloat32([kvDim, n], src), ids(seq), ids(pos));
+        const bytes = cache.bytes();
+        const written = new Set<number>();
+        seq.forEach((s, t) => {
+          if (s < 0 || s >= slots || pos[t] < 0 || pos[t] >= ctx) return;
+          const row = s * ctx + pos[t];
+          written.add(row);
+          const want = encodeRow(type, src.subarray(t * kvDim, (t + 1) * kvDim));
+          expect(Array.from(bytes.subarray(row * rb, (row + 1) * rb)), `token ${t}`).toEqual(Array.from(want));
+        });
+        expect(written.size).toBe(4);
+        for (let row = 0; row < ctx * slots; row++)
+          if (!written.has(row)) expect(bytes.subarray(row * rb, (row + 1) * rb).every((v) => v === 0xab), `row ${row}`).toBe(true);
+      });
+    });
+  }
+
+  it("rejects bad caches and ids", () => {
+    const src = Tensor.empty(GGMLType.F32, [64, 2]);
+    const c = Tensor.empty(GGMLType.F16, [64, 4, 1]);
+    expectKernelError(() => ops.kvStore(Tensor.empty(GGMLType.F32, [64, 4, 1]), src, ids([0, 0]), ids([0, 1])), "INVALID_ARGUMENT", /'cache'.*f16 or q8_0/);
+    expectKernelError(() => ops.kvStore(c, Tensor.empty(GGMLType.F32, [32, 2]), ids([0, 0]), ids([0, 1])), "SHAPE_MISMATCH", /'src'/);
+    expectKernelError(() => ops.kvStore(c, src, ids([0]), ids([0, 1])), "SHAPE_MISMATCH", /'seq'/);
+    expectKernelError(() => ops.kvStore(c, src, ids([0, 0]), Tensor.empty(GGMLType.F32, [2])), "INVALID_ARGUMENT", /'pos'.*i32/);
+  });
+});
+
+describe("kv_shift", () => {
+  const rotate = (x: Float32Array, delta: number, o: RopeOptions) => {
+    const out = Float64Array.from(x);
+    const half = o.nRot / 2;
+    for (let h = 0; h < x.length / o.headDim; h++)
+      for (let i = 0; i < half; i++) {
+        const a = delta * o.freqScale * Math.pow(o.theta, (-2 * i) / o.nRot);
+        const [i0, i1] = o.mode === "normal" ? [2 * i, 2 * i + 1] : [i, i + half];
+        const b = h * o.headDim, x0 = x[b + i0], x1 = x[b + i1];
+        out[b + i0] = x0 * Math.cos(a) - x1 * Math.sin(a);
+        out[b + i1] = x0 * Math.sin(a) + x1 * Math.cos(a);
+      }
+    return out;
+  };
+
+  for (const type of [GGMLType.F16, GGMLType.Q8_0]) {
+    for (const mode of ["normal", "neox"] as const) {
+      it(`${type === GGMLType.F16 ? "f16" : "q8_0"} ${mode}: drops [keep, keep+discard), moves the rest down, re-rotates keys`, () => {
+        const nHeadKv = 2, headDim = 32, kvDim = 64, ctx = 12, slots = 2;
+        const o: KvShiftOptions = { slot: 1, keep: 2, discard: 3, used: 10, nHeadKv, headDim, nRot: 16, mode, theta: 10000, freqScale: 0.5 };
+        const rb = rowBytes(type, kvDim);
+        forEachIsaAndThreads(() => {
+          const kc = Tensor.empty(type, [kvDim, ctx, slots]), vc = Tensor.empty(type, [kvDim, ctx, slots]);
+          const n = ctx * slots;
+          const all = Array.from({ length: n }, (_, k) => k);
+          ops.kvStore(kc, Tensor.fromFloat32([kvDim, n], randomFloats(kvDim * n, 1)), ids(all.map((k) => Math.floor(k / ctx))), ids(all.map((k) => k % ctx)));
+          ops.kvStore(vc, Tensor.fromFloat32([kvDim, n], randomFloats(kvDim * n, 2)), ids(all.map((k) => Math.floor(k / ctx))), ids(all.map((k) => k % ctx)));
+          const k0 = kc.bytes().slice(), v0 = vc.bytes().slice();
+          ops.kvShift(kc, vc, o);
+          const k1 = kc.bytes(), v1 = vc.bytes();
+          const row = (b: Uint8Array, s: number, p: number) => b.subarray((s * ctx + p) * rb, (s * ctx + p + 1) * rb);
+          for (let p = 0; p < ctx; p++) {
+            // slot 0, rows before keep, and rows from used - discard on are untouched
+            expect(Array.from(row(k1, 0, p))).toEqual(Array.from(row(k0, 0, p)));
+            if (p < o.keep || p >= o.used - o.discard) {
+              expect(Array.from(row(k1, 1, p))).toEqual(Array.from(row(k0, 1, p)));
+              expect(Array.from(row(v1, 1, p))).toEqual(Array.from(row(v0, 1, p)));
+              continue;
+            }
+            const from = p + o.discard;
+            expect(Array.from(row(v1, 1, p)), `v row ${p}`).toEqual(Array.from(row(v0, 1, from)));
+            // key: decode(old row) rotated by -discard, re-encoded. The angle is evaluated with the
+            // platform's pow/cos, so compare decoded values within one encoding step instead of bits.
+            const want = rotate(decodeRow(type, row(k0, 1, from)), -o.discard, o);
+            const got = decodeRow(type, row(k1, 1, p));
+            const amax = want.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+            const step = type === GGMLType.Q8_0 ? amax / 127 : 2 ** -10 * 2; // one code (q8_0) / 1 ulp near |x|<=2 (f16)
+            for (let i = 0; i < kvDim; i++) expect(Math.abs(got[i] - want[i]), `k row ${p} elem ${i}`).toBeLessThanOrEqual(step);
+          }
+        });
+      });
+    }
+  }
+
+  it("keys roped at p and shifted by d equal keys roped at p - d", () => {
+    const nHeadKv = 1, headDim = 64, ctx = 16;
+    const r: RopeOptions = { nHead: nHeadKv, headDim, nRot: 64, mode: "neox", theta: 10000, freqScale: 1 };
+    const raw = randomFloats(headDim * ctx, 8);
+    const roped = Tensor.empty(GGMLType.F32, [headDim, ctx]);
+    const positions = ids(Array.from({ length: ctx }, (_, p) => p));
+    ops.rope(roped, Tensor.fromFloat32([headDim, ctx], raw), positions, r);
+    const kc = Tensor.empty(GGMLType.F16, [headDim, ctx, 1]), vc = Tensor.empty(GGMLType.F16, [headDim, ctx, 1]);
+    ops.kvStore(kc, roped, ids(new Array(ctx).fill(0)), positions);
+    ops.kvShift(kc, vc, { slot: 0, keep: 1, discard: 4, used: 16, nHeadKv, headDim, nRot: 64, mode: "neox", theta: 10000, freqScale: 1 });
+    // row 1 now holds raw row 5 roped at position 1
+    const expectRoped = Tensor.empty(GGMLType.F32, [headDim, 1]);
+    ops.rope(expectRoped, Tensor.fromFloat32([headDim, 1], raw.subarray(5 * headDim, 6 * headDim)), ids([1]), r);
+    const got = decodeRow(GGMLType.F16, kc.bytes().subarray(headDim * 2, headDim * 4));
+    // two f16 roundings (store, re-store) of O(1) values: a few 2^-11 relative
+    for (let i = 0; i < headDim; i++) expect(Math.abs(got[i] - expectRoped.f32()[i])).toBeLessThan(4e-3);
+  });
+
+  it("rejects out-of-range shift parameters", () => {
+    const kc = Tensor.empty(GGMLType.F16, [64, 8, 2]), vc = Tensor.empty(GGMLType.F16, [64, 8, 2]);
+    const o: KvShiftOptions = { slot: 0, keep: 1, discard: 2, used: 8, nHeadKv: 2, headDim: 32, nRot: 32, mode: "normal", theta: 10000, freqScale: 1 };
+    ops.kvShift(kc, vc, o); // valid
+    expectKernelError(() => ops.kvShift(kc, vc, { ...o, used: 9 }), "INVALID_ARGUMENT", /used <= ctx/);
+    expectKernelError(() => ops.kvShift(kc, vc, { ...o, keep: 7 }), "INVALID_ARGUMENT", /keep \+ discard <= used/);
+    expectKernelError(() => ops.kvShift(kc, vc, { ...o, slot: 2 }), "INVALID_ARGUMENT", /slot/);
+    expectKernelError(() => ops.kvShift(kc, vc, { ...o, nRot: 34 }), "INVALID_ARGUMENT", /nRot/);
+    expectKernelError(() => ops.kvShift(kc, Tensor.empty(GGMLType.F16, [64, 7, 2]), o), "SHAPE_MISMATCH", /same shape/);
+    expectKernelError(() => ops.kvShift(kc, vc, { ...o, headDim: 16, nRot: 16 }), "SHAPE_MISMATCH", /'kCache'/);
+  });
+});
