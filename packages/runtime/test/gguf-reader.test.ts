@@ -62,6 +62,13 @@ describe("readGGUF on stories260K", () => {
     }
   });
 
+  it("stops growing the first read at maxHeaderBytes", async () => {
+    const err = await readGGUF(STORIES, { initialReadBytes: 64, maxHeaderBytes: 4096 }).catch((e) => e);
+    expect(err).toBeInstanceOf(GGUFFormatError);
+    expect(err.code).toBe("LIMIT");
+    expect((await readGGUF(STORIES, { initialReadBytes: 64, maxHeaderBytes: 14176 })).tensors.length).toBe(48);
+  });
+
   it("reads GGUF v2 (same layout as v3)", () => {
     const w = new GGUFWriter().setMetadata("general.architecture", "llama");
     w.addTensor("a", 0, [8, 2], new Float32Array(16).fill(1.5));
