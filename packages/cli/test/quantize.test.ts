@@ -1,9 +1,14 @@
 // `ryzen quantize` then `ryzen run` on the result.
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { expectOneLineError, runCli, STORIES } from "./helpers/cli.js";
+import { expectOneLineError, runCli, SHARED, STORIES } from "./helpers/cli.js";
+
+const reference = JSON.parse(readFileSync(`${SHARED}models/stories260K.reference.json`, "utf8")) as {
+  cases: { prompt: string; greedy_tokens: number[] }[];
+};
+const onceUponATime = reference.cases.find((c) => c.prompt === "Once upon a time")!.greedy_tokens;
 
 const dir = mkdtempSync(join(tmpdir(), "ryzen-quant-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,6 +36,8 @@ describe("ryzen quantize", () => {
     expect(gen.prompt_tokens).toEqual([1, 403, 407, 261, 378]);
     expect(gen.tokens).toHaveLength(16);
     expect(gen.text.length).toBeGreaterThan(0);
+    // q8_0 is close to lossless: the greedy decode still follows the f32 reference.
+    if (type === "q8_0") expect(gen.tokens).toEqual(onceUponATime.slice(0, 16));
   });
 
   it("prints a size summary without --json", async () => {

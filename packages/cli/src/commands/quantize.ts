@@ -1,8 +1,9 @@
 // ryzen quantize: convert a GGUF model's weights to another type.
+import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { CommandSpec } from "../args.js";
 import type { Command } from "../command.js";
-import { CliError, UsageError } from "../errors.js";
+import { CliError } from "../errors.js";
 import { formatBytes, formatDuration } from "../format.js";
 import { withInterrupt } from "../load-model.js";
 import { resolveModelPath } from "../model-source.js";
@@ -36,7 +37,7 @@ const spec: CommandSpec = {
   options: {
     type: { kind: "string", choices: TYPES, required: true, description: "weight type for the matrices" },
     "output-type": { kind: "string", choices: OUTPUT_TYPES, description: "type of the output (lm head) matrix (default: chosen by the quantizer)" },
-    json: { kind: "boolean", description: 'print { "in_bytes", "out_bytes", "tensors", "types", "fallbacks", "ms" }' },
+    json: { kind: "boolean", description: 'print { "in_bytes", "out_bytes" (file sizes), "tensors", "types", "fallbacks", "ms" }' },
   },
   epilog: [
     "Tensors a type cannot hold (e.g. rows not a multiple of its block size) fall back to a",
@@ -52,7 +53,7 @@ const command: Command = {
   async run(args, io) {
     const input = await resolveModelPath(args.positional(0), io);
     const output = args.positional(1);
-    if (resolve(input) === resolve(output)) throw new UsageError("quantize: <out.gguf> must differ from <in.gguf>");
+    if (resolve(input) === resolve(output)) throw new CliError("<out.gguf> must differ from <in.gguf>");
     const quantizeModel = ((await loadRuntime()) as Partial<QuantizeApi>).quantizeModel;
     if (!quantizeModel) throw new CliError("this build of @ryzen/runtime has no quantizeModel()");
     const outputType = args.str("output-type") as (typeof OUTPUT_TYPES)[number] | undefined;
@@ -71,19 +72,22 @@ const command: Command = {
       }
     });
     const ms = performance.now() - start;
+    // File sizes (the result's byte counts cover tensor data only).
+    const inBytes = (await stat(input)).size;
+    const outBytes = (await stat(output)).size;
     const types: Record<string, number> = {};
     for (const t of result.tensors) types[t.to] = (types[t.to] ?? 0) + 1;
     const fallbacks = result.tensors.filter((t) => t.note).length;
     if (args.bool("json")) {
       io.stdout.write(
-        `${JSON.stringify({ in_bytes: result.inBytes, out_bytes: result.outBytes, tensors: result.tensors.length, types, fallbacks, ms: Math.round(ms) })}\n`,
+        `${JSON.stringify({ in_bytes: inBytes, out_bytes: outBytes, tensors: result.tensors.length, types, fallbacks, ms: Math.round(ms) })}\n`,
       );
       return;
     }
-    const ratio = result.inBytes > 0 ? ((result.outBytes / result.inBytes) * 100).toFixed(1) : "-";
+    const ratio = inBytes > 0 ? ((outBytes / inBytes) * 100).toFixed(1) : "-";
     const byType = Object.entries(types).map(([t, n]) => `${n} ${t}`).join(", ");
     io.stdout.write(
-      `${output}: ${formatBytes(result.inBytes)} → ${formatBytes(result.outBytes)} (${ratio}%), ` +
+      `${output}: ${formatBytes(inBytes)} → ${formatBytes(outBytes)} (${ratio}%), ` +
         `${result.tensors.length} tensors (${byType})${fallbacks ? `, ${fallbacks} fell back` : ""}, ${formatDuration(ms)}\n`,
     );
   },
