@@ -5,7 +5,8 @@ import { RESULT_MARKER, type ModelBenchOptions, type ModelBenchResult } from "./
 
 /** dist/worker.js next to this bundle (tsup emits it as its own entry). */
 export function workerPath(): string {
-  return fileURLToPath(new URL("./worker.js", import.meta.url));
+  // RYZEN_BENCH_WORKER lets the sources (tests under vitest) use the built worker
+  return process.env.RYZEN_BENCH_WORKER ?? fileURLToPath(new URL("./worker.js", import.meta.url));
 }
 
 export type WorkerOutcome = { ok: true; result: ModelBenchResult } | { ok: false; error: { message: string; code: string } };
