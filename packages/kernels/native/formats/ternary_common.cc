@@ -260,9 +260,14 @@ const MatmulKernel* pick(DType type, Isa isa, Family f) { return &table(type)[2 
 }  // namespace
 
 const MatmulKernel* select_kernel(DType type, Isa isa, int64_t n_tokens, const MatmulWeights&) {
-  // Decode (few tokens) is memory-bound: the LUT kernels read the fewest bytes and do the least
-  // work per weight. Many tokens are compute-bound: unpack once, then int8 multiply-add.
-  const int64_t mad_from = isa == Isa::Scalar ? 4 : 16;
+  // RYZEN_TERNARY_KERNEL=lut|mad forces a family (benchmarks compare them inside plans).
+  if (const char* f = std::getenv("RYZEN_TERNARY_KERNEL")) {
+    if (!std::strcmp(f, "lut")) return pick(type, isa, kLut);
+    if (!std::strcmp(f, "mad")) return pick(type, isa, kMad);
+  }
+  // Measured (bench/kernels-bench.mjs): on AVX-512 the LUT kernels win for one token (fewest
+  // bytes, least work per weight) and for 128 tokens; scalar/AVX2 decode-once MAD wins on many tokens.
+  const int64_t mad_from = isa == Isa::Avx512 ? INT64_MAX : isa == Isa::Scalar ? 4 : 16;
   return pick(type, isa, n_tokens >= mad_from ? kMad : kLut);
 }
 

@@ -1,0 +1,247 @@
+#!/usr/bin/env node
+// Kernel benchmark: ternary GEMV / GEMM (n=128) over the BitNet-b1.58-2B-4T projection shapes and
+// the output head, per ISA, kernel family and thread count, beside the machine's own read
+// bandwidth and int8 multiply-add peak measured in the same run (probe ops "bench_read" and
+// "bench_peak"). Weights stream from >= --mb MB of distinct memory so DRAM, not cache, is measured.
+//
+//   node bench/kernels-bench.mjs [--json] [--quick] [--mb 256] [--isa avx512,avx2] [--threads 1,2]
+//                                [--reps 5] [--no-head]
+//
+// Also exported: runKernelBench(options) -> result object (used by @ryzen/bench).
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import * as K from "../dist/index.js";
+
+const MB = 1 << 20;
+export const SHAPES = [
+  { name: "attn q/o", K: 2560, N: 2560 },
+  { name: "attn k/v", K: 2560, N: 640 },
+  { name: "ffn gate/up", K: 2560, N: 6912 },
+  { name: "ffn down", K: 6912, N: 2560 },
+];
+export const HEAD = { name: "output head", K: 2560, N: 128256 };
+
+/** Bytes the T3 engine layout streams for an N x K ternary matrix (see native/ternary/t3.h). */
+export const t3Bytes = (K, N) => Math.ceil(N / 16) * Math.ceil(K / 256) * 880;
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const nowNs = () => process.hrtime.bigint();
+
+function timeRuns(fn, reps) {
+  fn(); // warm up (also first-touch of scratch)
+  const ts = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = nowNs();
+    fn();
+    ts.push(Number(nowNs() - t0) / 1e9);
+  }
+  return { median: median(ts), best: Math.min(...ts) };
+}
+
+function seededTernary(n, seed) {
+  let a = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let k = 0; k < n; k++) {
+    a = (Math.imul(a ^ (a >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+    out[k] = (a % 3) - 1;
+  }
+  return out;
+}
+
+function probeBandwidth(threads, bytes, reps) {
+  const buf = K.Tensor.empty(K.GGMLType.F32, [bytes / 4]);
+  const sink = K.Tensor.empty(K.GGMLType.I32, [64]);
+  const out = {};
+  for (const t of threads) {
+    K.setThreads(t);
+    const { median: s, best } = timeRuns(() => K.runOp("bench_read", [sink, buf]), reps);
+    out[t] = { gbs: bytes / s / 1e9, bestGbs: bytes / best / 1e9 };
+  }
+  buf.dispose();
+  return out;
+}
+
+function probePeak(threads, reps) {
+  const sink = K.Tensor.empty(K.GGMLType.I32, [64]);
+  const iters = 4_000_000;
+  const opsPerIter = K.cpuInfo().isa === "avx512" ? 16 * 64 * 2 : 16 * 32 * 2;
+  const out = {};
+  for (const t of threads) {
+    K.setThreads(t);
+    const { median: s } = timeRuns(() => K.runOp("bench_peak", [sink], [iters]), reps);
+    out[t] = { gops: (t * iters * opsPerIter) / s / 1e9 };
+  }
+  return out;
+}
+
+/** A plan of `count` matmuls over distinct prepared copies of the same weights. */
+function matmulPlan(weights, x, y) {
+  return new K.Plan(weights.map((w) => ({ op: "matmul", t: [y, w, x] })));
+}
+
+function ternaryCopies(shape, mb, type) {
+  const bytes = K.quantize(type, seededTernary(shape.K * shape.N, shape.K + shape.N), shape.N, shape.K);
+  const per = t3Bytes(shape.K, shape.N);
+  const count = Math.max(1, Math.ceil((mb * MB) / per));
+  const weights = [];
+  for (let c = 0; c < count; c++) weights.push(K.Tensor.from(type, [shape.K, shape.N], bytes).prepare());
+  return { weights, per };
+}
+
+function setFamily(family) {
+  if (family) process.env.RYZEN_TERNARY_KERNEL = family;
+  else delete process.env.RYZEN_TERNARY_KERNEL;
+}
+
+export function runKernelBench(opts = {}) {
+  const info = K.cpuInfo();
+  const isas = opts.isas ?? info.available.filter((i) => i !== "scalar");
+  const threads = opts.threads ?? [1, 2];
+  const reps = opts.reps ?? 5;
+  const mb = opts.mb ?? 256;
+  const families = ["lut", "mad"];
+  const type = opts.type ?? K.GGMLType.I2_S;
+  const prevIsa = info.isa, prevThreads = K.getThreads(), prevFamily = process.env.RYZEN_TERNARY_KERNEL;
+  const result = {
+    machine: {
+      cpu: info.brand, isaBest: info.best, physicalCores: info.physicalCores,
+      loadavg: readFileSync("/proc/loadavg", "utf8").trim(), date: new Date().toISOString(),
+    },
+    bandwidth: {}, peak: {}, gemv: [], gemm: [], head: [],
+    notes: [
+      "weight GB/s counts the bytes the kernels stream: the T3 layout (1.72 bits/weight) for ternary",
+      "GEMM GOPS = 2*N*K*n / time (multiply-add = 2 ops), n = 128 tokens",
+    ],
+  };
+  try {
+    for (const isa of isas) {
+      K.setIsa(isa);
+      result.bandwidth[isa] = probeBandwidth(threads, Math.max(256, mb) * MB, reps);
+      result.peak[isa] = probePeak(threads, 3);
+    }
+    for (const shape of SHAPES) {
+      const { weights, per } = ternaryCopies(shape, mb, type);
+      const x1 = K.Tensor.fromFloat32([shape.K, 1], seededTernary(shape.K, 1).map((v, k) => v + (k % 7) * 0.1));
+      const y1 = K.Tensor.empty(K.GGMLType.F32, [shape.N, 1]);
+      const n = 128;
+      const xn = K.Tensor.fromFloat32([shape.K, n], seededTernary(shape.K * n, 2).map((v, k) => v + (k % 5) * 0.1));
+      const yn = K.Tensor.empty(K.GGMLType.F32, [shape.N, n]);
+      for (const isa of isas) {
+        K.setIsa(isa);
+        for (const family of families) {
+          setFamily(family);
+          for (const t of threads) {
+            K.setThreads(t);
+            // GEMV: every copy once per run (one plan = one native call)
+            const gemvCopies = family === "mad" ? weights.slice(0, Math.max(1, Math.ceil(weights.length / 8))) : weights;
+            const plan = matmulPlan(gemvCopies, x1, y1);
+            const { median: s } = timeRuns(() => plan.run(), reps);
+            plan.dispose();
+            const bw = result.bandwidth[isa][t].gbs;
+            const gbs = (per * gemvCopies.length) / s / 1e9;
+            result.gemv.push({
+              shape: shape.name, K: shape.K, N: shape.N, isa, family, threads: t,
+              us: (s / gemvCopies.length) * 1e6, gbs, bwPct: (100 * gbs) / bw,
+            });
+            // GEMM n=128 over a few distinct copies
+            const gemmCopies = weights.slice(0, opts.quick ? 1 : 4);
+            const p2 = matmulPlan(gemmCopies, xn, yn);
+            const { median: s2 } = timeRuns(() => p2.run(), Math.min(reps, 3));
+            p2.dispose();
+            const gops = (2 * shape.N * shape.K * n * gemmCopies.length) / s2 / 1e9;
+            result.gemm.push({
+              shape: shape.name, K: shape.K, N: shape.N, n, isa, family, threads: t,
+              ms: (s2 / gemmCopies.length) * 1e3, gops, peakPct: (100 * gops) / result.peak[isa][t].gops,
+            });
+          }
+        }
+      }
+      setFamily(prevFamily);
+      for (const w of weights) w.dispose();
+    }
+    if (opts.head !== false) {
+      for (const [tname, ttype] of [["q6_K", K.GGMLType.Q6_K], ["q8_0", K.GGMLType.Q8_0]]) {
+        // quantize a block of rows once and repeat it: rows are independent in these formats
+        const rowsBlock = 1024, { K: k, N } = HEAD;
+        let block;
+        try {
+          block = K.quantize(ttype, seededTernary(k * rowsBlock, 3).map((v, e) => v * 0.02 + (e % 13) * 1e-3), rowsBlock, k);
+        } catch (err) {
+          result.head.push({ type: tname, error: String(err.message ?? err) });
+          continue;
+        }
+        const bytes = new Uint8Array((block.length / rowsBlock) * N);
+        for (let off = 0; off < bytes.length; off += block.length) bytes.set(block.subarray(0, Math.min(block.length, bytes.length - off)), off);
+        const w = K.Tensor.from(ttype, [k, N], bytes).prepare();
+        const x = K.Tensor.fromFloat32([k, 1], seededTernary(k, 4));
+        const y = K.Tensor.empty(K.GGMLType.F32, [N, 1]);
+        for (const isa of isas) {
+          K.setIsa(isa);
+          for (const t of threads) {
+            K.setThreads(t);
+            const plan = matmulPlan([w], x, y);
+            const { median: s } = timeRuns(() => plan.run(), reps);
+            plan.dispose();
+            const gbs = bytes.length / s / 1e9;
+            result.head.push({ type: tname, K: k, N, isa, threads: t, us: s * 1e6, gbs, bwPct: (100 * gbs) / result.bandwidth[isa][t].gbs });
+          }
+        }
+        w.dispose();
+      }
+    }
+  } finally {
+    K.setIsa(prevIsa);
+    K.setThreads(prevThreads);
+    setFamily(prevFamily);
+  }
+  return result;
+}
+
+const pad = (s, n) => String(s).padEnd(n);
+const lpad = (s, n) => String(s).padStart(n);
+
+export function formatKernelBench(r) {
+  const lines = [];
+  lines.push(`machine: ${r.machine.cpu} | best ISA ${r.machine.isaBest} | loadavg ${r.machine.loadavg} | ${r.machine.date}`);
+  for (const [isa, b] of Object.entries(r.bandwidth)) {
+    const p = r.peak[isa];
+    lines.push(`${isa}: read bandwidth ${Object.entries(b).map(([t, v]) => `${t}T ${v.gbs.toFixed(1)} GB/s`).join(", ")}; int8 peak ${Object.entries(p).map(([t, v]) => `${t}T ${v.gops.toFixed(0)} GOPS`).join(", ")}`);
+  }
+  lines.push("", "ternary GEMV (1 token; weights streamed from DRAM)");
+  lines.push(`${pad("shape", 12)} ${pad("K x N", 12)} ${pad("isa", 7)} ${pad("family", 6)} ${lpad("thr", 3)} ${lpad("us", 9)} ${lpad("GB/s", 7)} ${lpad("% read bw", 10)}`);
+  for (const g of r.gemv)
+    lines.push(`${pad(g.shape, 12)} ${pad(`${g.K}x${g.N}`, 12)} ${pad(g.isa, 7)} ${pad(g.family, 6)} ${lpad(g.threads, 3)} ${lpad(g.us.toFixed(1), 9)} ${lpad(g.gbs.toFixed(2), 7)} ${lpad(g.bwPct.toFixed(0) + "%", 10)}`);
+  lines.push("", "ternary GEMM (128 tokens)");
+  lines.push(`${pad("shape", 12)} ${pad("K x N", 12)} ${pad("isa", 7)} ${pad("family", 6)} ${lpad("thr", 3)} ${lpad("ms", 9)} ${lpad("GOPS", 7)} ${lpad("% peak", 10)}`);
+  for (const g of r.gemm)
+    lines.push(`${pad(g.shape, 12)} ${pad(`${g.K}x${g.N}`, 12)} ${pad(g.isa, 7)} ${pad(g.family, 6)} ${lpad(g.threads, 3)} ${lpad(g.ms.toFixed(2), 9)} ${lpad(g.gops.toFixed(0), 7)} ${lpad(g.peakPct.toFixed(0) + "%", 10)}`);
+  if (r.head.length) {
+    lines.push("", "output head GEMV 2560 -> 128256");
+    for (const h of r.head)
+      lines.push(h.error ? `${pad(h.type, 6)} unavailable: ${h.error}` : `${pad(h.type, 6)} ${pad(h.isa, 7)} ${lpad(h.threads, 3)}T ${lpad(h.us.toFixed(0), 8)} us ${lpad(h.gbs.toFixed(2), 7)} GB/s ${lpad(h.bwPct.toFixed(0) + "%", 5)} of read bw`);
+  }
+  lines.push("", ...r.notes.map((n) => `note: ${n}`));
+  return lines.join("\n");
+}
+
+function parseArgs(argv) {
+  const o = { json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i], v = () => argv[++i];
+    if (a === "--json") o.json = true;
+    else if (a === "--quick") { o.quick = true; o.mb = 64; o.reps = 3; }
+    else if (a === "--mb") o.mb = Number(v());
+    else if (a === "--reps") o.reps = Number(v());
+    else if (a === "--isa") o.isas = v().split(",");
+    else if (a === "--threads") o.threads = v().split(",").map(Number);
+    else if (a === "--no-head") o.head = false;
+    else throw new Error(`unknown option ${a}`);
+  }
+  return o;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const o = parseArgs(process.argv.slice(2));
+  const r = runKernelBench(o);
+  console.log(o.json ? JSON.stringify(r, null, 2) : formatKernelBench(r));
+}
