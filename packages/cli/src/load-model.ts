@@ -4,7 +4,7 @@ import type { OptionSpec } from "./args.js";
 import type { Io } from "./command.js";
 import { resolveModelPath } from "./model-source.js";
 import { createProgress } from "./progress.js";
-import { loadRuntime, type Model } from "./runtime.js";
+import { loadRuntime, type LoadModelOptions, type Model } from "./runtime.js";
 
 export const THREADS_OPTION: OptionSpec = { kind: "int", short: "t", min: 1, max: 1024, valueName: "N", description: "worker threads (default: physical cores)" };
 export const CTX_OPTION: OptionSpec = { kind: "int", min: 8, valueName: "N", description: "context length in tokens (default: the model's)" };
@@ -22,15 +22,15 @@ export async function loadModelFromArg(ref: string, io: Io, opts: LoadOptions = 
   const { loadModel } = await loadRuntime();
   const bar = createProgress(io.stderr, "loading");
   const start = performance.now();
-  const settings: Record<string, unknown> = {
-    threads: opts.threads,
-    contextLength: opts.contextLength,
-    maxSequences: opts.maxSequences,
-    maxQueue: opts.maxQueue,
-    signal: opts.signal,
-    onProgress: (p: { phase: string; done: number; total: number }) => bar.update(p.done, p.total, p.phase),
+  const settings: LoadModelOptions = {
+    onProgress: (p) => bar.update(p.done, p.total, p.phase),
   };
-  for (const k of Object.keys(settings)) if (settings[k] === undefined) delete settings[k];
+  // Only what the user set: the runtime's defaults apply to the rest.
+  if (opts.threads !== undefined) settings.threads = opts.threads;
+  if (opts.contextLength !== undefined) settings.contextLength = opts.contextLength;
+  if (opts.maxSequences !== undefined) settings.maxSequences = opts.maxSequences;
+  if (opts.maxQueue !== undefined) settings.maxQueue = opts.maxQueue;
+  if (opts.signal) settings.signal = opts.signal;
   try {
     const model = await loadModel(path, settings);
     return { model, path, loadMs: performance.now() - start };

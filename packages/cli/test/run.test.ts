@@ -57,3 +57,26 @@ describe("ryzen run --temperature 0 reproduces the reference greedy decode", () 
     expect(JSON.parse(a.stdout).tokens).toEqual(JSON.parse(b.stdout).tokens);
   });
 });
+
+describe("ryzen run interruption", () => {
+  it("Ctrl-C (SIGINT) stops generation, keeps the text so far and exits 130", async () => {
+    const { spawn } = await import("node:child_process");
+    const { BIN } = await import("./helpers/cli.js");
+    const child = spawn(process.execPath, [BIN, "run", STORIES, "-p", "Once upon a time", "-n", "100000", "--ctx", "2048", "--temperature", "0"]);
+    let stdout = "";
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    await new Promise<void>((resolve) =>
+      child.stdout.setEncoding("utf8").on("data", (d: string) => {
+        stdout += d;
+        if (stdout.length > 20) resolve();
+      }),
+    );
+    child.kill("SIGINT");
+    const code = await exited;
+    clearTimeout(killer);
+    expect(code).toBe(130);
+    expect(stdout.length).toBeGreaterThan(20);
+    expect(", there was a little girl named Lily.".startsWith(stdout.trimEnd().slice(0, 30))).toBe(true);
+  });
+});

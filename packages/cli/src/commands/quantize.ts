@@ -13,19 +13,7 @@ import { loadRuntime } from "../runtime.js";
 const TYPES = ["q8_0", "q4_0", "q6_k", "tq1_0", "tq2_0", "i2_s"] as const;
 const OUTPUT_TYPES = ["q6_k", "q8_0", "f16"] as const;
 
-// quantizeModel as packages/runtime/src/quantize/model.ts defines it.
-interface QuantizeApi {
-  quantizeModel(
-    inPath: string,
-    outPath: string,
-    opts: {
-      type: (typeof TYPES)[number];
-      outputType?: (typeof OUTPUT_TYPES)[number];
-      onProgress?: (done: number, total: number, tensorName: string) => void;
-      signal?: AbortSignal;
-    },
-  ): Promise<{ inBytes: number; outBytes: number; tensors: { name: string; from: string; to: string; note?: string }[] }>;
-}
+type QuantOptions = import("@ryzen/runtime").QuantizeModelOptions;
 
 const spec: CommandSpec = {
   name: "quantize",
@@ -54,17 +42,16 @@ const command: Command = {
     const input = await resolveModelPath(args.positional(0), io);
     const output = args.positional(1);
     if (resolve(input) === resolve(output)) throw new CliError("<out.gguf> must differ from <in.gguf>");
-    const quantizeModel = ((await loadRuntime()) as Partial<QuantizeApi>).quantizeModel;
-    if (!quantizeModel) throw new CliError("this build of @ryzen/runtime has no quantizeModel()");
-    const outputType = args.str("output-type") as (typeof OUTPUT_TYPES)[number] | undefined;
+    const { quantizeModel } = await loadRuntime();
+    const outputType = args.str("output-type") as QuantOptions["outputType"];
     const start = performance.now();
     const result = await withInterrupt(async (signal) => {
       const bar = createProgress(io.stderr, "quantizing");
       try {
         return await quantizeModel(input, output, {
-          type: args.str("type") as (typeof TYPES)[number],
+          type: args.str("type") as QuantOptions["type"],
           ...(outputType ? { outputType } : {}),
-          onProgress: (done, total, name) => bar.update(done, total, name),
+          onProgress: (done: number, total: number, name: string) => bar.update(done, total, name),
           signal,
         });
       } finally {

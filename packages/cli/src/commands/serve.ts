@@ -43,7 +43,7 @@ const command: Command = {
     const modelId = args.str("alias") ?? basename(ref).replace(/\.gguf$/i, "");
     const verbose = args.bool("verbose");
     const api = createApiServer({
-      model: model as unknown as ServedModel,
+      model: model satisfies ServedModel,
       modelId,
       apiKey: args.str("api-key"),
       log: verbose ? (line) => io.stderr.write(`${line}\n`) : undefined,
