@@ -19,10 +19,12 @@ export interface KernelsApi {
   };
   quantize(type: number, src: Float32Array, rows: number, cols: number): Uint8Array;
   setThreads?(n: number): void;
+  getThreads?(): number;
   memoryStats?(): { peak: number; used: number; reserved: number; mapped: number };
-  /** Native read-bandwidth probe (kernels-ternary); optional until it lands. */
-  measureReadBandwidth?(opts?: { bytes?: number; threads?: number; repetitions?: number }): unknown;
-  readBandwidth?(opts?: { bytes?: number; threads?: number }): unknown;
+  /** ops by name; "bench_read" is the native streaming-read probe (kernels-ternary) */
+  opNames?(): string[];
+  runOp?(op: string, t: unknown[], i?: number[], f?: number[]): void;
+  Tensor?: { empty(type: number, shape: number[]): { dispose(): void } };
 }
 
 export interface GGUFWriterLike {

@@ -7,25 +7,39 @@ export interface KernelBenchSection {
   reason?: string;
   source?: string;
   rows: Record<string, string | number | boolean | null>[];
+  /** the kernel bench's own text rendering */
+  text?: string;
 }
 
-type KernelBenchFn = (opts: { quick?: boolean; threads?: number[] }) => unknown;
+type KernelBenchFn = (opts: Record<string, unknown>) => unknown;
 
 /** Where kernels-ternary's benchmark may live: a package subpath, or the built file in the workspace. */
 function candidates(): string[] {
   const here = fileURLToPath(new URL(".", import.meta.url));
   const roots = [`${here}../../kernels/bench/`, `${here}../../../kernels/bench/`];
-  const files = ["index.js", "index.mjs", "dist/index.js", "bench.js"];
+  const files = ["kernels-bench.mjs", "index.js", "index.mjs"];
   return roots.flatMap((r) => files.map((f) => r + f)).filter((p) => existsSync(p));
 }
 
-function toRows(result: unknown): Record<string, string | number | boolean | null>[] {
-  const arr = Array.isArray(result) ? result : (result as { rows?: unknown[] } | undefined)?.rows;
-  if (!Array.isArray(arr)) return [];
-  return arr.filter((r) => r && typeof r === "object") as Record<string, string | number | boolean | null>[];
+type Row = Record<string, string | number | boolean | null>;
+
+/** Flattens the kernel bench result ({ gemv, gemm, head } lists, or plain rows) into one table. */
+export function toRows(result: unknown): Row[] {
+  if (Array.isArray(result)) return result.filter((r) => r && typeof r === "object") as Row[];
+  const r = result as Record<string, unknown> | undefined;
+  if (!r) return [];
+  if (Array.isArray(r.rows)) return toRows(r.rows);
+  const out: Row[] = [];
+  for (const kind of ["gemv", "gemm", "head"]) {
+    const list = r[kind];
+    if (Array.isArray(list)) for (const x of list) if (x && typeof x === "object") out.push({ kind, ...(x as Row) });
+  }
+  return out;
 }
 
 export async function runKernelBench(opts: { quick?: boolean; threads?: number[] }): Promise<KernelBenchSection> {
+  // quick: the kernel bench's own quick settings (64 MB of weights, 3 repetitions, no head)
+  const args: Record<string, unknown> = opts.quick ? { quick: true, mb: 64, reps: 3, head: false, threads: opts.threads } : { threads: opts.threads };
   const specs: string[] = ["@ryzen/kernels/bench", ...candidates().map((p) => pathToFileURL(p).href)];
   const reasons: string[] = [];
   for (const spec of specs) {
@@ -36,13 +50,15 @@ export async function runKernelBench(opts: { quick?: boolean; threads?: number[]
       reasons.push(`${spec}: ${(err as Error).message.split("\n")[0]}`);
       continue;
     }
-    const fn = (mod.runKernelBench ?? mod.runBench ?? mod.default) as KernelBenchFn | undefined;
+    const fn = (mod.runKernelBench ?? mod.default) as KernelBenchFn | undefined;
+    const format = mod.formatKernelBench as ((r: unknown) => string) | undefined;
     if (typeof fn !== "function") {
       reasons.push(`${spec}: no runKernelBench export`);
       continue;
     }
     try {
-      return { status: "ok", source: spec, rows: toRows(await fn(opts)) };
+      const result = await fn(args);
+      return { status: "ok", source: spec, rows: toRows(result), text: typeof format === "function" ? format(result) : undefined };
     } catch (err) {
       return { status: "failed", source: spec, reason: (err as Error).message, rows: [] };
     }

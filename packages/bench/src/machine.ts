@@ -42,19 +42,14 @@ function procCpu(): { model: string; flags: string[]; physical: number | null } 
   }
 }
 
-/** Reads the kernels' bandwidth probe result whatever its exact shape ({gbPerS} / {GBps} / number). */
-function asGbPerS(v: unknown): number | undefined {
-  if (typeof v === "number") return v;
-  if (v && typeof v === "object") {
-    for (const key of ["gbPerS", "GBps", "gbps", "readGBps", "bandwidthGBps", "gb_per_s"]) {
-      const x = (v as Record<string, unknown>)[key];
-      if (typeof x === "number") return x;
-    }
-  }
-  return undefined;
-}
+const PROBE_BYTES = 256 * 2 ** 20; // far beyond L3, so DRAM is what gets measured
+const PROBE_REPS = 5;
 
-/** Read bandwidth measured now (same run as the figures it is compared with), per thread count. */
+/**
+ * Read bandwidth measured now (same run as the figures it is compared with), per thread count, with
+ * @ryzen/kernels' native streaming-read probe (op "bench_read": touches every 64-byte line of a
+ * 256 MiB buffer with the widest loads the ISA has). Median of 5 after a warm-up.
+ */
 export async function measureBandwidth(threads: number[], notes: string[]): Promise<BandwidthResult[]> {
   let k;
   try {
@@ -63,19 +58,35 @@ export async function measureBandwidth(threads: number[], notes: string[]): Prom
     notes.push(`read bandwidth not measured: ${(err as Error).message}`);
     return [];
   }
-  const probe = k.measureReadBandwidth ?? k.readBandwidth;
-  if (!probe) {
-    notes.push("read bandwidth not measured: @ryzen/kernels has no bandwidth probe export yet");
+  if (!k.runOp || !k.Tensor || !k.opNames?.().includes("bench_read")) {
+    notes.push("read bandwidth not measured: @ryzen/kernels has no bench_read probe op");
     return [];
   }
+  const F32 = 0;
+  const I32 = 26;
+  const buf = k.Tensor.empty(F32, [PROBE_BYTES / 4]);
+  const sink = k.Tensor.empty(I32, [64]);
+  const before = k.getThreads?.();
   const out: BandwidthResult[] = [];
-  for (const t of threads) {
-    try {
-      const gb = asGbPerS(await probe.call(k, { threads: t }));
-      if (gb !== undefined) out.push({ gbPerS: gb, threads: t, source: "@ryzen/kernels probe" });
-    } catch (err) {
-      notes.push(`bandwidth probe failed at ${t} threads: ${(err as Error).message}`);
+  try {
+    for (const t of threads) {
+      k.setThreads?.(t);
+      k.runOp("bench_read", [sink, buf]);
+      const secs: number[] = [];
+      for (let r = 0; r < PROBE_REPS; r++) {
+        const t0 = performance.now();
+        k.runOp("bench_read", [sink, buf]);
+        secs.push((performance.now() - t0) / 1000);
+      }
+      secs.sort((a, b) => a - b);
+      out.push({ gbPerS: PROBE_BYTES / secs[secs.length >> 1] / 1e9, threads: t, source: "@ryzen/kernels bench_read" });
     }
+  } catch (err) {
+    notes.push(`bandwidth probe failed: ${(err as Error).message}`);
+  } finally {
+    buf.dispose();
+    sink.dispose();
+    if (before !== undefined) k.setThreads?.(before);
   }
   return out;
 }

@@ -44,7 +44,7 @@ export function renderTerminal(report: BenchReport): string {
   );
   for (const p of report.peers) if (p.status !== "used") out.push(`peer ${p.engine}: ${p.status} (${p.detail})`);
   if (report.kernels.status !== "ok") out.push(`kernel microbenchmarks: ${report.kernels.status} (${report.kernels.reason})`);
-  else out.push(`kernel microbenchmarks: ${report.kernels.rows.length} rows (see HTML/JSON)`);
+  else out.push("", "Kernel microbenchmarks (@ryzen/kernels bench)", report.kernels.text ?? `${report.kernels.rows.length} rows (see HTML/JSON)`);
   if (report.tokenizer.status === "ok" && report.tokenizer.text) out.push("", report.tokenizer.text);
   else out.push(`tokenizer benchmark: ${report.tokenizer.status} (${report.tokenizer.reason ?? ""})`);
   for (const n of [...report.notes, ...report.machine.notes]) out.push(`note: ${n}`);
