@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MappedFile } from "@ryzen/kernels";
 import { afterAll, describe, expect, it } from "vitest";
-import { GGUFFormatError, GGUFValueType, GGUFWriter, mapTensors, readGGUF, readGGUFFromBytes } from "../src/gguf/index.js";
+import { GGUFFormatError, GGUFValueType, GGUFValueType as T, GGUFWriter, mapTensors, readGGUF, readGGUFFromBytes } from "../src/gguf/index.js";
 
 const STORIES = fileURLToPath(new URL("../../../../shared/models/stories260K.gguf", import.meta.url));
 function indexOfBytes(hay: Uint8Array, needle: Uint8Array): number {
@@ -89,7 +89,10 @@ describe("readGGUF on stories260K", () => {
     expect(f.alignment).toBe(256);
     expect(f.dataOffset % 256).toBe(0);
     expect(f.tensors.map((t) => t.offset - f.dataOffset)).toEqual([0, 256]);
-    expect(() => new GGUFWriter().setMetadata("general.alignment", 48)).toThrow(RangeError);
+    const keep = new GGUFWriter().setMetadata("general.alignment", 64);
+    expect(() => keep.setMetadata("general.alignment", 48)).toThrow(RangeError);
+    expect(() => keep.setMetadata("general.alignment", 64, T.UINT64)).toThrow(RangeError);
+    expect(readGGUFFromBytes(keep.toBytes()).alignment).toBe(64); // the bad values were not stored
     // files whose alignment is not a power of two, or not an integer
     const file = new GGUFWriter().setMetadata("general.alignment", 64).toBytes();
     const at = indexOfBytes(file, new TextEncoder().encode("general.alignment")) + "general.alignment".length;

@@ -43,6 +43,14 @@ function asBytes(v: ArrayBufferView): Uint8Array {
   return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
 }
 
+/** general.alignment must be a u32 power of two (llama.cpp's rule), here at most 64 KiB. */
+function alignmentOf(enc: EncodedValue): number {
+  // stored as: u32 type tag, then the value
+  const v = enc.type === GGUFValueType.UINT32 ? new DataView(enc.bytes.buffer, enc.bytes.byteOffset).getUint32(4, true) : -1;
+  if (v < 1 || v > 65536 || (v & (v - 1)) !== 0) throw new RangeError("general.alignment must be a u32 power of two from 1 to 65536");
+  return v;
+}
+
 export class GGUFWriter {
   private readonly kv = new Map<string, EncodedValue>();
   private readonly tensors: PendingTensor[] = [];
@@ -52,8 +60,9 @@ export class GGUFWriter {
    *  for arrays it is the element type (of the innermost arrays when nested). */
   setMetadata(key: string, value: GGUFValue, type?: GGUFValueType): this {
     if (typeof key !== "string" || key.length === 0) throw new TypeError("GGUF metadata key must be a non-empty string");
-    this.kv.set(key, encodeValue(key, value, type));
-    if (key === "general.alignment") this.alignment(); // reject a bad alignment now
+    const enc = encodeValue(key, value, type);
+    if (key === "general.alignment") alignmentOf(enc); // reject a bad alignment now
+    this.kv.set(key, enc);
     return this;
   }
 
@@ -105,14 +114,7 @@ export class GGUFWriter {
 
   private alignment(): number {
     const enc = this.kv.get("general.alignment");
-    if (!enc) return GGUF_DEFAULT_ALIGNMENT;
-    // stored as: u32 type tag, then the value
-    const v = enc.type === GGUFValueType.UINT32 ? new DataView(enc.bytes.buffer, enc.bytes.byteOffset).getUint32(4, true) : -1;
-    if (v < 1 || v > 65536 || (v & (v - 1)) !== 0) {
-      this.kv.delete("general.alignment");
-      throw new RangeError("general.alignment must be a u32 power of two from 1 to 65536");
-    }
-    return v;
+    return enc ? alignmentOf(enc) : GGUF_DEFAULT_ALIGNMENT;
   }
 
   private layout(): Layout {
