@@ -6,17 +6,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { nodeDir } from "./node-dir.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const require = createRequire(import.meta.url);
 const nodeGyp = require.resolve("node-gyp/bin/node-gyp.js");
-
-function nodeDir() {
-  for (const dir of [process.env.npm_config_nodedir, dirname(dirname(process.execPath)), "/usr"]) {
-    if (dir && existsSync(join(dir, "include", "node", "node_api.h"))) return dir;
-  }
-  return undefined;
-}
 
 function sourceList() {
   const native = join(root, "native");

@@ -14,10 +14,11 @@ const BINARY = "ryzen_kernels.node";
 function prebuiltCandidates(root: string): string[] {
   const dir = join(root, "prebuilds", `${process.platform}-${process.arch}`);
   if (!existsSync(dir)) return [];
-  // prebuildify --napi names the file <package>.napi.node (or node.napi.node); prefer napi builds.
-  const files = readdirSync(dir).filter((f) => f.endsWith(".node"));
-  files.sort((a, b) => Number(b.includes("napi")) - Number(a.includes("napi")));
-  return files.map((f) => join(dir, f));
+  // scripts/prebuildify.mjs writes @ryzen+kernels.node (one N-API binary for every Node version).
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".node"))
+    .sort()
+    .map((f) => join(dir, f));
 }
 
 function mtime(path: string): number {

@@ -32,8 +32,8 @@ describe("native loader", () => {
   it("loads a prebuilt binary from prebuilds/<platform>-<arch> with no build directory", () => {
     const dir = packageDir();
     mkdirSync(join(dir, "prebuilds", tuple), { recursive: true });
-    copyFileSync(loadedBinary, join(dir, "prebuilds", tuple, "@ryzen+kernels.napi.node"));
-    expect(nativeCandidates(dir)).toEqual([join(dir, "prebuilds", tuple, "@ryzen+kernels.napi.node")]);
+    copyFileSync(loadedBinary, join(dir, "prebuilds", tuple, "@ryzen+kernels.node"));
+    expect(nativeCandidates(dir)).toEqual([join(dir, "prebuilds", tuple, "@ryzen+kernels.node")]);
     const addon = loadNativeFrom<NativeAddon>(dir);
     expect(addon.cpuInfo().available).toContain("scalar");
     expect(addon.typeName(35)).toBe("tq2_0");
@@ -41,7 +41,7 @@ describe("native loader", () => {
 
   it("tries the prebuilt binary first unless a local build is newer", () => {
     const dir = packageDir();
-    const pre = join(dir, "prebuilds", tuple, "@ryzen+kernels.napi.node");
+    const pre = join(dir, "prebuilds", tuple, "@ryzen+kernels.node");
     const local = join(dir, "build", "Release", "ryzen_kernels.node");
     mkdirSync(join(dir, "prebuilds", tuple), { recursive: true });
     mkdirSync(join(dir, "build", "Release"), { recursive: true });
@@ -56,7 +56,7 @@ describe("native loader", () => {
   it("throws one NATIVE_LOAD KernelError naming the platform and the rebuild command", () => {
     const dir = packageDir();
     mkdirSync(join(dir, "prebuilds", tuple), { recursive: true });
-    writeFileSync(join(dir, "prebuilds", tuple, "@ryzen+kernels.napi.node"), "not an ELF file");
+    writeFileSync(join(dir, "prebuilds", tuple, "@ryzen+kernels.node"), "not an ELF file");
     let caught: unknown;
     try {
       loadNativeFrom(dir);
@@ -69,7 +69,7 @@ describe("native loader", () => {
     expect(err.message).toContain(tuple);
     expect(err.message).toContain(REBUILD_COMMAND);
     expect(REBUILD_COMMAND).toBe("pnpm --filter @ryzen/kernels build");
-    expect(err.message).toContain("@ryzen+kernels.napi.node"); // says what was tried
+    expect(err.message).toContain("@ryzen+kernels.node"); // says what was tried
   });
 
   it("fails the same way for an empty package directory", () => {
