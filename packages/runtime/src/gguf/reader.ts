@@ -116,7 +116,7 @@ function parseHeader(bytes: Uint8Array, fileSize: number, opts: ReadGGUFOptions)
     for (let d = 0; d < nDims; d++) {
       const dim = c.u64big();
       if (dim < 1n || dim > BigInt(Number.MAX_SAFE_INTEGER)) {
-        throw new GGUFTensorError("BAD_VALUE", `dimension ${d} is ${dim} (must be at least 1)`, name);
+        throw new GGUFTensorError("BAD_VALUE", `dimension ${d} is ${dim} (must be from 1 to 2^53 - 1)`, name);
       }
       shape.push(Number(dim));
       elements *= Number(dim);
