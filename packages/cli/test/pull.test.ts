@@ -9,6 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectOneLineError, runCli, STORIES } from "./helpers/cli.js";
 import { startFileServer, type FileServer } from "./helpers/file-server.js";
 
+const reference = (JSON.parse(readFileSync(STORIES.replace(/\.gguf$/, ".reference.json"), "utf8")) as {
+  cases: { prompt: string; greedy_tokens: number[] }[];
+}).cases.find((c) => c.prompt === "Once upon a time")!.greedy_tokens;
 const payload = randomBytes(3 * 1024 * 1024 + 123);
 const stories = readFileSync(STORIES);
 let server: FileServer;
@@ -107,9 +110,12 @@ describe("ryzen pull", () => {
     expect(local.code).toBe(2);
   });
 
-  it("hf: URIs work wherever <model> is (tokenize on a downloaded stories260K)", async () => {
+  it("hf: URIs work wherever <model> is (tokenize and run a downloaded stories260K)", async () => {
     const r = await runCli(["tokenize", "hf:ggml-org/models/stories260K.gguf", "--text", "Once upon a time", "--json"], { env: env() });
     expect(r.stderr).toBe("");
     expect(JSON.parse(r.stdout)).toEqual({ ids: [1, 403, 407, 261, 378] });
+    const run = await runCli(["run", "hf:ggml-org/models/stories260K.gguf", "-p", "Once upon a time", "-n", "8", "--temperature", "0", "--json"], { env: env() });
+    expect(run.stderr).toBe("");
+    expect(JSON.parse(run.stdout).tokens).toEqual(reference.slice(0, 8));
   });
 });
