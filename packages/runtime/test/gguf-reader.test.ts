@@ -118,6 +118,28 @@ describe("readGGUF on stories260K", () => {
   });
 });
 
+describe("the other GGUF files in ../shared", () => {
+  const vocab = (name: string) => fileURLToPath(new URL(`../../../../shared/tokenizer-vectors/${name}`, import.meta.url));
+  // token counts from shared/tokenizer-vectors/README.md
+  const files: [string, number, string][] = [
+    ["ggml-vocab-llama-spm.gguf", 32000, "llama"],
+    ["ggml-vocab-gpt-2.gguf", 50257, "gpt2"],
+    ["llama3-vocab.gguf", 128256, "gpt2"],
+    ["qwen3-vocab.gguf", 151669, "gpt2"],
+  ];
+  for (const [name, tokens, model] of files) {
+    it(`${name}: vocab-only, ${tokens} tokens, same from disk and from bytes`, async () => {
+      const f = await readGGUF(vocab(name));
+      expect(f.tensors.length).toBe(0);
+      expect(f.get("tokenizer.ggml.model")).toBe(model);
+      expect((f.get("tokenizer.ggml.tokens") as string[]).length).toBe(tokens);
+      const g = readGGUFFromBytes(readFileSync(vocab(name)));
+      expect([...f.metadata.keys()]).toEqual([...g.metadata.keys()]);
+      expect(f.get("tokenizer.ggml.tokens")).toEqual(g.get("tokenizer.ggml.tokens"));
+    });
+  }
+});
+
 describe("mapTensors", () => {
   it("asks the mapping for every tensor with its type, shape and absolute offset", async () => {
     const f = await readGGUF(STORIES);
