@@ -190,8 +190,9 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchOutput> {
           const out = await runInWorker("node-llama-cpp", file, workerOpts(shape.vocab, t), perJobTimeout);
           if (out.ok) rows.push(...resultToRows("node-llama-cpp", modelName, wt, out.result));
           else {
-            rows.push(...refusedRows("node-llama-cpp", modelName, wt, settings.threads, settings, "cannot-load", out.error.message));
-            break; // a file it cannot load fails the same way at every thread count
+            const cannot = isLoadError(out.error.message);
+            rows.push(...refusedRows("node-llama-cpp", modelName, wt, cannot ? settings.threads : [t], settings, cannot ? "cannot-load" : "failed", out.error.message));
+            if (cannot) break; // a file it cannot load fails the same way at every thread count
           }
         }
       }

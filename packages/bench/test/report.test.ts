@@ -39,7 +39,7 @@ describe("report", () => {
     const text = renderTerminal(report);
     expect(text).toMatch(/ryzen\s+tq2_0\s+2\s+158\.0 \(150\.0–160\.0\)/);
     expect(text).toContain("1.45×"); // 40 / 27.6
-    expect(text).toMatch(/FAIL\s+Ryzen tq2_0 40\.0 vs best peer ik_llama\.cpp iq2_bn 34\.6/);
+    expect(text).toMatch(/FAIL\s+decode \(tg128\) ≥ 1\.2× best peer at 2 threads\s+1\.2\s+1\.16\s+Ryzen tq2_0 40\.0 vs best peer ik_llama\.cpp iq2_bn 34\.6/);
   });
 
   const chromium = findChromium();

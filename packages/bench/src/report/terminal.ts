@@ -1,9 +1,10 @@
 import type { BenchReport } from "../run.js";
 import { cellText, machineLine, tableLines, testColumns } from "./cells.js";
 
-function table(header: string[], body: string[][]): string {
+/** Plain-text table; the first `leftCols` columns are left-aligned, numbers right-aligned. */
+function table(header: string[], body: string[][], leftCols = 3): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? "").length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  const fmt = (cells: string[]) => cells.map((c, i) => (i < leftCols ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   return [fmt(header), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(fmt)].join("\n");
 }
 
@@ -38,8 +39,9 @@ export function renderTerminal(report: BenchReport): string {
   out.push("", `Goals (${report.goalModel})`);
   out.push(
     table(
-      ["goal", "", "", "target", "measured", "result"],
-      report.goals.map((g) => [g.description, "", "", String(g.target), g.measured === null ? "—" : g.measured.toFixed(2), `${g.status}  ${g.detail}`]),
+      ["result", "goal", "target", "measured", "detail"],
+      report.goals.map((g) => [g.status, g.description, String(g.target), g.measured === null ? "—" : g.measured.toFixed(2), g.detail]),
+      2,
     ),
   );
   for (const p of report.peers) if (p.status !== "used") out.push(`peer ${p.engine}: ${p.status} (${p.detail})`);
