@@ -85,7 +85,7 @@ static void gemm_f32(const GemmArgs& g) { gemm<ld_f32, one_f32>(g); }
 static void gemm_f16(const GemmArgs& g) { gemm<ld_f16, one_f16>(g); }
 static void gemm_bf16(const GemmArgs& g) { gemm<ld_bf16, one_bf16>(g); }
 
-const FormatKernels kTable = {gemm_f32, gemm_f16, gemm_bf16, gemm_q8_0, gemm_q4_0, gemm_q4_K, gemm_q6_K};
+const FormatKernels kTable = {gemm_f32, gemm_f16, gemm_bf16, gemm_q8_0, gemm_q4_0, gemm_q4_K, gemm_q6_K, quantize_acts_a32, quantize_acts_a256};
 
 }  // namespace
 

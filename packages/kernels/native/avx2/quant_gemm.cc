@@ -6,7 +6,8 @@
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
-#include <cstdint>
+#include <stdint.h>
+#include <string.h>
 #include "scalar/quant_kernels.h"
 
 namespace ryzen {
@@ -59,6 +60,23 @@ static void row_a32(const uint8_t* w, const uint8_t* const* acts, int64_t K, flo
 }
 
 // ---- Q4_K ----
+
+// The 8 six-bit scales (bytes 0..7) and mins (bytes 8..15) of a Q4_K super-block, unpacked from
+// its 12 packed bytes with 32-bit masks (same values as q4k_scale_min for j = 0..7).
+static inline __m128i q4k_scales_mins(const uint8_t* p) {
+  uint32_t u[4];
+  memcpy(u, p, 12);
+  u[3] = ((u[2] >> 4) & 0x0f0f0f0fu) | (((u[1] >> 6) & 0x03030303u) << 4);
+  const uint32_t mins_lo = u[1] & 0x3f3f3f3fu;
+  u[1] = (u[2] & 0x0f0f0f0fu) | (((u[0] >> 6) & 0x03030303u) << 4);
+  u[2] = mins_lo;
+  u[0] &= 0x3f3f3f3fu;
+  return _mm_loadu_si128((const __m128i*)u);
+}
+// mins repeated per 16-element group (m0,m0,m1,m1,...) as int16, to pair with the A256 16-sums
+static inline __m256i q4k_mins_per16(__m128i scm) {
+  return _mm256_cvtepu8_epi16(_mm_shuffle_epi8(scm, _mm_setr_epi8(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15)));
+}
 template <int NT>
 static void row_q4_K(const uint8_t* w, const uint8_t* const* acts, int64_t K, float* out) {
   __m256 acc[NT];
@@ -66,11 +84,10 @@ static void row_q4_K(const uint8_t* w, const uint8_t* const* acts, int64_t K, fl
   const __m256i m4 = _mm256_set1_epi8(0x0F);
   for (int64_t b = 0; b < K / 256; b++, w += kQ4_KBlock) {
     const float d = load_f16(w), dmin = load_f16(w + 2);
-    uint8_t sc[8], mn[8];
-    for (int j = 0; j < 8; j++) q4k_scale_min(j, w + 4, &sc[j], &mn[j]);
-    // mins repeated per 16-element group, to pair with the A256 16-sums
-    const __m256i mins16 = _mm256_setr_epi16(mn[0], mn[0], mn[1], mn[1], mn[2], mn[2], mn[3], mn[3], mn[4], mn[4],
-                                             mn[5], mn[5], mn[6], mn[6], mn[7], mn[7]);
+    const __m128i scm = q4k_scales_mins(w + 4);
+    const __m256i mins16 = q4k_mins_per16(scm);
+    alignas(16) uint8_t sc[16];
+    _mm_store_si128((__m128i*)sc, scm);
     __m256i isum[NT];
     for (int t = 0; t < NT; t++) isum[t] = _mm256_setzero_si256();
     for (int p = 0; p < 4; p++) {

@@ -33,7 +33,7 @@ void gemm_float(const GemmArgs& g) {
 const FormatKernels& format_kernels() {
   static const FormatKernels k = {gemm_float<w_f32>, gemm_float<w_f16>, gemm_float<w_bf16>,
                                   gemm_q8_0,         gemm_q4_0,         gemm_q4_K,
-                                  gemm_q6_K};
+                                  gemm_q6_K,         quantize_acts_a32, quantize_acts_a256};
   return k;
 }
 

@@ -14,9 +14,11 @@ size_t act_row_bytes(ActKind a, int64_t K) {
 
 size_t act_bytes_for(ActKind a, int64_t K, int64_t n) { return act_row_bytes(a, K) * (size_t)n; }
 
-void prepare_acts_for(ActKind a, const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch) {
-  if (a == ActKind::A32) quantize_acts_a32(x, ldx, K, t0, t1, scratch);
-  if (a == ActKind::A256) quantize_acts_a256(x, ldx, K, t0, t1, scratch);
+void prepare_acts_for(ActKind a, Isa isa, const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1,
+                      uint8_t* scratch) {
+  const FormatKernels& k = kernels_of(isa);
+  if (a == ActKind::A32) (k.acts_a32 ? k.acts_a32 : quantize_acts_a32)(x, ldx, K, t0, t1, scratch);
+  if (a == ActKind::A256) (k.acts_a256 ? k.acts_a256 : quantize_acts_a256)(x, ldx, K, t0, t1, scratch);
 }
 
 bool prepare_alias(DType type, const uint8_t* src, size_t src_bytes, int64_t rows, int64_t cols,

@@ -12,7 +12,8 @@ enum class ActKind { F32, A32, A256 };
 
 size_t act_row_bytes(ActKind a, int64_t K);
 size_t act_bytes_for(ActKind a, int64_t K, int64_t n);
-void prepare_acts_for(ActKind a, const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch);
+void prepare_acts_for(ActKind a, Isa isa, const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1,
+                      uint8_t* scratch);
 
 // Weights stay in their on-disk layout (mmap zero-copy); prepare only validates and aliases.
 bool prepare_alias(DType type, const uint8_t* src, size_t src_bytes, int64_t rows, int64_t cols,
@@ -36,9 +37,9 @@ template <ActKind A>
 size_t act_bytes_t(int64_t K, int64_t n) {
   return act_bytes_for(A, K, n);
 }
-template <ActKind A>
+template <ActKind A, Isa I>
 void prepare_acts_t(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch) {
-  prepare_acts_for(A, x, ldx, K, t0, t1, scratch);
+  prepare_acts_for(A, I, x, ldx, K, t0, t1, scratch);
 }
 template <ActKind A, GemmFn FormatKernels::*M, Isa I>
 void compute_t(const MatmulWeights& w, const uint8_t* scratch, const float* x, int64_t ldx, int64_t n, float* y,
@@ -49,7 +50,7 @@ void compute_t(const MatmulWeights& w, const uint8_t* scratch, const float* x, i
 
 template <ActKind A, GemmFn FormatKernels::*M, Isa I>
 MatmulKernel make_kernel(const char* name) {
-  return MatmulKernel{name, 1, act_bytes_t<A>, prepare_acts_t<A>, compute_t<A, M, I>};
+  return MatmulKernel{name, 1, act_bytes_t<A>, prepare_acts_t<A, I>, compute_t<A, M, I>};
 }
 
 }  // namespace ryzen

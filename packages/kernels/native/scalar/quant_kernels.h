@@ -76,10 +76,13 @@ struct GemmArgs {
 };
 
 using GemmFn = void (*)(const GemmArgs&);
+using ActsFn = void (*)(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch);
 
-// One table per ISA; a null entry means "not implemented on this ISA".
+// One table per ISA; a null entry means "not implemented on this ISA". The activation quantizers
+// of every ISA produce bit-identical rows (same absmax, same float ops, round to nearest even).
 struct FormatKernels {
   GemmFn f32, f16, bf16, q8_0, q4_0, q4_K, q6_K;
+  ActsFn acts_a32, acts_a256;
 };
 
 namespace scalar {
@@ -91,6 +94,8 @@ void gemm_q6_K(const GemmArgs& g);
 }  // namespace scalar
 namespace avx2 {
 const FormatKernels& format_kernels();
+void quantize_acts_a32(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch);
+void quantize_acts_a256(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch);
 void gemm_q8_0(const GemmArgs& g);
 void gemm_q4_0(const GemmArgs& g);
 void gemm_q4_K(const GemmArgs& g);
@@ -98,6 +103,8 @@ void gemm_q6_K(const GemmArgs& g);
 }  // namespace avx2
 namespace avx512 {
 const FormatKernels& format_kernels();
+void quantize_acts_a32(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch);
+void quantize_acts_a256(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch);
 void gemm_q8_0(const GemmArgs& g);
 void gemm_q4_0(const GemmArgs& g);
 void gemm_q4_K(const GemmArgs& g);
