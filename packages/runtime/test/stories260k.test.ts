@@ -122,3 +122,9 @@ describe("stories260K", () => {
     await expect(model.evaluate([])).rejects.toThrow(/at least one token/);
   });
 });
+
+describe("stories260K with a q8_0 KV cache", () => {
+  it("is refused with a clear error: head dim 8 is not a multiple of the q8_0 block", async () => {
+    await expect(loadModel(STORIES, { kvType: "q8_0" })).rejects.toMatchObject({ code: "BAD_OPTION", message: expect.stringMatching(/head dimension/) });
+  });
+});

@@ -2,7 +2,7 @@
 // slot per concurrent sequence. Slots are allocated lazily: the tensors start with one slot and
 // double (copying the used prefix) up to maxSlots, so memory follows actual concurrency.
 import { GGMLType, Tensor, ops } from "@ryzen/kernels";
-import { InvalidOptionError } from "../errors.js";
+import { ModelLoadError } from "../errors.js";
 import type { ModelConfig } from "../model/config.js";
 
 export type KvType = "f16" | "q8_0";
@@ -36,8 +36,9 @@ export class KvCache {
     this.type = opts.type;
     this.maxSlots = opts.maxSlots;
     this.kvDim = cfg.headCountKv * cfg.headDim;
-    if (opts.type === "q8_0" && this.kvDim % 32 !== 0) {
-      throw new InvalidOptionError(`kvType q8_0 needs a KV width that is a multiple of 32 (this model has ${this.kvDim})`);
+    if (opts.type === "q8_0" && cfg.headDim % 32 !== 0) {
+      // q8_0 blocks of 32 must not straddle heads (the attention kernel reads a head at a time).
+      throw new ModelLoadError("BAD_OPTION", `kvType q8_0 needs a head dimension that is a multiple of 32 (this model has ${cfg.headDim})`);
     }
     const perRow = opts.type === "f16" ? this.kvDim * 2 : (this.kvDim / 32) * 34;
     this.bytesPerSequence = 2 * cfg.blockCount * perRow * opts.contextLength;

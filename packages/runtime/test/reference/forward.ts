@@ -44,6 +44,8 @@ export interface RefWeights {
 
 export interface RefOptions {
   kvF16?: boolean;
+  /** K and V stored as ggml q8_0 (blocks of 32: d = max|x|/127 kept as f16, q = round(x/d)). */
+  kvQ8?: boolean;
   /** Activation quantization of ternary projections: per token row (bitnet.cpp) or none. */
   ternaryActs?: "int8-row" | "none";
 }
@@ -60,6 +62,20 @@ export function roundToF16(x: number): number {
   const r = q - f;
   q = r > 0.5 || (r === 0.5 && f % 2 === 1) ? f + 1 : f;
   return Math.sign(x) * q * ulp;
+}
+
+/** Values after a ggml q8_0 round trip (quantize_row_q8_0_ref: id = 1/d from the f32 d, d stored as f16). */
+export function roundToQ8_0(x: Float64Array): Float64Array {
+  const out = new Float64Array(x.length);
+  for (let b = 0; b < x.length; b += 32) {
+    let amax = 0;
+    for (let j = b; j < b + 32; j++) amax = Math.max(amax, Math.abs(Math.fround(x[j])));
+    const d = Math.fround(amax / 127);
+    const id = d ? Math.fround(1 / d) : 0;
+    const dh = roundToF16(d);
+    for (let j = b; j < b + 32; j++) out[j] = roundHalfAway(Math.fround(Math.fround(x[j]) * id)) * dh;
+  }
+  return out;
 }
 
 function rmsNorm(x: Float64Array, w: Float64Array, eps: number): Float64Array {
@@ -142,7 +158,7 @@ export class RefModel {
     const hd = c.headDim;
     const pos = this.length;
     const group = c.headCount / c.headCountKv;
-    const store = (v: Float64Array) => (this.opts.kvF16 ? v.map(roundToF16) : v.slice());
+    const store = (v: Float64Array) => (this.opts.kvQ8 ? roundToQ8_0(v) : this.opts.kvF16 ? v.map(roundToF16) : v.slice());
     let x = this.w.tokenEmbedding.slice(token * E, (token + 1) * E);
 
     for (let l = 0; l < c.blockCount; l++) {
