@@ -1,5 +1,8 @@
 // Types, CPU detection / ISA selection, and the Tensor class (creation, views, conversions).
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import {
@@ -205,5 +208,25 @@ describe("Tensor", () => {
 describe("ops registry", () => {
   it("has the core ops registered", () => {
     expect(opNames()).toEqual(expect.arrayContaining(["matmul", "get_rows"]));
+  });
+});
+
+describe("README", () => {
+  it("the usage example runs", () => {
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    const code = /```js\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(code, "README has a js example").toBeTruthy();
+    const index = fileURLToPath(new URL("../src/index.ts", import.meta.url));
+    const dir = mkdtempSync(join(tmpdir(), "ryzen-readme-"));
+    try {
+      const file = join(dir, "example.mts");
+      writeFileSync(file, code!.replace('"@ryzen/kernels"', JSON.stringify(index)));
+      const out = execFileSync(process.execPath, ["--import", "tsx", file], { encoding: "utf8" });
+      expect(out).toMatch(/^ISA (scalar|avx2|avx512)/);
+      expect(out).toMatch(/tokens 3,4 -> -?\d/);
+      expect(out).toMatch(/pool bytes in use: \d+/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
