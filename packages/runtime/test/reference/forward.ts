@@ -151,6 +151,20 @@ export class RefModel {
     return this.kCache[0].length;
   }
 
+  /** Context shift: drop positions [keep, keep + discard); later keys move down and are
+   *  rotated by -discard (RoPE angles add), then stored again in the cache's precision. */
+  shift(keep: number, discard: number): void {
+    for (let l = 0; l < this.cfg.blockCount; l++) {
+      this.kCache[l].splice(keep, discard);
+      this.vCache[l].splice(keep, discard);
+      for (let p = keep; p < this.kCache[l].length; p++) {
+        const k = this.kCache[l][p].slice();
+        rope(k, this.cfg.headCountKv, this.cfg, -discard);
+        this.kCache[l][p] = this.opts.kvQ8 ? roundToQ8_0(k) : this.opts.kvF16 ? k.map(roundToF16) : k;
+      }
+    }
+  }
+
   /** Feed one token at the next position; returns its logits. */
   step(token: number): Float64Array {
     const c = this.cfg;
