@@ -42,17 +42,20 @@ static void row_a32(const uint8_t* w, const uint8_t* const* acts, int64_t K, flo
   const int64_t nb = K / 32;
   const __m512i zero = _mm512_setzero_si512();
   int64_t b = 0;
+  // lanes 0..7 hold block b's partial sums, lanes 8..15 block b+1's: scales are spread likewise
+  const __m512i pair = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
   for (; b + 2 <= nb; b += 2, w += 2 * BlockBytes) {
     const __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(Codes(w)), Codes(w + BlockBytes), 1);
     const __m512i qa = _mm512_abs_epi8(q);
     const __mmask64 neg = _mm512_movepi8_mask(q);
-    const float wd0 = load_f16(w), wd1 = load_f16(w + BlockBytes);
+    const uint32_t h2 = (uint32_t)(w[0] | (w[1] << 8)) | ((uint32_t)(w[BlockBytes] | (w[BlockBytes + 1] << 8)) << 16);
+    const __m512 wd = _mm512_permutexvar_ps(pair, _mm512_castps128_ps512(_mm_cvtph_ps(_mm_cvtsi32_si128((int)h2))));
     for (int t = 0; t < NT; t++) {
       const __m512i a = _mm512_loadu_si512((const void*)(a32_q(acts[t]) + b * 32));
       const __m512i as = _mm512_mask_sub_epi8(a, neg, zero, a);
       const __m512i dot = _mm512_dpbusd_epi32(zero, qa, as);
-      const float* ad = a32_d(acts[t], K) + b;
-      const __m512 s = _mm512_insertf32x8(_mm512_set1_ps(wd0 * ad[0]), _mm256_set1_ps(wd1 * ad[1]), 1);
+      const __m128 ad2 = _mm_castpd_ps(_mm_load_sd((const double*)(a32_d(acts[t], K) + b)));
+      const __m512 s = _mm512_mul_ps(wd, _mm512_permutexvar_ps(pair, _mm512_castps128_ps512(ad2)));
       acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), s, acc[t]);
     }
   }
