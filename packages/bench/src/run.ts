@@ -11,6 +11,7 @@ import { generateModel, type GeneratedModel } from "./models/generate.js";
 import { getShape, projectionWeights, WEIGHT_TYPES, type WeightType } from "./models/shapes.js";
 import { convertToIq2bn, siblingQuantize } from "./peers/convert.js";
 import { PEER_TOOLS, runLlamaBench, type PeerTool } from "./peers/llama-bench.js";
+import { timeBudget, type TimeBudget } from "./profile.js";
 import { renderHtml } from "./report/html.js";
 import { renderTerminal } from "./report/terminal.js";
 import { runTokenizerSection, type TokenizerBenchSection } from "./tokenizer-bench.js";
@@ -53,6 +54,8 @@ export interface BenchReport {
   goals: GoalResult[];
   goalModel: string;
   kernels: KernelBenchSection;
+  /** Ryzen's measured time per token against the matmul time the kernel bench predicts */
+  budget: TimeBudget[];
   tokenizer: TokenizerBenchSection;
   peers: { engine: EngineName; status: "used" | "not-configured" | "missing"; detail: string }[];
   notes: string[];
@@ -258,6 +261,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchOutput> {
     goals: evaluateGoals(rows, goalModel, tgTest, ppTest),
     goalModel,
     kernels,
+    budget: timeBudget(rows, kernels, machine.isa),
     tokenizer,
     peers,
     notes,

@@ -58,3 +58,30 @@ describe("goals", () => {
     expect(goals.find((g) => g.id === "decode-2t")).toMatchObject({ status: "N/A", measured: null });
   });
 });
+
+import { timeBudget } from "../src/profile.js";
+
+describe("time budget from kernel microbenchmarks", () => {
+  it("predicts per-token matmul time from per-shape kernel times and relates it to the measured time", () => {
+    const shapes = { "attn q/o": 100, "attn k/v": 30, "ffn gate/up": 250, "ffn down": 250 }; // µs per GEMV
+    const kernelRows = [
+      ...Object.entries(shapes).flatMap(([shape, us]) => [
+        { kind: "gemv", shape, isa: "avx512", family: "mad", threads: 2, us },
+        { kind: "gemv", shape, isa: "avx512", family: "lut", threads: 2, us: us * 2 }, // slower family ignored
+      ]),
+      { kind: "head", type: "q6_K", isa: "avx512", threads: 2, us: 9000 },
+    ];
+    const rows = [row("ryzen", "tq2_0", "tg128", 2, [25])]; // 40 ms per token
+    const [b] = timeBudget(rows, { status: "ok", rows: kernelRows }, "avx512");
+    // 30 layers x (2*100 + 2*30 + 2*250 + 250) µs + 9 ms head = 30.3 ms + 9 ms
+    expect(b.matmulMs).toBeCloseTo(30 * 1.01 + 9, 6);
+    expect(b.measuredMs).toBeCloseTo(40, 6);
+    expect(b.matmulFraction).toBeCloseTo(39.3 / 40, 6);
+    expect(b.effectiveGBs).toBeCloseTo((1.2e9 * 25) / 1e9, 6);
+  });
+
+  it("gives nothing when a shape was not benchmarked", () => {
+    const rows = [row("ryzen", "tq2_0", "tg128", 2, [25])];
+    expect(timeBudget(rows, { status: "ok", rows: [{ kind: "gemv", shape: "attn q/o", threads: 2, us: 1 }] }, null)).toEqual([]);
+  });
+});

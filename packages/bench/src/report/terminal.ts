@@ -44,6 +44,15 @@ export function renderTerminal(report: BenchReport): string {
       2,
     ),
   );
+  if (report.budget.length) {
+    out.push("", "Where Ryzen's time goes (bitnet-2b4t; matmul time predicted by the kernel microbenchmarks of this run)");
+    out.push(
+      table(
+        ["phase", "format", "thr", "measured ms", "matmul ms", "matmul %", "GB/token", "eff. GB/s"],
+        report.budget.map((b) => [b.phase, b.format, String(b.threads), b.measuredMs.toFixed(1), b.matmulMs.toFixed(1), `${(100 * b.matmulFraction).toFixed(0)}%`, b.bytesPerToken ? (b.bytesPerToken / 1e9).toFixed(2) : "—", b.effectiveGBs?.toFixed(1) ?? "—"]),
+      ),
+    );
+  }
   for (const p of report.peers) if (p.status !== "used") out.push(`peer ${p.engine}: ${p.status} (${p.detail})`);
   if (report.kernels.status !== "ok") out.push(`kernel microbenchmarks: ${report.kernels.status} (${report.kernels.reason})`);
   else out.push("", "Kernel microbenchmarks (@ryzen/kernels bench)", report.kernels.text ?? `${report.kernels.rows.length} rows (see HTML/JSON)`);
