@@ -2,18 +2,18 @@
 
 import { BpeEncoder, type MergeRules } from "./bpe.js";
 import { byteLevelToBytes } from "./byte-level.js";
-import { RegexPreTokenizer, type PreTokenizerSpec } from "./pretokenize.js";
+import { PreTokenizer, type PreTokenizerSpec } from "./pretokenize.js";
 import type { TextModel } from "./tokenizer.js";
 import type { Vocab } from "./vocab.js";
 
 export class BpeTextModel implements TextModel {
   readonly stripsLeadingSpace = false;
   private readonly encoder: BpeEncoder;
-  private readonly pre: RegexPreTokenizer;
+  private readonly pre: PreTokenizer;
 
   constructor(private readonly vocab: Vocab, rules: MergeRules, spec: PreTokenizerSpec) {
     this.encoder = new BpeEncoder(vocab, rules, spec.ignoreMerges);
-    this.pre = new RegexPreTokenizer(spec.regexes, spec.normalize);
+    this.pre = new PreTokenizer(spec);
   }
 
   encodeFragment(text: string, out: number[]): void {

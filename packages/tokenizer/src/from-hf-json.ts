@@ -58,7 +58,7 @@ function byteLevelSpec(json: Json, ignoreMerges: boolean): { name: string; spec:
   if (name === undefined) fail("UNKNOWN_PRE_TOKENIZER", "no byte-level split pattern found", "pre_tokenizer");
   const nfc = leaves(json.normalizer, "normalizers").some((n) => n.type === "NFC");
   const base = preTokenizerSpec(name);
-  return { name, spec: { regexes: base.regexes, ignoreMerges, normalize: nfc ? "NFC" : undefined } };
+  return { name, spec: { regexes: base.regexes, scan: base.scan, ignoreMerges, normalize: nfc ? "NFC" : undefined } };
 }
 
 /** SentencePiece-style tokenizer.json: spaces become ▁ (Metaspace or Replace normalizer). */

@@ -72,7 +72,7 @@ function resolvePattern(pattern: string): PreTokenizerSpec {
     spec = { regexes: [pattern], ignoreMerges: true };
   }
   // tiktoken looks a whole piece up before running BPE, whatever the pattern.
-  return { regexes: spec.regexes, ignoreMerges: true };
+  return { regexes: spec.regexes, scan: spec.scan, ignoreMerges: true };
 }
 
 /** Build a tokenizer from the text of a tiktoken rank file. */

@@ -26,8 +26,8 @@ export class Vocab {
     if (types.length !== pieces.length) {
       throw new TokenizerError("BAD_VALUE", `token_type has ${types.length} entries but there are ${pieces.length} tokens`, "tokenizer.ggml.token_type");
     }
-    // First occurrence wins, like a lookup that scans ids in order (duplicates are rare but exist).
-    for (let i = pieces.length - 1; i >= 0; i--) this.pieceToId.set(pieces[i]!, i);
+    // On duplicate pieces the last id wins, as in llama.cpp's token_to_id map.
+    for (let i = 0; i < pieces.length; i++) this.pieceToId.set(pieces[i]!, i);
     for (const [name, id] of Object.entries(special)) {
       if (id !== -1 && (!Number.isInteger(id) || id < 0 || id >= this.size)) {
         throw new TokenizerError("ID_OUT_OF_RANGE", `${name} token id ${id} is outside the vocab of ${this.size} tokens`, name);
