@@ -1,0 +1,17 @@
+import { describe, expect, it } from "vitest";
+import { resolveSettings } from "../src/run.js";
+
+describe("bench settings", () => {
+  it("defaults: full mode on the 2B-4T shape over 1..cores threads; quick mode on tiny", () => {
+    expect(resolveSettings({}, 2)).toMatchObject({ models: ["bitnet-2b4t"], threads: [1, 2], promptTokens: [128, 512], genTokens: [64, 128], repetitions: 3 });
+    expect(resolveSettings({ quick: true }, 4)).toMatchObject({ models: ["tiny"], threads: [1, 2, 3, 4], repetitions: 1 });
+  });
+
+  it("rejects bad options with typed errors naming the problem", () => {
+    expect(() => resolveSettings({ models: ["huge"] }, 2)).toThrow(expect.objectContaining({ code: "UNKNOWN_MODEL" }));
+    expect(() => resolveSettings({ types: ["q9" as never] }, 2)).toThrow(expect.objectContaining({ code: "UNKNOWN_WEIGHT_TYPE" }));
+    expect(() => resolveSettings({ threads: [0] }, 2)).toThrow(/threads must be positive integers/);
+    expect(() => resolveSettings({ repetitions: 0 }, 2)).toThrow(/repetitions/);
+    expect(() => resolveSettings({ promptTokens: [] }, 2)).toThrow(/promptTokens/);
+  });
+});
