@@ -25,6 +25,11 @@ describe("llama-bench output", () => {
     expect(rows.every((r) => r.peakRssMb === 500 && r.threads === 2)).toBe(true);
   });
 
+  it("keeps a requested pp row that doubles as the TTFT prompt", () => {
+    const rows = recordsToRows(parseLlamaBenchJson(SAMPLE), { engine: "llama.cpp", model: "tiny", format: "tq2_0" }, 32, undefined, [32, 128]);
+    expect(rows.map((r) => r.test).sort()).toEqual(["pp128", "pp32", "tg64", "ttft"]);
+  });
+
   it("rejects output without a JSON array or without numbers", () => {
     expect(() => parseLlamaBenchJson("error: failed to load model")).toThrow(/no JSON array/);
     expect(() => parseLlamaBenchJson('[{"n_prompt": "x"}]')).toThrow(/n_prompt/);

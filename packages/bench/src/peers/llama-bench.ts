@@ -73,7 +73,7 @@ export function recordSpread(r: LlamaBenchRecord): Spread {
 }
 
 /** Converts records to rows; a prefill of `ttftPrompt` tokens gives the TTFT row (prompt time + nothing else). */
-export function recordsToRows(records: LlamaBenchRecord[], base: Omit<BenchRow, "test" | "status" | "threads">, ttftPrompt: number, peakRssMb?: number): BenchRow[] {
+export function recordsToRows(records: LlamaBenchRecord[], base: Omit<BenchRow, "test" | "status" | "threads">, ttftPrompt: number, peakRssMb?: number, promptTokens?: number[]): BenchRow[] {
   const rows: BenchRow[] = [];
   for (const r of records) {
     const s = recordSpread(r);
@@ -81,7 +81,8 @@ export function recordsToRows(records: LlamaBenchRecord[], base: Omit<BenchRow, 
       if (r.n_prompt === ttftPrompt) {
         const ms = { median: (ttftPrompt * 1000) / s.median, min: (ttftPrompt * 1000) / s.max, max: (ttftPrompt * 1000) / s.min, samples: s.samples.map((x) => (ttftPrompt * 1000) / x) };
         rows.push({ ...base, threads: r.n_threads, test: "ttft", status: "ok", ms, peakRssMb, reason: `from pp${ttftPrompt}` });
-      } else {
+      }
+      if (r.n_prompt !== ttftPrompt || promptTokens?.includes(r.n_prompt)) {
         rows.push({ ...base, threads: r.n_threads, test: `pp${r.n_prompt}`, status: "ok", tokensPerS: s, peakRssMb });
       }
     } else if (r.n_gen > 0 && r.n_prompt === 0) {
@@ -173,5 +174,5 @@ export async function runLlamaBench(tool: PeerTool, run: LlamaBenchRun, base: { 
     return refuse(loadFailure ? "cannot-load" : "failed", failureReason(out));
   }
   if (records.length === 0) return refuse(out.code === 0 ? "failed" : "cannot-load", failureReason(out));
-  return recordsToRows(records, rowBase, ttftPrompt, out.peakRssMb);
+  return recordsToRows(records, rowBase, ttftPrompt, out.peakRssMb, run.promptTokens);
 }
