@@ -43,6 +43,38 @@ describe("scheduler", () => {
     }
   });
 
+  it("a long prefill is chunked between decode steps: neither side starves", async () => {
+    const model = await loadModel(STORIES, { threads, maxSequences: 2, batchSize: 8 });
+    try {
+      const long = [1, ...Array.from({ length: 119 }, (_, i) => 259 + ((i * 37) % 250))];
+      const aloneLong = (await model.generate(long, { temperature: 0, maxTokens: 4 }).result).tokens;
+      const events: string[] = [];
+      const g1 = model.generate(prompts[1], { temperature: 0, maxTokens: 40 });
+      let g2: ReturnType<typeof model.generate> | undefined;
+      const consume2 = async () => {
+        for await (const _ of g2!) events.push("long");
+      };
+      let started: Promise<void> | undefined;
+      for await (const _ of g1) {
+        events.push("short");
+        if (!g2) {
+          g2 = model.generate(long, { temperature: 0, maxTokens: 4 });
+          started = consume2();
+        }
+      }
+      await started;
+      // 120 prompt tokens in chunks of 7 (one row of each step goes to the decoding sequence):
+      // the short sequence keeps decoding meanwhile, and the long one gets its turn before the short one ends.
+      const firstLong = events.indexOf("long");
+      expect(firstLong).toBeGreaterThan(15);
+      expect(events.lastIndexOf("short")).toBeGreaterThan(firstLong);
+      expect((await g1.result).tokens).toEqual(STORIES_REF.cases[1].greedy_tokens.slice(0, 40));
+      expect((await g2!.result).tokens).toEqual(aloneLong);
+    } finally {
+      model.dispose();
+    }
+  });
+
   it("more calls than slots queue and all complete; beyond maxQueue is BusyError", async () => {
     const model = await loadModel(STORIES, { threads, maxSequences: 2, maxQueue: 2 });
     try {

@@ -183,7 +183,9 @@ export class ForwardGraph {
       nodes.push(op.add(xA, xB, d));
     }
 
-    // Only the rows whose logits are wanted go through the final norm and the head.
+    // Only the rows whose logits are wanted go through the final norm and the head (none for a
+    // prefill chunk that does not end its prompt: it only fills the KV cache).
+    if (m === 0) return nodes;
     let last = xA;
     if (m < n) {
       last = this.act("out.rows", E, m, this.maxOutputs);
