@@ -2,7 +2,7 @@
 // against A256 activations. vpdpbusd multiplies u8 x s8, so signed weight codes are split into
 // |w| (u8, computed once per block) and the activation negated where w < 0 (one masked op per
 // token); that is exact for every int8 code including -128.
-// Each weight block is decoded once and applied to up to 4 tokens (GEMM reuse).
+// Each weight block is decoded once and applied to up to 8 tokens (GEMM reuse).
 // ISA rule: only intrinsics, static helpers and the extern functions below.
 // GCC 12 warns about its own AVX-512 intrinsic headers (`__Y = __Y` placeholders).
 #pragma GCC diagnostic ignored "-Wuninitialized"
@@ -16,7 +16,7 @@ namespace ryzen {
 namespace avx512 {
 namespace {
 
-constexpr int kTile = 4;
+constexpr int kTile = 8;  // 32 zmm registers: up to 8 token accumulators beside the decoded block
 
 static inline float load_f16(const uint8_t* p) { return _cvtsh_ss((uint16_t)(p[0] | (p[1] << 8))); }
 
@@ -123,7 +123,7 @@ static void row_q4_K(const uint8_t* w, const uint8_t* const* acts, int64_t K, fl
       __m512i isum = _mm512_setzero_si512();
       for (int k = 0; k < 4; k++) {
         const __m512i av = _mm512_loadu_si512((const void*)(a + 64 * k));
-        isum = _mm512_add_epi32(isum, _mm512_madd_epi16(_mm512_maddubs_epi16(v[k], av), s[k]));
+        isum = _mm512_dpwssd_epi32(isum, _mm512_maddubs_epi16(v[k], av), s[k]);  // VNNI: madd + add in one
       }
       const float ad = a256_d(acts[t], K)[b];
       const __m256i bs = _mm256_loadu_si256((const __m256i*)(a256_sum(acts[t], K) + b * 16));
@@ -166,7 +166,7 @@ static void row_q6_K(const uint8_t* w, const uint8_t* const* acts, int64_t K, fl
       __m512i isum = _mm512_setzero_si512();
       for (int k = 0; k < 4; k++) {
         const __m512i av = _mm512_loadu_si512((const void*)(a + 64 * k));
-        isum = _mm512_add_epi32(isum, _mm512_madd_epi16(_mm512_maddubs_epi16(v[k], av), s[k]));
+        isum = _mm512_dpwssd_epi32(isum, _mm512_maddubs_epi16(v[k], av), s[k]);  // VNNI: madd + add in one
       }
       // codes are stored +32: subtract 32 * sum_g sc[g] * (sum of group g's activations)
       const __m256i bs = _mm256_loadu_si256((const __m256i*)(a256_sum(acts[t], K) + b * 16));
@@ -191,7 +191,11 @@ static void gemm(const GemmArgs& g) {
         case 1: Row<1>::run(w, acts, g.K, out); break;
         case 2: Row<2>::run(w, acts, g.K, out); break;
         case 3: Row<3>::run(w, acts, g.K, out); break;
-        default: Row<4>::run(w, acts, g.K, out); break;
+        case 4: Row<4>::run(w, acts, g.K, out); break;
+        case 5: Row<5>::run(w, acts, g.K, out); break;
+        case 6: Row<6>::run(w, acts, g.K, out); break;
+        case 7: Row<7>::run(w, acts, g.K, out); break;
+        default: Row<8>::run(w, acts, g.K, out); break;
       }
       for (int t = 0; t < nt; t++) g.y[(t0 + t) * g.ldy + r] = out[t];
     }
