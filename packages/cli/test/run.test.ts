@@ -17,7 +17,7 @@ const reference = JSON.parse(readFileSync(`${SHARED}models/stories260K.reference
 describe("ryzen run --temperature 0 reproduces the reference greedy decode", () => {
   for (const c of reference.cases) {
     it(`prompt ${JSON.stringify(c.prompt)} (${c.n_generated} tokens)`, async () => {
-      const r = await runCli(["run", STORIES, "-p", c.prompt, "-n", String(c.n_generated), "--temperature", "0", "--json"]);
+      const r = await runCli(["run", STORIES, "-p", c.prompt, "-n", String(c.n_generated), "--temperature", "0", "--json"], { timeoutMs: 110_000 });
       expect(r.stderr).toBe("");
       expect(r.code).toBe(0);
       const out = JSON.parse(r.stdout);
@@ -44,7 +44,7 @@ describe("ryzen run --temperature 0 reproduces the reference greedy decode", () 
 
   it("streams the continuation to stdout (text mode) and prints stats on stderr", async () => {
     const c = reference.cases.find((x) => x.prompt === "Once upon a time")!;
-    const r = await runCli(["run", STORIES, "-p", c.prompt, "-n", String(c.n_generated), "--temperature", "0"]);
+    const r = await runCli(["run", STORIES, "-p", c.prompt, "-n", String(c.n_generated), "--temperature", "0"], { timeoutMs: 110_000 });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${c.greedy_text}\n`);
     expect(r.stderr).toMatch(/128 generated/);

@@ -100,6 +100,9 @@ describe("ryzen serve (parallel 8)", () => {
     const token = await postJson(`${url}/v1/completions`, { prompt: [1, 512] });
     expect(token.status).toBe(400);
     await expect(client(url).completions.create({ model: "x", prompt: "a", max_tokens: -1 })).rejects.toMatchObject({ status: 400 });
+    const overflow = await postJson(`${url}/v1/completions`, { prompt: "the cat sat on the mat ".repeat(80), max_tokens: 2 });
+    expect(overflow.status).toBe(400);
+    expect(overflow.json.error).toMatchObject({ param: "prompt", code: "context_length_exceeded" });
   });
 
   it("GET /v1/models and /health", async () => {

@@ -72,14 +72,14 @@ async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknow
 }
 
 /** Runtime errors → HTTP errors (by code, so it works without importing the runtime). */
-function runtimeHttpError(err: unknown): HttpError {
+function runtimeHttpError(err: unknown, inputParam: string | null = null): HttpError {
   const code = (err as { code?: unknown } | null)?.code;
   const message = err instanceof Error ? err.message : String(err);
   if (code === "BUSY") {
     return new HttpError(429, `server busy: ${message}`, "rate_limit_error", null, "rate_limit_exceeded", { "retry-after": "1" });
   }
   if (code === "INVALID_OPTION") return new HttpError(400, message, "invalid_request_error", null, "invalid_value");
-  if (code === "CONTEXT_OVERFLOW") return new HttpError(400, message, "invalid_request_error", "messages", "context_length_exceeded");
+  if (code === "CONTEXT_OVERFLOW") return new HttpError(400, message, "invalid_request_error", inputParam, "context_length_exceeded");
   return new HttpError(500, message, "server_error", null, typeof code === "string" ? code : null);
 }
 
@@ -121,7 +121,13 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     const body = await readJsonBody(req, maxBody);
     const ctx = { vocabSize: model.info.vocabSize };
     const r = kind === "chat" ? validateChatRequest(body, ctx) : validateCompletionRequest(body, ctx);
-    const input = r.kind === "chat" ? model.applyChatTemplate(r.messages, { addGenerationPrompt: true }) : r.prompt;
+    const inputParam = r.kind === "chat" ? "messages" : "prompt";
+    let input: string | number[];
+    try {
+      input = r.kind === "chat" ? model.applyChatTemplate(r.messages, { addGenerationPrompt: true }) : r.prompt;
+    } catch (err) {
+      throw runtimeHttpError(err, inputParam);
+    }
 
     const controller = new AbortController();
     active.add(controller);
@@ -136,7 +142,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     try {
       generation = model.generate(input, samplingOptions(r, controller.signal));
     } catch (err) {
-      throw runtimeHttpError(err);
+      throw runtimeHttpError(err, inputParam);
     }
     generation.result.catch(() => {}); // awaited below; never an unhandled rejection
 
@@ -146,7 +152,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         result = await generation.result;
       } catch (err) {
         if (isAbort(err) && controller.signal.aborted) return;
-        throw runtimeHttpError(err);
+        throw runtimeHttpError(err, inputParam);
       }
       const u = usage(result.promptTokens.length, result.tokens.length);
       const finish = openAiFinishReason(result.finishReason);
@@ -162,7 +168,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       step = await it.next();
     } catch (err) {
       if (isAbort(err) && controller.signal.aborted) return;
-      throw runtimeHttpError(err);
+      throw runtimeHttpError(err, inputParam);
     }
     if (controller.signal.aborted) return;
     res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" });
