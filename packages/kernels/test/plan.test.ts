@@ -4,16 +4,8 @@ import { describe, expect, it } from "vitest";
 import { GGMLType, Plan, Tensor, nodes } from "../src/index";
 import { expectKernelError } from "./helpers/errors";
 import { forEachIsaAndThreads } from "./helpers/isa";
-import { matmulRef, maxRelError } from "./helpers/reference";
+import { matmulRef, maxRelError, permutationMatrix, permuteRef } from "./helpers/reference";
 import { randomFloats } from "./helpers/rng";
-
-/** K x K permutation matrix as N rows of K (row r picks column perm[r]). */
-function permutationMatrix(perm: number[]): Float32Array {
-  const K = perm.length;
-  const w = new Float32Array(K * K);
-  perm.forEach((c, r) => (w[r * K + c] = 1));
-  return w;
-}
 
 describe("Plan", () => {
   it("runs get_rows then chained matmuls in order, matching the reference", () => {
@@ -46,13 +38,7 @@ describe("Plan", () => {
     const start = Float32Array.from({ length: K * n }, (_, k) => k);
     const a = Tensor.empty(GGMLType.F32, [K, n]), b = Tensor.empty(GGMLType.F32, [K, n]);
     const chain = Array.from({ length: 300 }, (_, k) => (k % 2 === 0 ? nodes.matmul(b, P, a) : nodes.matmul(a, P, b)));
-    // reference: 300 applications of y[r] = x[perm[r]] per token
-    let want = start;
-    for (let s = 0; s < 300; s++) {
-      const next = new Float32Array(K * n);
-      for (let t = 0; t < n; t++) for (let r = 0; r < K; r++) next[t * K + r] = want[t * K + perm[r]];
-      want = next;
-    }
+    const want = permuteRef(start, perm, n, 300);
     forEachIsaAndThreads(() => {
       const plan = new Plan(chain);
       for (let run = 0; run < 5; run++) {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { GGMLType, Plan, Tensor, cpuInfo, getThreads, matmulKernels, nodes, ops, quantize, setIsa, setThreads } from "../src/index";
 import { availableIsas } from "./helpers/isa";
+import { permutationMatrix, permuteRef } from "./helpers/reference";
 import { randomFloats } from "./helpers/rng";
 
 const THREAD_COUNTS = [1, 2, 3, 4, 7];
@@ -57,6 +58,30 @@ describe("thread pool", () => {
       setIsa(prevIsa);
     }
     expect(tested, "no integer weight format registered").toBeGreaterThan(0);
+  });
+
+  it("barriers hold with more threads than cores (waits that yield and sleep)", () => {
+    const K = 48, n = 3, steps = 200;
+    const perm = Array.from({ length: K }, (_, k) => (k * 7 + 1) % K);
+    const P = Tensor.fromFloat32([K, K], permutationMatrix(perm));
+    const start = Float32Array.from({ length: K * n }, (_, k) => k);
+    const want = Array.from(permuteRef(start, perm, n, steps));
+    const a = Tensor.empty(GGMLType.F32, [K, n]), b = Tensor.empty(GGMLType.F32, [K, n]);
+    const plan = new Plan(Array.from({ length: steps }, (_, k) => (k % 2 ? nodes.matmul(a, P, b) : nodes.matmul(b, P, a))));
+    const prev = getThreads();
+    try {
+      for (const threads of [2, 3, 5, 2 * cpuInfo().logicalCores + 1]) {
+        setThreads(threads);
+        for (let run = 0; run < 10; run++) {
+          a.f32().set(start);
+          plan.run();
+          expect(Array.from(a.f32()), `threads ${threads} run ${run}`).toEqual(want);
+        }
+      }
+    } finally {
+      setThreads(prev);
+      plan.dispose();
+    }
   });
 
   it("more threads than rows or tokens still computes every output", () => {

@@ -1,6 +1,13 @@
 #include "thread_pool.h"
 
 #include <sched.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#endif
+
+#include <climits>
 
 #include <algorithm>
 #include <atomic>
@@ -14,7 +21,7 @@
 #include "isa.h"
 
 #if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>  // _mm_pause is SSE2, part of the x86-64 baseline
+#include <immintrin.h>  // _mm_pause (SSE2) and __rdtsc: part of the x86-64 baseline
 static inline void cpu_relax() { _mm_pause(); }
 #else
 static inline void cpu_relax() {}
@@ -27,28 +34,94 @@ namespace {
 // How long an idle worker spins before sleeping: long enough to stay hot across the short
 // JS gaps between plan runs, short enough not to burn a core while the process is idle.
 constexpr auto kSpinBeforeSleep = std::chrono::microseconds(1000);
-// Spins before a waiter in a barrier starts yielding its core (matters when oversubscribed).
-constexpr int kSpinsBeforeYield = 1 << 14;
+// A thread waiting in a barrier spins (~10 us at 3-4 GHz TSC: longer than a balanced phase's
+// skew, so a dedicated machine only ever spins), then yields its core (a fast hand-over when a
+// peer was preempted onto the same CPU), and after ~1 ms sleeps on a futex so a long wait (a peer
+// stalled on page faults, say) burns nothing.
+constexpr uint64_t kBarrierSpinTicks = 30000;
+constexpr uint64_t kBarrierYieldTicks = 3000000;
 
-// Sense-reversing barrier; count and generation share one cache line so the last arriver
-// publishes with a single line transfer.
+uint64_t ticks() {
+#if defined(__x86_64__) || defined(__i386__)
+  return __rdtsc();
+#else
+  return (uint64_t)std::chrono::steady_clock::now().time_since_epoch().count();
+#endif
+}
+
+void futex_wait(std::atomic<uint32_t>* word, uint32_t expected) {
+#ifdef __linux__
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAIT_PRIVATE, expected, nullptr, nullptr, 0);
+#else
+  if (word->load() == expected) sched_yield();
+#endif
+}
+
+void futex_wake_all(std::atomic<uint32_t>* word) {
+#ifdef __linux__
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
+#else
+  (void)word;
+#endif
+}
+
+// Counting barrier on one monotonically increasing counter (no reset, no separate generation
+// word). Within a job, arrival k (counted from the job's base) belongs to barrier ceil(k / nth);
+// a thread waits until the counter reaches that barrier's last ticket: it spins first, then
+// sleeps on a futex that the last arriver signals only when someone sleeps. The counter never
+// goes back, so a thread still leaving the previous job's last barrier can never miss its
+// release; `base` (set before a job is published) absorbs thread-count changes.
 struct alignas(64) Barrier {
-  std::atomic<int> count{0};
-  std::atomic<uint32_t> generation{0};
+  std::atomic<uint64_t> arrived{0};
+  uint64_t base = 0;                  // written only between jobs, read by threads inside a job
+  std::atomic<uint32_t> sleepers{0};  // threads (about to be) asleep in wait()
+  std::atomic<uint32_t> wake_seq{0};  // futex word, bumped to wake sleepers
+
+  void start_job() { base = arrived.load(std::memory_order_relaxed); }
 
   void wait(int nth) {
     if (nth <= 1) return;
-    const uint32_t gen = generation.load(std::memory_order_acquire);
-    if (count.fetch_add(1, std::memory_order_acq_rel) == nth - 1) {
-      count.store(0, std::memory_order_relaxed);
-      generation.store(gen + 1, std::memory_order_release);
+    // base is read before arriving: once every thread has arrived at a job's last barrier the
+    // caller may start the next job and move base.
+    const uint64_t b = base;
+    const uint64_t ticket = arrived.fetch_add(1, std::memory_order_seq_cst) + 1 - b;
+    const uint64_t last = b + (ticket + nth - 1) / nth * nth;
+    if (ticket + b == last) {
+      if (sleepers.load(std::memory_order_seq_cst) > 0) {
+        wake_seq.fetch_add(1, std::memory_order_seq_cst);
+        futex_wake_all(&wake_seq);
+      }
       return;
     }
-    for (int spins = 0; generation.load(std::memory_order_acquire) == gen; spins++) {
-      if (spins < kSpinsBeforeYield)
+    const uint64_t t0 = ticks();
+    for (int spins = 0; arrived.load(std::memory_order_acquire) < last; spins++) {
+      if ((spins & 63) != 63) {
         cpu_relax();
-      else
-        sched_yield();
+        continue;
+      }
+      const uint64_t waited = ticks() - t0;
+      if (waited > kBarrierYieldTicks) {
+        sleep_until(last);
+        return;
+      }
+      if (waited > kBarrierSpinTicks) sched_yield();
+    }
+  }
+
+ private:
+  // Sleep until the counter reaches `last`. The seq_cst order of (sleepers++, arrived load) here
+  // and (arrived fetch_add, sleepers load) in the last arriver means one of them sees the other.
+  void sleep_until(uint64_t last) {
+    for (;;) {
+      const uint32_t seq = wake_seq.load(std::memory_order_seq_cst);
+      sleepers.fetch_add(1, std::memory_order_seq_cst);
+      if (arrived.load(std::memory_order_seq_cst) >= last) {
+        sleepers.fetch_sub(1, std::memory_order_seq_cst);
+        return;
+      }
+      futex_wait(&wake_seq, seq);
+      sleepers.fetch_sub(1, std::memory_order_seq_cst);
+      if (arrived.load(std::memory_order_acquire) >= last) return;
     }
   }
 };
@@ -74,6 +147,7 @@ class Pool {
     job_ = job;
     ctx_ = ctx;
     nth_ = nth;
+    barrier_.start_job();  // published to the workers by publish()
     publish();
     job(ctx, 0, nth);
     barrier_.wait(nth);  // every worker has finished its share

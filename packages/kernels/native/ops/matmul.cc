@@ -2,6 +2,7 @@
 // Phase 0 converts activations into the kernel's scratch format (split by token), phase 1
 // computes output rows (split by row, in multiples of the kernel's row_multiple).
 #include <memory>
+#include <numeric>
 #include <string>
 
 #include "core/errors.h"
@@ -53,6 +54,14 @@ std::string validate_with(OpNode& node, const MatmulKernel* forced) {
 
 std::string validate(OpNode& node) { return validate_with(node, nullptr); }
 
+// Row ranges start at multiples of the kernel's row_multiple and, when there are enough rows,
+// of 16 too, so that no two threads write the same 64-byte line of y.
+int64_t split_multiple(const MatmulState& st, int nth) {
+  const int64_t m = st.kernel->row_multiple > 0 ? st.kernel->row_multiple : 1;
+  const int64_t aligned = m / std::gcd(m, int64_t(16)) * 16;
+  return st.N >= aligned * nth * 4 ? aligned : m;
+}
+
 int phases(const OpNode& node) { return static_cast<const MatmulState*>(node.state.get())->has_acts ? 2 : 1; }
 
 void run(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch) {
@@ -64,9 +73,8 @@ void run(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch) {
     if (t0 < t1) st.kernel->prepare_acts(x, st.K, st.K, t0, t1, scratch);
     return;
   }
-  const int64_t multiple = st.kernel->row_multiple > 0 ? st.kernel->row_multiple : 1;
   int64_t r0, r1;
-  split_range(st.N, ith, nth, multiple, &r0, &r1);
+  split_range(st.N, ith, nth, split_multiple(st, nth), &r0, &r1);
   if (r0 < r1) st.kernel->compute(*st.w, scratch, x, st.K, st.n, node.t[0]->as<float>(), st.N, r0, r1);
 }
 
