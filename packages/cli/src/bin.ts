@@ -12,6 +12,10 @@ const fatal = (err: unknown) => {
 };
 process.on("uncaughtException", fatal);
 process.on("unhandledRejection", fatal);
+// The reader went away (`ryzen run ... | head`): stop quietly, as Unix tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err: NodeJS.ErrnoException) => (err.code === "EPIPE" ? process.exit(0) : fatal(err)));
+}
 
 const code = await main(process.argv.slice(2));
 // Let stdout drain, then exit even if a native thread pool or server keeps the loop alive.

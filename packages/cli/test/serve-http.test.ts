@@ -71,6 +71,7 @@ describe("serve: OpenAI-compatible endpoints", () => {
     expect(chunks[chunks.length - 1]!.choices).toEqual([]);
     expect(chunks[chunks.length - 1]!.usage?.completion_tokens).toBe(6);
     expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
+    expect(chunks.slice(0, -1).every((c) => c.usage === null)).toBe(true);
   });
 
   it("streams exact SSE framing: data: {json}\\n\\n chunks ending in data: [DONE]", async () => {

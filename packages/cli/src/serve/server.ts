@@ -172,8 +172,10 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     }
     if (controller.signal.aborted) return;
     res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" });
-    const write = (payload: unknown) => {
-      if (!res.writableEnded && !res.destroyed) res.write(sseEvent(payload));
+    // With include_usage, OpenAI sends "usage": null on every chunk but the final usage one.
+    const write = (payload: object) => {
+      const body = r.includeUsage && !("usage" in payload) ? { ...payload, usage: null } : payload;
+      if (!res.writableEnded && !res.destroyed) res.write(sseEvent(body));
     };
     if (kind === "chat") write(chatChunk(meta, { role: "assistant", content: "" }, null));
     try {
