@@ -73,7 +73,7 @@ const CASES: Case[] = [
   // MQA, head size 128, scores spread over ~+-60 (online rescaling must stay exact)
   { type: GGMLType.F16, o: { nHead: 4, nHeadKv: 1, headDim: 128, scale: 1 }, ctx: 70, slots: 1, seq: [0], pos: [69], qScale: 6 },
   { type: GGMLType.Q8_0, o: { nHead: 8, nHeadKv: 2, headDim: 32, scale: 1 }, ctx: 130, slots: 3, seq: [2, 1, 0, 2], pos: [129, 64, 65, 1], qScale: 4 },
-  // out-of-range slot / position -> zeros
+  // out-of-range slot / position: zeros for those tokens, then an error naming one of them
   { type: GGMLType.F16, o: { nHead: 2, nHeadKv: 1, headDim: 16, scale: 0.25 }, ctx: 8, slots: 2, seq: [2, 0, -1, 1], pos: [0, 8, 3, 7] },
 ];
 
@@ -95,7 +95,10 @@ describe("attention", () => {
       forEachIsaAndThreads(() => {
         const out = Tensor.empty(GGMLType.F32, [W, n]);
         out.f32().fill(NaN); // every output element must be written
-        ops.attention(out, Q, kc, vc, seq, pos, c.o);
+        const bad = c.seq.some((s, t) => s < 0 || s >= c.slots || c.pos[t] < 0 || c.pos[t] >= c.ctx);
+        if (bad)
+          expectKernelError(() => ops.attention(out, Q, kc, vc, seq, pos, c.o), "INVALID_ARGUMENT", /token [012] has seq=.* outside the cache \(slots 2, ctx 8\); its output was zeroed/);
+        else ops.attention(out, Q, kc, vc, seq, pos, c.o);
         const got = out.f32();
         let err = 0;
         for (let i = 0; i < got.length; i++) err = Math.max(err, Math.abs(got[i] - want[i]));

@@ -1,9 +1,9 @@
 // KV-cache ops: kv_store (f16 and q8_0 encodings byte-exact against the TS reference encoders,
-// slot/position addressing, out-of-range ids skipped without touching memory) and kv_shift
+// slot/position addressing, out-of-range ids skipped without touching memory and reported) and kv_shift
 // (context shift: rows move down, moved keys re-rotated by -discard, V bytes moved verbatim,
 // everything else untouched), every ISA path and 1/2 threads, and errors.
 import { describe, expect, it } from "vitest";
-import { GGMLType, Tensor, ops, type KvShiftOptions, type RopeOptions } from "../src/index";
+import { GGMLType, Plan, Tensor, nodes, ops, type KvShiftOptions, type RopeOptions } from "../src/index";
 import { expectKernelError } from "./helpers/errors";
 import { forEachIsaAndThreads } from "./helpers/isa";
 import { randomFloats } from "./helpers/rng";
@@ -33,7 +33,8 @@ describe("kv_store", () => {
       forEachIsaAndThreads(() => {
         const cache = Tensor.empty(type, [kvDim, ctx, slots]);
         cache.bytes().fill(0xab); // sentinel: untouched rows must keep it
-        ops.kvStore(cache, Tensor.fromFloat32([kvDim, n], src), ids(seq), ids(pos));
+        expectKernelError(() => ops.kvStore(cache, Tensor.fromFloat32([kvDim, n], src), ids(seq), ids(pos)), "INVALID_ARGUMENT",
+          /token [456] has seq=.* outside the cache \(slots 3, ctx 6\); it was not stored/);
         const bytes = cache.bytes();
         const written = new Set<number>();
         seq.forEach((s, t) => {
@@ -49,6 +50,22 @@ describe("kv_store", () => {
       });
     });
   }
+
+  it("in a Plan, ids rewritten out of range between runs fail that run; fixed ids run again", () => {
+    const kvDim = 32, ctx = 4;
+    const cache = Tensor.empty(GGMLType.F16, [kvDim, ctx, 1]);
+    const src = Tensor.fromFloat32([kvDim, 1], randomFloats(kvDim, 3));
+    const seq = ids([0]), pos = ids([1]);
+    const plan = new Plan([nodes.kvStore(cache, src, seq, pos)]);
+    plan.run();
+    pos.i32()[0] = ctx; // one past the end
+    expectKernelError(() => plan.run(), "INVALID_ARGUMENT", /token 0 has seq=0 pos=4, outside the cache \(slots 1, ctx 4\)/);
+    pos.i32()[0] = 3;
+    plan.run();
+    const rb = kvDim * 2;
+    expect(Array.from(cache.bytes().subarray(3 * rb, 4 * rb))).toEqual(Array.from(cache.bytes().subarray(1 * rb, 2 * rb)));
+    plan.dispose();
+  });
 
   it("rejects bad caches and ids", () => {
     const src = Tensor.empty(GGMLType.F32, [64, 2]);

@@ -2,8 +2,10 @@
 // i=[nHead, nHeadKv, headDim], f=[scale]. Token t attends positions 0..pos[t] of cache slot
 // seq[t] (causal; the caller stores the token's own K/V first), query head h reads KV head
 // h / (nHead/nHeadKv) (GQA). Online softmax: no score buffer, any context length. Work is split
-// over (token, head). A token whose seq/pos is out of range gets a zero output.
+// over (token, head). A token whose seq/pos is out of range (ids are rewritten between Plan runs)
+// gets a zero output and the run then fails with an error naming it.
 #include <cstring>
+#include <memory>
 #include "kv_cache.h"
 #include "op_util.h"
 
@@ -29,7 +31,9 @@ std::string validate(OpNode& node) {
   if (kv_ctx(k) != kv_ctx(v) || kv_slots(k) != kv_slots(v))
     return "kCache " + shape_str(k) + " and vCache " + shape_str(v) + " must have the same shape";
   if (!(e = expect_ids(node, 4, "seq", n)).empty()) return e;
-  return expect_ids(node, 5, "pos", n);
+  if (!(e = expect_ids(node, 5, "pos", n)).empty()) return e;
+  node.state = std::make_shared<KvIdCheck>();
+  return "";
 }
 
 int phases(const OpNode&) { return 1; }
@@ -42,12 +46,13 @@ void run(const OpNode& node, int, int ith, int nth, uint8_t*) {
   const int64_t group = nh / nkv, head_bytes = kv_head_bytes(kc.type, hd);
   const OpsKernels& ops = active_ops();
   const auto attend = kc.type == DType::Q8_0 ? ops.attend_q8_0 : ops.attend_f16;
+  const KvIdCheck& check = *static_cast<const KvIdCheck*>(node.state.get());
   int64_t u0, u1;
   split_range(q.rows() * nh, ith, nth, 1, &u0, &u1);
   for (int64_t u = u0; u < u1; u++) {
     const int64_t t = u / nh, h = u % nh;
     float* o = f32_row(out, t) + h * hd;
-    if (seq[t] < 0 || seq[t] >= kv_slots(kc) || pos[t] < 0 || pos[t] >= kv_ctx(kc)) {
+    if (!check.ok(kc, t, seq[t], pos[t])) {
       std::memset(o, 0, (size_t)hd * sizeof(float));
       continue;
     }
@@ -66,7 +71,11 @@ void run(const OpNode& node, int, int ith, int nth, uint8_t*) {
   }
 }
 
-const RegisterOp reg({"attention", validate, phases, run});
+std::string after_run(const OpNode& node) {
+  return static_cast<const KvIdCheck*>(node.state.get())->report(*node.t[2], *node.t[4], *node.t[5], "its output was zeroed");
+}
+
+const RegisterOp reg({"attention", validate, phases, run, after_run});
 
 }  // namespace
 }  // namespace ryzen

@@ -42,4 +42,12 @@ std::string check_kv_cache(const OpNode& node, size_t k, const char* name, int64
   return "";
 }
 
+std::string KvIdCheck::report(const Tensor& cache, const Tensor& seq, const Tensor& pos, const char* effect) const {
+  const int64_t t = bad_token.exchange(-1, std::memory_order_relaxed);
+  if (t < 0) return "";
+  return "token " + std::to_string(t) + " has seq=" + std::to_string(((const int32_t*)seq.data)[t]) +
+         " pos=" + std::to_string(((const int32_t*)pos.data)[t]) + ", outside the cache (slots " +
+         std::to_string(kv_slots(cache)) + ", ctx " + std::to_string(kv_ctx(cache)) + "); " + effect;
+}
+
 }  // namespace ryzen
