@@ -39,9 +39,10 @@ const command: Command = {
     return withInterrupt(async (signal) => {
       const { model } = await loadModelFromArg(args.positional(0), io, { threads: args.num("threads"), contextLength: ctx, signal });
       try {
-        const tokens = model.tokenize(text);
-        const bosId = model.info.tokenizer.bos;
-        const addsBos = tokens[0] === bosId; // the vocabulary adds BOS (llama.cpp: add_bos)
+        // As llama.cpp: BOS at the start and at each window's start iff the vocabulary adds it.
+        const addsBos = model.tokenizer.addBosDefault && model.tokenizer.bos >= 0;
+        const bosId = model.tokenizer.bos;
+        const tokens = model.tokenize(text, { addBos: addsBos });
         const windows = perplexityWindows(tokens.length, ctx);
         if (tokens.length < 2 * ctx) {
           throw new CliError(`${file} has ${tokens.length} tokens; perplexity with --ctx ${ctx} needs at least ${2 * ctx}`);
