@@ -94,7 +94,9 @@ describe("stories260K", () => {
     expect(all.length).toBe(toks.length * V);
     for (const n of [1, 5, 32, 33, 64, toks.length]) {
       const last = await model.evaluate(toks.slice(0, n));
-      expect(relMaxDiff(all.subarray((n - 1) * V, n * V), last)).toBeLessThan(1e-5);
+      // Different step shapes may sum in another order; a K/V value that lands on the other side
+      // of an f16 rounding boundary then moves logits by ~1e-5 of their range.
+      expect(relMaxDiff(all.subarray((n - 1) * V, n * V), last)).toBeLessThan(1e-4);
     }
   });
 

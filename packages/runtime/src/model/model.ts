@@ -190,6 +190,15 @@ export class Model {
       const all = opts.allLogits ?? false;
       const out = new Float32Array(all ? ids.length * V : V);
       return new Promise<Float32Array>((resolve, reject) => {
+        const signal = opts.signal;
+        const onAbort = () => {
+          this.parts.engine.cancel(seq);
+          settle(() => reject(new AbortError()));
+        };
+        const settle = (f: () => void) => {
+          signal?.removeEventListener("abort", onAbort);
+          f();
+        };
         let filled = 0;
         const client: SequenceClient = {
           promptLogits: (logits, rows) => {
@@ -198,21 +207,14 @@ export class Model {
           },
           next: (logits) => {
             if (!all) out.set(logits);
-            resolve(out);
+            settle(() => resolve(out));
             return -1;
           },
-          contextFull: () => reject(new Error("unreachable: evaluate never decodes")),
-          fail: reject,
+          contextFull: () => settle(() => reject(new Error("unreachable: evaluate never decodes"))),
+          fail: (e) => settle(() => reject(e)),
         };
         const seq = this.parts.engine.submit({ prompt: ids, client, onContextFull: "stop", keep: 0, allLogits: all });
-        opts.signal?.addEventListener(
-          "abort",
-          () => {
-            this.parts.engine.cancel(seq);
-            reject(new AbortError());
-          },
-          { once: true },
-        );
+        signal?.addEventListener("abort", onAbort, { once: true });
       });
     } catch (e) {
       return Promise.reject(e);

@@ -59,6 +59,8 @@ export class Engine {
   private readonly active: Sequence[] = [];
   private scheduled = false;
   private prefillTurn = 0;
+  private readonly owners: Sequence[] = [];
+  private readonly scratch: Sequence[] = [];
   private disposed = false;
   /** Steps run so far and the largest decode batch seen (observability and tests). */
   readonly stats = { steps: 0, maxDecodeBatch: 0, tokens: 0 };
@@ -143,9 +145,14 @@ export class Engine {
     let n = 0;
     let m = 0;
     // Who owns which logits row: decoders first, then the prefill chunk's rows (if any).
-    const owners: Sequence[] = [];
+    // (Scratch arrays are reused across steps: a step allocates nothing proportional to its size.)
+    const owners = this.owners;
+    owners.length = 0;
+    const candidates = this.scratch;
+    candidates.length = 0;
+    for (const s of this.active) candidates.push(s); // makeRoom() may remove from `active`
 
-    for (const s of [...this.active]) {
+    for (const s of candidates) {
       if (s.prefilling || s.finished) continue;
       if (n >= this.limits.maxOutputs) break;
       if (s.pos >= this.kv.contextLength && !this.makeRoom(s)) continue;
@@ -157,7 +164,9 @@ export class Engine {
     }
     const decoders = owners.length;
 
-    const prefillers = this.active.filter((s) => s.prefilling);
+    const prefillers = this.scratch;
+    prefillers.length = 0;
+    for (const s of this.active) if (s.prefilling) prefillers.push(s);
     let pre: Sequence | undefined;
     let preStart = 0;
     let preCount = 0;
@@ -187,10 +196,12 @@ export class Engine {
       const allOut = m === n;
       logits = this.graph.run(n, allOut ? n : m);
     } catch (e) {
-      for (const s of pre ? [...owners, pre] : owners) {
+      if (pre) owners.push(pre);
+      for (const s of owners) {
         s.req.client.fail(e);
         this.finish(s);
       }
+      owners.length = 0;
       return;
     }
     this.stats.steps++;
