@@ -22,6 +22,7 @@ async function variant(
     if (k === "general.alignment") continue;
     w.setMetadata(k, (edit.meta?.[k] ?? v) as never, file.arrayTypes.get(k) ?? file.types.get(k));
   }
+  for (const [k, v] of Object.entries(edit.meta ?? {})) if (!file.metadata.has(k)) w.setMetadata(k, v as never);
   for (const t of file.tensors) {
     if (t.name === edit.drop) continue;
     const shape = edit.reshape?.[0] === t.name ? edit.reshape[1] : t.shape;
@@ -75,6 +76,24 @@ describe("loadModel", () => {
     const e = await loadError(await variant("shape", { reshape: ["blk.1.attn_k.weight", [32, 64]] }));
     expect(e.code).toBe("BAD_SHAPE");
     expect(e.message).toContain("blk.1.attn_k.weight");
+  });
+
+  it("renders the file's chat template and does not double a BOS the template already wrote", async () => {
+    const template =
+      "{{ bos_token }}{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}assistant:{% endif %}";
+    const m = await loadModel(await variant("chat", { meta: { "tokenizer.chat_template": template } }), { threads: 1 });
+    try {
+      expect(m.info.chatTemplate).toBe(template);
+      const prompt = m.applyChatTemplate([{ role: "user", content: "Hi" }]);
+      expect(prompt).toBe("<s>user: Hi\nassistant:");
+      const ids = m.tokenize(prompt, { parseSpecial: true });
+      expect(ids[0]).toBe(1);
+      expect(ids.filter((t) => t === 1).length).toBe(1);
+      const r = await m.generate(prompt, { parseSpecial: true, temperature: 0, maxTokens: 5 }).result;
+      expect(r.promptTokens).toEqual(ids);
+    } finally {
+      m.dispose();
+    }
   });
 
   it("rejects bad options", async () => {
