@@ -109,3 +109,20 @@ describe("error paths", () => {
     expectKernelError(() => setThreads(1.5), "INVALID_ARGUMENT", /threads must be an integer/);
   });
 });
+
+describe("JS-side failures inside native calls", () => {
+  it("a throwing getter becomes a KernelError with the original error as cause", () => {
+    const node = {
+      get op(): string {
+        throw new RangeError("boom");
+      },
+      t: [],
+    };
+    const err = expectKernelError(() => new Plan([node]), "INVALID_ARGUMENT", /boom/);
+    expect((err as Error & { cause?: unknown }).cause).toBeInstanceOf(RangeError);
+  });
+
+  it("SharedArrayBuffer memory is refused", () => {
+    expectKernelError(() => Tensor.from(GGMLType.F32, [2], new Float32Array(new SharedArrayBuffer(8))), "INVALID_ARGUMENT", /SharedArrayBuffer/);
+  });
+});

@@ -18,6 +18,15 @@ Napi::Error kernel_error(Napi::Env env, const char* code, const std::string& msg
   return Napi::Error(env, err);
 }
 
+Napi::Error rewrap_js_error(Napi::Env env, const Napi::Error& e) {
+  AddonData& d = addon_data(env);
+  Napi::Value v = e.Value();
+  if (!d.kernel_error.IsEmpty() && v.IsObject() && v.As<Napi::Object>().InstanceOf(d.kernel_error.Value())) return e;
+  Napi::Error k = kernel_error(env, "INVALID_ARGUMENT", e.Message());
+  k.Value().Set("cause", v);
+  return k;
+}
+
 namespace {
 [[noreturn]] void bad(const std::string& what, const std::string& expected) {
   fail(ErrorCode::InvalidArgument, what + " must be " + expected);
@@ -73,24 +82,23 @@ Bytes bytes_arg(const Napi::Value& v, const std::string& what) {
   Bytes b;
   if (v.IsArrayBuffer()) {
     b.buffer = v.As<Napi::ArrayBuffer>();
-    b.data = (uint8_t*)b.buffer.Data();
-    b.length = b.buffer.ByteLength();
   } else if (v.IsTypedArray()) {
     Napi::TypedArray t = v.As<Napi::TypedArray>();
     b.buffer = t.ArrayBuffer();
     b.offset = t.ByteOffset();
     b.length = t.ByteLength();
-    b.data = (uint8_t*)b.buffer.Data() + b.offset;
   } else if (v.IsDataView()) {
     Napi::DataView d = v.As<Napi::DataView>();
     b.buffer = d.ArrayBuffer();
     b.offset = d.ByteOffset();
     b.length = d.ByteLength();
-    b.data = (uint8_t*)b.buffer.Data() + b.offset;
   } else {
     bad(what, "an ArrayBuffer or ArrayBufferView");
   }
+  if (!b.buffer.IsArrayBuffer()) fail(ErrorCode::InvalidArgument, what + ": SharedArrayBuffer memory is not supported");
   if (b.buffer.IsDetached()) fail(ErrorCode::Disposed, what + " is a detached ArrayBuffer");
+  if (v.IsArrayBuffer()) b.length = b.buffer.ByteLength();
+  b.data = (uint8_t*)b.buffer.Data() + b.offset;
   return b;
 }
 

@@ -24,12 +24,17 @@ AddonData& addon_data(Napi::Env env);
 // A JS KernelError (or Error with .code before setErrorClass) ready to throw.
 Napi::Error kernel_error(Napi::Env env, const char* code, const std::string& msg);
 
+// A JS exception raised while we called into JS or N-API (a throwing getter, a failed
+// conversion) becomes a KernelError(INVALID_ARGUMENT) with the original error as its cause;
+// KernelErrors pass through unchanged.
+Napi::Error rewrap_js_error(Napi::Env env, const Napi::Error& e);
+
 template <typename F>
 auto guard(Napi::Env env, F&& f) -> decltype(f()) {
   try {
     return f();
-  } catch (const Napi::Error&) {
-    throw;  // already a JS exception (e.g. thrown by a JS getter we called)
+  } catch (const Napi::Error& e) {
+    throw rewrap_js_error(env, e);
   } catch (const KernelException& e) {
     throw kernel_error(env, error_code_name(e.code), e.what());
   } catch (const std::bad_alloc&) {

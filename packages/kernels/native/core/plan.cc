@@ -1,6 +1,7 @@
 #include "plan.h"
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 
 #include "errors.h"
@@ -15,6 +16,20 @@ struct Job {
   const int* phases;
   size_t count;
   uint8_t* scratch;
+  // An op that throws despite its contract must not take the process down (an exception
+  // leaving a worker thread terminates it) nor strand the other threads at a barrier: the first
+  // failure is recorded, every thread still meets every barrier, and the run then fails.
+  std::atomic<bool> failed{false};
+  std::mutex mu;
+  std::string error;
+
+  Job(const OpNode* n, const int* p, size_t c, uint8_t* s) : nodes(n), phases(p), count(c), scratch(s) {}
+
+  void record(const OpNode& node, const char* what) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (failed.exchange(true)) return;
+    error = std::string(node.def->name) + ": " + what;
+  }
 };
 
 // Rejects tensors whose JS memory was detached after the node was built.
@@ -23,11 +38,13 @@ void check_attached(const std::vector<const Storage*>& storages) {
     if (s->detached()) fail(ErrorCode::Disposed, "a tensor's ArrayBuffer was detached (transferred) after it was wrapped");
 }
 
-void check_after_run(const OpNode* nodes, size_t count) {
-  for (size_t k = 0; k < count; k++) {
-    if (!nodes[k].def->after_run) continue;
-    std::string err = nodes[k].def->after_run(nodes[k]);
-    if (!err.empty()) fail(ErrorCode::InvalidArgument, std::string(nodes[k].def->name) + ": " + err);
+void finish(Job& job) {
+  if (job.failed.load()) fail(ErrorCode::InvalidArgument, "internal error in op " + job.error);
+  for (size_t k = 0; k < job.count; k++) {
+    const OpNode& node = job.nodes[k];
+    if (!node.def->after_run) continue;
+    std::string err = node.def->after_run(node);
+    if (!err.empty()) fail(ErrorCode::InvalidArgument, std::string(node.def->name) + ": " + err);
   }
 }
 
@@ -40,12 +57,18 @@ size_t scratch_needed(const OpNode* nodes, size_t count, int nth) {
 }  // namespace
 
 void run_nodes_job(void* ctx, int ith, int nth) {
-  const Job& job = *static_cast<const Job*>(ctx);
+  Job& job = *static_cast<Job*>(ctx);
   for (size_t k = 0; k < job.count; k++) {
     const OpNode& node = job.nodes[k];
     const int phases = job.phases[k];
     for (int p = 0; p < phases; p++) {
-      node.def->run(node, p, ith, nth, job.scratch);
+      try {
+        node.def->run(node, p, ith, nth, job.scratch);
+      } catch (const std::exception& e) {
+        job.record(node, e.what());
+      } catch (...) {
+        job.record(node, "unknown exception");
+      }
       // The pool's own barrier after the job covers the last phase of the last node.
       if (k + 1 < job.count || p + 1 < phases) pool_barrier(nth);
     }
@@ -86,7 +109,7 @@ void Plan::run() {
   scratch_.reserve(scratch_needed(nodes_.data(), nodes_.size(), nth));
   Job job{nodes_.data(), phases_.data(), nodes_.size(), scratch_.data()};
   if (!nodes_.empty()) pool_run(run_nodes_job, &job);
-  check_after_run(nodes_.data(), nodes_.size());
+  finish(job);
 }
 
 void run_node(OpNode& node) {
@@ -102,7 +125,7 @@ void run_node(OpNode& node) {
   const int phases = std::max(0, node.def->phases(node));
   Job job{&node, &phases, 1, scratch->data()};
   pool_run(run_nodes_job, &job);
-  check_after_run(&node, 1);
+  finish(job);
 }
 
 }  // namespace ryzen
