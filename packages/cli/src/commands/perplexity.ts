@@ -4,7 +4,8 @@ import type { CommandSpec } from "../args.js";
 import type { Command } from "../command.js";
 import { CliError } from "../errors.js";
 import { round } from "../format.js";
-import { loadModelFromArg, THREADS_OPTION, withInterrupt } from "../load-model.js";
+import { withInterrupt } from "../interrupt.js";
+import { loadModelFromArg, THREADS_OPTION } from "../load-model.js";
 import { perplexityWindows, windowNll, windowTokens } from "../perplexity-windows.js";
 import { createProgress } from "../progress.js";
 

@@ -3,6 +3,7 @@ import type { CommandSpec } from "../args.js";
 import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
 import { formatBytes } from "../format.js";
+import { withInterrupt } from "../interrupt.js";
 import { fetchRemoteModel } from "../model-source.js";
 import { parseModelUri, resolveCacheDir } from "../pull/uri.js";
 
@@ -29,21 +30,15 @@ const command: Command = {
   async run(args, io) {
     const uri = parseModelUri(args.positional(0));
     if (uri.kind === "file") throw new UsageError(`pull: expected hf:owner/repo/file.gguf or an http(s) URL, got "${uri.path}"`);
-    const controller = new AbortController();
-    const onSigint = () => controller.abort();
-    process.once("SIGINT", onSigint);
-    try {
-      const r = await fetchRemoteModel(uri, io, { force: args.bool("force"), signal: controller.signal });
-      if (args.bool("json")) {
-        io.stdout.write(`${JSON.stringify({ path: r.path, bytes: r.bytes, cached: r.cached, resumed_from: r.resumedFrom })}\n`);
-      } else {
-        const how = r.cached ? "already cached" : r.resumedFrom > 0 ? `resumed at ${formatBytes(r.resumedFrom)}` : "downloaded";
-        io.stderr.write(`${how}: ${formatBytes(r.bytes)} in ${resolveCacheDir()}\n`);
-        io.stdout.write(`${r.path}\n`);
-      }
-    } finally {
-      process.off("SIGINT", onSigint);
+    // Ctrl-C leaves the partial download in place for the next attempt to resume.
+    const r = await withInterrupt((signal) => fetchRemoteModel(uri, io, { force: args.bool("force"), signal }));
+    if (args.bool("json")) {
+      io.stdout.write(`${JSON.stringify({ path: r.path, bytes: r.bytes, cached: r.cached, resumed_from: r.resumedFrom })}\n`);
+      return;
     }
+    const how = r.cached ? "already cached" : r.resumedFrom > 0 ? `resumed at ${formatBytes(r.resumedFrom)}` : "downloaded";
+    io.stderr.write(`${how}: ${formatBytes(r.bytes)} in ${resolveCacheDir()}\n`);
+    io.stdout.write(`${r.path}\n`);
   },
 };
 export default command;

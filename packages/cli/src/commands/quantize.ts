@@ -5,7 +5,7 @@ import type { CommandSpec } from "../args.js";
 import type { Command } from "../command.js";
 import { CliError } from "../errors.js";
 import { formatBytes, formatDuration } from "../format.js";
-import { withInterrupt } from "../load-model.js";
+import { withInterrupt } from "../interrupt.js";
 import { resolveModelPath } from "../model-source.js";
 import { createProgress } from "../progress.js";
 import { loadRuntime } from "../runtime.js";

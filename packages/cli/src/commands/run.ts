@@ -2,7 +2,8 @@
 import type { CommandSpec } from "../args.js";
 import type { Command } from "../command.js";
 import { round } from "../format.js";
-import { CTX_OPTION, loadModelFromArg, THREADS_OPTION, withInterrupt } from "../load-model.js";
+import { withInterrupt } from "../interrupt.js";
+import { CTX_OPTION, loadModelFromArg, THREADS_OPTION } from "../load-model.js";
 import type { GenerateOptions } from "../runtime.js";
 
 const spec: CommandSpec = {
