@@ -73,6 +73,9 @@ const CASES: Case[] = [
   // MQA, head size 128, scores spread over ~+-60 (online rescaling must stay exact)
   { type: GGMLType.F16, o: { nHead: 4, nHeadKv: 1, headDim: 128, scale: 1 }, ctx: 70, slots: 1, seq: [0], pos: [69], qScale: 6 },
   { type: GGMLType.Q8_0, o: { nHead: 8, nHeadKv: 2, headDim: 32, scale: 1 }, ctx: 130, slots: 3, seq: [2, 1, 0, 2], pos: [129, 64, 65, 1], qScale: 4 },
+  // largest head size: a 12-head group is split into calls of 8 + 4 query heads
+  { type: GGMLType.F16, o: { nHead: 12, nHeadKv: 1, headDim: 1024, scale: 0.03 }, ctx: 5, slots: 1, seq: [0, 0], pos: [4, 2] },
+  { type: GGMLType.Q8_0, o: { nHead: 6, nHeadKv: 2, headDim: 1024, scale: 0.03 }, ctx: 3, slots: 1, seq: [0], pos: [2] },
   // out-of-range slot / position: zeros for those tokens, then an error naming one of them
   { type: GGMLType.F16, o: { nHead: 2, nHeadKv: 1, headDim: 16, scale: 0.25 }, ctx: 8, slots: 2, seq: [2, 0, -1, 1], pos: [0, 8, 3, 7] },
 ];

@@ -151,77 +151,79 @@ static void softmax(float* out, const float* x, int64_t n) {
 }
 
 // ---- attention ----
-static inline float dot_f16(const float* q, const uint8_t* k, int64_t hd) {
-  const uint16_t* kh = (const uint16_t*)k;
+// K/V rows are decoded to f32 once per position and shared by the nq query heads of the group.
+static void decode_f16(const uint8_t* row, float* out, int64_t hd) {
+  const uint16_t* h = (const uint16_t*)row;
+  int64_t i = 0;
+  for (; i + 8 <= hd; i += 8) _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)(h + i))));
+  for (; i < hd; i++) out[i] = _cvtsh_ss(h[i]);
+}
+static void decode_q8_0(const uint8_t* row, float* out, int64_t hd) {
+  for (int64_t i = 0; i < hd; i += 32, row += 34) {
+    const __m256 d = _mm256_set1_ps(_cvtsh_ss((uint16_t)(row[0] | (row[1] << 8))));
+    for (int j = 0; j < 32; j += 8)
+      _mm256_storeu_ps(out + i + j, _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i*)(row + 2 + j))))));
+  }
+}
+static inline float dot(const float* a, const float* b, int64_t n) {
   __m256 acc = _mm256_setzero_ps();
   int64_t i = 0;
-  for (; i + 8 <= hd; i += 8)
-    acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)(kh + i))), acc);
+  for (; i + 8 <= n; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc);
   float s = hsum(acc);
-  for (; i < hd; i++) s += q[i] * _cvtsh_ss(kh[i]);
+  for (; i < n; i++) s += a[i] * b[i];
   return s;
 }
-static inline void axpy_f16(float* acc, float w, const uint8_t* v, int64_t hd) {
-  const uint16_t* vh = (const uint16_t*)v;
+static inline void axpy(float* acc, float w, const float* x, int64_t n) {
   const __m256 wv = _mm256_set1_ps(w);
   int64_t i = 0;
-  for (; i + 8 <= hd; i += 8)
-    _mm256_storeu_ps(acc + i, _mm256_fmadd_ps(wv, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)(vh + i))), _mm256_loadu_ps(acc + i)));
-  for (; i < hd; i++) acc[i] += w * _cvtsh_ss(vh[i]);
-}
-static inline float blk_d(const uint8_t* b) { return _cvtsh_ss((uint16_t)(b[0] | (b[1] << 8))); }
-static inline __m256 q8x8(const uint8_t* p) {
-  return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i*)p)));
-}
-static inline float dot_q8_0(const float* q, const uint8_t* k, int64_t hd) {
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t i = 0; i < hd; i += 32, k += 34) {
-    __m256 s = _mm256_mul_ps(_mm256_loadu_ps(q + i), q8x8(k + 2));
-    for (int j = 8; j < 32; j += 8) s = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + j), q8x8(k + 2 + j), s);
-    acc = _mm256_fmadd_ps(s, _mm256_set1_ps(blk_d(k)), acc);
-  }
-  return hsum(acc);
-}
-static inline void axpy_q8_0(float* acc, float w, const uint8_t* v, int64_t hd) {
-  for (int64_t i = 0; i < hd; i += 32, v += 34) {
-    const __m256 wd = _mm256_set1_ps(w * blk_d(v));
-    for (int j = 0; j < 32; j += 8)
-      _mm256_storeu_ps(acc + i + j, _mm256_fmadd_ps(wd, q8x8(v + 2 + j), _mm256_loadu_ps(acc + i + j)));
-  }
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(acc + i, _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + i), _mm256_loadu_ps(acc + i)));
+  for (; i < n; i++) acc[i] += w * x[i];
 }
 
-template <float (*Dot)(const float*, const uint8_t*, int64_t), void (*Axpy)(float*, float, const uint8_t*, int64_t)>
+// Online softmax in chunks of kAttendChunk positions: scores of a chunk, one rescale of the
+// running sums per chunk and query, then the weighted V rows.
+template <void (*Decode)(const uint8_t*, float*, int64_t)>
 static void attend(const AttendArgs& a) {
-  alignas(32) float acc[kMaxHeadDim];
-  alignas(32) float s[kAttendChunk];
-  for (int64_t i = 0; i < a.hd; i++) acc[i] = 0.0f;
-  float m = -INFINITY, l = 0.0f;
+  alignas(32) float acc[kAttendAccFloats];
+  alignas(32) float kv[kMaxHeadDim];
+  alignas(32) float s[kAttendMaxQ][kAttendChunk];
+  float m[kAttendMaxQ], l[kAttendMaxQ];
+  const int64_t hd = a.hd, nq = a.nq;
+  for (int64_t i = 0; i < nq * hd; i++) acc[i] = 0.0f;
+  for (int64_t g = 0; g < nq; g++) m[g] = -INFINITY, l[g] = 0.0f;
   for (int64_t p0 = 0; p0 < a.npos; p0 += kAttendChunk) {
     const int64_t cnt = a.npos - p0 < kAttendChunk ? a.npos - p0 : kAttendChunk;
-    float cm = -INFINITY;
     for (int64_t j = 0; j < cnt; j++) {
-      s[j] = a.scale * Dot(a.q, a.k + (p0 + j) * a.k_stride, a.hd);
-      cm = s[j] > cm ? s[j] : cm;
+      Decode(a.k + (p0 + j) * a.k_stride, kv, hd);
+      for (int64_t g = 0; g < nq; g++) s[g][j] = a.scale * dot(a.q + g * hd, kv, hd);
     }
-    if (cm > m) {  // rescale the running sums to the new max once per chunk
-      const float c = m == -INFINITY ? 0.0f : expf(m - cm);
-      l *= c;
-      scale(acc, acc, c, a.hd);
-      m = cm;
+    for (int64_t g = 0; g < nq; g++) {
+      float cm = -INFINITY;
+      for (int64_t j = 0; j < cnt; j++) cm = s[g][j] > cm ? s[g][j] : cm;
+      if (cm > m[g]) {
+        const float c = m[g] == -INFINITY ? 0.0f : expf(m[g] - cm);
+        l[g] *= c;
+        scale(acc + g * hd, acc + g * hd, c, hd);
+        m[g] = cm;
+      }
+      for (int64_t j = 0; j < cnt; j++) {
+        s[g][j] = m[g] == -INFINITY ? 0.0f : expf(s[g][j] - m[g]);
+        l[g] += s[g][j];
+      }
     }
-    if (m == -INFINITY) continue;
     for (int64_t j = 0; j < cnt; j++) {
-      s[j] = expf(s[j] - m);
-      l += s[j];
+      Decode(a.v + (p0 + j) * a.v_stride, kv, hd);
+      for (int64_t g = 0; g < nq; g++) axpy(acc + g * hd, s[g][j], kv, hd);
     }
-    for (int64_t j = 0; j < cnt; j++) Axpy(acc, s[j], a.v + (p0 + j) * a.v_stride, a.hd);
   }
-  const float inv = l > 0.0f ? 1.0f / l : 0.0f;
-  for (int64_t i = 0; i < a.hd; i++) a.out[i] = acc[i] * inv;
+  for (int64_t g = 0; g < nq; g++) {
+    const float inv = l[g] > 0.0f ? 1.0f / l[g] : 0.0f;
+    for (int64_t i = 0; i < hd; i++) a.out[g * hd + i] = acc[g * hd + i] * inv;
+  }
 }
 
-static void attend_f16(const AttendArgs& a) { attend<dot_f16, axpy_f16>(a); }
-static void attend_q8_0(const AttendArgs& a) { attend<dot_q8_0, axpy_q8_0>(a); }
+static void attend_f16(const AttendArgs& a) { attend<decode_f16>(a); }
+static void attend_q8_0(const AttendArgs& a) { attend<decode_q8_0>(a); }
 
 const OpsKernels kTable = {rms_norm, add,       mul,       scale,   silu,       gelu,
                            relu2,    silu_mul,  relu2_mul, softmax, attend_f16, attend_q8_0};

@@ -136,82 +136,88 @@ static void softmax(float* out, const float* x, int64_t n) {
 }
 
 // ---- attention ----
-// F16 head: 16 halfs per step (masked tail). Q8_0 head: one 32-element block per step.
-static inline float dot_f16(const float* q, const uint8_t* k, int64_t hd) {
-  __m512 acc = _mm512_setzero_ps();
+// K/V rows are decoded to f32 once per position and shared by the nq query heads of the group.
+static void decode_f16(const uint8_t* row, float* out, int64_t hd) {
   for (int64_t i = 0; i < hd; i += 16) {
     const __mmask16 m = tail_mask(hd - i);
-    const __m512 kv = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, (const uint16_t*)k + i));
-    acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + i), kv, acc);
+    _mm512_mask_storeu_ps(out + i, m, _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, (const uint16_t*)row + i)));
+  }
+}
+static void decode_q8_0(const uint8_t* row, float* out, int64_t hd) {
+  for (int64_t i = 0; i < hd; i += 32, row += 34) {
+    const __m512 d = _mm512_set1_ps(_cvtsh_ss((uint16_t)(row[0] | (row[1] << 8))));
+    _mm512_storeu_ps(out + i, _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i*)(row + 2))))));
+    _mm512_storeu_ps(out + i + 16, _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i*)(row + 18))))));
+  }
+}
+static inline float dot(const float* a, const float* b, int64_t n) {
+  __m512 acc = _mm512_setzero_ps();
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = tail_mask(n - i);
+    acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, b + i), acc);
   }
   return _mm512_reduce_add_ps(acc);
 }
-static inline void axpy_f16(float* acc, float w, const uint8_t* v, int64_t hd) {
+static inline void axpy(float* acc, float w, const float* x, int64_t n) {
   const __m512 wv = _mm512_set1_ps(w);
-  for (int64_t i = 0; i < hd; i += 16) {
-    const __mmask16 m = tail_mask(hd - i);
-    const __m512 x = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, (const uint16_t*)v + i));
-    _mm512_mask_storeu_ps(acc + i, m, _mm512_fmadd_ps(wv, x, _mm512_maskz_loadu_ps(m, acc + i)));
-  }
-}
-static inline float blk_d(const uint8_t* b) { return _cvtsh_ss((uint16_t)(b[0] | (b[1] << 8))); }
-static inline __m512 q8_lo(const uint8_t* b) { return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i*)(b + 2)))); }
-static inline __m512 q8_hi(const uint8_t* b) { return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i*)(b + 18)))); }
-static inline float dot_q8_0(const float* q, const uint8_t* k, int64_t hd) {
-  __m512 acc = _mm512_setzero_ps();
-  for (int64_t i = 0; i < hd; i += 32, k += 34) {
-    const __m512 s = _mm512_fmadd_ps(_mm512_loadu_ps(q + i), q8_lo(k), _mm512_mul_ps(_mm512_loadu_ps(q + i + 16), q8_hi(k)));
-    acc = _mm512_fmadd_ps(s, _mm512_set1_ps(blk_d(k)), acc);
-  }
-  return _mm512_reduce_add_ps(acc);
-}
-static inline void axpy_q8_0(float* acc, float w, const uint8_t* v, int64_t hd) {
-  for (int64_t i = 0; i < hd; i += 32, v += 34) {
-    const __m512 wd = _mm512_set1_ps(w * blk_d(v));
-    _mm512_storeu_ps(acc + i, _mm512_fmadd_ps(wd, q8_lo(v), _mm512_loadu_ps(acc + i)));
-    _mm512_storeu_ps(acc + i + 16, _mm512_fmadd_ps(wd, q8_hi(v), _mm512_loadu_ps(acc + i + 16)));
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = tail_mask(n - i);
+    _mm512_mask_storeu_ps(acc + i, m, _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m, x + i), _mm512_maskz_loadu_ps(m, acc + i)));
   }
 }
 
-template <float (*Dot)(const float*, const uint8_t*, int64_t), void (*Axpy)(float*, float, const uint8_t*, int64_t)>
+// Online softmax in chunks of kAttendChunk positions: scores of a chunk, one rescale of the
+// running sums per chunk and query, then the weighted V rows.
+template <void (*Decode)(const uint8_t*, float*, int64_t)>
 static void attend(const AttendArgs& a) {
-  alignas(64) float acc[kMaxHeadDim];
-  alignas(64) float s[kAttendChunk];
-  for (int64_t i = 0; i < a.hd; i++) acc[i] = 0.0f;
-  float m = -INFINITY, l = 0.0f;
+  alignas(64) float acc[kAttendAccFloats];
+  alignas(64) float kv[kMaxHeadDim];
+  alignas(64) float s[kAttendMaxQ][kAttendChunk];
+  float m[kAttendMaxQ], l[kAttendMaxQ];
+  const int64_t hd = a.hd, nq = a.nq;
+  for (int64_t i = 0; i < nq * hd; i++) acc[i] = 0.0f;
+  for (int64_t g = 0; g < nq; g++) m[g] = -INFINITY, l[g] = 0.0f;
   for (int64_t p0 = 0; p0 < a.npos; p0 += kAttendChunk) {
     const int64_t cnt = a.npos - p0 < kAttendChunk ? a.npos - p0 : kAttendChunk;
-    float cm = -INFINITY;
     for (int64_t j = 0; j < cnt; j++) {
-      s[j] = a.scale * Dot(a.q, a.k + (p0 + j) * a.k_stride, a.hd);
-      cm = s[j] > cm ? s[j] : cm;
+      Decode(a.k + (p0 + j) * a.k_stride, kv, hd);
+      for (int64_t g = 0; g < nq; g++) s[g][j] = a.scale * dot(a.q + g * hd, kv, hd);
     }
-    if (cm > m) {  // rescale the running sums to the new max once per chunk
-      const float c = m == -INFINITY ? 0.0f : expf(m - cm);
-      l *= c;
-      const __m512 cv = _mm512_set1_ps(c);
-      for (int64_t i = 0; i < a.hd; i += 16) {
-        const __mmask16 k = tail_mask(a.hd - i);
-        _mm512_mask_storeu_ps(acc + i, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, acc + i), cv));
+    for (int64_t g = 0; g < nq; g++) {
+      float cm = -INFINITY;
+      for (int64_t j = 0; j < cnt; j++) cm = s[g][j] > cm ? s[g][j] : cm;
+      if (cm > m[g]) {
+        const float c = m[g] == -INFINITY ? 0.0f : expf(m[g] - cm);
+        l[g] *= c;
+        const __m512 cv = _mm512_set1_ps(c);
+        for (int64_t i = 0; i < hd; i += 16) {
+          const __mmask16 k = tail_mask(hd - i);
+          _mm512_mask_storeu_ps(acc + g * hd + i, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, acc + g * hd + i), cv));
+        }
+        m[g] = cm;
       }
-      m = cm;
+      const __m512 mb = _mm512_set1_ps(m[g]);
+      for (int64_t j = 0; j < cnt; j += 16) {
+        const __mmask16 k = tail_mask(cnt - j);
+        __m512 e = _mm512_maskz_mov_ps(k, exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, s[g] + j), mb)));
+        if (m[g] == -INFINITY) e = _mm512_setzero_ps();  // every score so far is -inf
+        _mm512_mask_storeu_ps(s[g] + j, k, e);
+        l[g] += _mm512_reduce_add_ps(e);
+      }
     }
-    if (m == -INFINITY) continue;
-    const __m512 mb = _mm512_set1_ps(m);
-    for (int64_t j = 0; j < cnt; j += 16) {
-      const __mmask16 k = tail_mask(cnt - j);
-      const __m512 e = _mm512_maskz_mov_ps(k, exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, s + j), mb)));
-      _mm512_mask_storeu_ps(s + j, k, e);
-      l += _mm512_reduce_add_ps(e);
+    for (int64_t j = 0; j < cnt; j++) {
+      Decode(a.v + (p0 + j) * a.v_stride, kv, hd);
+      for (int64_t g = 0; g < nq; g++) axpy(acc + g * hd, s[g][j], kv, hd);
     }
-    for (int64_t j = 0; j < cnt; j++) Axpy(acc, s[j], a.v + (p0 + j) * a.v_stride, a.hd);
   }
-  const float inv = l > 0.0f ? 1.0f / l : 0.0f;
-  for (int64_t i = 0; i < a.hd; i++) a.out[i] = acc[i] * inv;
+  for (int64_t g = 0; g < nq; g++) {
+    const float inv = l[g] > 0.0f ? 1.0f / l[g] : 0.0f;
+    for (int64_t i = 0; i < hd; i++) a.out[g * hd + i] = acc[g * hd + i] * inv;
+  }
 }
 
-static void attend_f16(const AttendArgs& a) { attend<dot_f16, axpy_f16>(a); }
-static void attend_q8_0(const AttendArgs& a) { attend<dot_q8_0, axpy_q8_0>(a); }
+static void attend_f16(const AttendArgs& a) { attend<decode_f16>(a); }
+static void attend_q8_0(const AttendArgs& a) { attend<decode_q8_0>(a); }
 
 const OpsKernels kTable = {rms_norm, add,       mul,       scale,   silu,       gelu,
                            relu2,    silu_mul,  relu2_mul, softmax, attend_f16, attend_q8_0};

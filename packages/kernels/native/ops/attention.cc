@@ -2,8 +2,9 @@
 // i=[nHead, nHeadKv, headDim], f=[scale]. Token t attends positions 0..pos[t] of cache slot
 // seq[t] (causal; the caller stores the token's own K/V first), query head h reads KV head
 // h / (nHead/nHeadKv) (GQA). Online softmax: no score buffer, any context length. Work is split
-// over (token, head). A token whose seq/pos is out of range (ids are rewritten between Plan runs)
-// gets a zero output and the run then fails with an error naming it.
+// over (token, KV head) so the query heads of a group share each K/V row read. A token whose
+// seq/pos is out of range (ids are rewritten between Plan runs) gets a zero output and the run
+// then fails with an error naming it.
 #include <cstring>
 #include <memory>
 #include "kv_cache.h"
@@ -47,18 +48,22 @@ void run(const OpNode& node, int, int ith, int nth, uint8_t*) {
   const OpsKernels& ops = active_ops();
   const auto attend = kc.type == DType::Q8_0 ? ops.attend_q8_0 : ops.attend_f16;
   const KvIdCheck& check = *static_cast<const KvIdCheck*>(node.state.get());
+  // unit = (token, KV head, group of <= qmax query heads): each K/V row is read once per unit
+  const int64_t qmax = attend_max_queries(hd), subs = (group + qmax - 1) / qmax;
   int64_t u0, u1;
-  split_range(q.rows() * nh, ith, nth, 1, &u0, &u1);
+  split_range(q.rows() * nkv * subs, ith, nth, 1, &u0, &u1);
   for (int64_t u = u0; u < u1; u++) {
-    const int64_t t = u / nh, h = u % nh;
-    float* o = f32_row(out, t) + h * hd;
+    const int64_t t = u / (nkv * subs), kvh = u / subs % nkv, sub = u % subs;
+    const int64_t h0 = kvh * group + sub * qmax;
+    const int64_t nq = group - sub * qmax < qmax ? group - sub * qmax : qmax;
+    float* o = f32_row(out, t) + h0 * hd;
     if (!check.ok(kc, t, seq[t], pos[t])) {
-      std::memset(o, 0, (size_t)hd * sizeof(float));
+      std::memset(o, 0, (size_t)(nq * hd) * sizeof(float));
       continue;
     }
-    const int64_t kvh = h / group;
     AttendArgs a;
-    a.q = f32_row(q, t) + h * hd;
+    a.q = f32_row(q, t) + h0 * hd;
+    a.nq = nq;
     a.k = kv_row(kc, seq[t], 0) + kvh * head_bytes;
     a.v = kv_row(vc, seq[t], 0) + kvh * head_bytes;
     a.k_stride = (size_t)kc.nb[1];

@@ -57,41 +57,52 @@ void softmax(float* out, const float* x, int64_t n) {
   for (int64_t i = 0; i < n; i++) out[i] *= inv;
 }
 
-inline float k_f16(const uint8_t* row, int64_t i) {
-  return fp16_to_f32((uint16_t)(row[2 * i] | (row[2 * i + 1] << 8)));
+void decode_f16(const uint8_t* row, float* out, int64_t hd) {
+  for (int64_t i = 0; i < hd; i++) out[i] = fp16_to_f32((uint16_t)(row[2 * i] | (row[2 * i + 1] << 8)));
 }
-inline float k_q8_0(const uint8_t* row, int64_t i) {
-  const uint8_t* b = row + (i / 32) * 34;
-  return fp16_to_f32((uint16_t)(b[0] | (b[1] << 8))) * (float)(int8_t)b[2 + i % 32];
+void decode_q8_0(const uint8_t* row, float* out, int64_t hd) {
+  for (int64_t i = 0; i < hd; i++) {
+    const uint8_t* b = row + (i / 32) * 34;
+    out[i] = fp16_to_f32((uint16_t)(b[0] | (b[1] << 8))) * (float)(int8_t)b[2 + i % 32];
+  }
 }
 
-template <float (*Elem)(const uint8_t*, int64_t)>
+// Online softmax, position by position: a running max m, normalizer l and weighted sum acc per
+// query; acc and l are rescaled whenever the max grows.
+template <void (*Decode)(const uint8_t*, float*, int64_t)>
 void attend(const AttendArgs& a) {
-  float acc[kMaxHeadDim];
-  for (int64_t i = 0; i < a.hd; i++) acc[i] = 0.0f;
-  float m = -INFINITY, l = 0.0f;
+  float acc[kAttendAccFloats];
+  float kv[kMaxHeadDim];
+  float m[kAttendMaxQ], l[kAttendMaxQ], s[kAttendMaxQ];
+  for (int64_t i = 0; i < a.nq * a.hd; i++) acc[i] = 0.0f;
+  for (int64_t g = 0; g < a.nq; g++) m[g] = -INFINITY, l[g] = 0.0f;
   for (int64_t p = 0; p < a.npos; p++) {
-    const uint8_t* k = a.k + p * a.k_stride;
-    float s = 0.0f;
-    for (int64_t i = 0; i < a.hd; i++) s += a.q[i] * Elem(k, i);
-    s *= a.scale;
-    if (s > m) {  // new running max: rescale what was accumulated so far
-      const float c = std::exp(m - s);
-      for (int64_t i = 0; i < a.hd; i++) acc[i] *= c;
-      l *= c;
-      m = s;
+    Decode(a.k + p * a.k_stride, kv, a.hd);
+    for (int64_t g = 0; g < a.nq; g++) {
+      float d = 0.0f;
+      for (int64_t i = 0; i < a.hd; i++) d += a.q[g * a.hd + i] * kv[i];
+      s[g] = d * a.scale;
+      if (s[g] > m[g]) {  // new running max: rescale what was accumulated so far
+        const float c = std::exp(m[g] - s[g]);
+        for (int64_t i = 0; i < a.hd; i++) acc[g * a.hd + i] *= c;
+        l[g] *= c;
+        m[g] = s[g];
+      }
+      s[g] = m[g] == -INFINITY ? 0.0f : std::exp(s[g] - m[g]);
+      l[g] += s[g];
     }
-    const float w = std::exp(s - m);
-    const uint8_t* v = a.v + p * a.v_stride;
-    for (int64_t i = 0; i < a.hd; i++) acc[i] += w * Elem(v, i);
-    l += w;
+    Decode(a.v + p * a.v_stride, kv, a.hd);
+    for (int64_t g = 0; g < a.nq; g++)
+      for (int64_t i = 0; i < a.hd; i++) acc[g * a.hd + i] += s[g] * kv[i];
   }
-  const float inv = l > 0.0f ? 1.0f / l : 0.0f;
-  for (int64_t i = 0; i < a.hd; i++) a.out[i] = acc[i] * inv;
+  for (int64_t g = 0; g < a.nq; g++) {
+    const float inv = l[g] > 0.0f ? 1.0f / l[g] : 0.0f;
+    for (int64_t i = 0; i < a.hd; i++) a.out[g * a.hd + i] = acc[g * a.hd + i] * inv;
+  }
 }
 
 const OpsKernels kTable = {rms_norm, add,       mul,     scale,          silu,          gelu,
-                           relu2,    silu_mul,  relu2_mul, softmax, attend<k_f16>, attend<k_q8_0>};
+                           relu2,    silu_mul,  relu2_mul, softmax, attend<decode_f16>, attend<decode_q8_0>};
 
 }  // namespace
 

@@ -7,18 +7,20 @@
 
 namespace ryzen {
 
-// One (token, head) of causal attention over positions [0, npos) of one KV-cache slot.
+// Causal attention of one token over positions [0, npos) of one KV-cache slot, for `nq` query
+// heads that share one KV head (GQA): each K/V row is decoded once and used by all of them.
 // k / v point at this KV head's segment of position 0; position p is at k + p * stride.
 // F16 caches hold hd halfs per head; Q8_0 caches hold hd/32 blocks (34 bytes each) per head.
 struct AttendArgs {
-  const float* q;   // hd floats
+  const float* q;   // nq queries of hd floats, consecutive
+  int64_t nq;       // 1 <= nq <= attend_max_queries(hd)
   const uint8_t* k;
   const uint8_t* v;
   size_t k_stride, v_stride;
   int64_t npos;
   int64_t hd;
   float scale;
-  float* out;       // hd floats
+  float* out;       // nq outputs of hd floats, consecutive
 };
 
 struct OpsKernels {
@@ -40,6 +42,13 @@ struct OpsKernels {
 constexpr int64_t kMaxHeadDim = 1024;
 // Positions scored per online-softmax step (scores of one chunk live on the stack).
 constexpr int64_t kAttendChunk = 64;
+// Stack budget of one attend call: nq * hd accumulator floats, at most kAttendMaxQ queries.
+constexpr int64_t kAttendAccFloats = 8192;
+constexpr int64_t kAttendMaxQ = 16;
+static inline int64_t attend_max_queries(int64_t hd) {
+  const int64_t q = kAttendAccFloats / hd;
+  return q < kAttendMaxQ ? q : kAttendMaxQ;
+}
 
 namespace scalar { const OpsKernels& ops_kernels(); }
 namespace avx2 { const OpsKernels& ops_kernels(); }
