@@ -253,6 +253,9 @@ export async function loadModel(path: string, opts: LoadModelOptions = {}): Prom
   opts.onProgress?.({ phase: "read", done: 1, total: 1 });
   check();
   const cfg = configFromMetadata((k) => file.get(k));
+  if (file.tensor("rope_freqs.weight")) {
+    cfg.warnings.push("rope_freqs.weight (Llama 3.1-style RoPE frequency factors) is not applied: long contexts may degrade");
+  }
   const contextLength = intOption("contextLength", opts.contextLength, Math.min(cfg.trainedContextLength, DEFAULT_CONTEXT_CAP), 2, 1 << 22);
   const tokenizer = tokenizerFromGGUF(file.metadata);
 
