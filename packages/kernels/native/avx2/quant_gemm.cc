@@ -163,23 +163,30 @@ static void row_q6_K(const uint8_t* w, const uint8_t* const* acts, int64_t K, fl
   for (int t = 0; t < NT; t++) out[t] = hsum(acc[t]);
 }
 
-// Rows [r0, r1) x all tokens, tokens in tiles of up to kTile sharing each decoded weight block.
+// Rows [r0, r1) x all tokens. Tokens go in tiles of up to kTile sharing each decoded weight
+// block; rows go in blocks of kRowBlock so one token tile's activations stay in L1 while it
+// meets every row of the block (the block's weights stay in L2).
+constexpr int64_t kRowBlock = 16;
+
 template <template <int> class Row>
 static void gemm(const GemmArgs& g) {
-  for (int64_t r = g.r0; r < g.r1; r++) {
-    const uint8_t* w = g.w + r * g.w_row_bytes;
+  for (int64_t rb = g.r0; rb < g.r1; rb += kRowBlock) {
+    const int64_t re = g.r1 - rb < kRowBlock ? g.r1 : rb + kRowBlock;
     for (int64_t t0 = 0; t0 < g.n; t0 += kTile) {
       const int nt = (int)(g.n - t0 < kTile ? g.n - t0 : kTile);
       const uint8_t* acts[kTile];
-      float out[kTile];
       for (int t = 0; t < nt; t++) acts[t] = g.acts + (t0 + t) * g.act_row_bytes;
-      switch (nt) {
-        case 1: Row<1>::run(w, acts, g.K, out); break;
-        case 2: Row<2>::run(w, acts, g.K, out); break;
-        case 3: Row<3>::run(w, acts, g.K, out); break;
-        default: Row<4>::run(w, acts, g.K, out); break;
+      for (int64_t r = rb; r < re; r++) {
+        const uint8_t* w = g.w + r * g.w_row_bytes;
+        float out[kTile];
+        switch (nt) {
+          case 1: Row<1>::run(w, acts, g.K, out); break;
+          case 2: Row<2>::run(w, acts, g.K, out); break;
+          case 3: Row<3>::run(w, acts, g.K, out); break;
+          default: Row<4>::run(w, acts, g.K, out); break;
+        }
+        for (int t = 0; t < nt; t++) g.y[(t0 + t) * g.ldy + r] = out[t];
       }
-      for (int t = 0; t < nt; t++) g.y[(t0 + t) * g.ldy + r] = out[t];
     }
   }
 }
