@@ -10,7 +10,7 @@ import { machineInfo, measureBandwidth, type BandwidthResult, type MachineInfo }
 import { generateModel, type GeneratedModel } from "./models/generate.js";
 import { getShape, projectionWeights, WEIGHT_TYPES, type WeightType } from "./models/shapes.js";
 import { convertToIq2bn, siblingQuantize } from "./peers/convert.js";
-import { PEER_TOOLS, runLlamaBench, type PeerTool } from "./peers/llama-bench.js";
+import { PEER_TOOLS, peerBinary, runLlamaBench, type PeerTool } from "./peers/llama-bench.js";
 import { timeBudget, type TimeBudget } from "./profile.js";
 import { renderHtml } from "./report/html.js";
 import { renderTerminal } from "./report/terminal.js";
@@ -138,11 +138,12 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchOutput> {
   const peerBins = new Map<PeerTool, string>();
   for (const tool of PEER_TOOLS) {
     if (!engines.has(tool.engine)) continue;
-    const bin = opts.peerBins?.[tool.engine] ?? process.env[tool.envVar];
-    if (!bin) peers.push({ engine: tool.engine, status: "not-configured", detail: `set ${tool.envVar} to its llama-bench` });
+    const found = opts.peerBins?.[tool.engine] ? { path: opts.peerBins[tool.engine], source: "option" } : peerBinary(tool);
+    const bin = found.path;
+    if (!bin) peers.push({ engine: tool.engine, status: "not-configured", detail: `${found.source}: set ${tool.envVar} to its llama-bench` });
     else if (!existsSync(bin)) peers.push({ engine: tool.engine, status: "missing", detail: `${tool.envVar}=${bin} does not exist` });
     else {
-      peers.push({ engine: tool.engine, status: "used", detail: bin });
+      peers.push({ engine: tool.engine, status: "used", detail: `${bin} (${found.source})` });
       peerBins.set(tool, bin);
     }
   }

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -45,5 +45,19 @@ describe("llama-bench output", () => {
     expect(rows).toHaveLength(4);
     expect(rows.every((r) => r.status === "cannot-load")).toBe(true);
     expect(rows[0].reason).toMatch(/unknown type i2_s/);
+  });
+});
+
+import { peerBinary } from "../src/peers/llama-bench.js";
+
+describe("peer discovery", () => {
+  const tool = PEER_TOOLS.find((t) => t.engine === "ik_llama.cpp")!;
+  it("prefers the environment variable, else <RYZEN_PEERS_DIR>/<dir>/build/bin/llama-bench if present", () => {
+    expect(peerBinary(tool, { RYZEN_PEER_IK_BENCH: "/x/llama-bench" })).toEqual({ path: "/x/llama-bench", source: "RYZEN_PEER_IK_BENCH" });
+    const dir = mkdtempSync(join(tmpdir(), "rb-peers-"));
+    expect(peerBinary(tool, { RYZEN_PEERS_DIR: dir }).path).toBeUndefined();
+    mkdirSync(join(dir, "ik_llama.cpp", "build", "bin"), { recursive: true });
+    writeFileSync(join(dir, "ik_llama.cpp", "build", "bin", "llama-bench"), "");
+    expect(peerBinary(tool, { RYZEN_PEERS_DIR: dir }).path).toBe(join(dir, "ik_llama.cpp", "build", "bin", "llama-bench"));
   });
 });

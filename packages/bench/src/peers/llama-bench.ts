@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { BenchError } from "../errors.js";
 import { spread, type Spread } from "../stats.js";
 import type { BenchRow, EngineName } from "../engines/types.js";
@@ -10,13 +11,27 @@ export interface PeerTool {
   envVar: string;
   /** the format this peer is benchmarked on (its own ternary format) */
   nativeFormat: string;
+  /** source directory under RYZEN_PEERS_DIR (default /tmp/peers) holding build/bin/llama-bench */
+  dir: string;
 }
 
 export const PEER_TOOLS: PeerTool[] = [
-  { engine: "llama.cpp", envVar: "RYZEN_PEER_LLAMA_BENCH", nativeFormat: "tq2_0" },
-  { engine: "bitnet.cpp", envVar: "RYZEN_PEER_BITNET_BENCH", nativeFormat: "i2_s" },
-  { engine: "ik_llama.cpp", envVar: "RYZEN_PEER_IK_BENCH", nativeFormat: "iq2_bn" },
+  { engine: "llama.cpp", envVar: "RYZEN_PEER_LLAMA_BENCH", nativeFormat: "tq2_0", dir: "llama.cpp" },
+  { engine: "bitnet.cpp", envVar: "RYZEN_PEER_BITNET_BENCH", nativeFormat: "i2_s", dir: "BitNet" },
+  { engine: "ik_llama.cpp", envVar: "RYZEN_PEER_IK_BENCH", nativeFormat: "iq2_bn", dir: "ik_llama.cpp" },
 ];
+
+/**
+ * A peer's llama-bench: its environment variable, else the conventional build location
+ * <RYZEN_PEERS_DIR or /tmp/peers>/<dir>/build/bin/llama-bench when that exists (turbo's strict env
+ * mode may not pass RYZEN_PEER_* through `pnpm bench`).
+ */
+export function peerBinary(tool: PeerTool, env: NodeJS.ProcessEnv = process.env): { path?: string; source: string } {
+  const fromEnv = env[tool.envVar];
+  if (fromEnv) return { path: fromEnv, source: tool.envVar };
+  const conventional = join(env.RYZEN_PEERS_DIR ?? "/tmp/peers", tool.dir, "build", "bin", "llama-bench");
+  return existsSync(conventional) ? { path: conventional, source: "default location" } : { source: `${tool.envVar} unset and no ${conventional}` };
+}
 
 export interface LlamaBenchRun {
   bin: string;
