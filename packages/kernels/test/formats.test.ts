@@ -45,8 +45,9 @@ const FORMATS: Format[] = [
 function shapesFor(fmt: Format) {
   const Ks = fmt.block === 1 ? [1, 37, 100, 257] : fmt.block === 32 ? [32, 96, 160] : [256, 768];
   const out: { K: number; N: number; n: number }[] = [];
-  // n = 11 covers a full 8-token AVX-512 tile plus a 3-token tail (4+4+3 on AVX2)
-  for (const K of Ks) for (const [N, n] of [[1, 1], [7, 1], [13, 3], [5, 6], [3, 11]]) out.push({ K, N, n });
+  // n = 11 covers a full 8-token AVX-512 tile plus a 3-token tail (4+4+3 on AVX2); N = 37 spans
+  // two 16-row blocks plus a tail
+  for (const K of Ks) for (const [N, n] of [[1, 1], [7, 1], [13, 3], [5, 6], [3, 11], [37, 9]]) out.push({ K, N, n });
   return out;
 }
 
