@@ -81,7 +81,7 @@ function ratioChart(report: BenchReport, model: string): string {
       target: goal?.target,
     };
   });
-  return horizontalBarChart({ title: `${model}: Ryzen / peer (1.0 = parity; ticks = goals)`, bars, unit: "×", reference: 1 });
+  return horizontalBarChart({ title: `${model}: Ryzen / peer (1.0 = parity; ticks = goals; axis capped at 4×)`, bars, unit: "×", reference: 1, cap: 4 });
 }
 
 /** Decode bytes per token ≈ the whole file (tied head is read in full each token); vs measured read bandwidth. */

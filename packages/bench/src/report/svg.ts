@@ -83,14 +83,15 @@ export function groupedBarChart(opts: { title: string; unit: string; groups: Bar
 }
 
 /** Horizontal bars (e.g. ratios) with a reference line (1.0×) and optional per-bar target ticks. */
-export function horizontalBarChart(opts: { title: string; bars: (Bar & { target?: number })[]; unit: string; reference?: number; width?: number }): string {
+export function horizontalBarChart(opts: { title: string; bars: (Bar & { target?: number })[]; unit: string; reference?: number; width?: number; cap?: number }): string {
   const width = opts.width ?? 720;
   const rowH = 22;
   const pad = { top: 34, right: 60, bottom: 24, left: 300 };
   const height = pad.top + pad.bottom + rowH * Math.max(1, opts.bars.length);
   const plotW = width - pad.left - pad.right;
-  const top = niceMax(Math.max(...opts.bars.map((b) => Math.max(b.value ?? 0, b.target ?? 0)), opts.reference ?? 0));
-  const x = (v: number) => pad.left + (v / top) * plotW;
+  // bars beyond `cap` are clipped at the edge (their label keeps the true value)
+  const top = niceMax(Math.min(opts.cap ?? Infinity, Math.max(...opts.bars.map((b) => Math.max(b.value ?? 0, b.target ?? 0)), opts.reference ?? 0)));
+  const x = (v: number) => pad.left + (Math.min(v, top) / top) * plotW;
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(opts.title)}">`);
   parts.push(`<text x="${width / 2}" y="18" text-anchor="middle" class="ct">${esc(opts.title)}</text>`);
