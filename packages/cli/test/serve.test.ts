@@ -155,6 +155,32 @@ describe("ryzen serve limits and auth", () => {
     }
   });
 
+  it("--parallel 1 --queue 1: one request waits, the next gets 429, the waiting one completes", async () => {
+    const { child, url } = await startServe([STORIES, "--parallel", "1", "--queue", "1", "--ctx", "2048"]);
+    const inFlight = async () => ((await (await fetch(`${url}/health`)).json()) as { in_flight: number }).in_flight;
+    try {
+      const holder = new AbortController();
+      const long = await fetch(`${url}/v1/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ prompt: "Once upon a time", max_tokens: 2000, temperature: 0, stream: true }),
+        signal: holder.signal,
+      });
+      await long.body!.getReader().read(); // running in the only slot
+      const queued = postJson(`${url}/v1/completions`, { prompt: "The cat", max_tokens: 4, temperature: 0 });
+      for (let i = 0; i < 200 && (await inFlight()) < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(await inFlight()).toBe(2); // the second request is waiting in the queue
+      const rejected = await postJson(`${url}/v1/completions`, { prompt: "Lily", max_tokens: 4 });
+      expect(rejected.status).toBe(429);
+      holder.abort();
+      const done = await queued;
+      expect(done.status).toBe(200);
+      expect(done.json.usage.completion_tokens).toBe(4);
+    } finally {
+      await stopProcess(child);
+    }
+  });
+
   it("SIGTERM shuts down gracefully with exit code 0", async () => {
     const { child } = await startServe([STORIES]);
     expect(await stopProcess(child)).toBe(0);
