@@ -9,7 +9,6 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 #include <stdint.h>
-#include <string.h>
 #include "scalar/quant_kernels.h"
 
 namespace ryzen {
@@ -79,16 +78,19 @@ static void row_a32(const uint8_t* w, const uint8_t* const* acts, int64_t K, flo
 // ---- Q4_K ----
 
 // The 8 six-bit scales (bytes 0..7) and mins (bytes 8..15) of a Q4_K super-block, unpacked from
-// its 12 packed bytes with 32-bit masks (same values as q4k_scale_min for j = 0..7).
+// its 12 packed bytes (same values as q4k_scale_min for j = 0..7). In 32-bit lanes u0..u2:
+//   scales 0-3 = u0 & 0x3f..;  scales 4-7 = (u2 & 0x0f..) | ((u0 >> 6) & 0x03..) << 4
+//   mins   0-3 = u1 & 0x3f..;  mins   4-7 = ((u2 >> 4) & 0x0f..) | ((u1 >> 6) & 0x03..) << 4
+// p points at the 12 bytes inside a block, so the 16-byte load stays inside it.
 static inline __m128i q4k_scales_mins(const uint8_t* p) {
-  uint32_t u[4];
-  memcpy(u, p, 12);
-  u[3] = ((u[2] >> 4) & 0x0f0f0f0fu) | (((u[1] >> 6) & 0x03030303u) << 4);
-  const uint32_t mins_lo = u[1] & 0x3f3f3f3fu;
-  u[1] = (u[2] & 0x0f0f0f0fu) | (((u[0] >> 6) & 0x03030303u) << 4);
-  u[2] = mins_lo;
-  u[0] &= 0x3f3f3f3fu;
-  return _mm_loadu_si128((const __m128i*)u);
+  const __m128i v = _mm_loadu_si128((const __m128i*)p);
+  const __m128i a = _mm_shuffle_epi32(v, _MM_SHUFFLE(2, 1, 2, 0));  // u0 u2 u1 u2
+  const __m128i b = _mm_shuffle_epi32(v, _MM_SHUFFLE(1, 1, 0, 0));  // u0 u0 u1 u1
+  const __m128i lo = _mm_and_si128(_mm_srlv_epi32(a, _mm_setr_epi32(0, 0, 0, 4)),
+                                   _mm_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f));
+  const __m128i hi = _mm_and_si128(_mm_slli_epi32(_mm_and_si128(_mm_srli_epi32(b, 6), _mm_set1_epi32(0x03030303)), 4),
+                                   _mm_setr_epi32(0, -1, 0, -1));
+  return _mm_or_si128(lo, hi);
 }
 // mins repeated per 16-element group (m0,m0,m1,m1,...) as int16, to pair with the A256 16-sums
 static inline __m256i q4k_mins_per16(__m128i scm) {
