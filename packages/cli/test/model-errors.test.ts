@@ -3,6 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { readGGUFMetadata } from "@ryzen/tokenizer";
 import { afterAll, describe, expect, it } from "vitest";
 import { expectOneLineError, runCli, STORIES } from "./helpers/cli.js";
 
@@ -24,6 +25,16 @@ function patched(offset: number, value: number[]): Uint8Array {
   return b;
 }
 
+/** Byte offsets of the first tensor-table entry's first dimension and type fields. */
+function firstTensorFields(): { dim0: number; type: number } {
+  const { offset } = readGGUFMetadata(good);
+  const view = new DataView(good.buffer, good.byteOffset, good.byteLength);
+  const nameEnd = offset + 8 + Number(view.getBigUint64(offset, true));
+  const dims = view.getUint32(nameEnd, true);
+  return { dim0: nameEnd + 4, type: nameEnd + 4 + 8 * dims };
+}
+const tensor = firstTensorFields();
+
 const files: Record<string, string> = {
   empty: variant("empty.gguf", new Uint8Array(0)),
   "bad magic": variant("magic.gguf", patched(0, [0x47, 0x47, 0x55, 0x47])),
@@ -34,6 +45,8 @@ const files: Record<string, string> = {
   "truncated in the tensor data": variant("t-data.gguf", good.subarray(0, DATA_OFFSET + 100_000)),
   "absurd tensor count": variant("count.gguf", patched(8, [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x0f])),
   "absurd metadata count": variant("kv.gguf", patched(16, [0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0])),
+  "unknown tensor type": variant("type99.gguf", patched(tensor.type, [99, 0, 0, 0])),
+  "tensor larger than its slot": variant("dim.gguf", patched(tensor.dim0, [65, 0, 0, 0, 0, 0, 0, 0])),
   "random bytes": variant("random.gguf", Uint8Array.from({ length: 4096 }, (_, i) => (i * 2654435761) >>> 24)),
   "not a file": dir,
 };
