@@ -34,7 +34,20 @@ static inline __m256i codes_q4_0(const uint8_t* b) {
   return _mm256_sub_epi8(_mm256_and_si256(both, _mm256_set1_epi8(0x0F)), _mm256_set1_epi8(8));
 }
 
-template <int NT, __m256i (*Codes)(const uint8_t*), int BlockBytes>
+// Two consecutive blocks' codes in one register (block b in the low half).
+static inline __m512i codes2_q8_0(const uint8_t* b) {
+  return _mm512_inserti64x4(_mm512_castsi256_si512(codes_q8_0(b)), codes_q8_0(b + kQ8_0Block), 1);
+}
+static inline __m512i codes2_q4_0(const uint8_t* b) {
+  // 128-bit chunks after the nibble split: b0[0..16), b1[0..16), b0[16..32), b1[16..32)
+  const __m256i raw = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i*)(b + 2))),
+                                              _mm_loadu_si128((const __m128i*)(b + kQ4_0Block + 2)), 1);
+  const __m512i nib = _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(raw), _mm256_srli_epi16(raw, 4), 1),
+                                       _mm512_set1_epi8(0x0F));
+  return _mm512_sub_epi8(_mm512_shuffle_i64x2(nib, nib, _MM_SHUFFLE(3, 1, 2, 0)), _mm512_set1_epi8(8));
+}
+
+template <int NT, __m256i (*Codes)(const uint8_t*), __m512i (*Codes2)(const uint8_t*), int BlockBytes>
 static void row_a32(const uint8_t* w, const uint8_t* const* acts, int64_t K, float* out) {
   __m512 acc[NT];
   for (int t = 0; t < NT; t++) acc[t] = _mm512_setzero_ps();
@@ -44,7 +57,7 @@ static void row_a32(const uint8_t* w, const uint8_t* const* acts, int64_t K, flo
   // lanes 0..7 hold block b's partial sums, lanes 8..15 block b+1's: scales are spread likewise
   const __m512i pair = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
   for (; b + 2 <= nb; b += 2, w += 2 * BlockBytes) {
-    const __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(Codes(w)), Codes(w + BlockBytes), 1);
+    const __m512i q = Codes2(w);
     const __m512i qa = _mm512_abs_epi8(q);
     const __mmask64 neg = _mm512_movepi8_mask(q);
     const uint32_t h2 = (uint32_t)(w[0] | (w[1] << 8)) | ((uint32_t)(w[BlockBytes] | (w[BlockBytes + 1] << 8)) << 16);
@@ -212,8 +225,8 @@ static void gemm(const GemmArgs& g) {
   }
 }
 
-template <int NT> struct RowQ8_0 { static void run(const uint8_t* w, const uint8_t* const* a, int64_t K, float* o) { row_a32<NT, codes_q8_0, kQ8_0Block>(w, a, K, o); } };
-template <int NT> struct RowQ4_0 { static void run(const uint8_t* w, const uint8_t* const* a, int64_t K, float* o) { row_a32<NT, codes_q4_0, kQ4_0Block>(w, a, K, o); } };
+template <int NT> struct RowQ8_0 { static void run(const uint8_t* w, const uint8_t* const* a, int64_t K, float* o) { row_a32<NT, codes_q8_0, codes2_q8_0, kQ8_0Block>(w, a, K, o); } };
+template <int NT> struct RowQ4_0 { static void run(const uint8_t* w, const uint8_t* const* a, int64_t K, float* o) { row_a32<NT, codes_q4_0, codes2_q4_0, kQ4_0Block>(w, a, K, o); } };
 template <int NT> struct RowQ4_K { static void run(const uint8_t* w, const uint8_t* const* a, int64_t K, float* o) { row_q4_K<NT>(w, a, K, o); } };
 template <int NT> struct RowQ6_K { static void run(const uint8_t* w, const uint8_t* const* a, int64_t K, float* o) { row_q6_K<NT>(w, a, K, o); } };
 
