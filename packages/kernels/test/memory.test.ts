@@ -33,6 +33,28 @@ describe("memory pool", () => {
     expect(after.reserved - base.reserved).toBeLessThan(64 * 1024);
   });
 
+  it("recycled blocks come back zeroed, small and large", () => {
+    for (const floats of [1000, 1 << 20]) {
+      const a = Tensor.empty(GGMLType.F32, [floats]);
+      a.f32().fill(7);
+      a.dispose();
+      const b = Tensor.empty(GGMLType.F32, [floats]);
+      expect(b.f32().every((v) => v === 0)).toBe(true);
+      b.dispose();
+    }
+  });
+
+  it("frees blocks beyond the cache cap back to the OS", () => {
+    // 320 blocks just under the large-block threshold: more than the 256 MiB kept for reuse
+    const base = memoryStats();
+    const ts = Array.from({ length: 320 }, () => Tensor.empty(GGMLType.I8, [(1 << 20) - 64]));
+    expect(memoryStats().used - base.used).toBe(320 * ((1 << 20) - 64));
+    for (const t of ts) t.dispose();
+    const after = memoryStats();
+    expect(after.used).toBe(base.used);
+    expect(after.reserved - base.reserved).toBeLessThanOrEqual(256 << 20);
+  });
+
   it("tracks and resets the peak", () => {
     const s0 = memoryStats();
     s0.resetPeak();

@@ -1,5 +1,7 @@
 #include "memory.h"
 
+#include <sys/mman.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -28,6 +30,31 @@ Pool& pool() {
 
 size_t round_up(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
 
+// Large blocks (KV caches, big activations) come straight from mmap: page-aligned, already
+// zero, committed only when touched, eligible for transparent huge pages, and unmapped on free.
+constexpr size_t kLargeBlock = size_t(1) << 20;
+
+void* os_alloc(size_t size, bool* zeroed) {
+  if (size >= kLargeBlock) {
+    void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return nullptr;
+#ifdef MADV_HUGEPAGE
+    madvise(p, size, MADV_HUGEPAGE);
+#endif
+    *zeroed = true;
+    return p;
+  }
+  *zeroed = false;
+  return std::aligned_alloc(kAlign, size);
+}
+
+void os_free(void* block, size_t size) {
+  if (size >= kLargeBlock)
+    munmap(block, size);
+  else
+    std::free(block);
+}
+
 }  // namespace
 
 void* pool_alloc(size_t bytes, bool zero) {
@@ -44,11 +71,12 @@ void* pool_alloc(size_t bytes, bool zero) {
       p.cached -= size;
     }
   }
+  bool zeroed = false;
   if (!block) {
-    block = std::aligned_alloc(kAlign, size);
+    block = os_alloc(size, &zeroed);
     if (!block) fail(ErrorCode::OutOfMemory, "cannot allocate " + std::to_string(size) + " bytes");
   }
-  if (zero) std::memset(block, 0, size);
+  if (zero && !zeroed) std::memset(block, 0, size);
   std::lock_guard<std::mutex> lock(p.mu);
   p.used += size;
   if (p.used > p.peak) p.peak = p.used;
@@ -68,7 +96,7 @@ void pool_free(void* block, size_t bytes) {
       return;
     }
   }
-  std::free(block);
+  os_free(block, size);
 }
 
 MemoryStats memory_stats() {
