@@ -98,7 +98,9 @@ Plan::Plan(std::vector<OpNode> nodes) : nodes_(std::move(nodes)) {
   for (const OpNode& n : nodes_) {
     phases_.push_back(std::max(0, n.def->phases(n)));
     for (const TensorPtr& t : n.t)
-      if (t->storage && std::find(external_.begin(), external_.end(), t->storage.get()) == external_.end())
+      // only memory owned by JS objects can be taken away (detached) between runs
+      if (t->storage && t->storage->foreign_tag() &&
+          std::find(external_.begin(), external_.end(), t->storage.get()) == external_.end())
         external_.push_back(t->storage.get());
   }
 }
@@ -106,7 +108,10 @@ Plan::Plan(std::vector<OpNode> nodes) : nodes_(std::move(nodes)) {
 void Plan::run() {
   check_attached(external_);
   const int nth = pool_threads();
-  scratch_.reserve(scratch_needed(nodes_.data(), nodes_.size(), nth));
+  if (nth != scratch_threads_) {  // per-thread scratch depends on the thread count
+    scratch_.reserve(scratch_needed(nodes_.data(), nodes_.size(), nth));
+    scratch_threads_ = nth;
+  }
   Job job{nodes_.data(), phases_.data(), nodes_.size(), scratch_.data()};
   if (!nodes_.empty()) pool_run(run_nodes_job, &job);
   finish(job);

@@ -28,7 +28,8 @@ class Plan {
   std::vector<OpNode> nodes_;
   std::vector<int> phases_;  // per node, fixed at construction
   std::vector<const Storage*> external_;  // storages that can be detached from JS
-  AlignedBuffer scratch_;
+  AlignedBuffer scratch_;                 // max scratch over nodes, for scratch_threads_ threads
+  int scratch_threads_ = 0;
 };
 
 // Runs one built node now (scratch from a shared, growing buffer).
