@@ -72,10 +72,9 @@ static void lut_tile(const t3::Args& a, int64_t tile, int64_t t0) {
     __m256i accA[T], accB[T];
     for (int t = 0; t < T; ++t) accA[t] = accB[t] = _mm256_setzero_si256();
     const uint8_t* seg = codes + s * t3::kSegBytes;
-    _mm_prefetch((const char*)(seg + 4 * t3::kSegBytes), _MM_HINT_T0);
-    _mm_prefetch((const char*)(seg + 4 * t3::kSegBytes + 448), _MM_HINT_T0);
     for (int st = 0; st < t3::kStepsPerSeg; ++st) {
       const uint8_t* step = seg + st * t3::kStepBytes;
+      _mm_prefetch((const char*)(step + 12288), _MM_HINT_T0);  // see the AVX-512 kernel
       uint16_t sg[8];
       std::memcpy(sg, step + 64, 16);
       const int64_t toff = (s * t3::kStepsPerSeg + st) * t3::kLutStepBytes;
@@ -163,10 +162,131 @@ static void decode_tile(const t3::Args& a, int64_t tile, uint8_t* rowmajor, uint
 }  // namespace
 
 void ternary_lut_compute(const t3::Args& a) {
-  for (int64_t tile = a.r0 / 16; tile * 16 < a.r1; ++tile) {
+  // Blocks of tiles small enough to stay in L2 while every token's tables pass over them.
+  const int64_t tb = t3::tile_bytes(a.K), per_block = tb >= 131072 ? 1 : 131072 / tb;
+  const int64_t first = a.r0 / 16, end = (a.r1 + 15) / 16;
+  for (int64_t b0 = first; b0 < end; b0 += per_block) {
+    const int64_t b1 = b0 + per_block < end ? b0 + per_block : end;
     int64_t t = 0;
-    for (; t + 2 <= a.n; t += 2) lut_tile<2>(a, tile, t);
-    if (t < a.n) lut_tile<1>(a, tile, t);
+    for (; t + 2 <= a.n; t += 2)
+      for (int64_t tile = b0; tile < b1; ++tile) lut_tile<2>(a, tile, t);
+    if (t < a.n)
+      for (int64_t tile = b0; tile < b1; ++tile) lut_tile<1>(a, tile, t);
+  }
+}
+
+// ---- activation preparation (same bytes as the portable versions in formats/ternary_common.cc) ----
+
+static inline float hmax8(__m256 v) {
+  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+  m = _mm_max_ss(m, _mm_shuffle_ps(m, m, 1));
+  return _mm_cvtss_f32(m);
+}
+
+// BitNet absmax int8 of one token into q[K]; returns amax/127 and the sum.
+static float quantize_token(const float* x, int64_t K, int8_t* q, int32_t* sum) {
+  const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  __m256 vmax = _mm256_setzero_ps();
+  int64_t k = 0;
+  for (; k + 8 <= K; k += 8) vmax = _mm256_max_ps(vmax, _mm256_and_ps(_mm256_loadu_ps(x + k), absmask));
+  float amax = hmax8(vmax);
+  for (; k < K; ++k) amax = amax > (x[k] < 0 ? -x[k] : x[k]) ? amax : (x[k] < 0 ? -x[k] : x[k]);
+  if (!(amax > 0.0f)) {
+    std::memset(q, 0, K);
+    *sum = 0;
+    return 0.0f;
+  }
+  const float sc = 127.0f / amax;
+  const __m256 scale = _mm256_set1_ps(sc);
+  const __m256i lim = _mm256_set1_epi32(127), nlim = _mm256_set1_epi32(-127), ones = _mm256_set1_epi16(1);
+  const __m256i fix = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  __m256i vsum = _mm256_setzero_si256();
+  for (k = 0; k + 32 <= K; k += 32) {
+    __m256i v[4];
+    for (int j = 0; j < 4; ++j) {
+      v[j] = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + k + 8 * j), scale));  // half to even
+      v[j] = _mm256_min_epi32(_mm256_max_epi32(v[j], nlim), lim);
+    }
+    const __m256i w01 = _mm256_packs_epi32(v[0], v[1]), w23 = _mm256_packs_epi32(v[2], v[3]);
+    vsum = _mm256_add_epi32(vsum, _mm256_add_epi32(_mm256_madd_epi16(w01, ones), _mm256_madd_epi16(w23, ones)));
+    const __m256i b = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(w01, w23), fix);
+    _mm256_storeu_si256((__m256i*)(q + k), b);
+  }
+  alignas(32) int32_t parts[8];
+  _mm256_store_si256((__m256i*)parts, vsum);
+  int32_t total = 0;
+  for (int j = 0; j < 8; ++j) total += parts[j];
+  for (; k < K; ++k) {
+    float v = (x[k] * sc + 12582912.0f) - 12582912.0f;
+    v = v > 127.0f ? 127.0f : (v < -127.0f ? -127.0f : v);
+    q[k] = (int8_t)v;
+    total += (int32_t)v;
+  }
+  *sum = total;
+  return amax / 127.0f;
+}
+
+static void build_tables(const int8_t* q, int64_t segs, uint8_t* out) {
+  alignas(32) int16_t cw[3][16];
+  for (int p = 0; p < 3; ++p)
+    for (int m = 0; m < 16; ++m) cw[p][m] = (int16_t)(m < 14 ? t3::trit_of(m, p) : 0);
+  const __m256i c0 = _mm256_load_si256((const __m256i*)cw[0]), c1 = _mm256_load_si256((const __m256i*)cw[1]);
+  const __m256i c2 = _mm256_load_si256((const __m256i*)cw[2]);
+  // per lane: low bytes of the 8 words to bytes 0-7, high bytes to 8-15
+  const __m256i split = _mm256_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15,
+                                         0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+  for (int64_t s = 0; s < segs; ++s) {
+    const int8_t* a = q + s * 256;
+    uint8_t* seg = out + s * t3::kStepsPerSeg * t3::kLutStepBytes;
+    for (int g = 0; g < t3::kGroupsPerSeg; ++g) {
+      const int k = 3 * g;
+      const short a0 = k < 256 ? a[k] : 0, a1 = k + 1 < 256 ? a[k + 1] : 0, a2 = k + 2 < 256 ? a[k + 2] : 0;
+      __m256i t = _mm256_mullo_epi16(_mm256_set1_epi16(a0), c0);
+      t = _mm256_add_epi16(t, _mm256_mullo_epi16(_mm256_set1_epi16(a1), c1));
+      t = _mm256_add_epi16(t, _mm256_mullo_epi16(_mm256_set1_epi16(a2), c2));
+      const __m256i b = _mm256_permute4x64_epi64(_mm256_shuffle_epi8(t, split), 0xd8);  // [lo 0-15 | hi 0-15]
+      const int st = g / 8, j = g % 8, L = j / 2, h = j % 2;
+      uint8_t* lo = seg + st * t3::kLutStepBytes + h * 128 + L * 16;
+      _mm_storeu_si128((__m128i*)lo, _mm256_castsi256_si128(b));
+      _mm_storeu_si128((__m128i*)(lo + 64), _mm256_extracti128_si256(b, 1));
+    }
+  }
+}
+
+void ternary_lut_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch) {
+  const int64_t segs = t3::segments(K), rec = t3::lut_record_bytes(K);
+  int8_t* q = static_cast<int8_t*>(alloca(segs * 256 + 64));
+  std::memset(q + K, 0, segs * 256 - K);
+  for (int64_t t = t0; t < t1; ++t) {
+    uint8_t* r = scratch + t * rec;
+    auto* hdr = reinterpret_cast<t3::ActHeader*>(r);
+    std::memset(hdr, 0, sizeof(*hdr));
+    hdr->inv_scale = quantize_token(x + t * ldx, K, q, &hdr->sum);
+    build_tables(q, segs, r + 64);
+  }
+}
+
+void ternary_mad_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch) {
+  const int64_t segs = t3::segments(K), rec = t3::mad_record_bytes(K), sums = t3::mad_sums_bytes(K);
+  const __m256i bias = _mm256_set1_epi8((char)0x80);
+  for (int64_t t = t0; t < t1; ++t) {
+    uint8_t* r = scratch + t * rec;
+    auto* hdr = reinterpret_cast<t3::ActHeader*>(r);
+    std::memset(r, 0, 64 + sums);
+    int8_t* q = reinterpret_cast<int8_t*>(r + 64 + sums);
+    std::memset(q + K, 0, segs * 256 - K);
+    hdr->inv_scale = quantize_token(x + t * ldx, K, q, &hdr->sum);
+    int32_t* bsum = reinterpret_cast<int32_t*>(r + 64);
+    for (int64_t s = 0; s < segs; ++s) {
+      __m256i acc = _mm256_setzero_si256();
+      for (int j = 0; j < 8; ++j)
+        acc = _mm256_add_epi64(acc, _mm256_sad_epu8(_mm256_xor_si256(_mm256_loadu_si256((const __m256i*)(q + s * 256 + 32 * j)), bias),
+                                                     _mm256_setzero_si256()));
+      alignas(32) int64_t parts[4];
+      _mm256_store_si256((__m256i*)parts, acc);
+      bsum[s] = (int32_t)(parts[0] + parts[1] + parts[2] + parts[3] - 256 * 128);
+    }
   }
 }
 

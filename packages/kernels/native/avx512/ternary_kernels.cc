@@ -19,7 +19,9 @@ namespace ryzen {
 namespace avx512 {
 namespace {
 
-static const int kPrefetch = 2048;  // bytes ahead in the weight stream (~2 tiles of steps in flight)
+// Bytes ahead in the weight stream. Measured on Zen 4 (2560x6912 GEMV, 1 thread): 2 KB ~16 GB/s,
+// 4 KB ~21, 8-16 KB ~23-26 (the hardware prefetcher alone ~13).
+static const int kPrefetch = 12288;
 
 static inline __m512i rows16_from(__m512i a32, __m512i b32) {
   // a32: [rows0-7 partial, rows0-7 partial], b32 likewise for rows 8-15 -> 16 row sums.

@@ -237,8 +237,8 @@ enum Family { kLut = 0, kMad = 1 };
   {                                                                                                     \
     {tname ".lut.scalar", 16, lut_bytes, lut_prepare, run<scalar::ternary_lut_compute>},               \
         {tname ".mad.scalar", 16, mad_bytes, mad_prepare, run<scalar::ternary_mad_compute>},           \
-        {tname ".lut.avx2", 16, lut_bytes, lut_prepare, run<avx2::ternary_lut_compute>},               \
-        {tname ".mad.avx2", 16, mad_bytes, mad_prepare, run<avx2::ternary_mad_compute>},               \
+        {tname ".lut.avx2", 16, lut_bytes, avx2::ternary_lut_prepare, run<avx2::ternary_lut_compute>}, \
+        {tname ".mad.avx2", 16, mad_bytes, avx2::ternary_mad_prepare, run<avx2::ternary_mad_compute>}, \
         {tname ".lut.avx512", 16, lut_bytes, avx512::ternary_lut_prepare, run<avx512::ternary_lut_compute>}, \
         {tname ".mad.avx512", 16, mad_bytes, avx512::ternary_mad_prepare, run<avx512::ternary_mad_compute>}, \
   }

@@ -66,9 +66,13 @@ RYZEN_T3_KERNELS(avx512)
 #undef RYZEN_T3_KERNELS
 
 // Activation preparation with SIMD (same bytes as the portable versions in the format code).
-namespace avx512 {
-void ternary_lut_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch);
-void ternary_mad_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch);
-}
+#define RYZEN_T3_PREPARE(ns)                                                                                   \
+  namespace ns {                                                                                               \
+  void ternary_lut_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch); \
+  void ternary_mad_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch); \
+  }
+RYZEN_T3_PREPARE(avx2)
+RYZEN_T3_PREPARE(avx512)
+#undef RYZEN_T3_PREPARE
 
 }  // namespace ryzen
