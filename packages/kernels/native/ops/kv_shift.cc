@@ -57,7 +57,9 @@ void run(const OpNode& node, int, int ith, int nth, uint8_t*) {
   split_range(s.nkv, ith, nth, 1, &h0, &h1);
   float cs[kMaxHeadDim];
   float buf[kMaxHeadDim];
-  rope_angles(s.rope, -(double)s.discard, cs);
+  double freqs[kMaxHeadDim / 2];
+  rope_freqs(s.rope, freqs);
+  rope_angles(s.rope, freqs, -(double)s.discard, cs);
   const int64_t kb = kv_head_bytes(kc.type, s.hd), vb = kv_head_bytes(vc.type, s.hd);
   for (int64_t h = h0; h < h1; h++) {
     for (int64_t p = s.keep + s.discard; p < s.used; p++) {

@@ -3,6 +3,8 @@
 // (token, head). out may alias x.
 #include "rope.h"
 #include <cmath>
+#include <memory>
+#include <vector>
 #include "op_util.h"
 
 namespace ryzen {
@@ -18,9 +20,13 @@ std::string check_rope_params(const RopeParams& p) {
   return "";
 }
 
-void rope_angles(const RopeParams& p, double pos, float* cs) {
+void rope_freqs(const RopeParams& p, double* freqs) {
+  for (int64_t i = 0; i < p.n_rot / 2; i++) freqs[i] = p.freq_scale * std::pow(p.theta, -2.0 * (double)i / (double)p.n_rot);
+}
+
+void rope_angles(const RopeParams& p, const double* freqs, double pos, float* cs) {
   for (int64_t i = 0; i < p.n_rot / 2; i++) {
-    const double a = pos * p.freq_scale * std::pow(p.theta, -2.0 * (double)i / (double)p.n_rot);
+    const double a = pos * freqs[i];
     cs[2 * i] = (float)std::cos(a);
     cs[2 * i + 1] = (float)std::sin(a);
   }
@@ -45,6 +51,11 @@ RopeParams params_of(const OpNode& node) {
   return RopeParams{node.i[0], node.i[1], node.i[2], (int)node.i[3], node.f[0], node.f[1]};
 }
 
+// The pair frequencies, computed once at validation.
+struct RopeState {
+  std::vector<double> freqs;
+};
+
 std::string validate(OpNode& node) {
   std::string e = expect_arity(node, 3, 3, "out, x, pos");
   if (!e.empty()) return e;
@@ -57,6 +68,10 @@ std::string validate(OpNode& node) {
   if (!(e = expect(node, 0, "out", DType::F32, p.n_head * p.head_dim, n)).empty()) return e;
   if (!(e = expect_ids(node, 2, "pos", n)).empty()) return e;
   node.scratch_bytes = (size_t)n * (size_t)p.n_rot * sizeof(float);
+  auto st = std::make_shared<RopeState>();
+  st->freqs.resize((size_t)(p.n_rot / 2 + 1));
+  rope_freqs(p, st->freqs.data());
+  node.state = st;
   return "";
 }
 
@@ -71,7 +86,8 @@ void run(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch) {
     int64_t t0, t1;
     split_range(n, ith, nth, 1, &t0, &t1);
     const int32_t* pos = i32_data(*node.t[2]);
-    for (int64_t t = t0; t < t1; t++) rope_angles(p, (double)pos[t], tables + t * p.n_rot);
+    const double* freqs = static_cast<const RopeState*>(node.state.get())->freqs.data();
+    for (int64_t t = t0; t < t1; t++) rope_angles(p, freqs, (double)pos[t], tables + t * p.n_rot);
     return;
   }
   int64_t u0, u1;

@@ -17,9 +17,12 @@ struct RopeParams {
 // Checks the parameters; returns "" or a message naming the bad one.
 std::string check_rope_params(const RopeParams& p);
 
-// cs[2i] = cos, cs[2i+1] = sin of pair i's angle at position `pos` (n_rot floats). Angles are
+// freqs[i] = freqScale * theta^(-2i/nRot) for the n_rot/2 pairs.
+void rope_freqs(const RopeParams& p, double* freqs);
+
+// cs[2i] = cos, cs[2i+1] = sin of pair i's angle pos * freqs[i] (n_rot floats). Angles are
 // computed in double so large positions keep full float accuracy.
-void rope_angles(const RopeParams& p, double pos, float* cs);
+void rope_angles(const RopeParams& p, const double* freqs, double pos, float* cs);
 
 // Rotates one head of head_dim floats (out may equal x).
 void rope_head(const RopeParams& p, const float* cs, const float* x, float* out);
