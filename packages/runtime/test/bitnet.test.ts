@@ -113,6 +113,36 @@ describe("BitNet tiny models vs the reference forward pass", () => {
     }
   });
 
+  it("outputType requantizes the tied f16 head (q8_0, q6_k) and keeps the reference's choices", async () => {
+    const { path, cfg, ref } = await buildTinyBitnet({ arch: "bitnet-b1.58", type: GGMLType.I2_S, seed: 13 });
+    const r = new RefModel(cfg, ref, { kvF16: true });
+    const want = PROMPT.map((t) => r.step(t));
+    for (const outputType of ["q8_0", "q6_k"] as const) {
+      const model = await loadModel(path, { outputType, threads: 1 });
+      try {
+        expect(model.info.outputType).toBe(outputType === "q6_k" ? "q6_K" : "q8_0");
+        const all = await model.evaluate(PROMPT, { allLogits: true });
+        const V = TINY.vocab;
+        let agree = 0;
+        let worst = 0;
+        PROMPT.forEach((_, p) => {
+          const got = all.subarray(p * V, (p + 1) * V);
+          worst = Math.max(worst, relMaxDiff(got, want[p]));
+          if (argmax64(got) === argmax64(want[p])) agree++;
+        });
+        console.log(`tiny head ${outputType}: worst logits difference ${(100 * worst).toFixed(2)} % of range, top-1 ${agree}/${PROMPT.length}`);
+        // The head's weights are rounded to 8 (6) bits and its input to 8 bits by the quantized
+        // matmul: measured ~0.9 % (q8_0) and ~2.2 % (q6_K) of the range here; a head that is not
+        // requantized correctly (wrong rows, wrong scale) is off by far more and loses top-1.
+        expect(worst).toBeLessThan(outputType === "q8_0" ? 2e-2 : 4e-2);
+        expect(agree).toBeGreaterThanOrEqual(PROMPT.length - 1);
+      } finally {
+        model.dispose();
+      }
+    }
+    await expect(loadModel(path, { outputType: "q5_1" as never })).rejects.toMatchObject({ code: "BAD_OPTION" });
+  });
+
   it("the tolerance separates right from wrong: a NORMAL-RoPE or SiLU reference is far off", async () => {
     const { cfg, ref } = await buildTinyBitnet(cases[0]);
     const right = new RefModel(cfg, ref, { kvF16: true });

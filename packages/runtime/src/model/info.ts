@@ -27,6 +27,8 @@ export interface ModelInfo {
   kvBytesPerSequence: number;
   maxSequences: number;
   tiedOutput: boolean;
+  /** Type of the output head as used (differs from the file's when loadModel's outputType converted it). */
+  outputType: string;
   tensorTypes: Record<string, { count: number; bytes: number }>;
   tokenizer: { model: "llama" | "gpt2"; vocabSize: number; bos: number; eos: number; eot?: number };
   chatTemplate: string | null;
@@ -37,7 +39,10 @@ export function buildInfo(
   file: GGUFFile,
   cfg: ModelConfig,
   tok: Tokenizer,
-  extra: { contextLength: number; kvType: "f16" | "q8_0"; kvBytesPerSequence: number; maxSequences: number; vocabSize: number; tiedOutput: boolean },
+  extra: {
+    contextLength: number; kvType: "f16" | "q8_0"; kvBytesPerSequence: number; maxSequences: number;
+    vocabSize: number; tiedOutput: boolean; outputType: string;
+  },
 ): ModelInfo {
   const tensorTypes: Record<string, { count: number; bytes: number }> = {};
   let parameterCount = 0;
@@ -72,6 +77,7 @@ export function buildInfo(
     kvBytesPerSequence: extra.kvBytesPerSequence,
     maxSequences: extra.maxSequences,
     tiedOutput: extra.tiedOutput,
+    outputType: extra.outputType,
     tensorTypes,
     tokenizer: {
       model: tok.model,

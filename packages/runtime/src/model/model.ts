@@ -1,6 +1,6 @@
 // loadModel() and the Model: GGUF file -> config, mapped weights, tokenizer, KV cache, forward
 // plans and the scheduler that every generate()/evaluate() call goes through.
-import { MappedFile, setThreads, type Tensor } from "@ryzen/kernels";
+import { MappedFile, setThreads, typeName, type Tensor } from "@ryzen/kernels";
 import { tokenizerFromGGUF, type Tokenizer } from "@ryzen/tokenizer";
 import { ChatTemplate, type ChatMessage, type ChatTemplateOptions } from "../chat/template.js";
 import { AbortError, DisposedError, InvalidOptionError, ModelLoadError } from "../errors.js";
@@ -13,6 +13,7 @@ import { configFromMetadata, type ModelConfig } from "./config.js";
 import { ForwardGraph } from "./graph.js";
 import { buildInfo, type ModelInfo } from "./info.js";
 import { loadWeights, type ModelWeights } from "./weights.js";
+import { requantizeHead, type HeadType } from "./head.js";
 
 export interface LoadModelOptions {
   /** Kernel worker threads (process-wide setting). Default: the kernels' default (physical cores). */
@@ -26,6 +27,9 @@ export interface LoadModelOptions {
   maxQueue?: number;
   /** Most tokens in one forward step (prefill chunk), default 256. */
   batchSize?: number;
+  /** Requantize a float (f32/f16/bf16) output head at load, e.g. BitNet's tied f16 embedding:
+   *  fewer bytes read per token. Default: use the head as stored. */
+  outputType?: HeadType;
   onProgress?: (p: { phase: "read" | "prepare"; done: number; total: number }) => void;
   signal?: AbortSignal;
 }
@@ -266,6 +270,12 @@ export async function loadModel(path: string, opts: LoadModelOptions = {}): Prom
     let done = 0;
     const weights = loadWeights(file, mapped, cfg);
     owned.push(...weights.all);
+    const head = requantizeHead(weights.output, opts.outputType);
+    if (head.converted) {
+      weights.output = head.head;
+      weights.all.push(head.head);
+      owned.push(head.head);
+    }
     if (tokenizer.vocabSize !== weights.vocabSize) {
       throw new ModelLoadError(
         "BAD_SHAPE",
@@ -284,7 +294,7 @@ export async function loadModel(path: string, opts: LoadModelOptions = {}): Prom
     const engine = new Engine(graph, kv, { maxQueue, maxTokens: Math.max(batchSize, maxSequences), maxOutputs }, weights.vocabSize);
     const info = buildInfo(file, cfg, tokenizer, {
       contextLength, kvType, kvBytesPerSequence: kv.bytesPerSequence, maxSequences,
-      vocabSize: weights.vocabSize, tiedOutput: weights.tiedOutput,
+      vocabSize: weights.vocabSize, tiedOutput: weights.tiedOutput, outputType: typeName(weights.output.type),
     });
     return new Model({ file, mapped, cfg, weights, kv, graph, engine, tokenizer, info });
   } catch (e) {
