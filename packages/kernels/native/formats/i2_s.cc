@@ -26,13 +26,29 @@ inline float tensor_scale(const uint8_t* src, int64_t n) {
 
 bool read_row(const ternary::Reader& rd, int64_t r, int8_t* trits, float* scales, std::string& err) {
   const int64_t K = rd.cols;
-  for (int64_t k = 0; k < K; ++k) {
-    const int c = code_at(rd.src, r * K + k);
-    if (c == 3) {
-      err = "i2_s: code 3 is not ternary (row " + std::to_string(r) + ", column " + std::to_string(k) + ")";
-      return false;
+  int bad = 0;
+  if (K % kBlock == 0) {  // whole 128-weight blocks per row: decode 32 bytes at a time
+    const uint8_t* src = rd.src + r * (K / 4);
+    for (int64_t b = 0; b < K / kBlock; ++b)
+      for (int g = 0; g < 4; ++g)
+        for (int j = 0; j < 32; ++j) {
+          const int c = (src[b * 32 + j] >> (6 - 2 * g)) & 3;
+          bad |= c == 3;
+          trits[b * kBlock + g * 32 + j] = (int8_t)(c - 1);
+        }
+  } else {
+    for (int64_t k = 0; k < K; ++k) {
+      const int c = code_at(rd.src, r * K + k);
+      bad |= c == 3;
+      trits[k] = (int8_t)(c - 1);
     }
-    trits[k] = (int8_t)(c - 1);
+  }
+  if (bad) {
+    for (int64_t k = 0; k < K; ++k)
+      if (trits[k] == 2) {
+        err = "i2_s: code 3 is not ternary (row " + std::to_string(r) + ", column " + std::to_string(k) + ")";
+        return false;
+      }
   }
   const float s = tensor_scale(rd.src, rd.rows * K);
   for (int64_t b = 0; b < t3::segments(K); ++b) scales[b] = s;
@@ -74,18 +90,30 @@ void quantize(const float* src, int64_t rows, int64_t cols, uint8_t* dst) {
   // quantize_i2_s: scale = max|result|; code 1 where |result| < 1e-6, else 2 (positive) / 0.
   float scale = 0.0f;
   std::memset(dst, 0, n / 4 + 32);
-  for (int64_t e = 0; e < n; ++e) {
-    float t = std::nearbyint(src[e] * s);
-    t = t > 1.0f ? 1.0f : (t < -1.0f ? -1.0f : t);
-    if (t != 0.0f) scale = 1.0f / s;
-  }
-  for (int64_t e = 0; e < n; ++e) {
-    float t = std::nearbyint(src[e] * s);
-    t = t > 1.0f ? 1.0f : (t < -1.0f ? -1.0f : t);
-    const float result = t / s;
-    const int code = std::fabs((double)result) < 1e-6 ? 1 : ((double)result * scale > 0 ? 2 : 0);
-    const int64_t blk = e / kBlock, pos = e % kBlock;
-    dst[blk * 32 + pos % 32] |= (uint8_t)(code << (6 - 2 * (pos / 32)));
+  // round(w*s) clamped to [-1,1] == round(clamp(w*s, -2, 2)) clamped, and the latter is in range
+  // for the libm-free half-to-even rounding.
+  auto ternary = [s](float w) {
+    float v = w * s;
+    v = v > 2.0f ? 2.0f : (v < -2.0f ? -2.0f : v);
+    const float t = ternary::round_even_small(v);
+    return t > 1.0f ? 1.0f : (t < -1.0f ? -1.0f : t);
+  };
+  for (int64_t e = 0; e < n; ++e)
+    if (ternary(src[e]) != 0.0f) {
+      scale = 1.0f / s;
+      break;
+    }
+  // code = 1 where |t/s| < 1e-6 (t = 0, or a scale too small to register), else 2 / 0 by sign.
+  const bool tiny = std::fabs((double)(1.0f / s)) < 1e-6;
+  for (int64_t b = 0; b < n / kBlock; ++b) {
+    const float* w = src + b * kBlock;
+    uint8_t* o = dst + b * 32;
+    for (int g = 0; g < 4; ++g)
+      for (int j = 0; j < 32; ++j) {
+        const float t = ternary(w[g * 32 + j]);
+        const int code = (t == 0.0f || tiny) ? 1 : (t > 0.0f ? 2 : 0);
+        o[j] = (uint8_t)(o[j] | (code << (6 - 2 * g)));
+      }
   }
   std::memcpy(dst + n / 4, &scale, 4);
 }

@@ -37,27 +37,32 @@ struct DecodeTableInit {
 
 // ---------------- packing ----------------
 
+// Group values v = 9 t0 + 3 t1 + t2 in -13..13 (v < 0: mirror sign) for 16 rows of one segment.
+void group_values(const int8_t* trits, int64_t Kp, int64_t s, int8_t (*vv)[t3::kGroupsPerSeg]) {
+  for (int i = 0; i < 16; ++i) {
+    const int8_t* t = trits + i * Kp + s * t3::kSegK;
+    for (int g = 0; g < 85; ++g) vv[i][g] = (int8_t)(9 * t[3 * g] + 3 * t[3 * g + 1] + t[3 * g + 2]);
+    vv[i][85] = (int8_t)(9 * t[255]);  // weight 255 + two zero pads
+    vv[i][86] = vv[i][87] = 0;
+  }
+}
+
 void pack_tile(const int8_t* trits, int64_t Kp, uint8_t* tile) {
   const int64_t segs = Kp / t3::kSegK;
-  std::memset(tile, 0, segs * t3::kSegBytes);
+  int8_t vv[16][t3::kGroupsPerSeg];
   for (int64_t s = 0; s < segs; ++s) {
+    group_values(trits, Kp, s, vv);
     for (int st = 0; st < t3::kStepsPerSeg; ++st) {
       uint8_t* step = tile + s * t3::kSegBytes + st * t3::kStepBytes;
       uint32_t sign[4] = {0, 0, 0, 0};
-      for (int j = 0; j < 8; ++j) {
-        const int g = st * 8 + j, L = j / 2, h = j % 2;
+      for (int L = 0; L < 4; ++L)
         for (int i = 0; i < 16; ++i) {
-          int t[3];
-          for (int p = 0; p < 3; ++p) {
-            const int k = 3 * g + p;
-            t[p] = k < t3::kSegK ? trits[i * Kp + s * t3::kSegK + k] : 0;
-          }
-          const int v = 9 * (t[0] + 1) + 3 * (t[1] + 1) + (t[2] + 1);
-          const int m = v >= 13 ? v - 13 : 13 - v;
-          step[L * 16 + i] |= (uint8_t)(m << (4 * h));
-          if (v < 13) sign[2 * h + (i < 8 ? 0 : 1)] |= 1u << (L * 8 + (i & 7));
+          const int v0 = vv[i][st * 8 + 2 * L], v1 = vv[i][st * 8 + 2 * L + 1];
+          step[L * 16 + i] = (uint8_t)((v0 < 0 ? -v0 : v0) | ((v1 < 0 ? -v1 : v1) << 4));
+          const uint32_t bit = 1u << (L * 8 + (i & 7));
+          if (v0 < 0) sign[i >> 3] |= bit;
+          if (v1 < 0) sign[2 + (i >> 3)] |= bit;
         }
-      }
       std::memcpy(step + 64, sign, 16);
     }
   }
@@ -88,16 +93,18 @@ bool pack_t3(const Reader& rd, MatmulWeights& out, std::string& err) {
   bool uniform = true, have_scale = false;
   float common = 0.0f;
   for (int64_t tile = 0; tile < tiles; ++tile) {
-    std::fill(trits.begin(), trits.end(), 0);
-    for (int i = 0; i < 16; ++i) {
+    const int rows_here = (int)std::min<int64_t>(16, rows - tile * 16);
+    if (rows_here < 16) std::fill(trits.begin() + rows_here * Kp, trits.end(), 0);
+    for (int i = 0; i < rows_here; ++i) {
       const int64_t r = tile * 16 + i;
-      if (r >= rows) break;
-      if (!rd.row(rd, r, trits.data() + i * Kp, row_scales.data(), err)) return false;
+      int8_t* row = trits.data() + i * Kp;
+      if (!rd.row(rd, r, row, row_scales.data(), err)) return false;
+      std::fill(row + K, row + Kp, 0);
       for (int64_t s = 0; s < segs; ++s) {
         scales[(tile * segs + s) * 16 + i] = row_scales[s];
-        bool nonzero = false;
-        for (int64_t k = s * 256; k < std::min<int64_t>(K, (s + 1) * 256); ++k) nonzero |= trits[i * Kp + k] != 0;
-        if (!nonzero) continue;
+        int nonzero = 0;
+        for (int k = 0; k < t3::kSegK; ++k) nonzero |= row[s * t3::kSegK + k];
+        if (!nonzero) continue;  // an all-zero block's scale is irrelevant
         if (!have_scale) {
           common = row_scales[s];
           have_scale = true;
@@ -121,7 +128,6 @@ bool pack_t3(const Reader& rd, MatmulWeights& out, std::string& err) {
 
 // ---------------- activations ----------------
 
-int round_away(float v) { return (int)std::lround(v); }
 
 float quantize_acts(const float* x, int64_t K, int8_t* q, int32_t* sum) {
   float amax = 0.0f;
@@ -136,7 +142,7 @@ float quantize_acts(const float* x, int64_t K, int8_t* q, int32_t* sum) {
   for (int64_t k = 0; k < K; ++k) {
     // |x*scale| <= 127.0001: adding 1.5*2^23 rounds to an integer, half to even (default rounding
     // mode), exactly like nearbyint / cvtps2dq, without a libm call.
-    float v = (x[k] * scale + 12582912.0f) - 12582912.0f;
+    float v = round_even_small(x[k] * scale);
     v = v > 127.0f ? 127.0f : (v < -127.0f ? -127.0f : v);
     q[k] = (int8_t)v;
     s += (int32_t)v;

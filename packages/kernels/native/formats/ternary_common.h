@@ -30,8 +30,18 @@ int list_kernels(DType type, Isa isa, const MatmulKernel** out, int max);
 // q = round-half-even(x*s) clamped to [-127,127]; returns 1/s (0 when x is all zero) and the sum of q.
 float quantize_acts(const float* x, int64_t K, int8_t* q, int32_t* sum);
 
-// Round half away from zero, as C's lroundf (llama.cpp's reference quantizers use it).
-int round_away(float v);
+// Round half away from zero, as C's lroundf (llama.cpp's reference quantizers use it), for
+// |v| < 2^31 without a libm call: the fraction v - trunc(v) is exact in float.
+inline int round_away(float v) {
+  int i = (int)v;
+  const float frac = v - (float)i;
+  if (frac >= 0.5f) ++i;
+  else if (frac <= -0.5f) --i;
+  return i;
+}
+
+// Round half to even (the default rounding mode, as nearbyint / cvtps2dq) for |v| < 2^22.
+inline float round_even_small(float v) { return (v + 12582912.0f) - 12582912.0f; }
 
 }  // namespace ternary
 }  // namespace ryzen

@@ -24,12 +24,17 @@ bool read_row(const ternary::Reader& rd, int64_t r, int8_t* trits, float* scales
   for (int64_t b = 0; b < nb; ++b) {
     const uint8_t* blk = rd.src + (r * nb + b) * kBlockBytes;
     block_codes(blk, codes);
+    int bad = 0;
     for (int k = 0; k < kBlock; ++k) {
-      if (codes[k] == 3) {
-        err = "tq2_0: code 3 is not ternary (row " + std::to_string(r) + ", column " + std::to_string(b * kBlock + k) + ")";
-        return false;
-      }
+      bad |= codes[k] == 3;
       trits[b * kBlock + k] = (int8_t)(codes[k] - 1);
+    }
+    if (bad) {
+      for (int k = 0; k < kBlock; ++k)
+        if (codes[k] == 3) {
+          err = "tq2_0: code 3 is not ternary (row " + std::to_string(r) + ", column " + std::to_string(b * kBlock + k) + ")";
+          return false;
+        }
     }
     uint16_t h;
     std::memcpy(&h, blk + 64, 2);
