@@ -3,12 +3,11 @@
 //
 // Tolerance. The reference emulates what the engine does on purpose (f16 KV cache, int8
 // per-token absmax activations for ternary matmuls, as bitnet.cpp). What remains is float32
-// vs float64 arithmetic and, where a kernel quantizes activations per block instead of per row
-// or rounds a value that sits on a .5 boundary differently, a different int8 code in a few
-// places: each such code moves a dot product by at most scale·max|x|/127. Over 2 layers this
-// stays well under 1% of the logits' range; a wrong RoPE style, a missing sub-norm, the wrong
-// activation or a scale applied the wrong way changes logits by tens of percent (checked below
-// by running the reference with the wrong setting).
+// vs float64 arithmetic (measured: ~3e-7 of the logits' range on every ISA) and, should a value
+// sit on an int8 or f16 rounding boundary, one code landing on the other side. 1e-3 of the range
+// leaves room for that; a wrong RoPE style, a missing sub-norm, the wrong activation or a scale
+// applied the wrong way changes logits by tens of percent (checked below by running the
+// reference with the wrong setting).
 import { describe, expect, it } from "vitest";
 import { GGMLType, cpuInfo, setIsa, typeName } from "@ryzen/kernels";
 import { loadModel } from "../src/index.js";
@@ -16,7 +15,7 @@ import { RefModel, argmax64 } from "./reference/forward.js";
 import { buildTinyBitnet, TINY, type TinySpec } from "./tiny-bitnet.js";
 import { relMaxDiff } from "./helpers.js";
 
-const TOLERANCE = 1e-2;
+const TOLERANCE = 1e-3;
 const PROMPT = [1, 300, 17, 259, 311, 42, 280, 5, 260, 299];
 
 const cases: TinySpec[] = [
@@ -107,7 +106,7 @@ describe("BitNet tiny models vs the reference forward pass", () => {
       console.log(`tiny bitnet-b1.58 tq2_0, q8_0 KV: worst logits difference ${(100 * worst).toFixed(2)} % of range`);
       // Where the engine's f32 K/V and the reference's f64 K/V straddle a q8_0 rounding boundary they
       // land one step (max|block|/127) apart; a few such flips per layer stay within 2 %.
-      expect(worst).toBeLessThan(2 * TOLERANCE);
+      expect(worst).toBeLessThan(2e-2);
     } finally {
       model.dispose();
     }
@@ -155,7 +154,7 @@ describe("BitNet tiny models vs the reference forward pass", () => {
       dRope = Math.max(dRope, relMaxDiff(wrongRope.step(t), a));
       dAct = Math.max(dAct, relMaxDiff(wrongAct.step(t), a));
     }
-    expect(dRope).toBeGreaterThan(10 * TOLERANCE);
-    expect(dAct).toBeGreaterThan(10 * TOLERANCE);
+    expect(dRope).toBeGreaterThan(0.1);
+    expect(dAct).toBeGreaterThan(0.1);
   });
 });
