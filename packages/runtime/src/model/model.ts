@@ -284,8 +284,10 @@ export async function loadModel(path: string, opts: LoadModelOptions = {}): Prom
       );
     }
     // Repack weights into the kernels' matmul layouts now rather than on the first token.
-    prepareAll(weights, () => opts.onProgress?.({ phase: "prepare", done: ++done, total }));
-    check();
+    prepareAll(weights, () => {
+      check(); // a multi-GB model takes a while to repack: honour the signal between layers
+      opts.onProgress?.({ phase: "prepare", done: ++done, total });
+    });
     const kv = new KvCache(cfg, { contextLength, type: kvType, maxSlots: maxSequences });
     owned.push(kv);
     const maxOutputs = Math.max(maxSequences, 32);
