@@ -43,8 +43,13 @@ export function describeError(err: unknown): string {
   return message.replace(/\s*\n\s*/g, " ").trim();
 }
 
+/** An AbortSignal-triggered failure: fetch's AbortError or the runtime's AbortError (code ABORTED). */
+export function isAbortError(err: unknown): boolean {
+  return err instanceof Error && (err.name === "AbortError" || (err as { code?: unknown }).code === "ABORTED");
+}
+
 export function exitCodeOf(err: unknown): number {
   if (err instanceof UsageError || err instanceof CliError) return err.exitCode;
-  if (err instanceof Error && (err.name === "AbortError" || (err as { code?: unknown }).code === "ABORTED")) return 130;
+  if (isAbortError(err)) return 130;
   return 1;
 }

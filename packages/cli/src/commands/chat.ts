@@ -3,7 +3,7 @@ import { createInterface } from "node:readline";
 import type { CommandSpec } from "../args.js";
 import type { Command } from "../command.js";
 import { CTX_OPTION, loadModelFromArg, THREADS_OPTION } from "../load-model.js";
-import { isAbortError } from "../runtime.js";
+import { isAbortError } from "../errors.js";
 
 const spec: CommandSpec = {
   name: "chat",

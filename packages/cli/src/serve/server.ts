@@ -4,6 +4,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { isAbortError } from "../errors.js";
 import { HttpError } from "./http-error.js";
 import {
   chatChunk, chatCompletion, completionChunk, newId, openAiFinishReason, SSE_DONE, sseEvent, textCompletion,
@@ -83,10 +84,6 @@ function runtimeHttpError(err: unknown, inputParam: string | null = null): HttpE
   return new HttpError(500, message, "server_error", null, typeof code === "string" ? code : null);
 }
 
-function isAbort(err: unknown): boolean {
-  return err instanceof Error && (err.name === "AbortError" || (err as { code?: unknown }).code === "ABORTED");
-}
-
 function bearerMatches(req: IncomingMessage, key: string): boolean {
   const header = req.headers.authorization ?? "";
   const m = /^Bearer\s+(.+)$/i.exec(header);
@@ -151,7 +148,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       try {
         result = await generation.result;
       } catch (err) {
-        if (isAbort(err) && controller.signal.aborted) return;
+        if (isAbortError(err) && controller.signal.aborted) return;
         throw runtimeHttpError(err, inputParam);
       }
       const u = usage(result.promptTokens.length, result.tokens.length);
@@ -167,7 +164,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     try {
       step = await it.next();
     } catch (err) {
-      if (isAbort(err) && controller.signal.aborted) return;
+      if (isAbortError(err) && controller.signal.aborted) return;
       throw runtimeHttpError(err, inputParam);
     }
     if (controller.signal.aborted) return;
