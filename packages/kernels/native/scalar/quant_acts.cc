@@ -8,15 +8,27 @@
 namespace ryzen {
 namespace {
 
+// Round to nearest even for |v| < 2^22 via the 1.5*2^23 constant (same result as lrintf and
+// vcvtps2dq in the default rounding mode, without a libm call).
+inline int round_even(float v) {
+  const float t = v + 12582912.0f;
+  int32_t i;
+  std::memcpy(&i, &t, 4);
+  return (i & 0x007fffff) - 0x00400000;
+}
+
 // Quantize `len` floats with one absmax scale; returns the scale.
 float quantize_block(const float* x, int64_t len, int8_t* q) {
   float amax = 0.0f;
-  for (int64_t j = 0; j < len; j++) amax = std::fmax(amax, std::fabs(x[j]));
+  for (int64_t j = 0; j < len; j++) {
+    const float a = std::fabs(x[j]);
+    amax = a > amax ? a : amax;
+  }
   const float d = amax / 127.0f;
   const float id = d > 0.0f ? 1.0f / d : 0.0f;
   for (int64_t j = 0; j < len; j++) {
     // |x*id| <= 127 up to rounding; clamp so a rounding excursion can never produce 128.
-    long v = std::lrintf(x[j] * id);
+    const int v = round_even(x[j] * id);
     q[j] = (int8_t)(v > 127 ? 127 : v < -127 ? -127 : v);
   }
   return d;
