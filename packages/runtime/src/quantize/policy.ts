@@ -5,9 +5,9 @@
 // chosen type's block does not divide falls back to a type that fits. bitnet.cpp's I2_S keeps
 // embeddings and head in F16 (what its setup uses).
 //
-// Deviations, because this engine has no Q5_0 and would rather convert than refuse:
-// llama.cpp's Q4_K -> Q5_0 fallback becomes Q4_K -> Q8_0, and Q8_0/Q4_0 (for which llama.cpp
-// has no fallback and aborts) fall back to F16.
+// Checked byte for byte against llama.cpp's llama-quantize (de3ff81): q8_0, q4_0, q6_K, tq1_0
+// and tq2_0 files are identical. One deviation, because this engine has no Q5_0: llama.cpp's
+// Q4_K -> Q5_0 fallback becomes Q4_K -> Q8_0.
 
 import { GGMLType, typeInfo } from "../gguf/types.js";
 import { QuantizeError } from "./errors.js";
@@ -57,7 +57,7 @@ function fits(type: number, shape: readonly number[]): boolean {
   return info.known && shape[0] % info.blockSize === 0;
 }
 
-/** llama.cpp's tensor_type_fallback (with the deviations in the header comment). */
+/** llama.cpp's tensor_type_fallback (with the deviation in the header comment). */
 function fallback(type: number, shape: readonly number[]): { type: number; note?: string } {
   if (fits(type, shape)) return { type };
   let next: number;
