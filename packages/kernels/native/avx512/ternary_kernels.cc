@@ -150,17 +150,75 @@ static void mad_tile(const t3::Args& a, int64_t tile, int64_t t0, const uint8_t*
   }
 }
 
-// Decode a 16-row tile into codes interleaved as [k/4][row][4] (64 bytes per 4 columns).
-static void decode_tile(const t3::Args& a, int64_t tile, uint8_t* rowmajor, uint8_t* panel) {
-  const int64_t Kp = t3::segments(a.K) * 256;
+// Decode a 16-row tile into codes (w+1) interleaved as [k/4][row][4] (64 bytes per 4 columns),
+// one T3 step (16 rows x 24 columns -> 6 x 64 bytes) at a time, all in registers:
+//  1. nibble | sign*16 indexes a 32-entry code table per trit position (vpermb) -> c_j, j = 0..5,
+//     byte L*16+i = code of row i, column 6L+j;
+//  2. vpunpck{l,h}bw pairs (c0,c1), (c2,c3), (c4,c5) into words = 2 consecutive columns of a row;
+//  3. two vpermt2w + a blend per output chunk gather each row's 4 columns into its dword.
+struct DecodeConsts {
+  __m512i table[3];
+  __m512i idx[6];
+  int src[6][2];  // which word vectors (pair u) feed chunk c
+};
+
+static DecodeConsts decode_consts() {
+  DecodeConsts d;
+  alignas(64) uint8_t tb[64];
+  for (int p = 0; p < 3; ++p) {
+    for (int e = 0; e < 64; ++e) {
+      const int m = e & 15, neg = (e >> 4) & 1;
+      int t = e < 32 && m < 14 ? t3::trit_of(m, p) : 0;
+      tb[e] = (uint8_t)((neg ? -t : t) + 1);
+    }
+    d.table[p] = _mm512_load_si512(tb);
+  }
+  alignas(64) int16_t w[32];
+  for (int c = 0; c < 6; ++c) {
+    d.src[c][0] = (2 * c) % 3;
+    d.src[c][1] = (2 * c + 1) % 3;
+    for (int x = 0; x < 32; ++x) {
+      const int i = x / 2, q = 2 * c + x % 2, L = q / 3, u = q % 3;
+      w[x] = (int16_t)(L * 8 + (i & 7) + (u == d.src[c][0] ? 0 : 32));
+    }
+    d.idx[c] = _mm512_load_si512(w);
+  }
+  return d;
+}
+
+static void decode_tile(const t3::Args& a, int64_t tile, const DecodeConsts& d, uint8_t* panel) {
+  const int64_t segs = t3::segments(a.K);
   const uint8_t* codes = a.codes + tile * t3::tile_bytes(a.K);
-  for (int i = 0; i < 16; ++i) t3::decode_row(codes, a.K, i, rowmajor + i * Kp);
-  // 16 rows x 64 bytes -> transpose 4-byte units with 32-bit gathers from the row-major copy.
-  const __m512i rowoff = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-                                            _mm512_set1_epi32((int)Kp));
-  for (int64_t k4 = 0; k4 < Kp / 4; ++k4) {
-    const __m512i v = _mm512_i32gather_epi32(_mm512_add_epi32(rowoff, _mm512_set1_epi32((int)(k4 * 4))), rowmajor, 1);
-    _mm512_store_si512(panel + k4 * 64, v);
+  const __m512i nib = _mm512_set1_epi8(0x0f), bit4 = _mm512_set1_epi8(0x10);
+  for (int64_t s = 0; s < segs; ++s) {
+    for (int st = 0; st < t3::kStepsPerSeg; ++st) {
+      const uint8_t* step = codes + s * t3::kSegBytes + st * t3::kStepBytes;
+      const __m512i idx = _mm512_loadu_si512(step);
+      uint32_t sg[4];
+      std::memcpy(sg, step + 64, 16);
+      const __m512i sl = _mm512_packs_epi16(_mm512_movm_epi16(_cvtu32_mask32(sg[0])), _mm512_movm_epi16(_cvtu32_mask32(sg[1])));
+      const __m512i sh = _mm512_packs_epi16(_mm512_movm_epi16(_cvtu32_mask32(sg[2])), _mm512_movm_epi16(_cvtu32_mask32(sg[3])));
+      const __m512i il = _mm512_or_si512(_mm512_and_si512(idx, nib), _mm512_and_si512(sl, bit4));
+      const __m512i ih = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(idx, 4), nib), _mm512_and_si512(sh, bit4));
+      __m512i c[6];
+      for (int j = 0; j < 3; ++j) {
+        c[j] = _mm512_permutexvar_epi8(il, d.table[j]);
+        c[3 + j] = _mm512_permutexvar_epi8(ih, d.table[j]);
+      }
+      __m512i lo[3], hi[3];
+      for (int u = 0; u < 3; ++u) {
+        lo[u] = _mm512_unpacklo_epi8(c[2 * u], c[2 * u + 1]);
+        hi[u] = _mm512_unpackhi_epi8(c[2 * u], c[2 * u + 1]);
+      }
+      uint8_t* out = panel + s * 4096 + st * 384;
+      const int chunks = st == t3::kStepsPerSeg - 1 ? 4 : 6;  // the last step holds columns 240..255
+      for (int ch = 0; ch < chunks; ++ch) {
+        const int u0 = d.src[ch][0], u1 = d.src[ch][1];
+        const __m512i r0 = _mm512_permutex2var_epi16(lo[u0], d.idx[ch], lo[u1]);
+        const __m512i r1 = _mm512_permutex2var_epi16(hi[u0], d.idx[ch], hi[u1]);
+        _mm512_store_si512(out + ch * 64, _mm512_mask_blend_epi16((__mmask32)0xffff0000u, r0, r1));
+      }
+    }
   }
 }
 
@@ -305,11 +363,11 @@ void ternary_mad_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int
 
 void ternary_mad_compute(const t3::Args& a) {
   const int64_t Kp = t3::segments(a.K) * 256;
-  uint8_t* rowmajor = static_cast<uint8_t*>(alloca(16 * Kp + 64));
   uint8_t* panel_raw = static_cast<uint8_t*>(alloca(16 * Kp + 64));
   uint8_t* panel = reinterpret_cast<uint8_t*>(((uintptr_t)panel_raw + 63) & ~(uintptr_t)63);
+  const DecodeConsts d = decode_consts();
   for (int64_t tile = a.r0 / 16; tile * 16 < a.r1; ++tile) {
-    decode_tile(a, tile, rowmajor, panel);
+    decode_tile(a, tile, d, panel);
     int64_t t = 0;
     for (; t + 8 <= a.n; t += 8) mad_tile<8>(a, tile, t, panel);
     switch (a.n - t) {

@@ -271,9 +271,10 @@ const MatmulKernel* select_kernel(DType type, Isa isa, int64_t n_tokens, const M
     if (!std::strcmp(f, "lut")) return pick(type, isa, kLut);
     if (!std::strcmp(f, "mad")) return pick(type, isa, kMad);
   }
-  // Measured (bench/kernels-bench.mjs): on AVX-512 the LUT kernels win for one token (fewest
-  // bytes, least work per weight) and for 128 tokens; scalar/AVX2 decode-once MAD wins on many tokens.
-  const int64_t mad_from = isa == Isa::Avx512 ? INT64_MAX : isa == Isa::Scalar ? 4 : 16;
+  // Crossovers measured on Zen 4 (2560x2560, 1 thread): the LUT kernels win for few tokens
+  // (decode: fewest bytes, least work per weight); decode-once + int8 multiply-add wins from about
+  // 28 tokens with AVX-512 VNNI, about 100 with AVX2 (scalar tile decode), 4 on the scalar path.
+  const int64_t mad_from = isa == Isa::Avx512 ? 32 : isa == Isa::Avx2 ? 96 : 4;
   return pick(type, isa, n_tokens >= mad_from ? kMad : kLut);
 }
 
