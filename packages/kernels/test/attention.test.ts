@@ -139,5 +139,8 @@ describe("attention", () => {
     expectKernelError(() => ops.attention(out, q, q8, q8, ids, ids, o), "INVALID_ARGUMENT", /multiple of 32/);
     expectKernelError(() => ops.attention(out, q, kc, vc, Tensor.from(GGMLType.I32, [1], new Int32Array(1)), ids, o), "SHAPE_MISMATCH", /'seq'/);
     expectKernelError(() => runOp("attention", [out, q, kc, vc, ids, ids], [4, 2], [1]), "INVALID_ARGUMENT", /nHead, nHeadKv, headDim/);
+    ops.attention(q, q, kc, vc, ids, ids, o); // out replacing q in place is allowed
+    const qbuf = Tensor.empty(GGMLType.F32, [64, 3]);
+    expectKernelError(() => ops.attention(qbuf.rows(1, 2), qbuf.rows(0, 2), kc, vc, ids, ids, o), "INVALID_ARGUMENT", /'out' \(t\[0\]\) overlaps 'q'/);
   });
 });

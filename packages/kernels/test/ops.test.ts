@@ -187,4 +187,15 @@ describe("plans and operand errors", () => {
     expectKernelError(() => runOp("scale", [a, a]), "INVALID_ARGUMENT", /\[s\]/);
     expectKernelError(() => runOp("softmax", [a]), "INVALID_ARGUMENT", /2 tensor operands/);
   });
+
+  it("allows exact in-place use but rejects partially overlapping operands", () => {
+    const buf = Tensor.fromFloat32([8, 4], randomFloats(32, 5));
+    const x = buf.rows(0, 2), shifted = buf.rows(1, 2), other = buf.rows(2, 2);
+    ops.silu(other, x); // disjoint rows of one buffer: fine
+    ops.silu(x, x); // exact in place: fine
+    expectKernelError(() => ops.silu(shifted, x), "INVALID_ARGUMENT", /'out' \(t\[0\]\) overlaps 'x'.*exact in-place/);
+    expectKernelError(() => ops.add(shifted, x, other), "INVALID_ARGUMENT", /overlaps 'a'/);
+    expectKernelError(() => ops.rmsNorm(x, other, buf.rows(1, 1).reshape([8]), 1e-5), "INVALID_ARGUMENT", /overlaps 'weight'/);
+    expectKernelError(() => ops.softmax(shifted, x), "INVALID_ARGUMENT", /overlaps 'x'/);
+  });
 });

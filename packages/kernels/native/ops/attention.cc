@@ -33,6 +33,11 @@ std::string validate(OpNode& node) {
     return "kCache " + shape_str(k) + " and vCache " + shape_str(v) + " must have the same shape";
   if (!(e = expect_ids(node, 4, "seq", n)).empty()) return e;
   if (!(e = expect_ids(node, 5, "pos", n)).empty()) return e;
+  // out may replace q in place (each (token, KV head) unit reads only its own heads' queries)
+  if (!(e = expect_no_overlap(node, 0, "out", 1, "q", true)).empty()) return e;
+  const char* names[] = {"out", "q", "kCache", "vCache", "seq", "pos"};
+  for (size_t j = 2; j < 6; j++)
+    if (!(e = expect_no_overlap(node, 0, "out", j, names[j], false)).empty()) return e;
   node.state = std::make_shared<KvIdCheck>();
   return "";
 }

@@ -18,10 +18,11 @@ std::string validate_binary(OpNode& node, const char* a_name, const char* b_name
   if (!(e = expect(node, 1, a_name, DType::F32, -1, -1)).empty()) return e;
   if (!(e = expect(node, 0, "out", DType::F32, K, n)).empty()) return e;
   const Tensor& b = *node.t[2];
-  if (broadcast && b.type == DType::F32 && b.ne[0] == K && b.rows() == 1) return "";
-  if (!(e = expect(node, 2, b_name, DType::F32, K, n)).empty())
+  const bool bcast = broadcast && b.type == DType::F32 && b.ne[0] == K && b.rows() == 1;
+  if (!bcast && !(e = expect(node, 2, b_name, DType::F32, K, n)).empty())
     return broadcast ? e + " (or a single row [" + std::to_string(K) + ", 1])" : e;
-  return "";
+  if (!(e = expect_no_overlap(node, 0, "out", 1, a_name, true)).empty()) return e;
+  return expect_no_overlap(node, 0, "out", 2, b_name, b.rows() == n);
 }
 
 void run_binary(const OpNode& node, int ith, int nth, Binary fn) {
@@ -37,7 +38,8 @@ std::string validate_unary(OpNode& node) {
   std::string e = expect_arity(node, 2, 2, "out, x");
   if (!e.empty()) return e;
   if (!(e = expect(node, 1, "x", DType::F32, -1, -1)).empty()) return e;
-  return expect(node, 0, "out", DType::F32, node.t[1]->ne[0], node.t[1]->rows());
+  if (!(e = expect(node, 0, "out", DType::F32, node.t[1]->ne[0], node.t[1]->rows())).empty()) return e;
+  return expect_no_overlap(node, 0, "out", 1, "x", true);
 }
 
 void run_unary(const OpNode& node, int ith, int nth, Unary fn) {

@@ -38,6 +38,7 @@ std::string validate(OpNode& node) {
   const Tensor &k = *node.t[0], &v = *node.t[1];
   if (kv_ctx(k) != kv_ctx(v) || kv_slots(k) != kv_slots(v))
     return "kCache " + shape_str(k) + " and vCache " + shape_str(v) + " must have the same shape";
+  if (!(e = expect_no_overlap(node, 0, "kCache", 1, "vCache", false)).empty()) return e;
   if (s.slot < 0 || s.slot >= kv_slots(k))
     return "slot must be in [0, " + std::to_string(kv_slots(k)) + "), got " + std::to_string(s.slot);
   if (s.keep < 0 || s.discard < 0 || s.keep + s.discard > s.used || s.used > kv_ctx(k))

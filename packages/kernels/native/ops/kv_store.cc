@@ -19,6 +19,9 @@ std::string validate(OpNode& node) {
   const int64_t n = node.t[1]->rows();
   if (!(e = expect_ids(node, 2, "seq", n)).empty()) return e;
   if (!(e = expect_ids(node, 3, "pos", n)).empty()) return e;
+  const char* names[] = {"cache", "src", "seq", "pos"};
+  for (size_t j = 1; j < 4; j++)
+    if (!(e = expect_no_overlap(node, 0, "cache", j, names[j], false)).empty()) return e;
   node.state = std::make_shared<KvIdCheck>();
   return "";
 }

@@ -14,6 +14,8 @@ std::string validate(OpNode& node) {
   const int64_t K = node.t[1]->ne[0];
   if (!(e = expect(node, 0, "out", DType::F32, K, node.t[1]->rows())).empty()) return e;
   if (node.t.size() == 3 && !(e = expect(node, 2, "weight", DType::F32, K, 1)).empty()) return e;
+  if (!(e = expect_no_overlap(node, 0, "out", 1, "x", true)).empty()) return e;
+  if (node.t.size() == 3 && !(e = expect_no_overlap(node, 0, "out", 2, "weight", false)).empty()) return e;
   if (!(node.f[0] >= 0.0) || !std::isfinite(node.f[0])) return "eps must be a finite number >= 0, got " + std::to_string(node.f[0]);
   return "";
 }

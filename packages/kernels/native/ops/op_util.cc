@@ -32,6 +32,17 @@ std::string expect_ids(const OpNode& node, size_t k, const char* name, int64_t n
   return "";
 }
 
+std::string expect_no_overlap(const OpNode& node, size_t out, const char* out_name, size_t in, const char* in_name,
+                              bool in_place_ok) {
+  const Tensor &o = *node.t[out], &i = *node.t[in];
+  const uint8_t *o0 = o.data, *o1 = o.data + o.rows() * o.nb[1];
+  const uint8_t *i0 = i.data, *i1 = i.data + i.rows() * i.nb[1];
+  if (o1 <= i0 || i1 <= o0) return "";
+  if (in_place_ok && o0 == i0 && o1 == i1 && o.type == i.type) return "";
+  return "operand '" + std::string(out_name) + "' (t[" + std::to_string(out) + "]) overlaps '" + in_name + "' (t[" +
+         std::to_string(in) + "])" + (in_place_ok ? "; only exact in-place use is allowed" : "");
+}
+
 std::string expect_arity(const OpNode& node, size_t min, size_t max, const char* names) {
   if (node.t.size() >= min && node.t.size() <= max) return "";
   const std::string n = min == max ? std::to_string(min) : std::to_string(min) + " or " + std::to_string(max);

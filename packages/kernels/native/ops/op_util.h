@@ -19,6 +19,10 @@ std::string type_shape_str(const Tensor& t);
 std::string expect(const OpNode& node, size_t k, const char* name, DType type, int64_t cols, int64_t rows);
 // Operand k must be an i32 tensor with n elements (one per token: positions, slots).
 std::string expect_ids(const OpNode& node, size_t k, const char* name, int64_t n);
+// Output operand `out` may be the very same view as input `in` (in-place use) only when
+// `in_place_ok`; any other sharing of bytes is rejected ("operand 'out' (t[0]) overlaps ...").
+std::string expect_no_overlap(const OpNode& node, size_t out, const char* out_name, size_t in, const char* in_name,
+                              bool in_place_ok);
 // Arity check: "expects 3 tensor operands (out, a, b), got 2".
 std::string expect_arity(const OpNode& node, size_t min, size_t max, const char* names);
 std::string expect_params(const OpNode& node, size_t ni, size_t nf, const char* names);

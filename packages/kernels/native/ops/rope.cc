@@ -67,6 +67,8 @@ std::string validate(OpNode& node) {
   if (!(e = expect(node, 1, "x", DType::F32, p.n_head * p.head_dim, -1)).empty()) return e;
   if (!(e = expect(node, 0, "out", DType::F32, p.n_head * p.head_dim, n)).empty()) return e;
   if (!(e = expect_ids(node, 2, "pos", n)).empty()) return e;
+  if (!(e = expect_no_overlap(node, 0, "out", 1, "x", true)).empty()) return e;
+  if (!(e = expect_no_overlap(node, 0, "out", 2, "pos", false)).empty()) return e;
   node.scratch_bytes = (size_t)n * (size_t)p.n_rot * sizeof(float);
   auto st = std::make_shared<RopeState>();
   st->freqs.resize((size_t)(p.n_rot / 2 + 1));

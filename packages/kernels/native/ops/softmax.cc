@@ -9,7 +9,8 @@ std::string validate(OpNode& node) {
   std::string e = expect_arity(node, 2, 2, "out, x");
   if (!e.empty()) return e;
   if (!(e = expect(node, 1, "x", DType::F32, -1, -1)).empty()) return e;
-  return expect(node, 0, "out", DType::F32, node.t[1]->ne[0], node.t[1]->rows());
+  if (!(e = expect(node, 0, "out", DType::F32, node.t[1]->ne[0], node.t[1]->rows())).empty()) return e;
+  return expect_no_overlap(node, 0, "out", 1, "x", true);
 }
 
 int phases(const OpNode&) { return 1; }
