@@ -3,17 +3,20 @@
 // use a direct scan; long ones (pathological input) a heap over a linked list, so the cost
 // stays O(n log n). Results are cached per pre-token.
 
-import { BYTE_TO_CHAR } from "./byte-level.js";
+import { BYTE_TO_CHAR, CHAR_TO_BYTE } from "./byte-level.js";
 import { KeyHeap } from "./heap.js";
 import { MergeTable } from "./merge-table.js";
 import { TokenizerError } from "./errors.js";
 
-const SHORT_WORD = 48; // symbols; below this the O(n^2) scan is faster than the heap
-const CACHE_LIMIT = 1 << 16;
+const SHORT_WORD = 128; // symbols; below this the direct scan beats the bucket queue
+const CACHE_LIMIT = 1 << 16; // words per cache generation
 const POS = 2 ** 31; // heap key = rank * POS + position (exact in a double)
+const INV_POS = 1 / POS;
+const NO_MERGE = 0x7fffffff;
 
 export interface BpeVocabView {
   readonly size: number;
+  readonly pieces: readonly string[];
   idOf(piece: string): number | undefined;
 }
 
@@ -32,12 +35,9 @@ export class MergeRules {
   }
 
   /** Add a merge of two vocab pieces; pairs whose inputs are not in the vocab can never apply. */
-  maxPieceLength = 1;
-
   add(left: string, right: string, rank: number): void {
     const a = this.vocab.idOf(left), b = this.vocab.idOf(right);
     if (a === undefined || b === undefined) return;
-    this.maxPieceLength = Math.max(this.maxPieceLength, left.length + right.length);
     this.table.add(a, b, rank, this.idOrVirtual(left + right));
   }
 
@@ -84,7 +84,8 @@ export class BpeEncoder {
   private readonly merges: MergeTable;
   private readonly byteIds: Int32Array;
   private readonly virtualPieces: string[];
-  private readonly cache = new Map<string, number[]>();
+  private cache = new Map<string, number[]>();
+  private oldCache = new Map<string, number[]>();
   // scratch for the long-word path
   private sym = new Int32Array(0);
   private prev = new Int32Array(0);
@@ -94,74 +95,214 @@ export class BpeEncoder {
   constructor(
     private readonly vocab: BpeVocabView,
     rules: MergeRules,
-    private readonly ignoreMerges: boolean,
+    ignoreMerges: boolean,
   ) {
     this.merges = rules.table;
     this.byteIds = rules.byteIds;
     this.virtualPieces = rules.virtualPieces;
-    this.maxPieceBytes = rules.maxPieceLength;
+    if (ignoreMerges) this.wholeTokens = wholeTokenTexts(vocab.pieces);
   }
 
-  /** Longest vocab piece (in byte-level characters = bytes): longer pre-tokens cannot be one. */
-  private readonly maxPieceBytes: number;
+  /** ignore_merges: the text of every vocab piece that is valid UTF-8 → its id. A pre-token
+   *  found here is emitted as is (a lookup keyed by the pre-token string itself). */
+  private readonly wholeTokens?: Map<string, number>;
 
   /** Encode one pre-token, appending ids. */
   encodeWord(word: string, out: number[]): void {
+    if (word.length === 1) {
+      // One UTF-16 unit: at most 3 bytes, cheaper to merge than to look up in the cache.
+      const c = word.charCodeAt(0);
+      const id = c < 0x80 ? this.byteIds[c]! : -1;
+      if (id >= 0 && id < this.vocab.size) out.push(id);
+      else pushAll(out, this.wholeTokenOrMerge(word));
+      return;
+    }
     let ids = this.cache.get(word);
     if (ids === undefined) {
-      ids = this.encodeUncached(word);
-      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-      if (word.length < 256) this.cache.set(word, ids);
+      ids = this.oldCache.get(word) ?? this.wholeTokenOrMerge(word);
+      if (word.length < 256) {
+        // Two generations: when the young map fills up it becomes the old one, and words used
+        // again are copied back, so frequent words survive input that never repeats.
+        if (this.cache.size >= CACHE_LIMIT) {
+          this.oldCache = this.cache;
+          this.cache = new Map();
+        }
+        this.cache.set(word, ids);
+      }
     }
-    for (let i = 0; i < ids.length; i++) out.push(ids[i]!);
+    pushAll(out, ids);
+  }
+
+  private wholeTokenOrMerge(word: string): number[] {
+    const whole = this.wholeTokens?.get(word);
+    return whole !== undefined ? [whole] : this.encodeUncached(word);
   }
 
   private encodeUncached(word: string): number[] {
-    const bytes = new TextEncoder().encode(word);
-    if (this.ignoreMerges && bytes.length <= this.maxPieceBytes) {
-      let mapped = "";
-      for (let i = 0; i < bytes.length; i++) mapped += BYTE_TO_CHAR[bytes[i]!];
-      const id = this.vocab.idOf(mapped);
-      if (id !== undefined) return [id];
-    }
-    const syms: number[] = new Array(bytes.length);
-    for (let i = 0; i < bytes.length; i++) syms[i] = this.byteIds[bytes[i]!]!;
-    const merged = syms.length < SHORT_WORD ? this.mergeShort(syms) : this.mergeLong(syms);
+    const n = this.loadBytes(word);
+    const sym = this.sym;
+    for (let i = 0; i < n; i++) sym[i] = this.byteIds[sym[i]!]!;
+    const merged = n < SHORT_WORD ? this.mergeShort(n) : this.mergeLong(n);
     return this.resolveVirtual(merged);
   }
 
-  private mergeShort(s: number[]): number[] {
-    for (;;) {
-      let best = -1, bestRank = 0x7fffffff;
-      for (let i = 0; i + 1 < s.length; i++) {
-        const slot = this.merges.find(s[i]!, s[i + 1]!);
-        if (slot >= 0 && this.merges.rankAt(slot) < bestRank) {
-          bestRank = this.merges.rankAt(slot);
-          best = i;
-        }
+  /** UTF-8 bytes of `word` into this.sym[0..n); returns n. (Lone surrogates become U+FFFD.) */
+  private loadBytes(word: string): number {
+    if (this.sym.length < word.length * 3) this.grow(word.length * 3);
+    const out = this.sym;
+    let n = 0;
+    for (let i = 0; i < word.length; i++) {
+      let c = word.charCodeAt(i);
+      if (c < 0x80) {
+        out[n++] = c;
+        continue;
       }
-      if (best < 0) return s;
-      s[best] = this.merges.resultAt(this.merges.find(s[best]!, s[best + 1]!));
-      s.splice(best + 1, 1);
+      if (c >= 0xd800 && c <= 0xdfff) {
+        const d = i + 1 < word.length ? word.charCodeAt(i + 1) : 0;
+        if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+          c = ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000;
+          i++;
+        } else c = 0xfffd;
+      }
+      if (c < 0x800) {
+        out[n++] = 0xc0 | (c >> 6);
+      } else if (c < 0x10000) {
+        out[n++] = 0xe0 | (c >> 12);
+        out[n++] = 0x80 | ((c >> 6) & 63);
+      } else {
+        out[n++] = 0xf0 | (c >> 18);
+        out[n++] = 0x80 | ((c >> 12) & 63);
+        out[n++] = 0x80 | ((c >> 6) & 63);
+      }
+      out[n++] = 0x80 | (c & 63);
     }
+    return n;
   }
 
-  /** Heap of (rank, left position) over a linked list of symbols. Entries are validated
-   *  lazily on pop: one is current iff the pair now at its position still has its rank (then
-   *  it is the lowest-rank, leftmost pair, whichever entry produced it). */
-  private mergeLong(s: number[]): number[] {
-    const n = s.length;
-    if (this.sym.length < n) {
-      this.sym = new Int32Array(n);
-      this.next = new Int32Array(n);
-      this.prev = new Int32Array(n);
+  private grow(n: number): void {
+    const cap = Math.max(n, this.sym.length * 2, 256);
+    this.sym = new Int32Array(cap);
+    this.prev = new Int32Array(cap);
+    this.next = new Int32Array(cap);
+  }
+
+  /** Direct scan for short words, remembering each adjacent pair's rank so a merge only
+   *  looks up its two new neighbours. */
+  private readonly pairRank = new Int32Array(SHORT_WORD);
+  private readonly pairResult = new Int32Array(SHORT_WORD);
+
+  private mergeShort(n: number): number[] {
+    const { sym, pairRank: rank, pairResult: res, merges } = this;
+    const setPair = (i: number): void => {
+      const slot = merges.find(sym[i]!, sym[i + 1]!);
+      rank[i] = slot >= 0 ? merges.rankAt(slot) : NO_MERGE;
+      res[i] = slot >= 0 ? merges.resultAt(slot) : -1;
+    };
+    for (let i = 0; i + 1 < n; i++) setPair(i);
+    while (n > 1) {
+      let best = 0;
+      for (let i = 1; i + 1 < n; i++) if (rank[i]! < rank[best]!) best = i;
+      if (rank[best] === NO_MERGE) break;
+      sym[best] = res[best]!;
+      for (let i = best + 1; i + 1 < n; i++) {
+        sym[i] = sym[i + 1]!;
+        rank[i] = rank[i + 1]!;
+        res[i] = res[i + 1]!;
+      }
+      n--;
+      if (best > 0) setPair(best - 1);
+      if (best + 1 < n) setPair(best);
     }
-    const { sym, prev, next, heap, merges } = this;
+    return Array.from(sym.subarray(0, n));
+  }
+
+  /** Long words: rank buckets over a linked list of symbols. Pairs of one rank are merged
+   *  left to right; a merge never creates a pair of its own rank, and in BPE vocabs it creates
+   *  only pairs of higher rank, which go to later buckets. So this is the lowest-rank-first,
+   *  leftmost-first order, with sequential memory access instead of a large heap. If a merge
+   *  creates a lower-rank pair (possible with rank-implied tiktoken merges), start over with
+   *  the heap, which handles any order. */
+  private mergeLong(n: number): number[] {
+    const saved = this.sym.slice(0, n);
+    const out = this.mergeBuckets(n);
+    if (out !== undefined) return out;
+    this.sym.set(saved);
+    return this.mergeHeap(n);
+  }
+
+  private linkSymbols(n: number): void {
+    const { prev, next } = this;
     for (let i = 0; i < n; i++) {
-      sym[i] = s[i]!;
       prev[i] = i - 1;
       next[i] = i + 1 < n ? i + 1 : -1;
     }
+  }
+
+  private collect(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i >= 0; i = this.next[i]!) out.push(this.sym[i]!);
+    return out;
+  }
+
+  private mergeBuckets(n: number): number[] | undefined {
+    const { sym, prev, next, heap, merges } = this;
+    this.linkSymbols(n);
+    const buckets = new Map<number, number[]>();
+    heap.clear(); // holds the distinct ranks that have a bucket
+    const add = (rank: number, pos: number): void => {
+      let b = buckets.get(rank);
+      if (b === undefined) {
+        buckets.set(rank, (b = []));
+        heap.push(rank);
+      }
+      b.push(pos);
+    };
+    for (let i = 0; i + 1 < n; i++) {
+      const slot = merges.find(sym[i]!, sym[i + 1]!);
+      if (slot >= 0) add(merges.rankAt(slot), i);
+    }
+    while (heap.length > 0) {
+      const rank = heap.pop();
+      const list = buckets.get(rank)!;
+      buckets.delete(rank);
+      if (!isSorted(list)) list.sort((x, y) => x - y);
+      for (let k = 0; k < list.length; k++) {
+        const l = list[k]!;
+        const r = next[l]!;
+        if (sym[l]! < 0 || r < 0) continue;
+        const slot = merges.find(sym[l]!, sym[r]!);
+        if (slot < 0 || merges.rankAt(slot) !== rank) continue; // stale
+        sym[l] = merges.resultAt(slot);
+        sym[r] = -1;
+        const rn = next[r]!;
+        next[l] = rn;
+        if (rn >= 0) {
+          prev[rn] = l;
+          const s2 = merges.find(sym[l]!, sym[rn]!);
+          if (s2 >= 0) {
+            if (merges.rankAt(s2) < rank) return undefined;
+            add(merges.rankAt(s2), l);
+          }
+        }
+        const lp = prev[l]!;
+        if (lp >= 0) {
+          const s1 = merges.find(sym[lp]!, sym[l]!);
+          if (s1 >= 0) {
+            if (merges.rankAt(s1) < rank) return undefined;
+            add(merges.rankAt(s1), lp);
+          }
+        }
+      }
+    }
+    return this.collect();
+  }
+
+  /** Heap of (rank, left position). Entries are validated lazily on pop: one is current iff
+   *  the pair now at its position still has its rank (then it is the lowest-rank, leftmost
+   *  pair, whichever entry produced it). */
+  private mergeHeap(n: number): number[] {
+    const { sym, prev, next, heap, merges } = this;
+    this.linkSymbols(n);
     heap.clear();
     for (let i = 0; i + 1 < n; i++) {
       const slot = merges.find(sym[i]!, sym[i + 1]!);
@@ -169,11 +310,12 @@ export class BpeEncoder {
     }
     while (heap.length > 0) {
       const key = heap.pop();
-      const l = key % POS;
+      const rank = Math.floor(key * INV_POS);
+      const l = key - rank * POS;
       const r = next[l]!;
       if (sym[l]! < 0 || r < 0) continue;
       const slot = merges.find(sym[l]!, sym[r]!);
-      if (slot < 0 || merges.rankAt(slot) !== (key - l) / POS) continue; // stale
+      if (slot < 0 || merges.rankAt(slot) !== rank) continue; // stale
       sym[l] = merges.resultAt(slot);
       sym[r] = -1;
       const rn = next[r]!;
@@ -189,9 +331,7 @@ export class BpeEncoder {
         if (s1 >= 0) heap.push(merges.rankAt(s1) * POS + lp);
       }
     }
-    const out: number[] = [];
-    for (let i = 0; i >= 0; i = next[i]!) out.push(sym[i]!);
-    return out;
+    return this.collect();
   }
 
   /** Merge results that are not vocab entries fall back to their single characters' ids. */
@@ -207,4 +347,37 @@ export class BpeEncoder {
     }
     return out;
   }
+}
+
+function isSorted(a: number[]): boolean {
+  for (let i = 1; i < a.length; i++) if (a[i - 1]! > a[i]!) return false;
+  return true;
+}
+
+function wholeTokenTexts(pieces: readonly string[]): Map<string, number> {
+  const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  const out = new Map<string, number>();
+  let buf = new Uint8Array(256);
+  for (let id = 0; id < pieces.length; id++) {
+    const p = pieces[id]!;
+    if (buf.length < p.length) buf = new Uint8Array(p.length * 2);
+    let ok = true;
+    for (let i = 0; i < p.length && ok; i++) {
+      const c = p.charCodeAt(i);
+      const b = c < CHAR_TO_BYTE.length ? CHAR_TO_BYTE[c]! : -1;
+      if (b < 0) ok = false; // not byte-level text (e.g. an added token): never a mapped pre-token
+      else buf[i] = b;
+    }
+    if (!ok) continue;
+    try {
+      out.set(strict.decode(buf.subarray(0, p.length)), id);
+    } catch {
+      // bytes that are not UTF-8 on their own can never be a whole pre-token
+    }
+  }
+  return out;
+}
+
+function pushAll(out: number[], ids: number[]): void {
+  for (let i = 0; i < ids.length; i++) out.push(ids[i]!);
 }

@@ -1,55 +1,58 @@
 // Open-addressing hash table from a pair of symbol ids to (merge rank, merged id).
-// Integer keys in typed arrays: far faster than a Map keyed by strings or large numbers.
+// Integer keys in one interleaved typed array (a, b, rank, result per slot), so a probe
+// touches one cache line: far faster than a Map keyed by strings or large numbers.
+
+const EMPTY = -1;
 
 export class MergeTable {
   private readonly mask: number;
-  private readonly keyA: Int32Array;
-  private readonly keyB: Int32Array;
-  private readonly rank: Int32Array;
-  private readonly result: Int32Array;
+  private readonly cells: Int32Array;
   size = 0;
 
   constructor(capacityHint: number) {
     let cap = 16;
     while (cap < capacityHint * 2) cap *= 2;
     this.mask = cap - 1;
-    this.keyA = new Int32Array(cap).fill(-1);
-    this.keyB = new Int32Array(cap);
-    this.rank = new Int32Array(cap);
-    this.result = new Int32Array(cap);
+    this.cells = new Int32Array(cap * 4).fill(EMPTY);
   }
 
-  private slot(a: number, b: number): number {
+  /** Cell offset of the pair, or of the empty cell where it would go. */
+  private cell(a: number, b: number): number {
     let h = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77)) >>> 0;
     h ^= h >>> 15;
+    const cells = this.cells;
     let i = h & this.mask;
-    while (this.keyA[i] !== -1 && (this.keyA[i] !== a || this.keyB[i] !== b)) i = (i + 1) & this.mask;
-    return i;
+    for (;;) {
+      const o = i << 2;
+      const k = cells[o]!;
+      if (k === EMPTY || (k === a && cells[o + 1] === b)) return o;
+      i = (i + 1) & this.mask;
+    }
   }
 
   /** Insert unless present (the first, lowest rank wins for duplicate merges). */
   add(a: number, b: number, rank: number, result: number): void {
-    const i = this.slot(a, b);
-    if (this.keyA[i] !== -1) return;
+    const o = this.cell(a, b);
+    if (this.cells[o] !== EMPTY) return;
     if (this.size * 2 >= this.mask) throw new Error("MergeTable over capacity"); // sized by caller
-    this.keyA[i] = a;
-    this.keyB[i] = b;
-    this.rank[i] = rank;
-    this.result[i] = result;
+    this.cells[o] = a;
+    this.cells[o + 1] = b;
+    this.cells[o + 2] = rank;
+    this.cells[o + 3] = result;
     this.size++;
   }
 
-  /** Slot of the pair, or -1. */
+  /** Handle of the pair for rankAt/resultAt, or -1. */
   find(a: number, b: number): number {
-    const i = this.slot(a, b);
-    return this.keyA[i] === -1 ? -1 : i;
+    const o = this.cell(a, b);
+    return this.cells[o] === EMPTY ? -1 : o;
   }
 
-  rankAt(slot: number): number {
-    return this.rank[slot]!;
+  rankAt(handle: number): number {
+    return this.cells[handle + 2]!;
   }
 
-  resultAt(slot: number): number {
-    return this.result[slot]!;
+  resultAt(handle: number): number {
+    return this.cells[handle + 3]!;
   }
 }

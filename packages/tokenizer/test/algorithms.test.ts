@@ -1,6 +1,7 @@
 // The fast merge loops (heap over a linked list for long words, direct scan for short ones,
 // word cache) against plain reference implementations, on random and pathological text.
 import { describe, expect, it } from "vitest";
+import { tokenizerFromTiktoken } from "../src/index.js";
 import { meta, tok } from "./load.js";
 import { randomText, referenceBpe, referenceSpm, rng } from "./reference.js";
 
@@ -70,6 +71,41 @@ describe("decode(encode(x)) round trip", () => {
     for (const name of ["llama3-vocab", "stories260K"] as const) {
       const t = tok(name);
       expect(t.decode(t.encode("a\ud800b\udc00c", { addBos: false }))).toBe("a\ufffdb\ufffdc");
+    }
+  });
+});
+
+describe("rank-implied merges (tiktoken) on long words", () => {
+  // "bc" (rank 5) merging creates the pair a+bc = "abc" of LOWER rank (3): the bucket queue
+  // must hand over to the heap. Ranks: a b c abc ab bc cab abca.
+  const pieces = ["a", "b", "c", "abc", "ab", "bc", "cab", "abca"];
+  const b64 = (s: string) => btoa(s);
+  const file = pieces.map((p, i) => `${b64(p)} ${i}`).join("\n");
+  const t = tokenizerFromTiktoken(file, { pattern: "\\p{L}+", specialTokens: {} });
+
+  // tiktoken's rule, written plainly: merge the adjacent pair whose concatenation has the lowest rank, leftmost first.
+  function reference(word: string): number[] {
+    let parts = [...word];
+    for (;;) {
+      let best = -1, bestRank = Infinity;
+      for (let i = 0; i + 1 < parts.length; i++) {
+        const r = pieces.indexOf(parts[i]! + parts[i + 1]!);
+        if (r >= 0 && r < bestRank) { bestRank = r; best = i; }
+      }
+      if (best < 0) return parts.map((p) => pieces.indexOf(p));
+      parts = [...parts.slice(0, best), parts[best]! + parts[best + 1]!, ...parts.slice(best + 2)];
+    }
+  }
+
+  it("short and long words agree with the reference", () => {
+    expect(t.encode("abc".repeat(60))).toEqual(reference("abc".repeat(60)));
+    expect(t.encode("abc".repeat(60))).toEqual(new Array(60).fill(3));
+    const next = rng(9);
+    for (let i = 0; i < 60; i++) {
+      let w = "";
+      const n = 2 + Math.floor(next() * 400);
+      for (let k = 0; k < n; k++) w += "abc"[Math.floor(next() * 3)];
+      expect(t.encode(w), w).toEqual(reference(w));
     }
   });
 });

@@ -88,13 +88,27 @@ export function mixedText(bytes: number, seed = 42): string {
   return parts.join("");
 }
 
-export function pathological(bytes: number): { name: string; text: string }[] {
-  const next = rng(7);
+/** `bytes` random bytes, decoded as UTF-8 (invalid sequences become U+FFFD). */
+export function randomBytesText(bytes: number, seed: number): string {
+  const next = rng(seed);
   const raw = new Uint8Array(bytes);
   for (let i = 0; i < bytes; i++) raw[i] = Math.floor(next() * 256);
+  return new TextDecoder().decode(raw);
+}
+
+export interface BenchInput {
+  name: string;
+  /** The text for timed run `run` (-1 = warm-up). Random bytes differ per run, so a word cache
+   *  cannot serve a later run from an earlier one. */
+  text(run: number): string;
+}
+
+export function pathological(bytes: number): BenchInput[] {
+  const repeated = "a".repeat(bytes);
+  const noSpaces = mixedText(Math.ceil(bytes * 1.3), 9).replace(/\s+/g, "").slice(0, bytes);
   return [
-    { name: "one repeated char", text: "a".repeat(bytes) },
-    { name: "random bytes", text: new TextDecoder().decode(raw) },
-    { name: "no spaces", text: mixedText(Math.ceil(bytes * 1.3), 9).replace(/\s+/g, "").slice(0, bytes) },
+    { name: "one repeated char", text: () => repeated },
+    { name: "random bytes", text: (run) => randomBytesText(bytes, 1000 + run) },
+    { name: "no spaces", text: () => noSpaces },
   ];
 }

@@ -6,7 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import {
   hfJsonFromGGUF, readGGUFMetadata, tokenizerFromGGUF, type Tokenizer,
 } from "@ryzen/tokenizer";
-import { mixedText, pathological } from "./corpus.js";
+import { mixedText, pathological, type BenchInput } from "./corpus.js";
 import { hfTokenizers, jsTiktokenFromRankFile, jsTiktokenGpt2, type PeerTokenizer } from "./peers.js";
 
 export interface TokenizerBenchOptions {
@@ -61,18 +61,25 @@ function findSharedDir(): string {
   }
 }
 
-const now = (): number => performance.now();
+/** CPU time of this process in ms. The machine may be shared: CPU time, unlike wall time,
+ *  does not count the time other processes hold the cores. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
 
-/** Best wall time of `runs` calls (ms), after one warm-up call. */
-function bestTime(runs: number, fn: () => void): number {
-  fn();
+/** Best CPU time (ms) of `runs` calls timed(input(run)), after one warm-up with input(-1).
+ *  Preparing the input is not timed. */
+function bestTime<T>(runs: number, input: (run: number) => T, timed: (x: T) => void): number {
+  timed(input(-1));
   let best = Infinity;
   for (let i = 0; i < runs; i++) {
-    const t0 = now();
-    fn();
-    best = Math.min(best, now() - t0);
+    const x = input(i);
+    const t0 = cpuMs();
+    timed(x);
+    best = Math.min(best, cpuMs() - t0);
   }
-  return best;
+  return Math.max(best, 1e-3);
 }
 
 function sameArray(a: number[], b: number[]): boolean {
@@ -93,6 +100,8 @@ export async function runTokenizerBench(opts: TokenizerBenchOptions = {}): Promi
   const patho = pathological(pathoBytes);
   const utf8 = (s: string): number => new TextEncoder().encode(s).length;
   const notes: string[] = [
+    "MB/s = input bytes per CPU-second of this process (best of the timed runs, after a warm-up); CPU time rather than wall time because the machine may be shared",
+    "random bytes: a different random text for every run, so no run is served from the word cache of an earlier one",
     `peers run the pathological inputs on their first ${peerPathoBytes / 1024} KB only (js-tiktoken's merge loop is quadratic in pre-token length)`,
     "llama3: js-tiktoken on bitnet-b1.58-2B-4T.tokenizer.model with the Llama 3 split regex in JavaScript syntax; @huggingface/tokenizers on tokenizer.json exported from llama3-vocab.gguf",
     "gpt2: js-tiktoken's bundled gpt2 ranks; @huggingface/tokenizers on tokenizer.json exported from ggml-vocab-gpt-2.gguf",
@@ -118,20 +127,21 @@ export async function runTokenizerBench(opts: TokenizerBenchOptions = {}): Promi
       ...peers.map((p) => ({ impl: p.name, encode: p.encode, decode: p.decode })),
     ];
 
-    const inputs = [{ name: "prose+code", text: prose }, ...patho];
+    const inputs: BenchInput[] = [{ name: "prose+code", text: () => prose }, ...patho];
     let ourProse = 0;
     const peerBest: number[] = [];
     for (const input of inputs) {
-      const reference = ours.encode(input.text, { addBos: false });
       for (const c of contenders) {
         const isOurs = c.impl === "@ryzen/tokenizer";
-        const text = isOurs || input.name === "prose+code" ? input.text : input.text.slice(0, peerPathoBytes);
-        const bytes = utf8(text);
+        const full = isOurs || input.name === "prose+code";
+        const textOf = (run: number): string => (full ? input.text(run) : input.text(run).slice(0, peerPathoBytes));
         let ids: number[] = [];
-        const ms = bestTime(runs, () => { ids = c.encode(text); });
-        const want = isOurs || text === input.text ? reference : ours.encode(text, { addBos: false });
+        let last = "";
+        const ms = bestTime(runs, (run) => (last = textOf(run)), (text) => { ids = c.encode(text); });
+        const bytes = utf8(last);
+        const want = ours.encode(last, { addBos: false });
         const mbPerSec = bytes / 1e6 / (ms / 1e3);
-        encode.push({ vocab, impl: c.impl, input: input.name + (text === input.text ? "" : ` (${bytes} B)`), bytes, tokens: ids.length, mbPerSec, sameIds: sameArray(ids, want) });
+        encode.push({ vocab, impl: c.impl, input: input.name + (full ? "" : ` (${bytes} B)`), bytes, tokens: ids.length, mbPerSec, sameIds: sameArray(ids, want) });
         if (input.name === "prose+code") {
           if (isOurs) ourProse = mbPerSec;
           else peerBest.push(mbPerSec);
@@ -143,7 +153,7 @@ export async function runTokenizerBench(opts: TokenizerBenchOptions = {}): Promi
     const ids = ours.encode(prose, { addBos: false });
     for (const c of contenders) {
       let out = "";
-      const ms = bestTime(runs, () => { out = c.decode(ids); });
+      const ms = bestTime(runs, () => ids, (x) => { out = c.decode(x); });
       decode.push({ vocab, impl: c.impl, tokens: ids.length, mTokPerSec: ids.length / 1e6 / (ms / 1e3), mbPerSec: utf8(out) / 1e6 / (ms / 1e3) });
     }
   }
