@@ -21,7 +21,9 @@ struct OpDef {
   std::string (*validate)(OpNode& node);
   // Number of phases; the executor puts a barrier between phases and after the last one.
   int (*phases)(const OpNode& node);
-  // Do this thread's share (ith of nth) of `phase`. Must not allocate, throw or block.
+  // Do share ith of nth of `phase` (shares are claimed by whichever pool thread is free, so ith
+  // names the share, not a thread; two shares of one phase never run on the same thread at
+  // once). Must not allocate, throw or block.
   void (*run)(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch);
   // Optional: called once after a run that included this node; a non-empty message means the
   // run met bad data it could only see at run time (e.g. token ids written between runs). The
@@ -39,7 +41,8 @@ struct OpNode {
   size_t scratch_per_thread = 0;    // extra private scratch per thread: see thread_scratch()
 };
 
-// Scratch layout: [scratch_bytes shared][scratch_per_thread x nth], each part 64-byte aligned.
+// Scratch layout: [scratch_bytes shared][scratch_per_thread x nth], each part 64-byte aligned;
+// thread_scratch(node, scratch, ith) is the private part of share ith.
 inline size_t scratch_align(size_t bytes) { return (bytes + 63) & ~size_t(63); }
 inline uint8_t* thread_scratch(const OpNode& node, uint8_t* scratch, int ith) {
   return scratch + scratch_align(node.scratch_bytes) + (size_t)ith * scratch_align(node.scratch_per_thread);

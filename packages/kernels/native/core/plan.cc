@@ -11,24 +11,40 @@ namespace ryzen {
 
 namespace {
 
+using Step = PlanStep;
+
 struct Job {
-  const OpNode* nodes;
-  const int* phases;
+  const Step* steps;
   size_t count;
   uint8_t* scratch;
+  // progress.next hands out shares (ticket t = share t % nth of step t / nth); progress.value
+  // counts finished shares. A share of step q may start once all shares of steps < q finished:
+  // that is the one barrier per phase. Threads claim shares as they come, so a thread the OS
+  // has not scheduled yet claims nothing and holds nobody up.
+  ProgressCounter progress;
   // An op that throws despite its contract must not take the process down (an exception
-  // leaving a worker thread terminates it) nor strand the other threads at a barrier: the first
-  // failure is recorded, every thread still meets every barrier, and the run then fails.
+  // leaving a worker thread terminates it) nor strand the other threads: the first failure is
+  // recorded, the remaining shares still complete, and the run then fails.
   std::atomic<bool> failed{false};
   std::mutex mu;
   std::string error;
 
-  Job(const OpNode* n, const int* p, size_t c, uint8_t* s) : nodes(n), phases(p), count(c), scratch(s) {}
+  Job(const Step* s, size_t c, uint8_t* sc) : steps(s), count(c), scratch(sc) {}
 
   void record(const OpNode& node, const char* what) {
     std::lock_guard<std::mutex> lock(mu);
     if (failed.exchange(true)) return;
     error = std::string(node.def->name) + ": " + what;
+  }
+
+  void run_share(const Step& st, int share, int nth) {
+    try {
+      st.node->def->run(*st.node, st.phase, share, nth, scratch);
+    } catch (const std::exception& e) {
+      record(*st.node, e.what());
+    } catch (...) {
+      record(*st.node, "unknown exception");
+    }
   }
 };
 
@@ -38,10 +54,10 @@ void check_attached(const std::vector<const Storage*>& storages) {
     if (s->detached()) fail(ErrorCode::Disposed, "a tensor's ArrayBuffer was detached (transferred) after it was wrapped");
 }
 
-void finish(Job& job) {
+void finish(Job& job, const OpNode* nodes, size_t count) {
   if (job.failed.load()) fail(ErrorCode::InvalidArgument, "internal error in op " + job.error);
-  for (size_t k = 0; k < job.count; k++) {
-    const OpNode& node = job.nodes[k];
+  for (size_t k = 0; k < count; k++) {
+    const OpNode& node = nodes[k];
     if (!node.def->after_run) continue;
     std::string err = node.def->after_run(node);
     if (!err.empty()) fail(ErrorCode::InvalidArgument, std::string(node.def->name) + ": " + err);
@@ -54,26 +70,31 @@ size_t scratch_needed(const OpNode* nodes, size_t count, int nth) {
   return need;
 }
 
-}  // namespace
-
+// The pool job: every thread claims shares until none is left.
 void run_nodes_job(void* ctx, int ith, int nth) {
   Job& job = *static_cast<Job*>(ctx);
-  for (size_t k = 0; k < job.count; k++) {
-    const OpNode& node = job.nodes[k];
-    const int phases = job.phases[k];
-    for (int p = 0; p < phases; p++) {
-      try {
-        node.def->run(node, p, ith, nth, job.scratch);
-      } catch (const std::exception& e) {
-        job.record(node, e.what());
-      } catch (...) {
-        job.record(node, "unknown exception");
-      }
-      // The pool's own barrier after the job covers the last phase of the last node.
-      if (k + 1 < job.count || p + 1 < phases) pool_barrier(nth);
-    }
+  if (nth == 1) {
+    for (size_t q = 0; q < job.count; q++) job.run_share(job.steps[q], 0, 1);
+    return;
   }
+  const uint64_t total = (uint64_t)job.count * (uint64_t)nth;
+  for (;;) {
+    const uint64_t t = job.progress.next.fetch_add(1, std::memory_order_relaxed);
+    if (t >= total) break;
+    const uint64_t q = t / (uint64_t)nth;
+    job.progress.wait_at_least(q * (uint64_t)nth);  // every share of the previous steps is done
+    job.run_share(job.steps[q], (int)(t % (uint64_t)nth), nth);
+    job.progress.add(1);
+  }
+  if (ith == 0) job.progress.wait_at_least(total);  // the caller returns only when all is done
 }
+
+void append_steps(const OpNode& node, std::vector<Step>& steps) {
+  const int phases = node.def->phases(node);
+  for (int p = 0; p < phases; p++) steps.push_back({&node, p});
+}
+
+}  // namespace
 
 ErrorCode validation_error_code(const std::string& msg) {
   return msg.find("shape") != std::string::npos ? ErrorCode::ShapeMismatch : ErrorCode::InvalidArgument;
@@ -96,7 +117,7 @@ void build_node(OpNode& node, const std::string& name) {
 
 Plan::Plan(std::vector<OpNode> nodes) : nodes_(std::move(nodes)) {
   for (const OpNode& n : nodes_) {
-    phases_.push_back(std::max(0, n.def->phases(n)));
+    append_steps(n, steps_);
     for (const TensorPtr& t : n.t)
       // only memory owned by JS objects can be taken away (detached) between runs
       if (t->storage && t->storage->foreign_tag() &&
@@ -112,9 +133,9 @@ void Plan::run() {
     scratch_.reserve(scratch_needed(nodes_.data(), nodes_.size(), nth));
     scratch_threads_ = nth;
   }
-  Job job{nodes_.data(), phases_.data(), nodes_.size(), scratch_.data()};
-  if (!nodes_.empty()) pool_run(run_nodes_job, &job);
-  finish(job);
+  Job job(steps_.data(), steps_.size(), scratch_.data());
+  if (!steps_.empty()) pool_run(run_nodes_job, &job);
+  finish(job, nodes_.data(), nodes_.size());
 }
 
 void run_node(OpNode& node) {
@@ -127,10 +148,11 @@ void run_node(OpNode& node) {
   check_attached(storages);
   const int nth = pool_threads();
   scratch->reserve(node_scratch_total(node, nth));
-  const int phases = std::max(0, node.def->phases(node));
-  Job job{&node, &phases, 1, scratch->data()};
-  pool_run(run_nodes_job, &job);
-  finish(job);
+  std::vector<Step> steps;
+  append_steps(node, steps);
+  Job job(steps.data(), steps.size(), scratch->data());
+  if (!steps.empty()) pool_run(run_nodes_job, &job);
+  finish(job, &node, 1);
 }
 
 }  // namespace ryzen

@@ -17,16 +17,23 @@ ErrorCode validation_error_code(const std::string& msg);
 // Looks up `name`, validates node (throws KernelException naming the node) and sets node.def.
 void build_node(OpNode& node, const std::string& name);
 
+// One phase of one node; a run executes steps in order, each split into nth shares.
+struct PlanStep {
+  const OpNode* node;
+  int phase;
+};
+
 class Plan {
  public:
   explicit Plan(std::vector<OpNode> nodes);  // nodes already built (build_node)
+  Plan(const Plan&) = delete;
+  Plan& operator=(const Plan&) = delete;
   void run();
   size_t size() const { return nodes_.size(); }
 
  private:
-  friend void run_nodes_job(void* ctx, int ith, int nth);
   std::vector<OpNode> nodes_;
-  std::vector<int> phases_;  // per node, fixed at construction
+  std::vector<PlanStep> steps_;  // point into nodes_, which never reallocates  // (node, phase) in execution order, fixed at construction
   std::vector<const Storage*> external_;  // storages that can be detached from JS
   AlignedBuffer scratch_;                 // max scratch over nodes, for scratch_threads_ threads
   int scratch_threads_ = 0;

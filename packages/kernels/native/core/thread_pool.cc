@@ -7,13 +7,10 @@
 #include <sys/syscall.h>
 #endif
 
-#include <climits>
-
 #include <algorithm>
-#include <atomic>
 #include <chrono>
+#include <climits>
 #include <condition_variable>
-#include <cstdint>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -23,8 +20,10 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>  // _mm_pause (SSE2) and __rdtsc: part of the x86-64 baseline
 static inline void cpu_relax() { _mm_pause(); }
+static inline uint64_t ticks() { return __rdtsc(); }
 #else
 static inline void cpu_relax() {}
+static inline uint64_t ticks() { return (uint64_t)std::chrono::steady_clock::now().time_since_epoch().count(); }
 #endif
 
 namespace ryzen {
@@ -34,20 +33,11 @@ namespace {
 // How long an idle worker spins before sleeping: long enough to stay hot across the short
 // JS gaps between plan runs, short enough not to burn a core while the process is idle.
 constexpr auto kSpinBeforeSleep = std::chrono::microseconds(1000);
-// A thread waiting in a barrier spins (~10 us at 3-4 GHz TSC: longer than a balanced phase's
-// skew, so a dedicated machine only ever spins), then yields its core (a fast hand-over when a
-// peer was preempted onto the same CPU), and after ~1 ms sleeps on a futex so a long wait (a peer
-// stalled on page faults, say) burns nothing.
-constexpr uint64_t kBarrierSpinTicks = 30000;
-constexpr uint64_t kBarrierYieldTicks = 3000000;
-
-uint64_t ticks() {
-#if defined(__x86_64__) || defined(__i386__)
-  return __rdtsc();
-#else
-  return (uint64_t)std::chrono::steady_clock::now().time_since_epoch().count();
-#endif
-}
+// A waiter spins ~10 us (3-4 GHz TSC; longer than a balanced phase's skew, so a dedicated
+// machine only ever spins), then yields its core (a quick hand-over when a peer was preempted
+// onto the same CPU), and after ~1 ms sleeps so a long wait burns nothing.
+constexpr uint64_t kSpinTicks = 30000;
+constexpr uint64_t kYieldTicks = 3000000;
 
 void futex_wait(std::atomic<uint32_t>* word, uint32_t expected) {
 #ifdef __linux__
@@ -64,67 +54,6 @@ void futex_wake_all(std::atomic<uint32_t>* word) {
   (void)word;
 #endif
 }
-
-// Counting barrier on one monotonically increasing counter (no reset, no separate generation
-// word). Within a job, arrival k (counted from the job's base) belongs to barrier ceil(k / nth);
-// a thread waits until the counter reaches that barrier's last ticket: it spins first, then
-// sleeps on a futex that the last arriver signals only when someone sleeps. The counter never
-// goes back, so a thread still leaving the previous job's last barrier can never miss its
-// release; `base` (set before a job is published) absorbs thread-count changes.
-struct alignas(64) Barrier {
-  std::atomic<uint64_t> arrived{0};
-  uint64_t base = 0;                  // written only between jobs, read by threads inside a job
-  std::atomic<uint32_t> sleepers{0};  // threads (about to be) asleep in wait()
-  std::atomic<uint32_t> wake_seq{0};  // futex word, bumped to wake sleepers
-
-  void start_job() { base = arrived.load(std::memory_order_relaxed); }
-
-  void wait(int nth) {
-    if (nth <= 1) return;
-    // base is read before arriving: once every thread has arrived at a job's last barrier the
-    // caller may start the next job and move base.
-    const uint64_t b = base;
-    const uint64_t ticket = arrived.fetch_add(1, std::memory_order_seq_cst) + 1 - b;
-    const uint64_t last = b + (ticket + nth - 1) / nth * nth;
-    if (ticket + b == last) {
-      if (sleepers.load(std::memory_order_seq_cst) > 0) {
-        wake_seq.fetch_add(1, std::memory_order_seq_cst);
-        futex_wake_all(&wake_seq);
-      }
-      return;
-    }
-    const uint64_t t0 = ticks();
-    for (int spins = 0; arrived.load(std::memory_order_acquire) < last; spins++) {
-      if ((spins & 63) != 63) {
-        cpu_relax();
-        continue;
-      }
-      const uint64_t waited = ticks() - t0;
-      if (waited > kBarrierYieldTicks) {
-        sleep_until(last);
-        return;
-      }
-      if (waited > kBarrierSpinTicks) sched_yield();
-    }
-  }
-
- private:
-  // Sleep until the counter reaches `last`. The seq_cst order of (sleepers++, arrived load) here
-  // and (arrived fetch_add, sleepers load) in the last arriver means one of them sees the other.
-  void sleep_until(uint64_t last) {
-    for (;;) {
-      const uint32_t seq = wake_seq.load(std::memory_order_seq_cst);
-      sleepers.fetch_add(1, std::memory_order_seq_cst);
-      if (arrived.load(std::memory_order_seq_cst) >= last) {
-        sleepers.fetch_sub(1, std::memory_order_seq_cst);
-        return;
-      }
-      futex_wait(&wake_seq, seq);
-      sleepers.fetch_sub(1, std::memory_order_seq_cst);
-      if (arrived.load(std::memory_order_acquire) >= last) return;
-    }
-  }
-};
 
 class Pool {
  public:
@@ -147,13 +76,19 @@ class Pool {
     job_ = job;
     ctx_ = ctx;
     nth_ = nth;
-    barrier_.start_job();  // published to the workers by publish()
+    closed_.store(false, std::memory_order_relaxed);
     publish();
     job(ctx, 0, nth);
-    barrier_.wait(nth);  // every worker has finished its share
+    // Close the job, then wait for workers inside it. With seq_cst on both sides, a worker
+    // either registers (active_++) before we read active_, or sees closed_ and skips.
+    closed_.store(true, std::memory_order_seq_cst);
+    for (int spins = 0; active_.load(std::memory_order_seq_cst) > 0; spins++) {
+      if (spins < 4096)
+        cpu_relax();
+      else
+        sched_yield();
+    }
   }
-
-  void barrier(int nth) { barrier_.wait(nth); }
 
   void shutdown() {
     std::lock_guard<std::mutex> run_lock(run_mu_);
@@ -171,7 +106,6 @@ class Pool {
 
   void restart(int nth) {
     stop_workers();
-    stop_ = false;
     const uint64_t start = generation_.load();
     for (int i = 1; i < nth; i++) workers_.emplace_back([this, i, start] { worker(i, start); });
   }
@@ -204,24 +138,28 @@ class Pool {
     for (;;) {
       seen = wait_for_job(seen);
       if (stop_) return;
-      job_(ctx_, ith, nth_);
-      barrier_.wait(nth_);
+      active_.fetch_add(1, std::memory_order_seq_cst);
+      // Still the job we were woken for, and not yet closed: its slot is stable until we leave.
+      if (!closed_.load(std::memory_order_seq_cst) && generation_.load(std::memory_order_seq_cst) == seen)
+        job_(ctx_, ith, nth_);
+      active_.fetch_sub(1, std::memory_order_seq_cst);
     }
   }
 
   std::mutex run_mu_;  // one job at a time; also guards workers_
   std::atomic<int> nth_target_{1};
   std::vector<std::thread> workers_;
-  // Job slot: written by the caller before publish(), read by workers after seeing the new generation.
+  // Job slot: written by the caller before publish(), read by registered workers.
   PoolJob job_ = nullptr;
   void* ctx_ = nullptr;
   int nth_ = 1;
   std::atomic<bool> stop_{false};
   alignas(64) std::atomic<uint64_t> generation_{0};
+  alignas(64) std::atomic<bool> closed_{true};
+  std::atomic<int> active_{0};
   alignas(64) std::atomic<int> sleepers_{0};
   std::mutex sleep_mu_;
   std::condition_variable wake_;
-  Barrier barrier_;
 };
 
 Pool& pool() {
@@ -236,10 +174,47 @@ Pool& pool() {
 
 }  // namespace
 
+void ProgressCounter::add(uint64_t n) {
+  value.fetch_add(n, std::memory_order_seq_cst);
+  if (sleepers.load(std::memory_order_seq_cst) > 0) {
+    wake_seq.fetch_add(1, std::memory_order_seq_cst);
+    futex_wake_all(&wake_seq);
+  }
+}
+
+void ProgressCounter::wait_at_least(uint64_t target) {
+  if (value.load(std::memory_order_acquire) >= target) return;
+  const uint64_t t0 = ticks();
+  for (int spins = 0; value.load(std::memory_order_acquire) < target; spins++) {
+    if ((spins & 63) != 63) {
+      cpu_relax();
+      continue;
+    }
+    const uint64_t waited = ticks() - t0;
+    if (waited > kYieldTicks) return sleep_until(target);
+    if (waited > kSpinTicks) sched_yield();
+  }
+}
+
+// The seq_cst order of (sleepers++, value load) here and (value fetch_add, sleepers load) in
+// add() means one of the two sees the other: no wake-up is lost.
+void ProgressCounter::sleep_until(uint64_t target) {
+  for (;;) {
+    const uint32_t seq = wake_seq.load(std::memory_order_seq_cst);
+    sleepers.fetch_add(1, std::memory_order_seq_cst);
+    if (value.load(std::memory_order_seq_cst) >= target) {
+      sleepers.fetch_sub(1, std::memory_order_seq_cst);
+      return;
+    }
+    futex_wait(&wake_seq, seq);
+    sleepers.fetch_sub(1, std::memory_order_seq_cst);
+    if (value.load(std::memory_order_acquire) >= target) return;
+  }
+}
+
 int pool_threads() { return pool().threads(); }
 void pool_set_threads(int n) { pool().set_threads(n); }
 void pool_run(PoolJob job, void* ctx) { pool().run(job, ctx); }
-void pool_barrier(int nth) { pool().barrier(nth); }
 void pool_shutdown() { pool().shutdown(); }
 
 }  // namespace ryzen
