@@ -1,10 +1,11 @@
 // Quantization of the non-ternary GGUF types: native quantize()/dequantize() against the plain
 // TypeScript ports of llama.cpp's reference quantizers in quant-ref.ts (byte-for-byte and
 // bit-for-bit), hand-computed blocks, round-trip error bounds and error paths.
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { GGMLType, dequantize, quantize } from "../src/index";
 import { expectKernelError } from "./helpers/errors";
-import { rng } from "./helpers/rng";
+import { randomFloats, rng } from "./helpers/rng";
 import { REF, bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from "./quant-ref";
 
 const QTYPES = [
@@ -57,6 +58,30 @@ describe("quantize matches llama.cpp's reference quantizers bit for bit", () => 
         }
       }
       expect(cases).toBe(27);
+    });
+  }
+});
+
+describe("golden outputs of llama.cpp itself", () => {
+  // SHA-256 of llama.cpp's quantize_row_*_ref output for this input, produced by compiling
+  // ggml/src/ggml-quants.c of llama.cpp de3ff815 (2026-09-28) with its own flags (-O3, no -march,
+  // so no FMA contraction, as in ggml-base) into a small driver that quantizes stdin. They pin the
+  // real reference independently of the TypeScript ports above.
+  const GOLDEN: [string, number, string][] = [
+    ["q8_0", GGMLType.Q8_0, "f6856f3523d5eee3f3201f4a5f2f4fac3e5eccc91a5bb8b7bdac46fa39447bd3"],
+    ["q4_0", GGMLType.Q4_0, "86f36356e59d61aea01184651dd035f32885a3899101a966644be11630c5f2dd"],
+    ["q4_K", GGMLType.Q4_K, "ef960246a9aa532c90c0aea7641b089612fcc9e80853973f88760250ddcc1191"],
+    ["q6_K", GGMLType.Q6_K, "8d4a6b7ffce8c25d186c04b2ecdd996902fcdd9b24f7e7a787822b0eced857f6"],
+  ];
+  for (const [name, type, sha] of GOLDEN) {
+    it(name, () => {
+      // 4 rows x 512: uniform [-3, 3), one outlier, one all-zero half row
+      const x = randomFloats(4 * 512, 2024, 3);
+      x[700] = 40;
+      x.fill(0, 1536, 1792);
+      const got = quantize(type, x, 4, 512);
+      expect(createHash("sha256").update(got).digest("hex")).toBe(sha);
+      expect(createHash("sha256").update(REF[type].quantize(x)).digest("hex")).toBe(sha);
     });
   }
 });
