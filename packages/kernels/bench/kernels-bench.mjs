@@ -48,28 +48,44 @@ function seededTernary(n, seed) {
   return out;
 }
 
+// The machine is shared and noisy, so every kernel row is paired with a probe taken right before
+// it (same ISA and thread count) and ratios use the best of `reps` runs of each.
+let probeBuf = null;
+const probeSink = () => K.Tensor.empty(K.GGMLType.I32, [64]);
+
+function readBandwidth(bytes, reps) {
+  if (!probeBuf || probeBuf.byteLength !== bytes) {
+    probeBuf?.dispose();
+    probeBuf = K.Tensor.empty(K.GGMLType.F32, [bytes / 4]);
+    probeBuf.f32().fill(1); // touch every page: untouched zero pages would be read from cache
+  }
+  const sink = probeSink();
+  const { median: s, best } = timeRuns(() => K.runOp("bench_read", [sink, probeBuf]), reps);
+  return { gbs: bytes / best / 1e9, medianGbs: bytes / s / 1e9 };
+}
+
+function int8Peak(threads, reps) {
+  const sink = probeSink();
+  const iters = 1_000_000;
+  const opsPerIter = K.cpuInfo().isa === "avx512" ? 16 * 64 * 2 : 16 * 32 * 2;
+  const { median: s, best } = timeRuns(() => K.runOp("bench_peak", [sink], [iters]), reps);
+  return { gops: (threads * iters * opsPerIter) / best / 1e9, medianGops: (threads * iters * opsPerIter) / s / 1e9 };
+}
+
 function probeBandwidth(threads, bytes, reps) {
-  const buf = K.Tensor.empty(K.GGMLType.F32, [bytes / 4]);
-  const sink = K.Tensor.empty(K.GGMLType.I32, [64]);
   const out = {};
   for (const t of threads) {
     K.setThreads(t);
-    const { median: s, best } = timeRuns(() => K.runOp("bench_read", [sink, buf]), reps);
-    out[t] = { gbs: bytes / s / 1e9, bestGbs: bytes / best / 1e9 };
+    out[t] = readBandwidth(bytes, reps);
   }
-  buf.dispose();
   return out;
 }
 
 function probePeak(threads, reps) {
-  const sink = K.Tensor.empty(K.GGMLType.I32, [64]);
-  const iters = 4_000_000;
-  const opsPerIter = K.cpuInfo().isa === "avx512" ? 16 * 64 * 2 : 16 * 32 * 2;
   const out = {};
   for (const t of threads) {
     K.setThreads(t);
-    const { median: s } = timeRuns(() => K.runOp("bench_peak", [sink], [iters]), reps);
-    out[t] = { gops: (t * iters * opsPerIter) / s / 1e9 };
+    out[t] = int8Peak(t, reps);
   }
   return out;
 }
@@ -101,6 +117,7 @@ export function runKernelBench(opts = {}) {
   const mb = opts.mb ?? 256;
   const families = ["lut", "mad"];
   const type = opts.type ?? K.GGMLType.I2_S;
+  const probeBytes = Math.max(256, mb) * MB;
   const prevIsa = info.isa, prevThreads = K.getThreads(), prevFamily = process.env.RYZEN_TERNARY_KERNEL;
   const result = {
     machine: {
@@ -111,6 +128,7 @@ export function runKernelBench(opts = {}) {
     notes: [
       "weight GB/s counts the bytes the kernels stream: the T3 layout (1.72 bits/weight) for ternary",
       "GEMM GOPS = 2*N*K*n / time (multiply-add = 2 ops), n = 128 tokens",
+      "each row's ratio is against a read-bandwidth / int8-peak probe taken just before it (same ISA and threads); times are best of reps",
     ],
   };
   try {
@@ -135,23 +153,24 @@ export function runKernelBench(opts = {}) {
             // GEMV: every copy once per run (one plan = one native call)
             const gemvCopies = family === "mad" ? weights.slice(0, Math.max(1, Math.ceil(weights.length / 8))) : weights;
             const plan = matmulPlan(gemvCopies, x1, y1);
-            const { median: s } = timeRuns(() => plan.run(), reps);
+            const bw = readBandwidth(probeBytes, 3).gbs;
+            const { median: s, best } = timeRuns(() => plan.run(), reps);
             plan.dispose();
-            const bw = result.bandwidth[isa][t].gbs;
-            const gbs = (per * gemvCopies.length) / s / 1e9;
+            const gbs = (per * gemvCopies.length) / best / 1e9;
             result.gemv.push({
               shape: shape.name, K: shape.K, N: shape.N, isa, family, threads: t,
-              us: (s / gemvCopies.length) * 1e6, gbs, bwPct: (100 * gbs) / bw,
+              us: (best / gemvCopies.length) * 1e6, usMedian: (s / gemvCopies.length) * 1e6, gbs, readGbs: bw, bwPct: (100 * gbs) / bw,
             });
             // GEMM n=128 over a few distinct copies
             const gemmCopies = weights.slice(0, opts.quick ? 1 : 4);
             const p2 = matmulPlan(gemmCopies, xn, yn);
-            const { median: s2 } = timeRuns(() => p2.run(), Math.min(reps, 3));
+            const peak = int8Peak(t, 3).gops;
+            const { best: s2 } = timeRuns(() => p2.run(), Math.min(reps, 3));
             p2.dispose();
             const gops = (2 * shape.N * shape.K * n * gemmCopies.length) / s2 / 1e9;
             result.gemm.push({
               shape: shape.name, K: shape.K, N: shape.N, n, isa, family, threads: t,
-              ms: (s2 / gemmCopies.length) * 1e3, gops, peakPct: (100 * gops) / result.peak[isa][t].gops,
+              ms: (s2 / gemmCopies.length) * 1e3, gops, peakGops: peak, peakPct: (100 * gops) / peak,
             });
           }
         }
@@ -180,16 +199,19 @@ export function runKernelBench(opts = {}) {
           for (const t of threads) {
             K.setThreads(t);
             const plan = matmulPlan([w], x, y);
-            const { median: s } = timeRuns(() => plan.run(), reps);
+            const bw = readBandwidth(probeBytes, 3).gbs;
+            const { best: s } = timeRuns(() => plan.run(), reps);
             plan.dispose();
             const gbs = bytes.length / s / 1e9;
-            result.head.push({ type: tname, K: k, N, isa, threads: t, us: s * 1e6, gbs, bwPct: (100 * gbs) / result.bandwidth[isa][t].gbs });
+            result.head.push({ type: tname, K: k, N, isa, threads: t, us: s * 1e6, gbs, readGbs: bw, bwPct: (100 * gbs) / bw });
           }
         }
         w.dispose();
       }
     }
   } finally {
+    probeBuf?.dispose();
+    probeBuf = null;
     K.setIsa(prevIsa);
     K.setThreads(prevThreads);
     setFamily(prevFamily);
@@ -208,13 +230,13 @@ export function formatKernelBench(r) {
     lines.push(`${isa}: read bandwidth ${Object.entries(b).map(([t, v]) => `${t}T ${v.gbs.toFixed(1)} GB/s`).join(", ")}; int8 peak ${Object.entries(p).map(([t, v]) => `${t}T ${v.gops.toFixed(0)} GOPS`).join(", ")}`);
   }
   lines.push("", "ternary GEMV (1 token; weights streamed from DRAM)");
-  lines.push(`${pad("shape", 12)} ${pad("K x N", 12)} ${pad("isa", 7)} ${pad("family", 6)} ${lpad("thr", 3)} ${lpad("us", 9)} ${lpad("GB/s", 7)} ${lpad("% read bw", 10)}`);
+  lines.push(`${pad("shape", 12)} ${pad("K x N", 12)} ${pad("isa", 7)} ${pad("family", 6)} ${lpad("thr", 3)} ${lpad("us", 9)} ${lpad("GB/s", 7)} ${lpad("read GB/s", 10)} ${lpad("% read bw", 10)}`);
   for (const g of r.gemv)
-    lines.push(`${pad(g.shape, 12)} ${pad(`${g.K}x${g.N}`, 12)} ${pad(g.isa, 7)} ${pad(g.family, 6)} ${lpad(g.threads, 3)} ${lpad(g.us.toFixed(1), 9)} ${lpad(g.gbs.toFixed(2), 7)} ${lpad(g.bwPct.toFixed(0) + "%", 10)}`);
+    lines.push(`${pad(g.shape, 12)} ${pad(`${g.K}x${g.N}`, 12)} ${pad(g.isa, 7)} ${pad(g.family, 6)} ${lpad(g.threads, 3)} ${lpad(g.us.toFixed(1), 9)} ${lpad(g.gbs.toFixed(2), 7)} ${lpad(g.readGbs.toFixed(2), 10)} ${lpad(g.bwPct.toFixed(0) + "%", 10)}`);
   lines.push("", "ternary GEMM (128 tokens)");
-  lines.push(`${pad("shape", 12)} ${pad("K x N", 12)} ${pad("isa", 7)} ${pad("family", 6)} ${lpad("thr", 3)} ${lpad("ms", 9)} ${lpad("GOPS", 7)} ${lpad("% peak", 10)}`);
+  lines.push(`${pad("shape", 12)} ${pad("K x N", 12)} ${pad("isa", 7)} ${pad("family", 6)} ${lpad("thr", 3)} ${lpad("ms", 9)} ${lpad("GOPS", 7)} ${lpad("peak GOPS", 10)} ${lpad("% peak", 10)}`);
   for (const g of r.gemm)
-    lines.push(`${pad(g.shape, 12)} ${pad(`${g.K}x${g.N}`, 12)} ${pad(g.isa, 7)} ${pad(g.family, 6)} ${lpad(g.threads, 3)} ${lpad(g.ms.toFixed(2), 9)} ${lpad(g.gops.toFixed(0), 7)} ${lpad(g.peakPct.toFixed(0) + "%", 10)}`);
+    lines.push(`${pad(g.shape, 12)} ${pad(`${g.K}x${g.N}`, 12)} ${pad(g.isa, 7)} ${pad(g.family, 6)} ${lpad(g.threads, 3)} ${lpad(g.ms.toFixed(2), 9)} ${lpad(g.gops.toFixed(0), 7)} ${lpad(g.peakGops.toFixed(0), 10)} ${lpad(g.peakPct.toFixed(0) + "%", 10)}`);
   if (r.head.length) {
     lines.push("", "output head GEMV 2560 -> 128256");
     for (const h of r.head)

@@ -76,6 +76,10 @@ bool pack_t3(const Reader& rd, MatmulWeights& out, std::string& err) {
     err = "ternary matmul weights need rows > 0 and cols > 0";
     return false;
   }
+  if (K > 65536) {  // the MAD kernels decode a 16-row tile on the stack (16 x K bytes)
+    err = "ternary matmul weights support at most 65536 columns (got " + std::to_string(K) + ")";
+    return false;
+  }
   const int64_t segs = t3::segments(K), Kp = segs * t3::kSegK, tiles = t3::tiles(rows);
   const int64_t code_bytes = t3::code_bytes(rows, K);
   std::vector<int8_t> trits(16 * Kp);
