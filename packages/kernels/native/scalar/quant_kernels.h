@@ -13,7 +13,7 @@ namespace ryzen {
 // ---- quantized activations (scratch written by prepare_acts, one row per token) ----
 //
 // "A32" rows feed Q8_0 / Q4_0 weights: K int8 values, then K/32 float scales, then K/32 int16 block
-// sums (sum of the 32 int8 values, used for the -8 offset of Q4_0).
+// sums (sum of the 32 int8 values; the scalar Q4_0 kernel applies its -8 offset with them).
 // "A256" rows feed Q4_K / Q6_K weights: K int8 values, then K/256 float scales, then K/16 int16 sums
 // of 16 values (for the mins of Q4_K and the -32 offset of Q6_K).
 // Values are round(x / d) with d = absmax / 127 per block, so |q| <= 127 (never -128).
@@ -38,8 +38,8 @@ static inline const int16_t* a256_sum(const uint8_t* row, int64_t K) {
   return (const int16_t*)(row + K + (K / 256) * 4);
 }
 
-// Quantize tokens [t0, t1) of x (row stride ldx floats) into A32 / A256 rows (scalar, exact and
-// identical on every ISA so integer results never depend on the path).
+// Quantize tokens [t0, t1) of x (row stride ldx floats) into A32 / A256 rows. This is the scalar
+// definition; the AVX2 / AVX-512 versions (declared below) write bit-identical rows.
 void quantize_acts_a32(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch);
 void quantize_acts_a256(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch);
 
