@@ -161,8 +161,11 @@ export function runTool(bin: string, args: string[], timeoutMs: number): Promise
 export function failureReason(out: ToolOutput): string {
   if (out.timedOut) return "timed out";
   const lines = out.stderr.split("\n").map((l) => l.trim()).filter(Boolean);
-  const key = lines.filter((l) => /error|failed|unknown|invalid|unsupported|cannot|wrong/i.test(l));
-  return (key.length ? key.slice(-2) : lines.slice(-2)).join(" | ").slice(0, 300) || `exit code ${out.code}`;
+  // the loader's specific complaint first, then generic error lines, then whatever came last
+  const specific = lines.filter((l) => /of type \d+|not a multiple|unknown type|invalid ggml type|unknown model architecture|wrong number of tensors|missing tensor|GGML_ASSERT/i.test(l));
+  const generic = lines.filter((l) => /error|failed|unknown|invalid|unsupported|cannot|wrong/i.test(l));
+  const pick = specific.length ? specific.slice(0, 2) : generic.length ? generic.slice(-2) : lines.slice(-2);
+  return pick.join(" | ").slice(0, 300) || `exit code ${out.code}`;
 }
 
 export async function runLlamaBench(tool: PeerTool, run: LlamaBenchRun, base: { model: string; format: string }, ttftPrompt: number): Promise<BenchRow[]> {
@@ -186,7 +189,10 @@ export async function runLlamaBench(tool: PeerTool, run: LlamaBenchRun, base: { 
     records = parseLlamaBenchJson(out.stdout);
   } catch {
     const loadFailure = /failed to load|error loading model|unknown type|invalid ggml type|wrong number of tensors|missing tensor|unknown model architecture/i.test(out.stderr);
-    return refuse(loadFailure ? "cannot-load" : "failed", failureReason(out));
+    if (!loadFailure) return refuse("failed", failureReason(out));
+    // llama-bench hides the loader's reason unless verbose: ask again, briefly, with -v
+    const verbose = await runTool(run.bin, ["-m", run.file, "-p", "1", "-n", "0", "-r", "1", "-v"], 5 * 60_000);
+    return refuse("cannot-load", failureReason(verbose.code === 0 ? out : verbose));
   }
   if (records.length === 0) return refuse(out.code === 0 ? "failed" : "cannot-load", failureReason(out));
   return recordsToRows(records, rowBase, ttftPrompt, out.peakRssMb, run.promptTokens);
