@@ -18,6 +18,7 @@ const HELP = `ryzen-bench — Ryzen vs llama.cpp / bitnet.cpp / ik_llama.cpp / n
   --engines a,b         ryzen, node-llama-cpp, llama.cpp, bitnet.cpp, ik_llama.cpp
   --out DIR             output directory (default ./bench-results or RYZEN_BENCH_OUT)
   --cache DIR           model cache (default ~/.cache/ryzen/bench or RYZEN_BENCH_CACHE)
+  --kernels-quick       kernel microbenchmarks with their short settings
   --no-kernels          skip kernel microbenchmarks      --no-tokenizer  skip the tokenizer bench
 
 Peers: RYZEN_PEER_LLAMA_BENCH, RYZEN_PEER_BITNET_BENCH, RYZEN_PEER_IK_BENCH = paths of their llama-bench.`;
@@ -45,6 +46,7 @@ async function main(): Promise<number> {
       out: { type: "string" },
       cache: { type: "string" },
       "no-kernels": { type: "boolean" },
+      "kernels-quick": { type: "boolean" },
       "no-tokenizer": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -64,7 +66,7 @@ async function main(): Promise<number> {
     engines: list(values.engines) as EngineName[] | undefined,
     outDir: values.out,
     cacheDir: values.cache,
-    kernels: values["no-kernels"] ? false : undefined,
+    kernels: values["no-kernels"] ? false : values["kernels-quick"] ? "quick" : undefined,
     tokenizer: values["no-tokenizer"] ? false : undefined,
   });
   console.log(out.terminal);

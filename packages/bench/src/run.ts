@@ -31,7 +31,8 @@ export interface BenchOptions {
   engines?: EngineName[];
   outDir?: string;
   cacheDir?: string;
-  kernels?: boolean;
+  /** kernel microbenchmarks: true (full unless `quick`), "quick" (its short settings), false (skip) */
+  kernels?: boolean | "quick";
   tokenizer?: boolean;
   /** peer llama-bench paths (default: RYZEN_PEER_* environment variables) */
   peerBins?: Partial<Record<EngineName, string>>;
@@ -240,7 +241,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchOutput> {
   for (const r of rows) {
     if (r.file && existsSync(r.file)) r.fileBytes = statSync(r.file).size;
   }
-  const kernels: KernelBenchSection = opts.kernels === false ? { status: "unavailable", reason: "disabled (--no-kernels)", rows: [] } : await runKernelBench({ quick: opts.quick, threads: settings.threads });
+  const kernels: KernelBenchSection = opts.kernels === false ? { status: "unavailable", reason: "disabled (--no-kernels)", rows: [] } : await runKernelBench({ quick: opts.quick || opts.kernels === "quick", threads: settings.threads });
   const tokenizer: TokenizerBenchSection = opts.tokenizer === false ? { status: "unavailable", reason: "disabled (--no-tokenizer)" } : await runTokenizerSection({ quick: opts.quick });
   const bandwidthAfter = await measureBandwidth(settings.threads, []);
   const goalModel = settings.models.includes("bitnet-2b4t") ? "bitnet-2b4t" : settings.models[0];
