@@ -1,4 +1,5 @@
 // Bad input anywhere in the API surfaces as a KernelError with a precise code and message.
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   GGMLType,
@@ -7,6 +8,7 @@ import {
   Tensor,
   dequantize,
   matmulKernels,
+  memoryStats,
   ops,
   quantize,
   runOp,
@@ -107,6 +109,23 @@ describe("error paths", () => {
     expectKernelError(() => Tensor.empty("f32" as never, [4]), "INVALID_ARGUMENT", /type must be an integer/);
     expectKernelError(() => setThreads(0), "INVALID_ARGUMENT", /threads must be between 1 and/);
     expectKernelError(() => setThreads(1.5), "INVALID_ARGUMENT", /threads must be an integer/);
+  });
+});
+
+describe("allocation failure", () => {
+  // With overcommit_memory=1 the kernel grants any mapping, so the failure cannot be provoked.
+  const overcommitAlways = (() => {
+    try {
+      return readFileSync("/proc/sys/vm/overcommit_memory", "utf8").trim() === "1";
+    } catch {
+      return true;
+    }
+  })();
+
+  it.skipIf(overcommitAlways)("a tensor larger than memory is OUT_OF_MEMORY, and the pool stays consistent", () => {
+    const before = memoryStats().used;
+    expectKernelError(() => Tensor.empty(GGMLType.F32, [2 ** 20, 2 ** 18]), "OUT_OF_MEMORY", /cannot allocate 1099511627776 bytes/);
+    expect(memoryStats().used).toBe(before);
   });
 });
 
