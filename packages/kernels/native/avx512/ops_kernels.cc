@@ -150,14 +150,28 @@ static void decode_q8_0(const uint8_t* row, float* out, int64_t hd) {
     _mm512_storeu_ps(out + i + 16, _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i*)(row + 18))))));
   }
 }
-static inline float dot(const float* a, const float* b, int64_t n) {
-  __m512 acc = _mm512_setzero_ps();
-  for (int64_t i = 0; i < n; i += 16) {
-    const __mmask16 m = tail_mask(n - i);
-    acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, b + i), acc);
-  }
-  return _mm512_reduce_add_ps(acc);
+// Sums of four vectors in lanes 0..3 of the result (one reduction tree instead of four).
+static inline __m128 reduce4(__m512 a, __m512 b, __m512 c, __m512 d) {
+  const __m512 ab = _mm512_add_ps(_mm512_unpacklo_ps(a, b), _mm512_unpackhi_ps(a, b));  // a0 b0 a1 b1 per 128-bit lane
+  const __m512 cd = _mm512_add_ps(_mm512_unpacklo_ps(c, d), _mm512_unpackhi_ps(c, d));
+  __m512 x = _mm512_add_ps(_mm512_shuffle_ps(ab, cd, _MM_SHUFFLE(1, 0, 1, 0)), _mm512_shuffle_ps(ab, cd, _MM_SHUFFLE(3, 2, 3, 2)));
+  x = _mm512_add_ps(x, _mm512_shuffle_f32x4(x, x, _MM_SHUFFLE(1, 0, 3, 2)));
+  x = _mm512_add_ps(x, _mm512_shuffle_f32x4(x, x, _MM_SHUFFLE(2, 3, 0, 1)));
+  return _mm512_castps512_ps128(x);
 }
+
+// q . k for four K rows at once (rows past `rows` are computed on zeros and not stored).
+static inline void dot4(const float* q, const float* k4, int64_t hd, int rows, float scale, float* out) {
+  __m512 a[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+  for (int64_t i = 0; i < hd; i += 16) {
+    const __mmask16 m = tail_mask(hd - i);
+    const __m512 qv = _mm512_maskz_loadu_ps(m, q + i);
+    for (int r = 0; r < 4; r++) a[r] = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(m, k4 + r * hd + i), a[r]);
+  }
+  const __m128 s = _mm_mul_ps(reduce4(a[0], a[1], a[2], a[3]), _mm_set1_ps(scale));
+  _mm_mask_storeu_ps(out, (__mmask8)((1u << rows) - 1), s);
+}
+
 static inline void axpy(float* acc, float w, const float* x, int64_t n) {
   const __m512 wv = _mm512_set1_ps(w);
   for (int64_t i = 0; i < n; i += 16) {
@@ -166,22 +180,46 @@ static inline void axpy(float* acc, float w, const float* x, int64_t n) {
   }
 }
 
+constexpr int64_t kVChunkFloats = 128 * kAttendChunk;
+
+// acc[0..hd) += sum_j w[j] * v[j*hd .. j*hd+hd), 64 accumulator floats at a time in registers.
+static inline void accumulate_chunk(float* acc, const float* w, const float* v, int64_t cnt, int64_t hd) {
+  for (int64_t i0 = 0; i0 < hd; i0 += 64) {
+    __mmask16 m[4];
+    __m512 r[4];
+    for (int k = 0; k < 4; k++) {
+      const int64_t i = i0 + 16 * k;
+      m[k] = i < hd ? tail_mask(hd - i) : (__mmask16)0;
+      r[k] = _mm512_maskz_loadu_ps(m[k], acc + i);
+    }
+    for (int64_t j = 0; j < cnt; j++) {
+      const __m512 wj = _mm512_set1_ps(w[j]);
+      for (int k = 0; k < 4; k++)
+        r[k] = _mm512_fmadd_ps(wj, _mm512_maskz_loadu_ps(m[k], v + j * hd + i0 + 16 * k), r[k]);
+    }
+    for (int k = 0; k < 4; k++) _mm512_mask_storeu_ps(acc + i0 + 16 * k, m[k], r[k]);
+  }
+}
+
 // Online softmax in chunks of kAttendChunk positions: scores of a chunk, one rescale of the
 // running sums per chunk and query, then the weighted V rows.
 template <void (*Decode)(const uint8_t*, float*, int64_t)>
 static void attend(const AttendArgs& a) {
   alignas(64) float acc[kAttendAccFloats];
-  alignas(64) float kv[kMaxHeadDim];
+  alignas(64) float kv[4 * kMaxHeadDim];  // 4 decoded K rows, or one V row
+  alignas(64) float vchunk[kVChunkFloats];  // a chunk's decoded V rows when hd <= 128
   alignas(64) float s[kAttendMaxQ][kAttendChunk];
   float m[kAttendMaxQ], l[kAttendMaxQ];
   const int64_t hd = a.hd, nq = a.nq;
   for (int64_t i = 0; i < nq * hd; i++) acc[i] = 0.0f;
+  for (int64_t i = 0; i < 4 * hd; i++) kv[i] = 0.0f;
   for (int64_t g = 0; g < nq; g++) m[g] = -INFINITY, l[g] = 0.0f;
   for (int64_t p0 = 0; p0 < a.npos; p0 += kAttendChunk) {
     const int64_t cnt = a.npos - p0 < kAttendChunk ? a.npos - p0 : kAttendChunk;
-    for (int64_t j = 0; j < cnt; j++) {
-      Decode(a.k + (p0 + j) * a.k_stride, kv, hd);
-      for (int64_t g = 0; g < nq; g++) s[g][j] = a.scale * dot(a.q + g * hd, kv, hd);
+    for (int64_t j = 0; j < cnt; j += 4) {
+      const int rows = cnt - j < 4 ? (int)(cnt - j) : 4;
+      for (int r = 0; r < rows; r++) Decode(a.k + (p0 + j + r) * a.k_stride, kv + r * hd, hd);
+      for (int64_t g = 0; g < nq; g++) dot4(a.q + g * hd, kv, hd, rows, a.scale, s[g] + j);
     }
     for (int64_t g = 0; g < nq; g++) {
       float cm = -INFINITY;
@@ -205,9 +243,16 @@ static void attend(const AttendArgs& a) {
         l[g] += _mm512_reduce_add_ps(e);
       }
     }
-    for (int64_t j = 0; j < cnt; j++) {
-      Decode(a.v + (p0 + j) * a.v_stride, kv, hd);
-      for (int64_t g = 0; g < nq; g++) axpy(acc + g * hd, s[g][j], kv, hd);
+    if (hd * kAttendChunk <= kVChunkFloats) {
+      // small heads: decode the chunk's V rows once, then keep 64-float slices of each query's
+      // accumulator in registers across the whole chunk
+      for (int64_t j = 0; j < cnt; j++) Decode(a.v + (p0 + j) * a.v_stride, vchunk + j * hd, hd);
+      for (int64_t g = 0; g < nq; g++) accumulate_chunk(acc + g * hd, s[g], vchunk, cnt, hd);
+    } else {
+      for (int64_t j = 0; j < cnt; j++) {
+        Decode(a.v + (p0 + j) * a.v_stride, kv, hd);
+        for (int64_t g = 0; g < nq; g++) axpy(acc + g * hd, s[g][j], kv, hd);
+      }
     }
   }
   for (int64_t g = 0; g < nq; g++) {
