@@ -41,8 +41,10 @@ TensorWrap::TensorWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Tensor
 }
 
 TensorWrap::~TensorWrap() {
-  // Runs in a GC finalizer; the storage itself may live on in views, plans or ArrayBuffers.
-  if (owned_bytes_) Napi::MemoryManagement::AdjustExternalMemory(Env(), -owned_bytes_);
+  // Runs in a GC finalizer (or env teardown): the C call, because a destructor must not throw.
+  // The storage itself may live on in views, plans or ArrayBuffers.
+  int64_t total;
+  if (owned_bytes_) napi_adjust_external_memory(Env(), -owned_bytes_, &total);
 }
 
 void TensorWrap::set_tensor(Napi::Env env, TensorPtr t, int64_t owned_bytes) {
