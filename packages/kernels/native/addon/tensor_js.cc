@@ -35,7 +35,7 @@ Napi::Function TensorWrap::define(Napi::Env env) {
 TensorWrap::TensorWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TensorWrap>(info) {
   guard(info.Env(), [&] {
     if (!pending) fail(ErrorCode::InvalidArgument, "use Tensor.empty, Tensor.from or Tensor.fromFloat32 to create tensors");
-    set_tensor(info.Env(), std::move(*pending), 0);
+    set_tensor(std::move(*pending));
     pending = nullptr;
   });
 }
@@ -47,19 +47,26 @@ TensorWrap::~TensorWrap() {
   if (owned_bytes_) napi_adjust_external_memory(Env(), -owned_bytes_, &total);
 }
 
-void TensorWrap::set_tensor(Napi::Env env, TensorPtr t, int64_t owned_bytes) {
+void TensorWrap::set_tensor(TensorPtr t) {
   type_ = t->type;
   shape_ = tensor_shape(*t);
   byte_length_ = tensor_bytes(*t);
   t_ = std::move(t);
-  owned_bytes_ = owned_bytes;
-  if (owned_bytes_) Napi::MemoryManagement::AdjustExternalMemory(env, owned_bytes_);
 }
 
 Napi::Object TensorWrap::wrap(Napi::Env env, TensorPtr t) {
   pending = &t;
   Napi::Object obj = addon_data(env).tensor_ctor.New({});
   pending = nullptr;
+  return obj;
+}
+
+Napi::Object TensorWrap::wrap_owned(Napi::Env env, TensorPtr t) {
+  const int64_t bytes = (int64_t)t->storage->bytes;
+  Napi::Object obj = wrap(env, std::move(t));
+  TensorWrap* w = Unwrap(obj);
+  w->owned_bytes_ = bytes;
+  Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
   return obj;
 }
 
@@ -88,13 +95,7 @@ Napi::Value TensorWrap::Empty(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guard(env, [&]() -> Napi::Value {
     const DType type = checked_dtype(int_arg(info[0], "type"));
-    TensorPtr t = make_pool_tensor(type, shape_arg(info[1], "shape"));
-    const int64_t bytes = (int64_t)t->storage->bytes;
-    Napi::Object obj = wrap(env, std::move(t));
-    TensorWrap* w = Unwrap(obj);
-    w->owned_bytes_ = bytes;
-    Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
-    return obj;
+    return wrap_owned(env, make_pool_tensor(type, shape_arg(info[1], "shape")));
   });
 }
 
@@ -126,12 +127,7 @@ Napi::Value TensorWrap::FromFloat32(const Napi::CallbackInfo& info) {
                                            std::to_string(need / 4));
     TensorPtr t = make_pool_tensor(DType::F32, shape);
     std::memcpy(t->data, b.data, b.length);
-    const int64_t bytes = (int64_t)t->storage->bytes;
-    Napi::Object obj = wrap(env, std::move(t));
-    TensorWrap* w = Unwrap(obj);
-    w->owned_bytes_ = bytes;
-    Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
-    return obj;
+    return wrap_owned(env, std::move(t));
   });
 }
 

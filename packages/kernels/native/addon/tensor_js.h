@@ -13,6 +13,8 @@ class TensorWrap : public Napi::ObjectWrap<TensorWrap> {
  public:
   static Napi::Function define(Napi::Env env);
   static Napi::Object wrap(Napi::Env env, TensorPtr t);
+  // wrap() for a tensor whose pool memory this handle allocated (reported to V8's GC heuristics).
+  static Napi::Object wrap_owned(Napi::Env env, TensorPtr t);
   // The live tensor behind a JS value; throws INVALID_ARGUMENT / DISPOSED naming `what`.
   static TensorPtr unwrap(Napi::Env env, const Napi::Value& v, const std::string& what);
   static std::vector<TensorPtr> unwrap_array(Napi::Env env, const Napi::Value& v, const std::string& what);
@@ -39,7 +41,7 @@ class TensorWrap : public Napi::ObjectWrap<TensorWrap> {
 
   const TensorPtr& live() const;  // throws DISPOSED
   Napi::ArrayBuffer buffer_view(Napi::Env env, size_t* offset);  // zero-copy ArrayBuffer + offset of data
-  void set_tensor(Napi::Env env, TensorPtr t, int64_t owned_bytes);
+  void set_tensor(TensorPtr t);
 
   TensorPtr t_;
   DType type_ = DType::F32;
