@@ -165,14 +165,6 @@ static void decode_q8_0(const uint8_t* row, float* out, int64_t hd) {
       _mm256_storeu_ps(out + i + j, _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i*)(row + 2 + j))))));
   }
 }
-static inline float dot(const float* a, const float* b, int64_t n) {
-  __m256 acc = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc);
-  float s = hsum(acc);
-  for (; i < n; i++) s += a[i] * b[i];
-  return s;
-}
 static inline void axpy(float* acc, float w, const float* x, int64_t n) {
   const __m256 wv = _mm256_set1_ps(w);
   int64_t i = 0;
@@ -180,22 +172,61 @@ static inline void axpy(float* acc, float w, const float* x, int64_t n) {
   for (; i < n; i++) acc[i] += w * x[i];
 }
 
-// Online softmax in chunks of kAttendChunk positions: scores of a chunk, one rescale of the
-// running sums per chunk and query, then the weighted V rows.
+// q . k for four K rows at once, scaled, written to out[0..rows).
+static inline void dot4(const float* q, const float* k4, int64_t hd, int rows, float scale, float* out) {
+  __m256 a[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+  int64_t i = 0;
+  for (; i + 8 <= hd; i += 8) {
+    const __m256 qv = _mm256_loadu_ps(q + i);
+    for (int r = 0; r < 4; r++) a[r] = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k4 + r * hd + i), a[r]);
+  }
+  // one reduction tree for the four sums: lanes 0..3 = a, b, c, d
+  const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(a[0], a[1]), _mm256_hadd_ps(a[2], a[3]));
+  alignas(16) float sums[4];
+  _mm_store_ps(sums, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
+  for (int r = 0; r < rows; r++) {
+    float t = sums[r];
+    for (int64_t k = i; k < hd; k++) t += q[k] * k4[r * hd + k];
+    out[r] = t * scale;
+  }
+}
+
+// acc[0..hd) += sum_j w[j] * v[j*hd .. j*hd+hd), 32 accumulator floats at a time in registers.
+static inline void accumulate_chunk(float* acc, const float* w, const float* v, int64_t cnt, int64_t hd) {
+  int64_t i0 = 0;
+  for (; i0 + 32 <= hd; i0 += 32) {
+    __m256 r[4];
+    for (int k = 0; k < 4; k++) r[k] = _mm256_loadu_ps(acc + i0 + 8 * k);
+    for (int64_t j = 0; j < cnt; j++) {
+      const __m256 wj = _mm256_set1_ps(w[j]);
+      for (int k = 0; k < 4; k++) r[k] = _mm256_fmadd_ps(wj, _mm256_loadu_ps(v + j * hd + i0 + 8 * k), r[k]);
+    }
+    for (int k = 0; k < 4; k++) _mm256_storeu_ps(acc + i0 + 8 * k, r[k]);
+  }
+  for (int64_t j = 0; j < cnt && i0 < hd; j++) axpy(acc + i0, w[j], v + j * hd + i0, hd - i0);
+}
+
+constexpr int64_t kVChunkFloats = 128 * kAttendChunk;
+
+// Online softmax in chunks of kAttendChunk positions: scores of a chunk (four K rows per
+// reduction), one rescale of the running sums per chunk and query, then the weighted V rows.
 template <void (*Decode)(const uint8_t*, float*, int64_t)>
 static void attend(const AttendArgs& a) {
   alignas(32) float acc[kAttendAccFloats];
-  alignas(32) float kv[kMaxHeadDim];
+  alignas(32) float kv[4 * kMaxHeadDim];    // 4 decoded K rows, or one V row
+  alignas(32) float vchunk[kVChunkFloats];  // a chunk's decoded V rows when hd <= 128
   alignas(32) float s[kAttendMaxQ][kAttendChunk];
   float m[kAttendMaxQ], l[kAttendMaxQ];
   const int64_t hd = a.hd, nq = a.nq;
   for (int64_t i = 0; i < nq * hd; i++) acc[i] = 0.0f;
+  for (int64_t i = 0; i < 4 * hd; i++) kv[i] = 0.0f;
   for (int64_t g = 0; g < nq; g++) m[g] = -INFINITY, l[g] = 0.0f;
   for (int64_t p0 = 0; p0 < a.npos; p0 += kAttendChunk) {
     const int64_t cnt = a.npos - p0 < kAttendChunk ? a.npos - p0 : kAttendChunk;
-    for (int64_t j = 0; j < cnt; j++) {
-      Decode(a.k + (p0 + j) * a.k_stride, kv, hd);
-      for (int64_t g = 0; g < nq; g++) s[g][j] = a.scale * dot(a.q + g * hd, kv, hd);
+    for (int64_t j = 0; j < cnt; j += 4) {
+      const int rows = cnt - j < 4 ? (int)(cnt - j) : 4;
+      for (int r = 0; r < rows; r++) Decode(a.k + (p0 + j + r) * a.k_stride, kv + r * hd, hd);
+      for (int64_t g = 0; g < nq; g++) dot4(a.q + g * hd, kv, hd, rows, a.scale, s[g] + j);
     }
     for (int64_t g = 0; g < nq; g++) {
       float cm = -INFINITY;
@@ -206,14 +237,29 @@ static void attend(const AttendArgs& a) {
         scale(acc + g * hd, acc + g * hd, c, hd);
         m[g] = cm;
       }
-      for (int64_t j = 0; j < cnt; j++) {
-        s[g][j] = m[g] == -INFINITY ? 0.0f : expf(s[g][j] - m[g]);
-        l[g] += s[g][j];
+      if (m[g] == -INFINITY) {  // every score so far is -inf
+        for (int64_t j = 0; j < cnt; j++) s[g][j] = 0.0f;
+        continue;
       }
+      const __m256 mb = _mm256_set1_ps(m[g]);
+      __m256 lv = _mm256_setzero_ps();
+      int64_t j = 0;
+      for (; j + 8 <= cnt; j += 8) {
+        const __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(s[g] + j), mb));
+        _mm256_storeu_ps(s[g] + j, e);
+        lv = _mm256_add_ps(lv, e);
+      }
+      l[g] += hsum(lv);
+      for (; j < cnt; j++) l[g] += (s[g][j] = expf(s[g][j] - m[g]));
     }
-    for (int64_t j = 0; j < cnt; j++) {
-      Decode(a.v + (p0 + j) * a.v_stride, kv, hd);
-      for (int64_t g = 0; g < nq; g++) axpy(acc + g * hd, s[g][j], kv, hd);
+    if (hd * kAttendChunk <= kVChunkFloats) {
+      for (int64_t j = 0; j < cnt; j++) Decode(a.v + (p0 + j) * a.v_stride, vchunk + j * hd, hd);
+      for (int64_t g = 0; g < nq; g++) accumulate_chunk(acc + g * hd, s[g], vchunk, cnt, hd);
+    } else {
+      for (int64_t j = 0; j < cnt; j++) {
+        Decode(a.v + (p0 + j) * a.v_stride, kv, hd);
+        for (int64_t g = 0; g < nq; g++) axpy(acc + g * hd, s[g][j], kv, hd);
+      }
     }
   }
   for (int64_t g = 0; g < nq; g++) {
