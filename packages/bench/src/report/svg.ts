@@ -32,8 +32,23 @@ function fmt(v: number): string {
 /** Grouped vertical bar chart with a legend of the series (bar labels of the first group). */
 export function groupedBarChart(opts: { title: string; unit: string; groups: BarGroup[]; width?: number; height?: number; refLine?: { value: number; label: string } }): string {
   const width = opts.width ?? 560;
-  const height = opts.height ?? 300;
-  const pad = { top: 36, right: 12, bottom: 56, left: 52 };
+  // legend: series of the group with the most bars, wrapped onto as many lines as it needs
+  const series = opts.groups.reduce<Bar[]>((a, g) => (g.bars.length > a.length ? g.bars : a), []);
+  const legend: { bar: Bar; x: number; line: number }[] = [];
+  let lx = 52;
+  let line = 0;
+  for (const b of series) {
+    const w = 22 + b.label.length * 6.2;
+    if (lx + w > width - 8 && lx > 52) {
+      line++;
+      lx = 52;
+    }
+    legend.push({ bar: b, x: lx, line });
+    lx += w;
+  }
+  const legendLines = series.length ? line + 1 : 0;
+  const height = (opts.height ?? 300) + 16 * Math.max(0, legendLines - 1);
+  const pad = { top: 36, right: 12, bottom: 40 + 16 * legendLines, left: 52 };
   const plotW = width - pad.left - pad.right;
   const plotH = height - pad.top - pad.bottom;
   const values = opts.groups.flatMap((g) => g.bars.flatMap((b) => [b.value ?? 0, b.max ?? 0]));
@@ -70,13 +85,9 @@ export function groupedBarChart(opts: { title: string; unit: string; groups: Bar
     parts.push(`<line x1="${pad.left}" x2="${width - pad.right}" y1="${y(opts.refLine.value)}" y2="${y(opts.refLine.value)}" class="ref"/>`);
     parts.push(`<text x="${width - pad.right}" y="${y(opts.refLine.value) - 4}" text-anchor="end" class="ax">${esc(opts.refLine.label)}</text>`);
   }
-  // legend: series of the first group that has the most bars
-  const series = opts.groups.reduce<Bar[]>((a, g) => (g.bars.length > a.length ? g.bars : a), []);
-  let lx = pad.left;
-  const ly = height - 18;
-  for (const b of series) {
-    parts.push(`<rect x="${lx}" y="${ly - 9}" width="10" height="10" fill="${b.color}"/><text x="${lx + 14}" y="${ly}" class="lg">${esc(b.label)}</text>`);
-    lx += 22 + b.label.length * 6.2;
+  for (const { bar: b, x: bx, line: l } of legend) {
+    const ly = height - pad.bottom + 36 + 16 * l;
+    parts.push(`<rect x="${bx}" y="${ly - 9}" width="10" height="10" fill="${b.color}"/><text x="${bx + 14}" y="${ly}" class="lg">${esc(b.label)}</text>`);
   }
   parts.push("</svg>");
   return parts.join("");
