@@ -27,15 +27,20 @@ export const t3Bytes = (K, N) => Math.ceil(N / 16) * Math.ceil(K / 256) * 880;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const nowNs = () => process.hrtime.bigint();
 
+// Wall time (median, best) and process CPU time (best): on a shared machine the CPU time divided
+// by the thread count approximates the run time without being descheduled.
 function timeRuns(fn, reps) {
   fn(); // warm up (also first-touch of scratch)
-  const ts = [];
+  const ts = [], cs = [];
   for (let r = 0; r < reps; r++) {
+    const c0 = process.cpuUsage();
     const t0 = nowNs();
     fn();
     ts.push(Number(nowNs() - t0) / 1e9);
+    const c = process.cpuUsage(c0);
+    cs.push((c.user + c.system) / 1e6);
   }
-  return { median: median(ts), best: Math.min(...ts) };
+  return { median: median(ts), best: Math.min(...ts), cpu: Math.min(...cs) };
 }
 
 function seededTernary(n, seed) {
@@ -60,16 +65,17 @@ function readBandwidth(bytes, reps) {
     probeBuf.f32().fill(1); // touch every page: untouched zero pages would be read from cache
   }
   const sink = probeSink();
-  const { median: s, best } = timeRuns(() => K.runOp("bench_read", [sink, probeBuf]), reps);
-  return { gbs: bytes / best / 1e9, medianGbs: bytes / s / 1e9 };
+  const { median: s, best, cpu } = timeRuns(() => K.runOp("bench_read", [sink, probeBuf]), reps);
+  return { gbs: bytes / best / 1e9, medianGbs: bytes / s / 1e9, cpuGbs: (bytes * K.getThreads()) / cpu / 1e9 };
 }
 
 function int8Peak(threads, reps) {
   const sink = probeSink();
   const iters = 1_000_000;
   const opsPerIter = K.cpuInfo().isa === "avx512" ? 16 * 64 * 2 : 16 * 32 * 2;
-  const { median: s, best } = timeRuns(() => K.runOp("bench_peak", [sink], [iters]), reps);
-  return { gops: (threads * iters * opsPerIter) / best / 1e9, medianGops: (threads * iters * opsPerIter) / s / 1e9 };
+  const { median: s, best, cpu } = timeRuns(() => K.runOp("bench_peak", [sink], [iters]), reps);
+  const ops = threads * iters * opsPerIter;
+  return { gops: ops / best / 1e9, medianGops: ops / s / 1e9, cpuGops: (ops * threads) / cpu / 1e9 };
 }
 
 function probeBandwidth(threads, bytes, reps) {
@@ -129,6 +135,7 @@ export function runKernelBench(opts = {}) {
       "weight GB/s counts the bytes the kernels stream: the T3 layout (1.72 bits/weight) for ternary",
       "GEMM GOPS = 2*N*K*n / time (multiply-add = 2 ops), n = 128 tokens",
       "each row's ratio is against a read-bandwidth / int8-peak probe taken just before it (same ISA and threads); times are best of reps",
+      "'cpu %' repeats the ratio on process CPU time / threads (robust to being descheduled on a shared machine; spinning waits count as busy)",
     ],
   };
   try {
@@ -153,24 +160,28 @@ export function runKernelBench(opts = {}) {
             // GEMV: every copy once per run (one plan = one native call)
             const gemvCopies = family === "mad" ? weights.slice(0, Math.max(1, Math.ceil(weights.length / 8))) : weights;
             const plan = matmulPlan(gemvCopies, x1, y1);
-            const bw = readBandwidth(probeBytes, 3).gbs;
-            const { median: s, best } = timeRuns(() => plan.run(), reps);
+            const probe = readBandwidth(probeBytes, 3), bw = probe.gbs;
+            const { median: s, best, cpu } = timeRuns(() => plan.run(), reps);
             plan.dispose();
             const gbs = (per * gemvCopies.length) / best / 1e9;
+            const cpuGbs = (per * gemvCopies.length * t) / cpu / 1e9;
             result.gemv.push({
               shape: shape.name, K: shape.K, N: shape.N, isa, family, threads: t,
               us: (best / gemvCopies.length) * 1e6, usMedian: (s / gemvCopies.length) * 1e6, gbs, readGbs: bw, bwPct: (100 * gbs) / bw,
+              cpuGbs, cpuReadGbs: probe.cpuGbs, cpuBwPct: (100 * cpuGbs) / probe.cpuGbs,
             });
             // GEMM n=128 over a few distinct copies
             const gemmCopies = weights.slice(0, opts.quick ? 1 : 4);
             const p2 = matmulPlan(gemmCopies, xn, yn);
-            const peak = int8Peak(t, 3).gops;
-            const { best: s2 } = timeRuns(() => p2.run(), Math.min(reps, 3));
+            const peakProbe = int8Peak(t, 3), peak = peakProbe.gops;
+            const { best: s2, cpu: cpu2 } = timeRuns(() => p2.run(), Math.min(reps, 3));
             p2.dispose();
-            const gops = (2 * shape.N * shape.K * n * gemmCopies.length) / s2 / 1e9;
+            const ops = 2 * shape.N * shape.K * n * gemmCopies.length;
+            const gops = ops / s2 / 1e9, cpuGops = (ops * t) / cpu2 / 1e9;
             result.gemm.push({
               shape: shape.name, K: shape.K, N: shape.N, n, isa, family, threads: t,
               ms: (s2 / gemmCopies.length) * 1e3, gops, peakGops: peak, peakPct: (100 * gops) / peak,
+              cpuGops, cpuPeakGops: peakProbe.cpuGops, cpuPeakPct: (100 * cpuGops) / peakProbe.cpuGops,
             });
           }
         }
@@ -199,11 +210,14 @@ export function runKernelBench(opts = {}) {
           for (const t of threads) {
             K.setThreads(t);
             const plan = matmulPlan([w], x, y);
-            const bw = readBandwidth(probeBytes, 3).gbs;
-            const { best: s } = timeRuns(() => plan.run(), reps);
+            const probe = readBandwidth(probeBytes, 3), bw = probe.gbs;
+            const { best: s, cpu } = timeRuns(() => plan.run(), reps);
             plan.dispose();
-            const gbs = bytes.length / s / 1e9;
-            result.head.push({ type: tname, K: k, N, isa, threads: t, us: s * 1e6, gbs, readGbs: bw, bwPct: (100 * gbs) / bw });
+            const gbs = bytes.length / s / 1e9, cpuGbs = (bytes.length * t) / cpu / 1e9;
+            result.head.push({
+              type: tname, K: k, N, isa, threads: t, us: s * 1e6, gbs, readGbs: bw, bwPct: (100 * gbs) / bw,
+              cpuBwPct: (100 * cpuGbs) / probe.cpuGbs,
+            });
           }
         }
         w.dispose();
@@ -230,17 +244,17 @@ export function formatKernelBench(r) {
     lines.push(`${isa}: read bandwidth ${Object.entries(b).map(([t, v]) => `${t}T ${v.gbs.toFixed(1)} GB/s`).join(", ")}; int8 peak ${Object.entries(p).map(([t, v]) => `${t}T ${v.gops.toFixed(0)} GOPS`).join(", ")}`);
   }
   lines.push("", "ternary GEMV (1 token; weights streamed from DRAM)");
-  lines.push(`${pad("shape", 12)} ${pad("K x N", 12)} ${pad("isa", 7)} ${pad("family", 6)} ${lpad("thr", 3)} ${lpad("us", 9)} ${lpad("GB/s", 7)} ${lpad("read GB/s", 10)} ${lpad("% read bw", 10)}`);
+  lines.push(`${pad("shape", 12)} ${pad("K x N", 12)} ${pad("isa", 7)} ${pad("family", 6)} ${lpad("thr", 3)} ${lpad("us", 9)} ${lpad("GB/s", 7)} ${lpad("read GB/s", 10)} ${lpad("% read bw", 10)} ${lpad("cpu %", 6)}`);
   for (const g of r.gemv)
-    lines.push(`${pad(g.shape, 12)} ${pad(`${g.K}x${g.N}`, 12)} ${pad(g.isa, 7)} ${pad(g.family, 6)} ${lpad(g.threads, 3)} ${lpad(g.us.toFixed(1), 9)} ${lpad(g.gbs.toFixed(2), 7)} ${lpad(g.readGbs.toFixed(2), 10)} ${lpad(g.bwPct.toFixed(0) + "%", 10)}`);
+    lines.push(`${pad(g.shape, 12)} ${pad(`${g.K}x${g.N}`, 12)} ${pad(g.isa, 7)} ${pad(g.family, 6)} ${lpad(g.threads, 3)} ${lpad(g.us.toFixed(1), 9)} ${lpad(g.gbs.toFixed(2), 7)} ${lpad(g.readGbs.toFixed(2), 10)} ${lpad(g.bwPct.toFixed(0) + "%", 10)} ${lpad(g.cpuBwPct.toFixed(0) + "%", 6)}`);
   lines.push("", "ternary GEMM (128 tokens)");
-  lines.push(`${pad("shape", 12)} ${pad("K x N", 12)} ${pad("isa", 7)} ${pad("family", 6)} ${lpad("thr", 3)} ${lpad("ms", 9)} ${lpad("GOPS", 7)} ${lpad("peak GOPS", 10)} ${lpad("% peak", 10)}`);
+  lines.push(`${pad("shape", 12)} ${pad("K x N", 12)} ${pad("isa", 7)} ${pad("family", 6)} ${lpad("thr", 3)} ${lpad("ms", 9)} ${lpad("GOPS", 7)} ${lpad("peak GOPS", 10)} ${lpad("% peak", 10)} ${lpad("cpu %", 6)}`);
   for (const g of r.gemm)
-    lines.push(`${pad(g.shape, 12)} ${pad(`${g.K}x${g.N}`, 12)} ${pad(g.isa, 7)} ${pad(g.family, 6)} ${lpad(g.threads, 3)} ${lpad(g.ms.toFixed(2), 9)} ${lpad(g.gops.toFixed(0), 7)} ${lpad(g.peakGops.toFixed(0), 10)} ${lpad(g.peakPct.toFixed(0) + "%", 10)}`);
+    lines.push(`${pad(g.shape, 12)} ${pad(`${g.K}x${g.N}`, 12)} ${pad(g.isa, 7)} ${pad(g.family, 6)} ${lpad(g.threads, 3)} ${lpad(g.ms.toFixed(2), 9)} ${lpad(g.gops.toFixed(0), 7)} ${lpad(g.peakGops.toFixed(0), 10)} ${lpad(g.peakPct.toFixed(0) + "%", 10)} ${lpad(g.cpuPeakPct.toFixed(0) + "%", 6)}`);
   if (r.head.length) {
     lines.push("", "output head GEMV 2560 -> 128256");
     for (const h of r.head)
-      lines.push(h.error ? `${pad(h.type, 6)} unavailable: ${h.error}` : `${pad(h.type, 6)} ${pad(h.isa, 7)} ${lpad(h.threads, 3)}T ${lpad(h.us.toFixed(0), 8)} us ${lpad(h.gbs.toFixed(2), 7)} GB/s ${lpad(h.bwPct.toFixed(0) + "%", 5)} of read bw`);
+      lines.push(h.error ? `${pad(h.type, 6)} unavailable: ${h.error}` : `${pad(h.type, 6)} ${pad(h.isa, 7)} ${lpad(h.threads, 3)}T ${lpad(h.us.toFixed(0), 8)} us ${lpad(h.gbs.toFixed(2), 7)} GB/s ${lpad(h.bwPct.toFixed(0) + "%", 5)} of read bw (cpu ${h.cpuBwPct.toFixed(0)}%)`);
   }
   lines.push("", ...r.notes.map((n) => `note: ${n}`));
   return lines.join("\n");
