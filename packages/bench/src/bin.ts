@@ -18,6 +18,7 @@ const HELP = `ryzen-bench — Ryzen vs llama.cpp / bitnet.cpp / ik_llama.cpp / n
   --engines a,b         ryzen, node-llama-cpp, llama.cpp, bitnet.cpp, ik_llama.cpp
   --out DIR             output directory (default ./bench-results or RYZEN_BENCH_OUT)
   --cache DIR           model cache (default ~/.cache/ryzen/bench or RYZEN_BENCH_CACHE)
+  --native-peers        each peer only on its own format (skip the cross-format attempts)
   --kernels-quick       kernel microbenchmarks with their short settings
   --no-kernels          skip kernel microbenchmarks      --no-tokenizer  skip the tokenizer bench
 
@@ -47,6 +48,7 @@ async function main(): Promise<number> {
       cache: { type: "string" },
       "no-kernels": { type: "boolean" },
       "kernels-quick": { type: "boolean" },
+      "native-peers": { type: "boolean" },
       "no-tokenizer": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -68,6 +70,7 @@ async function main(): Promise<number> {
     cacheDir: values.cache,
     kernels: values["no-kernels"] ? false : values["kernels-quick"] ? "quick" : undefined,
     tokenizer: values["no-tokenizer"] ? false : undefined,
+    peerFormats: values["native-peers"] ? "native" : "all",
   });
   console.log(out.terminal);
   console.log(`\nJSON: ${out.jsonPath}\nHTML: ${out.htmlPath}`);

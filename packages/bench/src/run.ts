@@ -34,6 +34,8 @@ export interface BenchOptions {
   /** kernel microbenchmarks: true (full unless `quick`), "quick" (its short settings), false (skip) */
   kernels?: boolean | "quick";
   tokenizer?: boolean;
+  /** "all" (default): peers also try Ryzen's other formats (a refusal becomes a cannot-load row); "native": each peer on its own format only */
+  peerFormats?: "all" | "native";
   /** peer llama-bench paths (default: RYZEN_PEER_* environment variables) */
   peerBins?: Partial<Record<EngineName, string>>;
   log?: (line: string) => void;
@@ -186,7 +188,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchOutput> {
     }
 
     if (engines.has("node-llama-cpp")) {
-      const nlcFormats = ["tq2_0", ...settings.types.filter((t) => t !== "tq2_0")];
+      const nlcFormats = opts.peerFormats === "native" ? ["tq2_0"] : ["tq2_0", ...settings.types.filter((t) => t !== "tq2_0")];
       for (const wt of nlcFormats) {
         const file = files.get(wt as WeightType);
         if (!file) continue;
@@ -205,8 +207,10 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchOutput> {
 
     for (const [tool, bin] of peerBins) {
       let formatsForPeer: string[] = [tool.nativeFormat];
-      if (tool.engine === "llama.cpp") formatsForPeer = ["tq2_0", ...settings.types.filter((t) => t !== "tq2_0")];
-      if (tool.engine === "bitnet.cpp") formatsForPeer = ["i2_s", ...settings.types.filter((t) => t !== "i2_s" && t !== "tq1_0")];
+      if (opts.peerFormats !== "native") {
+        if (tool.engine === "llama.cpp") formatsForPeer = ["tq2_0", ...settings.types.filter((t) => t !== "tq2_0")];
+        if (tool.engine === "bitnet.cpp") formatsForPeer = ["i2_s", ...settings.types.filter((t) => t !== "i2_s" && t !== "tq1_0")];
+      }
       for (const fmt of formatsForPeer) {
         let file = files.get(fmt);
         if (fmt === "iq2_bn") {
