@@ -112,6 +112,20 @@ describe("attention", () => {
     });
   }
 
+  it("gives bit-identical outputs for 1 and 2 threads (one KV head: the group is split across threads)", () => {
+    const o: AttentionOptions = { nHead: 6, nHeadKv: 1, headDim: 64, scale: 0.125 };
+    const kc = makeCache(GGMLType.F16, 64, 70, 1, 5), vc = makeCache(GGMLType.F16, 64, 70, 1, 6);
+    const Q = Tensor.fromFloat32([384, 1], randomFloats(384, 7));
+    const seq = Tensor.from(GGMLType.I32, [1], new Int32Array([0])), pos = Tensor.from(GGMLType.I32, [1], new Int32Array([69]));
+    const results = new Map<string, number[]>();
+    forEachIsaAndThreads(({ isa, threads }) => {
+      const out = Tensor.empty(GGMLType.F32, [384, 1]);
+      ops.attention(out, Q, kc, vc, seq, pos, o);
+      results.set(`${isa}/${threads}`, Array.from(out.f32()));
+    });
+    for (const [key, v] of results) expect(v, key).toEqual(results.get(key.replace(/\/\d+$/, "/1")));
+  });
+
   it("token t sees only positions <= pos[t]: changing a later cache row does not change it", () => {
     const o: AttentionOptions = { nHead: 2, nHeadKv: 1, headDim: 16, scale: 0.25 };
     const kc = makeCache(GGMLType.F16, 16, 10, 1, 1), vc = makeCache(GGMLType.F16, 16, 10, 1, 2);

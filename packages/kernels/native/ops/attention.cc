@@ -53,8 +53,17 @@ void run(const OpNode& node, int, int ith, int nth, uint8_t*) {
   const OpsKernels& ops = active_ops();
   const auto attend = kc.type == DType::Q8_0 ? ops.attend_q8_0 : ops.attend_f16;
   const KvIdCheck& check = *static_cast<const KvIdCheck*>(node.state.get());
-  // unit = (token, KV head, group of <= qmax query heads): each K/V row is read once per unit
-  const int64_t qmax = attend_max_queries(hd), subs = (group + qmax - 1) / qmax;
+  // unit = (token, KV head, run of <= per query heads): each K/V row is read once per unit. The
+  // group is split further only when there would be fewer units than threads (e.g. decode with
+  // one KV head); each query's arithmetic does not depend on the split.
+  int64_t per = attend_max_queries(hd);
+  const int64_t base = q.rows() * nkv;
+  if (base * ((group + per - 1) / per) < nth) {
+    const int64_t want = (nth + base - 1) / base;  // sub-groups per KV head
+    const int64_t p2 = (group + want - 1) / want;
+    per = p2 < per ? p2 : per;
+  }
+  const int64_t qmax = per, subs = (group + qmax - 1) / qmax;
   int64_t u0, u1;
   split_range(q.rows() * nkv * subs, ith, nth, 1, &u0, &u1);
   for (int64_t u = u0; u < u1; u++) {
