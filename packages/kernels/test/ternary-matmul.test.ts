@@ -130,6 +130,21 @@ describe("ternary matmul kernels", () => {
     }
   });
 
+  it("large tensors (repacked on several threads) match the reference; a bad code in the last rows is found", () => {
+    const s = { K: 2560, N: 1700, n: 2 };
+    for (const f of [TYPES[1], TYPES[2]]) {
+      for (const blockScales of [false, true]) {
+        const c = makeCase(f, s, 300, blockScales);
+        expect(maxRelError(run(null, c), c.want), c.label).toBeLessThan(2e-6);
+      }
+    }
+    const bytes = quantize(GGMLType.TQ2_0, weights(s.K, s.N, 9, false), s.N, s.K);
+    bytes[(s.N - 1) * (s.K / 256) * 66 + 3] |= 3; // row N-1, element 3
+    const y = Tensor.empty(GGMLType.F32, [s.N, 1]);
+    expect(() => ops.matmul(y, Tensor.from(GGMLType.TQ2_0, [s.K, s.N], bytes), Tensor.fromFloat32([s.K, 1], activations(s.K, 1, 1))))
+      .toThrow(/row 1699, column 3/);
+  });
+
   it("selection runs for decode and prefill token counts and leaves the thread count alone", () => {
     const before = getThreads();
     setThreads(2);

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
+#include <thread>
 #include <vector>
 #include "ternary/kernels.h"
 #include "ternary/t3.h"
@@ -70,6 +72,50 @@ void pack_tile(const int8_t* trits, int64_t Kp, uint8_t* tile) {
 
 }  // namespace
 
+namespace {
+
+// One thread's share of the repacking: tiles [t0, t1).
+struct PackPart {
+  bool ok = true, uniform = true, have_scale = false;
+  float common = 0.0f, any_scale = 0.0f;
+  std::string err;
+};
+
+void pack_tiles(const Reader& rd, int64_t t0, int64_t t1, uint8_t* codes, float* scales, PackPart& part) {
+  const int64_t rows = rd.rows, K = rd.cols, segs = t3::segments(K), Kp = segs * t3::kSegK;
+  std::vector<int8_t> trits(16 * Kp);
+  std::vector<float> row_scales(segs);
+  for (int64_t tile = t0; tile < t1; ++tile) {
+    const int rows_here = (int)std::min<int64_t>(16, rows - tile * 16);
+    if (rows_here < 16) std::fill(trits.begin() + rows_here * Kp, trits.end(), 0);
+    for (int i = 0; i < rows_here; ++i) {
+      const int64_t r = tile * 16 + i;
+      int8_t* row = trits.data() + i * Kp;
+      if (!rd.row(rd, r, row, row_scales.data(), part.err)) {
+        part.ok = false;
+        return;
+      }
+      std::fill(row + K, row + Kp, 0);
+      part.any_scale = row_scales[0];
+      for (int64_t s = 0; s < segs; ++s) {
+        scales[(tile * segs + s) * 16 + i] = row_scales[s];
+        int nonzero = 0;
+        for (int k = 0; k < t3::kSegK; ++k) nonzero |= row[s * t3::kSegK + k];
+        if (!nonzero) continue;  // an all-zero block's scale is irrelevant
+        if (!part.have_scale) {
+          part.common = row_scales[s];
+          part.have_scale = true;
+        } else if (std::memcmp(&part.common, &row_scales[s], 4) != 0) {
+          part.uniform = false;
+        }
+      }
+    }
+    pack_tile(trits.data(), Kp, codes + tile * t3::tile_bytes(K));
+  }
+}
+
+}  // namespace
+
 bool pack_t3(const Reader& rd, MatmulWeights& out, std::string& err) {
   const int64_t rows = rd.rows, K = rd.cols;
   if (rows <= 0 || K <= 0) {
@@ -80,52 +126,51 @@ bool pack_t3(const Reader& rd, MatmulWeights& out, std::string& err) {
     err = "ternary matmul weights support at most 65536 columns (got " + std::to_string(K) + ")";
     return false;
   }
-  const int64_t segs = t3::segments(K), Kp = segs * t3::kSegK, tiles = t3::tiles(rows);
+  const int64_t segs = t3::segments(K), tiles = t3::tiles(rows);
   const int64_t code_bytes = t3::code_bytes(rows, K);
-  std::vector<int8_t> trits(16 * Kp);
-  std::vector<float> scales(tiles * segs * 16, 0.0f);
-  std::vector<float> row_scales(segs);
-
-  // 64-byte aligned storage; scales live after the codes.
+  // 64-byte aligned storage; per-block scales live after the codes.
   const size_t scale_off = (size_t)((code_bytes + 63) / 64 * 64);
-  const size_t total = scale_off + scales.size() * sizeof(float);
+  const size_t total = scale_off + (size_t)(tiles * segs * 16) * sizeof(float);
   auto buf = std::shared_ptr<uint8_t>(static_cast<uint8_t*>(std::aligned_alloc(64, (total + 63) / 64 * 64)), std::free);
   if (!buf) {
     err = "out of memory repacking ternary weights";
     return false;
   }
+  float* scales = reinterpret_cast<float*>(buf.get() + scale_off);
+  std::fill(scales, scales + tiles * segs * 16, 0.0f);
+
+  // Model loading repacks billions of weights: large tensors use every hardware thread.
+  const int64_t hw = std::max<int64_t>(1, std::min<int64_t>(8, std::thread::hardware_concurrency()));
+  const int64_t nth = std::min<int64_t>(hw, 1 + rows * K / (1 << 22));
+  std::vector<PackPart> parts(nth);
+  std::vector<std::thread> workers;
+  for (int64_t j = 1; j < nth; ++j)
+    workers.emplace_back(pack_tiles, std::cref(rd), tiles * j / nth, tiles * (j + 1) / nth, buf.get(), scales, std::ref(parts[j]));
+  pack_tiles(rd, 0, tiles / nth, buf.get(), scales, parts[0]);
+  for (auto& w : workers) w.join();
+
   bool uniform = true, have_scale = false;
   float common = 0.0f;
-  for (int64_t tile = 0; tile < tiles; ++tile) {
-    const int rows_here = (int)std::min<int64_t>(16, rows - tile * 16);
-    if (rows_here < 16) std::fill(trits.begin() + rows_here * Kp, trits.end(), 0);
-    for (int i = 0; i < rows_here; ++i) {
-      const int64_t r = tile * 16 + i;
-      int8_t* row = trits.data() + i * Kp;
-      if (!rd.row(rd, r, row, row_scales.data(), err)) return false;
-      std::fill(row + K, row + Kp, 0);
-      for (int64_t s = 0; s < segs; ++s) {
-        scales[(tile * segs + s) * 16 + i] = row_scales[s];
-        int nonzero = 0;
-        for (int k = 0; k < t3::kSegK; ++k) nonzero |= row[s * t3::kSegK + k];
-        if (!nonzero) continue;  // an all-zero block's scale is irrelevant
-        if (!have_scale) {
-          common = row_scales[s];
-          have_scale = true;
-        } else if (std::memcmp(&common, &row_scales[s], 4) != 0) {
-          uniform = false;
-        }
-      }
+  for (const PackPart& p : parts) {  // in row order, so the first bad row is reported
+    if (!p.ok) {
+      err = p.err;
+      return false;
     }
-    pack_tile(trits.data(), Kp, buf.get() + tile * t3::tile_bytes(K));
+    uniform &= p.uniform;
+    if (!p.have_scale) continue;
+    if (!have_scale) {
+      common = p.common;
+      have_scale = true;
+    } else if (std::memcmp(&common, &p.common, 4) != 0) {
+      uniform = false;
+    }
   }
-  std::memcpy(buf.get() + scale_off, scales.data(), scales.size() * sizeof(float));
   out.rows = rows;
   out.cols = K;
   out.data = buf.get();
   out.bytes = total;
   out.layout = uniform || rd.per_tensor ? t3::kLayoutUniform : t3::kLayoutBlock;
-  out.scale = rd.per_tensor ? row_scales[0] : (have_scale ? common : 0.0f);
+  out.scale = rd.per_tensor ? parts[0].any_scale : (have_scale ? common : 0.0f);
   out.owner = buf;
   return true;
 }
