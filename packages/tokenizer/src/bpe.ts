@@ -1,15 +1,15 @@
 // Byte-level BPE over merge ranks for one pre-token at a time: start from one symbol per UTF-8
 // byte, repeatedly merge the adjacent pair with the lowest rank (ties: leftmost). Short words
-// use a direct scan; long ones (pathological input) a heap over a linked list, so the cost
-// stays O(n log n). Results are cached per pre-token.
+// use a direct scan; long ones (pathological input) rank buckets or a heap over a linked list,
+// so the cost stays O(n log n). Results are cached per pre-token.
 
 import { BYTE_TO_CHAR, CHAR_TO_BYTE } from "./byte-level.js";
 import { KeyHeap } from "./heap.js";
 import { MergeTable } from "./merge-table.js";
 import { TokenizerError } from "./errors.js";
+import { pushAll, WordCache } from "./word-cache.js";
 
 const SHORT_WORD = 128; // symbols; below this the direct scan beats the bucket queue
-const CACHE_LIMIT = 1 << 16; // words per cache generation
 const POS = 2 ** 31; // heap key = rank * POS + position (exact in a double)
 const INV_POS = 1 / POS;
 const NO_MERGE = 0x7fffffff;
@@ -30,15 +30,24 @@ export class MergeRules {
   private readonly virtualIds = new Map<string, number>();
 
   constructor(readonly vocab: BpeVocabView, capacity: number) {
-    this.table = new MergeTable(capacity);
+    this.table = new MergeTable(capacity, (a, b) => this.idOrVirtual(this.pieceOf(a) + this.pieceOf(b)));
     for (let b = 0; b < 256; b++) this.byteIds[b] = this.idOrVirtual(BYTE_TO_CHAR[b]!);
   }
 
-  /** Add a merge of two vocab pieces; pairs whose inputs are not in the vocab can never apply. */
-  add(left: string, right: string, rank: number): void {
+  maxRank = 0;
+
+  /** Add a merge of two vocab pieces; pairs whose inputs are not in the vocab can never apply.
+   *  `result` is the merged piece's id when the caller knows it; otherwise it is looked up
+   *  the first time the merge is used (most merges never are, and loading stays fast). */
+  add(left: string, right: string, rank: number, result = -1): void {
     const a = this.vocab.idOf(left), b = this.vocab.idOf(right);
     if (a === undefined || b === undefined) return;
-    this.table.add(a, b, rank, this.idOrVirtual(left + right));
+    if (rank > this.maxRank) this.maxRank = rank;
+    this.table.add(a, b, rank, result);
+  }
+
+  private pieceOf(id: number): string {
+    return id < this.vocab.size ? this.vocab.pieces[id]! : this.virtualPieces[id - this.vocab.size]!;
   }
 
   private idOrVirtual(piece: string): number {
@@ -75,7 +84,8 @@ export function mergesFromRanks(vocab: BpeVocabView, pieces: readonly string[], 
   const rules = new MergeRules(vocab, pairs);
   for (let i = 0; i < pieces.length; i++) {
     const p = pieces[i]!;
-    for (let k = 1; k < p.length; k++) rules.add(p.slice(0, k), p.slice(k), ranks[i]!);
+    const id = vocab.idOf(p)!;
+    for (let k = 1; k < p.length; k++) rules.add(p.slice(0, k), p.slice(k), ranks[i]!, id);
   }
   return rules;
 }
@@ -84,13 +94,14 @@ export class BpeEncoder {
   private readonly merges: MergeTable;
   private readonly byteIds: Int32Array;
   private readonly virtualPieces: string[];
-  private cache = new Map<string, number[]>();
-  private oldCache = new Map<string, number[]>();
+  private readonly cache = new WordCache();
   // scratch for the long-word path
   private sym = new Int32Array(0);
   private prev = new Int32Array(0);
   private next = new Int32Array(0);
   private readonly heap = new KeyHeap();
+  /** Bucket per merge rank for mergeBuckets, indexed by rank (packed array, not a Map). */
+  private readonly buckets: (number[] | undefined)[];
 
   constructor(
     private readonly vocab: BpeVocabView,
@@ -100,6 +111,7 @@ export class BpeEncoder {
     this.merges = rules.table;
     this.byteIds = rules.byteIds;
     this.virtualPieces = rules.virtualPieces;
+    this.buckets = new Array<number[] | undefined>(rules.maxRank + 1).fill(undefined);
     if (ignoreMerges) this.wholeTokens = wholeTokenTexts(vocab.pieces);
   }
 
@@ -119,16 +131,8 @@ export class BpeEncoder {
     }
     let ids = this.cache.get(word);
     if (ids === undefined) {
-      ids = this.oldCache.get(word) ?? this.wholeTokenOrMerge(word);
-      if (word.length < 256) {
-        // Two generations: when the young map fills up it becomes the old one, and words used
-        // again are copied back, so frequent words survive input that never repeats.
-        if (this.cache.size >= CACHE_LIMIT) {
-          this.oldCache = this.cache;
-          this.cache = new Map();
-        }
-        this.cache.set(word, ids);
-      }
+      ids = this.wholeTokenOrMerge(word);
+      this.cache.set(word, ids);
     }
     pushAll(out, ids);
   }
@@ -247,12 +251,12 @@ export class BpeEncoder {
   private mergeBuckets(n: number): number[] | undefined {
     const { sym, prev, next, heap, merges } = this;
     this.linkSymbols(n);
-    const buckets = new Map<number, number[]>();
+    const buckets = this.buckets; // rank → positions; every bucket is emptied before we return
     heap.clear(); // holds the distinct ranks that have a bucket
     const add = (rank: number, pos: number): void => {
-      let b = buckets.get(rank);
+      let b = buckets[rank];
       if (b === undefined) {
-        buckets.set(rank, (b = []));
+        buckets[rank] = b = [];
         heap.push(rank);
       }
       b.push(pos);
@@ -263,8 +267,8 @@ export class BpeEncoder {
     }
     while (heap.length > 0) {
       const rank = heap.pop();
-      const list = buckets.get(rank)!;
-      buckets.delete(rank);
+      const list = buckets[rank]!;
+      buckets[rank] = undefined;
       if (!isSorted(list)) list.sort((x, y) => x - y);
       for (let k = 0; k < list.length; k++) {
         const l = list[k]!;
@@ -280,7 +284,7 @@ export class BpeEncoder {
           prev[rn] = l;
           const s2 = merges.find(sym[l]!, sym[rn]!);
           if (s2 >= 0) {
-            if (merges.rankAt(s2) < rank) return undefined;
+            if (merges.rankAt(s2) < rank) return this.abandonBuckets();
             add(merges.rankAt(s2), l);
           }
         }
@@ -288,13 +292,18 @@ export class BpeEncoder {
         if (lp >= 0) {
           const s1 = merges.find(sym[lp]!, sym[l]!);
           if (s1 >= 0) {
-            if (merges.rankAt(s1) < rank) return undefined;
+            if (merges.rankAt(s1) < rank) return this.abandonBuckets();
             add(merges.rankAt(s1), lp);
           }
         }
       }
     }
     return this.collect();
+  }
+
+  private abandonBuckets(): undefined {
+    while (this.heap.length > 0) this.buckets[this.heap.pop()] = undefined;
+    return undefined;
   }
 
   /** Heap of (rank, left position). Entries are validated lazily on pop: one is current iff
@@ -376,8 +385,4 @@ function wholeTokenTexts(pieces: readonly string[]): Map<string, number> {
     }
   }
   return out;
-}
-
-function pushAll(out: number[], ids: number[]): void {
-  for (let i = 0; i < ids.length; i++) out.push(ids[i]!);
 }

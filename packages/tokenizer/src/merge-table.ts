@@ -9,7 +9,8 @@ export class MergeTable {
   private readonly cells: Int32Array;
   size = 0;
 
-  constructor(capacityHint: number) {
+  /** `resolve(a, b)` gives the merged id of entries added with result -1, on first use. */
+  constructor(capacityHint: number, private readonly resolve: (a: number, b: number) => number) {
     let cap = 16;
     while (cap < capacityHint * 2) cap *= 2;
     this.mask = cap - 1;
@@ -53,6 +54,7 @@ export class MergeTable {
   }
 
   resultAt(handle: number): number {
-    return this.cells[handle + 3]!;
+    const r = this.cells[handle + 3]!;
+    return r >= 0 ? r : (this.cells[handle + 3] = this.resolve(this.cells[handle]!, this.cells[handle + 1]!));
   }
 }
