@@ -145,6 +145,7 @@ describe("attention", () => {
     const o: AttentionOptions = { nHead: 4, nHeadKv: 2, headDim: 16, scale: 1 };
     ops.attention(out, q, kc, vc, ids, ids, o); // valid
     expectKernelError(() => ops.attention(out, q, kc, vc, ids, ids, { ...o, nHeadKv: 3 }), "INVALID_ARGUMENT", /multiple of nHeadKv/);
+    expectKernelError(() => ops.attention(out, q, kc, vc, ids, ids, { ...o, scale: NaN }), "INVALID_ARGUMENT", /scale/);
     expectKernelError(() => ops.attention(out, q, kc, vc, ids, ids, { ...o, nHead: 2, headDim: 32 }), "SHAPE_MISMATCH", /'kCache'/);
     expectKernelError(() => ops.attention(Tensor.empty(GGMLType.F32, [64, 1]), q, kc, vc, ids, ids, o), "SHAPE_MISMATCH", /'out'/);
     expectKernelError(() => ops.attention(out, q, kc, Tensor.empty(GGMLType.F16, [32, 9, 1]), ids, ids, o), "SHAPE_MISMATCH", /same shape/);

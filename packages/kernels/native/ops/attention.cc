@@ -5,6 +5,7 @@
 // over (token, KV head) so the query heads of a group share each K/V row read. A token whose
 // seq/pos is out of range (ids are rewritten between Plan runs) gets a zero output and the run
 // then fails with an error naming it.
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include "kv_cache.h"
@@ -22,6 +23,7 @@ std::string validate(OpNode& node) {
     return "nHead (" + std::to_string(nh) + ") must be a positive multiple of nHeadKv (" + std::to_string(nkv) + ")";
   if (hd < 1 || hd > kMaxHeadDim) return "headDim must be in [1, " + std::to_string(kMaxHeadDim) + "], got " + std::to_string(hd);
   if (nh > (int64_t)1 << 20) return "nHead too large";
+  if (!std::isfinite(node.f[0])) return "scale must be a finite number";
   if (!(e = expect(node, 1, "q", DType::F32, nh * hd, -1)).empty()) return e;
   const int64_t n = node.t[1]->rows();
   if (!(e = expect(node, 0, "out", DType::F32, nh * hd, n)).empty()) return e;
