@@ -97,10 +97,11 @@ describe("ternary formats: errors", () => {
     }
   });
 
-  it("rejects TQ rows that are not a multiple of the 256-weight block", () => {
-    for (const type of [GGMLType.TQ1_0, GGMLType.TQ2_0]) {
-      expect(() => tensorBytes(type, [300, 2])).toThrow();
-      expect(() => quantize(type, new Float32Array(600), 2, 300)).toThrow();
+  it("rejects rows that are not a multiple of the block (256 for TQ, 128 for I2_S)", () => {
+    for (const [type, cols] of [[GGMLType.TQ1_0, 300], [GGMLType.TQ2_0, 128], [GGMLType.I2_S, 100]]) {
+      expectKernelError(() => tensorBytes(type, [cols, 2]), "INVALID_ARGUMENT", /multiple of the block size/);
+      expectKernelError(() => quantize(type, new Float32Array(2 * cols), 2, cols), "INVALID_ARGUMENT");
+      expectKernelError(() => dequantize(type, new Uint8Array(64), 2, cols), "INVALID_ARGUMENT");
     }
   });
 
