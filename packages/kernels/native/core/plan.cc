@@ -134,7 +134,8 @@ void Plan::run() {
     scratch_threads_ = nth;
   }
   Job job(steps_.data(), steps_.size(), scratch_.data());
-  if (!steps_.empty()) pool_run(run_nodes_job, &job);
+  // nth caps the shares: scratch was sized for it even if another JS thread resizes the pool
+  if (!steps_.empty()) pool_run(run_nodes_job, &job, nth);
   finish(job, nodes_.data(), nodes_.size());
 }
 
@@ -151,7 +152,7 @@ void run_node(OpNode& node) {
   std::vector<Step> steps;
   append_steps(node, steps);
   Job job(steps.data(), steps.size(), scratch->data());
-  if (!steps.empty()) pool_run(run_nodes_job, &job);
+  if (!steps.empty()) pool_run(run_nodes_job, &job, nth);
   finish(job, &node, 1);
 }
 

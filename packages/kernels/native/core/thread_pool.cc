@@ -65,14 +65,15 @@ class Pool {
     nth_target_.store(n, std::memory_order_relaxed);
   }
 
-  void run(PoolJob job, void* ctx) {
+  int run(PoolJob job, void* ctx, int max_threads) {
     std::lock_guard<std::mutex> run_lock(run_mu_);
-    const int nth = nth_target_.load(std::memory_order_relaxed);
+    const int pool_size = nth_target_.load(std::memory_order_relaxed);
+    const int nth = std::max(1, std::min(max_threads, pool_size));
     if (nth == 1) {
       job(ctx, 0, 1);
-      return;
+      return 1;
     }
-    if ((int)workers_.size() != nth - 1) restart(nth);
+    if ((int)workers_.size() != pool_size - 1) restart(pool_size);
     job_ = job;
     ctx_ = ctx;
     nth_ = nth;
@@ -88,6 +89,7 @@ class Pool {
       else
         sched_yield();
     }
+    return nth;
   }
 
   void shutdown() {
@@ -140,7 +142,8 @@ class Pool {
       if (stop_) return;
       active_.fetch_add(1, std::memory_order_seq_cst);
       // Still the job we were woken for, and not yet closed: its slot is stable until we leave.
-      if (!closed_.load(std::memory_order_seq_cst) && generation_.load(std::memory_order_seq_cst) == seen)
+      if (!closed_.load(std::memory_order_seq_cst) && generation_.load(std::memory_order_seq_cst) == seen &&
+          ith < nth_)
         job_(ctx_, ith, nth_);
       active_.fetch_sub(1, std::memory_order_seq_cst);
     }
@@ -214,7 +217,7 @@ void ProgressCounter::sleep_until(uint64_t target) {
 
 int pool_threads() { return pool().threads(); }
 void pool_set_threads(int n) { pool().set_threads(n); }
-void pool_run(PoolJob job, void* ctx) { pool().run(job, ctx); }
+int pool_run(PoolJob job, void* ctx, int max_threads) { return pool().run(job, ctx, max_threads); }
 void pool_shutdown() { pool().shutdown(); }
 
 }  // namespace ryzen

@@ -15,11 +15,12 @@ using PoolJob = void (*)(void* ctx, int ith, int nth);
 
 int pool_threads();
 void pool_set_threads(int n);  // 1..kMaxThreads; takes effect for the next job
-// Offers job(ctx, ith, nth) to threads 1..nth-1 and runs job(ctx, 0, nth) on the caller. The
-// job must itself wait (on the caller) until all its work is complete; pool_run then waits
-// only for workers still inside the job. Workers that arrive after that skip the job.
-// Concurrent callers (e.g. several JS worker threads) are serialised.
-void pool_run(PoolJob job, void* ctx);
+// Offers job(ctx, ith, nth) to threads 1..nth-1 and runs job(ctx, 0, nth) on the caller, with
+// nth = min(max_threads, pool_threads()); returns the nth used. The job must itself wait (on the
+// caller) until all its work is complete; pool_run then waits only for workers still inside
+// the job. Workers that arrive after that skip the job. Concurrent callers (e.g. several JS
+// worker threads) are serialised.
+int pool_run(PoolJob job, void* ctx, int max_threads);
 // Stops and joins the workers (env teardown); the next job restarts them.
 void pool_shutdown();
 
