@@ -130,6 +130,7 @@ static void row_q6_K(const uint8_t* w, const uint8_t* const* acts, int64_t K, fl
     const int8_t* sc = (const int8_t*)(w + 192);
     const float d = load_f16(w + 208);
     const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)sc));
+    const __m256i sc16x32 = _mm256_slli_epi16(sc16, 5);  // 32 * scale fits int16 (|.| <= 4096)
     __m256i isum[NT];
     for (int t = 0; t < NT; t++) isum[t] = _mm256_setzero_si256();
     for (int h = 0; h < 2; h++) {
@@ -157,7 +158,7 @@ static void row_q6_K(const uint8_t* w, const uint8_t* const* acts, int64_t K, fl
     for (int t = 0; t < NT; t++) {
       // codes are stored +32: subtract 32 * sum_g sc[g] * (sum of the 16 activations of group g)
       const __m256i bs = _mm256_loadu_si256((const __m256i*)(a256_sum(acts[t], K) + b * 16));
-      const __m256i corr = _mm256_slli_epi32(_mm256_madd_epi16(bs, sc16), 5);
+      const __m256i corr = _mm256_madd_epi16(bs, sc16x32);
       const __m256 v = _mm256_cvtepi32_ps(_mm256_sub_epi32(isum[t], corr));
       acc[t] = _mm256_fmadd_ps(v, _mm256_set1_ps(d * a256_d(acts[t], K)[b]), acc[t]);
     }

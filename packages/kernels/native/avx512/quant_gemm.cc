@@ -164,6 +164,7 @@ static void row_q6_K(const uint8_t* w, const uint8_t* const* acts, int64_t K, fl
   for (int64_t b = 0; b < K / 256; b++, w += kQ6_KBlock) {
     const float d = load_f16(w + 208);
     const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(w + 192)));
+    const __m256i sc16x32 = _mm256_slli_epi16(sc16, 5);  // 32 * scale fits int16 (|.| <= 4096)
     const __m512i sc512 = _mm512_castsi256_si512(sc16);
     __m512i v[4], s[4];
     for (int h = 0; h < 2; h++) {
@@ -185,7 +186,7 @@ static void row_q6_K(const uint8_t* w, const uint8_t* const* acts, int64_t K, fl
       }
       // codes are stored +32: subtract 32 * sum_g sc[g] * (sum of group g's activations)
       const __m256i bs = _mm256_loadu_si256((const __m256i*)(a256_sum(acts[t], K) + b * 16));
-      const __m256i corr = _mm256_slli_epi32(_mm256_madd_epi16(bs, sc16), 5);
+      const __m256i corr = _mm256_madd_epi16(bs, sc16x32);
       isum = _mm512_sub_epi32(isum, _mm512_zextsi256_si512(corr));
       acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(d * a256_d(acts[t], K)[b]), acc[t]);
     }
