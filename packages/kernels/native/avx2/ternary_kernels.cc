@@ -219,7 +219,7 @@ static float quantize_token(const float* x, int64_t K, int8_t* q, int32_t* sum) 
   for (int j = 0; j < 8; ++j) total += parts[j];
   for (; k < K; ++k) {
     float v = (x[k] * sc + 12582912.0f) - 12582912.0f;
-    v = v > 127.0f ? 127.0f : (v < -127.0f ? -127.0f : v);
+    v = v > 127.0f ? 127.0f : (v >= -127.0f ? v : -127.0f);  // NaN -> -127, as cvtps2dq + clamp
     q[k] = (int8_t)v;
     total += (int32_t)v;
   }

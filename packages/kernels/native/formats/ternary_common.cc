@@ -192,7 +192,7 @@ float quantize_acts(const float* x, int64_t K, int8_t* q, int32_t* sum) {
     // |x*scale| <= 127.0001: adding 1.5*2^23 rounds to an integer, half to even (default rounding
     // mode), exactly like nearbyint / cvtps2dq, without a libm call.
     float v = round_even_small(x[k] * scale);
-    v = v > 127.0f ? 127.0f : (v < -127.0f ? -127.0f : v);
+    v = v > 127.0f ? 127.0f : (v >= -127.0f ? v : -127.0f);  // NaN -> -127, as cvtps2dq + clamp
     q[k] = (int8_t)v;
     s += (int32_t)v;
   }
