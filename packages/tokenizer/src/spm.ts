@@ -2,9 +2,12 @@
 // characters, repeatedly merge the adjacent pair whose concatenation is a vocab piece with the
 // highest score (ties: leftmost), then emit each symbol's id, or its bytes as <0xXX> tokens.
 
-import { HandleHeap } from "./heap.js";
+import { KeyHeap } from "./heap.js";
 import { utf8Encode } from "./utf8.js";
 import type { Vocab } from "./vocab.js";
+
+const POS = 2 ** 31; // heap key = score rank * POS + left symbol index (exact in a double)
+const INV_POS = 1 / POS;
 
 export class SpmEncoder {
   // Symbol list (one entry per character initially), as a doubly linked list over text offsets.
@@ -12,34 +15,39 @@ export class SpmEncoder {
   private len = new Int32Array(0);
   private prev = new Int32Array(0);
   private next = new Int32Array(0);
-  // Candidate merges; a candidate is stale once either side changed length.
-  private bLeft: number[] = [];
-  private bRight: number[] = [];
-  private bScore: number[] = [];
-  private bLen: number[] = [];
-  private readonly heap = new HandleHeap((a, b) => {
-    const sa = this.bScore[a]!, sb = this.bScore[b]!;
-    return sa > sb || (sa === sb && this.bLeft[a]! < this.bLeft[b]!);
-  });
+  // Latest candidate merge at each left symbol: its merged length and score rank. Symbols only
+  // grow, so an older candidate never matches the current pair's length.
+  private candLen = new Int32Array(0);
+  private candRank = new Int32Array(0);
+  private count = 0;
+  private readonly heap = new KeyHeap();
+  /** Token id → rank of its score among all distinct scores, highest score first. */
+  private readonly scoreRank: Int32Array;
 
   constructor(
     private readonly vocab: Vocab,
     /** id of the token for each byte value (<0xXX>, or the 1-char piece), -1 if none */
     private readonly byteIds: Int32Array,
-  ) {}
+  ) {
+    const distinct = [...new Set(vocab.scores)].sort((a, b) => b - a);
+    const rankOf = new Map(distinct.map((sc, i) => [sc, i]));
+    this.scoreRank = Int32Array.from(vocab.scores, (sc) => rankOf.get(sc) ?? 0);
+    if (vocab.scores.length === 0) this.scoreRank = new Int32Array(vocab.size);
+  }
 
   /** Tokenize `text` (already space-escaped with ▁) and append ids to `out`. */
   encode(text: string, out: number[]): void {
     if (text.length === 0) return;
     this.splitChars(text);
-    this.bLeft.length = this.bRight.length = this.bScore.length = this.bLen.length = 0;
-    this.heap.clear();
-    const { start, len, prev, next } = this;
+    const { start, len, prev, next, candLen, candRank, heap } = this;
+    heap.clear();
     for (let i = 1; i < this.count; i++) this.tryAdd(text, i - 1, i);
-    while (this.heap.length > 0) {
-      const b = this.heap.pop();
-      const l = this.bLeft[b]!, r = this.bRight[b]!;
-      if (len[l] === 0 || len[r] === 0 || len[l]! + len[r]! !== this.bLen[b]) continue; // stale
+    while (heap.length > 0) {
+      const key = heap.pop();
+      const rank = Math.floor(key * INV_POS);
+      const l = key - rank * POS;
+      const r = next[l]!;
+      if (len[l] === 0 || r < 0 || candRank[l] !== rank || len[l]! + len[r]! !== candLen[l]) continue; // stale
       len[l] = len[l]! + len[r]!;
       len[r] = 0;
       next[l] = next[r]!;
@@ -50,8 +58,6 @@ export class SpmEncoder {
     for (let i = 0; i >= 0; i = next[i]!) this.emit(text.slice(start[i]!, start[i]! + len[i]!), out);
   }
 
-  private count = 0;
-
   private splitChars(text: string): void {
     const n = text.length;
     if (this.start.length < n) {
@@ -60,6 +66,8 @@ export class SpmEncoder {
       this.len = new Int32Array(cap);
       this.prev = new Int32Array(cap);
       this.next = new Int32Array(cap);
+      this.candLen = new Int32Array(cap);
+      this.candRank = new Int32Array(cap);
     }
     let k = 0;
     for (let i = 0; i < n; k++) {
@@ -69,6 +77,7 @@ export class SpmEncoder {
       this.len[k] = w;
       this.prev[k] = k - 1;
       this.next[k] = k + 1;
+      this.candLen[k] = -1;
       i += w;
     }
     this.next[k - 1] = -1;
@@ -80,12 +89,10 @@ export class SpmEncoder {
     const total = this.len[l]! + this.len[r]!;
     const id = this.vocab.idOf(text.slice(s, s + total));
     if (id === undefined) return;
-    const b = this.bLeft.length;
-    this.bLeft.push(l);
-    this.bRight.push(r);
-    this.bScore.push(this.vocab.scores[id] ?? 0);
-    this.bLen.push(total);
-    this.heap.push(b);
+    const rank = this.scoreRank[id]!;
+    this.candLen[l] = total;
+    this.candRank[l] = rank;
+    this.heap.push(rank * POS + l);
   }
 
   private emit(piece: string, out: number[]): void {
