@@ -151,12 +151,59 @@ static void mad_tile(const t3::Args& a, int64_t tile, int64_t t0, const uint8_t*
     finish(a, tile, t0 + t, o[t], reinterpret_cast<const t3::ActHeader*>(a.acts + (t0 + t) * rec)->inv_scale);
 }
 
-static void decode_tile(const t3::Args& a, int64_t tile, uint8_t* rowmajor, uint8_t* panel) {
-  const int64_t Kp = t3::segments(a.K) * 256;
+// Decode a 16-row tile into codes (w+1) interleaved as [k/4][row][4], one half step (2 lanes of
+// 16 rows x 6 columns) at a time in registers: vpshufb trit tables indexed by the nibble,
+// vpsignb applies the mirror sign (sign bits spread to bytes with a shuffle + compare), then
+// vpunpck{l,h}bw / vpunpck{l,h}wd / vperm2i128 gather each row's 4 columns into its dword.
+static void decode_tile(const t3::Args& a, int64_t tile, uint8_t* panel) {
+  const int64_t segs = t3::segments(a.K);
   const uint8_t* codes = a.codes + tile * t3::tile_bytes(a.K);
-  for (int i = 0; i < 16; ++i) t3::decode_row(codes, a.K, i, rowmajor + i * Kp);
-  for (int64_t k4 = 0; k4 < Kp / 4; ++k4)
-    for (int i = 0; i < 16; ++i) std::memcpy(panel + k4 * 64 + i * 4, rowmajor + i * Kp + k4 * 4, 4);
+  alignas(32) int8_t tt[3][32];
+  for (int p = 0; p < 3; ++p)
+    for (int e = 0; e < 32; ++e) tt[p][e] = (int8_t)((e & 15) < 14 ? t3::trit_of(e & 15, p) : 0);
+  const __m256i T0 = _mm256_load_si256((const __m256i*)tt[0]), T1 = _mm256_load_si256((const __m256i*)tt[1]);
+  const __m256i T2 = _mm256_load_si256((const __m256i*)tt[2]);
+  const __m256i nib = _mm256_set1_epi8(0x0f), one = _mm256_set1_epi8(1);
+  // byte l*16+i of a lane pair takes sign bit i&7 of byte (i < 8 ? l : 2 + l) of the broadcast word
+  const __m256i sctrl = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2,
+                                         1, 1, 1, 1, 1, 1, 1, 1, 3, 3, 3, 3, 3, 3, 3, 3);
+  const __m256i sbit = _mm256_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128,
+                                        1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
+  for (int64_t s = 0; s < segs; ++s) {
+    for (int st = 0; st < t3::kStepsPerSeg; ++st) {
+      const uint8_t* step = codes + s * t3::kSegBytes + st * t3::kStepBytes;
+      uint16_t sg[8];
+      std::memcpy(sg, step + 64, 16);
+      for (int hh = 0; hh < 2; ++hh) {
+        const __m256i idx = _mm256_loadu_si256((const __m256i*)(step + 32 * hh));
+        __m256i c[6];
+        for (int h = 0; h < 2; ++h) {
+          const __m256i n = h ? _mm256_and_si256(_mm256_srli_epi16(idx, 4), nib) : _mm256_and_si256(idx, nib);
+          const uint32_t word = (uint32_t)sg[4 * h + hh] | ((uint32_t)sg[4 * h + 2 + hh] << 16);
+          const __m256i bits = _mm256_and_si256(_mm256_shuffle_epi8(_mm256_set1_epi32((int)word), sctrl), sbit);
+          const __m256i sgn = _mm256_or_si256(_mm256_cmpeq_epi8(bits, sbit), one);  // -1 or +1
+          c[3 * h + 0] = _mm256_add_epi8(_mm256_sign_epi8(_mm256_shuffle_epi8(T0, n), sgn), one);
+          c[3 * h + 1] = _mm256_add_epi8(_mm256_sign_epi8(_mm256_shuffle_epi8(T1, n), sgn), one);
+          c[3 * h + 2] = _mm256_add_epi8(_mm256_sign_epi8(_mm256_shuffle_epi8(T2, n), sgn), one);
+        }
+        // c[j]: byte l*16+i = code of row i, column 6(2hh+l)+j. Words of v[u]: columns 2u, 2u+1.
+        uint8_t* out = panel + s * 4096 + st * 384 + hh * 192;
+        const int chunks = st == t3::kStepsPerSeg - 1 && hh == 1 ? 1 : 3;  // columns 252..255 end the block
+        for (int half = 0; half < 2; ++half) {  // rows 0-7, rows 8-15
+          __m256i v[3];
+          for (int u = 0; u < 3; ++u)
+            v[u] = half ? _mm256_unpackhi_epi8(c[2 * u], c[2 * u + 1]) : _mm256_unpacklo_epi8(c[2 * u], c[2 * u + 1]);
+          // row i's words q = 3l + u; chunk cc holds q = 2cc, 2cc+1
+          __m256i r[3];
+          r[0] = _mm256_permute2x128_si256(_mm256_unpacklo_epi16(v[0], v[1]), _mm256_unpackhi_epi16(v[0], v[1]), 0x20);
+          const __m256i v0h = _mm256_permute4x64_epi64(v[0], 0xee);
+          r[1] = _mm256_permute2x128_si256(_mm256_unpacklo_epi16(v[2], v0h), _mm256_unpackhi_epi16(v[2], v0h), 0x20);
+          r[2] = _mm256_permute2x128_si256(_mm256_unpacklo_epi16(v[1], v[2]), _mm256_unpackhi_epi16(v[1], v[2]), 0x31);
+          for (int cc = 0; cc < chunks; ++cc) _mm256_store_si256((__m256i*)(out + cc * 64 + 32 * half), r[cc]);
+        }
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -292,11 +339,10 @@ void ternary_mad_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int
 
 void ternary_mad_compute(const t3::Args& a) {
   const int64_t Kp = t3::segments(a.K) * 256;
-  uint8_t* rowmajor = static_cast<uint8_t*>(alloca(16 * Kp + 64));
   uint8_t* panel_raw = static_cast<uint8_t*>(alloca(16 * Kp + 64));
   uint8_t* panel = reinterpret_cast<uint8_t*>(((uintptr_t)panel_raw + 63) & ~(uintptr_t)63);
   for (int64_t tile = a.r0 / 16; tile * 16 < a.r1; ++tile) {
-    decode_tile(a, tile, rowmajor, panel);
+    decode_tile(a, tile, panel);
     int64_t t = 0;
     for (; t + 4 <= a.n; t += 4) mad_tile<4>(a, tile, t, panel);
     switch (a.n - t) {
