@@ -7,6 +7,7 @@ import { BYTE_TO_CHAR, CHAR_TO_BYTE } from "./byte-level.js";
 import { KeyHeap } from "./heap.js";
 import { MergeTable } from "./merge-table.js";
 import { TokenizerError } from "./errors.js";
+import { TokenType } from "./types.js";
 import { pushAll, WordCache } from "./word-cache.js";
 
 const SHORT_WORD = 128; // symbols; below this the direct scan beats the bucket queue
@@ -17,6 +18,7 @@ const NO_MERGE = 0x7fffffff;
 export interface BpeVocabView {
   readonly size: number;
   readonly pieces: readonly string[];
+  readonly types: Uint8Array;
   idOf(piece: string): number | undefined;
 }
 
@@ -112,7 +114,7 @@ export class BpeEncoder {
     this.byteIds = rules.byteIds;
     this.virtualPieces = rules.virtualPieces;
     this.buckets = new Array<number[] | undefined>(rules.maxRank + 1).fill(undefined);
-    if (ignoreMerges) this.wholeTokens = wholeTokenTexts(vocab.pieces);
+    if (ignoreMerges) this.wholeTokens = wholeTokenTexts(vocab.pieces, vocab.types);
   }
 
   /** ignore_merges: the text of every vocab piece that is valid UTF-8 → its id. A pre-token
@@ -363,11 +365,13 @@ function isSorted(a: number[]): boolean {
   return true;
 }
 
-function wholeTokenTexts(pieces: readonly string[]): Map<string, number> {
+/** Normal (and untyped) pieces only: special-token text must stay plain text unless parseSpecial. */
+function wholeTokenTexts(pieces: readonly string[], types: Uint8Array): Map<string, number> {
   const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   const out = new Map<string, number>();
   let buf = new Uint8Array(256);
   for (let id = 0; id < pieces.length; id++) {
+    if (types[id] !== TokenType.NORMAL && types[id] !== TokenType.UNDEFINED) continue;
     const p = pieces[id]!;
     if (buf.length < p.length) buf = new Uint8Array(p.length * 2);
     let ok = true;

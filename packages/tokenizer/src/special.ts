@@ -9,7 +9,8 @@ import type { Vocab } from "./vocab.js";
 export type Fragment = string | number;
 
 function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+  // Only syntax characters and "/" may be escaped in a u-mode regex ("\\-" is an error there).
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 }
 
 export class SpecialSplitter {

@@ -113,3 +113,14 @@ describe("tokenizer.json", () => {
     expect(code(() => tokenizerFromHFJson(bad))).toBe("UNKNOWN_PRE_TOKENIZER");
   });
 });
+
+describe("special tokens with regex syntax characters", () => {
+  it("are matched literally", () => {
+    const specials = { "<|a-b|>": 2, "[x.y]*": 3, "</s>": 4, "(?:^$)\\": 5 };
+    const t = tokenizerFromTiktoken("YQ== 0\nYg== 1\n", { pattern: "\\p{L}+|[^\\p{L}]+", specialTokens: specials });
+    for (const [text, id] of Object.entries(specials)) {
+      expect(t.encode(`a${text}b`, { parseSpecial: true })).toEqual([0, id, 1]);
+      expect(t.encode(`a${text}b`, { parseSpecial: false })).not.toContain(id);
+    }
+  });
+});
