@@ -322,8 +322,8 @@ const MatmulKernel* select_kernel(DType type, Isa isa, int64_t n_tokens, const M
   }
   // Crossovers measured on Zen 4 (2560x2560, 1 thread): the LUT kernels win for few tokens
   // (decode: fewest bytes, least work per weight); decode-once + int8 multiply-add wins from about
-  // 28 tokens with AVX-512 VNNI, about 16 with AVX2, 4 on the scalar path.
-  const int64_t mad_from = isa == Isa::Avx512 ? 32 : isa == Isa::Avx2 ? 16 : 4;
+  // 28 tokens with AVX-512 VNNI, about 16 with AVX2; portable code has no fast lookup, so MAD always.
+  const int64_t mad_from = isa == Isa::Avx512 ? 32 : isa == Isa::Avx2 ? 16 : 1;
   return pick(type, isa, n_tokens >= mad_from ? kMad : kLut);
 }
 
