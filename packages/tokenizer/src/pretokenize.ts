@@ -39,16 +39,28 @@ export interface PreTokenizerSpec {
   scan?: (text: string, emit: PieceSink) => void;
 }
 
+const gpt2Spec: PreTokenizerSpec = { regexes: [GPT2], ignoreMerges: false, scan: scanGpt2 };
+const llama3Scan = (t: string, emit: PieceSink): void => scanLlama3(t, 3, emit);
+const qwen2Scan = (t: string, emit: PieceSink): void => scanLlama3(t, 1, emit);
+const qwen2Spec: PreTokenizerSpec = { regexes: [QWEN2], ignoreMerges: false, normalize: "NFC", scan: qwen2Scan };
+
 const SPECS: Record<string, PreTokenizerSpec> = {
   default: { regexes: DEFAULT, ignoreMerges: false },
-  "gpt-2": { regexes: [GPT2], ignoreMerges: false, scan: scanGpt2 },
-  "llama-bpe": { regexes: [LLAMA3], ignoreMerges: true, scan: (t, emit) => scanLlama3(t, 3, emit) },
-  qwen2: { regexes: [QWEN2], ignoreMerges: false, normalize: "NFC", scan: (t, emit) => scanLlama3(t, 1, emit) },
+  "gpt-2": gpt2Spec,
+  "llama-bpe": { regexes: [LLAMA3], ignoreMerges: true, scan: llama3Scan },
+  qwen2: qwen2Spec,
+  // llama.cpp: the Llama 3 split without ignore_merges
+  dbrx: { regexes: [LLAMA3], ignoreMerges: false, scan: llama3Scan },
+  // llama.cpp: the Qwen2 split; its own tokenizer.json has no NFC normalizer
+  stablelm2: { regexes: [QWEN2], ignoreMerges: false, scan: qwen2Scan },
 };
-// Names llama.cpp maps to the same behaviour.
+// Other tokenizer.ggml.pre names that llama.cpp maps to the same behaviour.
 const ALIASES: Record<string, string> = {
-  llama3: "llama-bpe", "llama-v3": "llama-bpe", "smaug-bpe": "llama-bpe", dbrx: "llama-bpe",
-  qwen: "qwen2", "qwen-2": "qwen2", gpt2: "gpt-2",
+  llama3: "llama-bpe", "llama-v3": "llama-bpe",
+  "smaug-bpe": "dbrx",
+  "deepseek-r1-qwen": "qwen2",
+  "phi-2": "gpt-2", mpt: "gpt-2", olmo: "gpt-2", jais: "gpt-2", gigachat: "gpt-2",
+  "jina-es": "gpt-2", "jina-de": "gpt-2", "jina-v2-es": "gpt-2", "jina-v2-de": "gpt-2",
 };
 
 export const PRE_TOKENIZER_NAMES: readonly string[] = [...Object.keys(SPECS), ...Object.keys(ALIASES)];
