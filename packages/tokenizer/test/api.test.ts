@@ -176,3 +176,24 @@ describe("errors", () => {
     expect(() => tokenizerFromGGUFBytes(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]))).toThrow(/not a GGUF file/);
   });
 });
+
+describe("pre-tokenizer names", () => {
+  it("dbrx / smaug-bpe: the Llama 3 split without ignore_merges (README's Cửa Việt case)", () => {
+    const m = new Map(meta("llama3-vocab"));
+    expect(tok("llama3-vocab").encode("Cửa Việt", { addBos: false })).toEqual([34, 91163, 101798]);
+    for (const pre of ["dbrx", "smaug-bpe"]) {
+      m.set("tokenizer.ggml.pre", pre);
+      expect(tokenizerFromGGUF(m).encode("Cửa Việt", { addBos: false })).toEqual([34, 91163, 11655, 26298, 83]);
+    }
+  });
+
+  it("gpt-2 family aliases behave like gpt-2", () => {
+    const m = new Map(meta("ggml-vocab-gpt-2"));
+    const text = "Hello, world!  It's 2024 —  tabs\tand\nnewlines 'LL";
+    const want = tok("ggml-vocab-gpt-2").encode(text);
+    for (const pre of ["phi-2", "mpt", "olmo", "jais"]) {
+      m.set("tokenizer.ggml.pre", pre);
+      expect(tokenizerFromGGUF(m).encode(text), pre).toEqual(want);
+    }
+  });
+});
