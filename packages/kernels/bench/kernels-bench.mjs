@@ -70,6 +70,7 @@ function readBandwidth(bytes, reps) {
 }
 
 function int8Peak(threads, reps) {
+  if (K.cpuInfo().isa === "scalar") return { gops: NaN, medianGops: NaN, cpuGops: NaN }; // no portable peak probe
   const sink = probeSink();
   const iters = 1_000_000;
   const opsPerIter = K.cpuInfo().isa === "avx512" ? 16 * 64 * 2 : 16 * 32 * 2;
@@ -234,6 +235,8 @@ export function runKernelBench(opts = {}) {
 }
 
 const pad = (s, n) => String(s).padEnd(n);
+const num = (v, d) => (Number.isFinite(v) ? v.toFixed(d) : "-");
+const pct = (v) => (Number.isFinite(v) ? `${v.toFixed(0)}%` : "-");
 const lpad = (s, n) => String(s).padStart(n);
 
 export function formatKernelBench(r) {
@@ -241,7 +244,7 @@ export function formatKernelBench(r) {
   lines.push(`machine: ${r.machine.cpu} | best ISA ${r.machine.isaBest} | loadavg ${r.machine.loadavg} | ${r.machine.date}`);
   for (const [isa, b] of Object.entries(r.bandwidth)) {
     const p = r.peak[isa];
-    lines.push(`${isa}: read bandwidth ${Object.entries(b).map(([t, v]) => `${t}T ${v.gbs.toFixed(1)} GB/s`).join(", ")}; int8 peak ${Object.entries(p).map(([t, v]) => `${t}T ${v.gops.toFixed(0)} GOPS`).join(", ")}`);
+    lines.push(`${isa}: read bandwidth ${Object.entries(b).map(([t, v]) => `${t}T ${v.gbs.toFixed(1)} GB/s`).join(", ")}; int8 peak ${Object.entries(p).map(([t, v]) => `${t}T ${num(v.gops, 0)} GOPS`).join(", ")}`);
   }
   lines.push("", "ternary GEMV (1 token; weights streamed from DRAM)");
   lines.push(`${pad("shape", 12)} ${pad("K x N", 12)} ${pad("isa", 7)} ${pad("family", 6)} ${lpad("thr", 3)} ${lpad("us", 9)} ${lpad("GB/s", 7)} ${lpad("read GB/s", 10)} ${lpad("% read bw", 10)} ${lpad("cpu %", 6)}`);
@@ -250,7 +253,7 @@ export function formatKernelBench(r) {
   lines.push("", "ternary GEMM (128 tokens)");
   lines.push(`${pad("shape", 12)} ${pad("K x N", 12)} ${pad("isa", 7)} ${pad("family", 6)} ${lpad("thr", 3)} ${lpad("ms", 9)} ${lpad("GOPS", 7)} ${lpad("peak GOPS", 10)} ${lpad("% peak", 10)} ${lpad("cpu %", 6)}`);
   for (const g of r.gemm)
-    lines.push(`${pad(g.shape, 12)} ${pad(`${g.K}x${g.N}`, 12)} ${pad(g.isa, 7)} ${pad(g.family, 6)} ${lpad(g.threads, 3)} ${lpad(g.ms.toFixed(2), 9)} ${lpad(g.gops.toFixed(0), 7)} ${lpad(g.peakGops.toFixed(0), 10)} ${lpad(g.peakPct.toFixed(0) + "%", 10)} ${lpad(g.cpuPeakPct.toFixed(0) + "%", 6)}`);
+    lines.push(`${pad(g.shape, 12)} ${pad(`${g.K}x${g.N}`, 12)} ${pad(g.isa, 7)} ${pad(g.family, 6)} ${lpad(g.threads, 3)} ${lpad(g.ms.toFixed(2), 9)} ${lpad(g.gops.toFixed(0), 7)} ${lpad(num(g.peakGops, 0), 10)} ${lpad(pct(g.peakPct), 10)} ${lpad(pct(g.cpuPeakPct), 6)}`);
   if (r.head.length) {
     lines.push("", "output head GEMV 2560 -> 128256");
     for (const h of r.head)
