@@ -267,6 +267,7 @@ function parseArgs(argv) {
   const o = { json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i], v = () => argv[++i];
+    if (a === "--") continue; // pnpm passes the separator through
     if (a === "--json") o.json = true;
     else if (a === "--quick") { o.quick = true; o.mb = 64; o.reps = 3; }
     else if (a === "--mb") o.mb = Number(v());
