@@ -102,8 +102,12 @@ export class BpeEncoder {
   private prev = new Int32Array(0);
   private next = new Int32Array(0);
   private readonly heap = new KeyHeap();
-  /** Bucket per merge rank for mergeBuckets, indexed by rank (packed array, not a Map). */
-  private readonly buckets: (number[] | undefined)[];
+  // mergeBuckets: per rank, the first and last entry of its list (-1: empty), and the pool.
+  private readonly bucketHead: Int32Array;
+  private readonly bucketTail: Int32Array;
+  private entryPos = new Int32Array(0);
+  private entryNext = new Int32Array(0);
+  private bucketList = new Int32Array(0);
 
   constructor(
     private readonly vocab: BpeVocabView,
@@ -113,7 +117,8 @@ export class BpeEncoder {
     this.merges = rules.table;
     this.byteIds = rules.byteIds;
     this.virtualPieces = rules.virtualPieces;
-    this.buckets = new Array<number[] | undefined>(rules.maxRank + 1).fill(undefined);
+    this.bucketHead = new Int32Array(rules.maxRank + 1).fill(-1);
+    this.bucketTail = new Int32Array(rules.maxRank + 1);
     if (ignoreMerges) this.wholeTokens = wholeTokenTexts(vocab.pieces, vocab.types);
   }
 
@@ -251,17 +256,26 @@ export class BpeEncoder {
   }
 
   private mergeBuckets(n: number): number[] | undefined {
-    const { sym, prev, next, heap, merges } = this;
+    const { sym, prev, next, heap, merges, bucketHead: head, bucketTail: tail } = this;
     this.linkSymbols(n);
-    const buckets = this.buckets; // rank → positions; every bucket is emptied before we return
+    // Buckets are linked lists in one entry pool: n - 1 initial pairs plus at most two new
+    // pairs per merge, so 3n entries always suffice.
+    if (this.entryPos.length < 3 * n) {
+      this.entryPos = new Int32Array(3 * n);
+      this.entryNext = new Int32Array(3 * n);
+    }
+    const { entryPos, entryNext } = this;
+    let entries = 0;
     heap.clear(); // holds the distinct ranks that have a bucket
     const add = (rank: number, pos: number): void => {
-      let b = buckets[rank];
-      if (b === undefined) {
-        buckets[rank] = b = [];
+      const e = entries++;
+      entryPos[e] = pos;
+      entryNext[e] = -1;
+      if (head[rank] === -1) {
+        head[rank] = e;
         heap.push(rank);
-      }
-      b.push(pos);
+      } else entryNext[tail[rank]!] = e;
+      tail[rank] = e;
     };
     for (let i = 0; i + 1 < n; i++) {
       const slot = merges.find(sym[i]!, sym[i + 1]!);
@@ -269,9 +283,7 @@ export class BpeEncoder {
     }
     while (heap.length > 0) {
       const rank = heap.pop();
-      const list = buckets[rank]!;
-      buckets[rank] = undefined;
-      if (!isSorted(list)) list.sort((x, y) => x - y);
+      const list = this.takeBucket(rank);
       for (let k = 0; k < list.length; k++) {
         const l = list[k]!;
         const r = next[l]!;
@@ -303,8 +315,24 @@ export class BpeEncoder {
     return this.collect();
   }
 
+  /** The positions in a rank's bucket, ascending; empties the bucket. */
+  private takeBucket(rank: number): Int32Array {
+    let m = 0;
+    for (let e = this.bucketHead[rank]!; e !== -1; e = this.entryNext[e]!) m++;
+    if (this.bucketList.length < m) this.bucketList = new Int32Array(Math.max(m, this.bucketList.length * 2));
+    const list = this.bucketList.subarray(0, m);
+    let k = 0, sorted = true;
+    for (let e = this.bucketHead[rank]!; e !== -1; e = this.entryNext[e]!) {
+      const pos = this.entryPos[e]!;
+      if (k > 0 && pos < list[k - 1]!) sorted = false;
+      list[k++] = pos;
+    }
+    this.bucketHead[rank] = -1;
+    return sorted ? list : list.sort();
+  }
+
   private abandonBuckets(): undefined {
-    while (this.heap.length > 0) this.buckets[this.heap.pop()] = undefined;
+    while (this.heap.length > 0) this.bucketHead[this.heap.pop()] = -1;
     return undefined;
   }
 
@@ -360,10 +388,6 @@ export class BpeEncoder {
   }
 }
 
-function isSorted(a: number[]): boolean {
-  for (let i = 1; i < a.length; i++) if (a[i - 1]! > a[i]!) return false;
-  return true;
-}
 
 /** Normal (and untyped) pieces only: special-token text must stay plain text unless parseSpecial. */
 function wholeTokenTexts(pieces: readonly string[], types: Uint8Array): Map<string, number> {

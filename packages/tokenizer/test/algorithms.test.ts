@@ -111,3 +111,39 @@ describe("rank-implied merges (tiktoken) on long words", () => {
     }
   });
 });
+
+describe("random rank-implied vocabs on long words", () => {
+  it("equal the plain tiktoken rule", () => {
+    const next = rng(21);
+    for (let v = 0; v < 40; v++) {
+      // a random vocab over {a, b, c}: the three bytes, then random strings of 2-5 letters
+      const set = new Set(["a", "b", "c"]);
+      while (set.size < 3 + 6 + Math.floor(next() * 20)) {
+        let s = "";
+        const len = 2 + Math.floor(next() * 4);
+        for (let k = 0; k < len; k++) s += "abc"[Math.floor(next() * 3)];
+        set.add(s);
+      }
+      const pieces = [...set];
+      const t = tokenizerFromTiktoken(pieces.map((p, i) => `${btoa(p)} ${i}`).join("\n"), { pattern: "\\p{L}+", specialTokens: {} });
+      const reference = (word: string): number[] => {
+        let parts = [...word];
+        for (;;) {
+          let best = -1, bestRank = Infinity;
+          for (let i = 0; i + 1 < parts.length; i++) {
+            const r = pieces.indexOf(parts[i]! + parts[i + 1]!);
+            if (r >= 0 && r < bestRank) { bestRank = r; best = i; }
+          }
+          if (best < 0) return parts.map((p) => pieces.indexOf(p));
+          parts = [...parts.slice(0, best), parts[best]! + parts[best + 1]!, ...parts.slice(best + 2)];
+        }
+      };
+      for (let i = 0; i < 6; i++) {
+        let w = "";
+        const n = 130 + Math.floor(next() * 200);
+        for (let k = 0; k < n; k++) w += "abc"[Math.floor(next() * (next() < 0.5 ? 2 : 3))];
+        expect(t.encode(w), `${pieces.join(",")} / ${w}`).toEqual(reference(w));
+      }
+    }
+  });
+});
