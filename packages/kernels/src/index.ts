@@ -4,8 +4,8 @@ import { native } from "./native.js";
 export { KernelError, type KernelErrorCode } from "./errors.js";
 export { REBUILD_COMMAND, loadNativeFrom, nativeCandidates } from "./loader.js";
 export { ops, nodes, type RopeOptions, type AttentionOptions, type KvShiftOptions } from "./ops.js";
-export type { CpuInfo, IsaName, PlanNode, TypeInfo, NativeAddon } from "./native.js";
-import type { TensorHandle, MappedFileHandle, PlanHandle, IsaName, CpuInfo, TypeInfo } from "./native.js";
+export type { CpuInfo, IsaName, PlanNode, TypeInfo, NativeAddon, ProfileEntry } from "./native.js";
+import type { TensorHandle, MappedFileHandle, PlanHandle, IsaName, CpuInfo, TypeInfo, ProfileEntry } from "./native.js";
 
 /** GGUF / ggml tensor type ids (I2_S is bitnet.cpp's id in its own files). */
 export const GGMLType = {
@@ -41,6 +41,8 @@ export interface MemoryStats {
   peak: number;
   /** bytes of live file mappings */
   mapped: number;
+  /** bytes of live repacked matmul weights (engine-layout copies made by prepare(), outside the pool) */
+  prepared: number;
   resetPeak(): void;
 }
 
@@ -53,6 +55,15 @@ export const getThreads = (): number => native.getThreads();
 export function memoryStats(): MemoryStats {
   return { ...native.memoryStats(), resetPeak: () => native.memoryResetPeak() };
 }
+
+/**
+ * Plan profiler: when on (also RYZEN_PROFILE=1 at start), every plan run times each node phase
+ * (wall time between barriers) and accumulates it per label. Cheap when off.
+ */
+export const setProfiling = (on: boolean): void => native.setProfiling(on);
+/** Accumulated profile since start or the last resetProfile(), one entry per label ever seen. */
+export const profileStats = (): ProfileEntry[] => native.profileStats();
+export const resetProfile = (): void => native.profileReset();
 
 export const typeName = (type: number): string => native.typeName(type);
 export const typeInfo = (type: number): TypeInfo => native.typeInfo(type);

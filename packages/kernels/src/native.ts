@@ -90,6 +90,19 @@ export declare class PlanHandle {
   dispose(): void;
 }
 
+/** Accumulated time of one profiler label (see profileStats). */
+export interface ProfileEntry {
+  /** op name, refined by the op (matmul: weight type, K x N, kernel; "matmul acts" for activation conversion) */
+  label: string;
+  op: string;
+  /** step executions (one per plan run that contained it) */
+  calls: number;
+  /** wall time from the previous step's end to this step's end (includes barrier waits) */
+  ns: number;
+  /** weight bytes read, summed over calls (matmul compute steps) */
+  bytes: number;
+}
+
 export interface NativeAddon {
   Tensor: typeof TensorHandle;
   MappedFile: typeof MappedFileHandle;
@@ -98,7 +111,10 @@ export interface NativeAddon {
   setIsa(isa: IsaName): IsaName;
   setThreads(n: number): void;
   getThreads(): number;
-  memoryStats(): { reserved: number; used: number; peak: number; mapped: number };
+  memoryStats(): { reserved: number; used: number; peak: number; mapped: number; prepared: number };
+  setProfiling(on: boolean): void;
+  profileStats(): ProfileEntry[];
+  profileReset(): void;
   memoryResetPeak(): void;
   typeName(type: number): string;
   typeInfo(type: number): TypeInfo;

@@ -4,6 +4,7 @@
 #include "core/isa_probe.h"
 #include "core/matmul_op.h"
 #include "core/memory.h"
+#include "core/profile.h"
 #include "core/plan.h"
 #include "core/tensor_make.h"
 #include "core/thread_pool.h"
@@ -79,7 +80,33 @@ Napi::Value MemoryStatsJs(const Napi::CallbackInfo& info) {
   o.Set("used", (double)s.used);
   o.Set("peak", (double)s.peak);
   o.Set("mapped", (double)s.mapped);
+  o.Set("prepared", (double)s.prepared);
   return o;
+}
+
+Napi::Value SetProfiling(const Napi::CallbackInfo& info) {
+  set_profiling(info[0].ToBoolean().Value());
+  return info.Env().Undefined();
+}
+
+Napi::Value ProfileStats(const Napi::CallbackInfo& info) {
+  const std::vector<ProfileEntry> stats = profile_stats();
+  Napi::Array a = Napi::Array::New(info.Env(), stats.size());
+  for (size_t k = 0; k < stats.size(); k++) {
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("label", stats[k].label);
+    o.Set("op", stats[k].op);
+    o.Set("calls", (double)stats[k].calls);
+    o.Set("ns", (double)stats[k].ns);
+    o.Set("bytes", (double)stats[k].bytes);
+    a.Set((uint32_t)k, o);
+  }
+  return a;
+}
+
+Napi::Value ProfileReset(const Napi::CallbackInfo& info) {
+  profile_reset();
+  return info.Env().Undefined();
 }
 
 Napi::Value MemoryResetPeak(const Napi::CallbackInfo& info) {
@@ -206,6 +233,8 @@ void init_api(Napi::Env env, Napi::Object exports) {
       {"tensorBytes", TensorBytes},   {"quantize", Quantize},
       {"dequantize", Dequantize},     {"matmulKernels", MatmulKernels},
       {"matmulWith", MatmulWith},     {"setErrorClass", SetErrorClass},
+      {"setProfiling", SetProfiling}, {"profileStats", ProfileStats},
+      {"profileReset", ProfileReset},
   };
   for (const auto& kv : fns) exports.Set(kv.first, Napi::Function::New(env, kv.second, kv.first));
 }

@@ -19,6 +19,7 @@ namespace ryzen::js {
 namespace {
 
 struct MappedStorage : Storage {
+  bool file_backed() const override { return true; }
   ~MappedStorage() override {
     if (data) {
       munmap(data, bytes);

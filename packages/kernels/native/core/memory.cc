@@ -21,6 +21,7 @@ struct Pool {
   std::map<size_t, std::vector<void*>> free_blocks;  // by rounded size
   size_t cached = 0, used = 0, peak = 0;
   int64_t mapped = 0;
+  int64_t prepared = 0;
 };
 
 Pool& pool() {
@@ -102,7 +103,8 @@ void pool_free(void* block, size_t bytes) {
 MemoryStats memory_stats() {
   Pool& p = pool();
   std::lock_guard<std::mutex> lock(p.mu);
-  return {p.used + p.cached, p.used, p.peak, (size_t)(p.mapped > 0 ? p.mapped : 0)};
+  return {p.used + p.cached, p.used, p.peak, (size_t)(p.mapped > 0 ? p.mapped : 0),
+          (size_t)(p.prepared > 0 ? p.prepared : 0)};
 }
 
 void memory_reset_peak() {
@@ -115,6 +117,12 @@ void memory_add_mapped(int64_t delta) {
   Pool& p = pool();
   std::lock_guard<std::mutex> lock(p.mu);
   p.mapped += delta;
+}
+
+void memory_add_prepared(int64_t delta) {
+  Pool& p = pool();
+  std::lock_guard<std::mutex> lock(p.mu);
+  p.prepared += delta;
 }
 
 namespace {

@@ -17,6 +17,7 @@ struct MemoryStats {
   size_t used;      // bytes handed out and not yet returned
   size_t peak;      // max of `used` since start or the last reset_peak()
   size_t mapped;    // bytes of live read-only file mappings
+  size_t prepared;  // bytes of live repacked matmul weights (engine-layout copies, outside the pool)
 };
 
 // 64-byte aligned; zeroed when `zero`. Throws KernelException(OutOfMemory).
@@ -25,6 +26,7 @@ void pool_free(void* p, size_t bytes);
 MemoryStats memory_stats();
 void memory_reset_peak();
 void memory_add_mapped(int64_t delta);
+void memory_add_prepared(int64_t delta);
 
 // Storage backed by the pool; returns its block when the last reference goes.
 std::shared_ptr<Storage> make_pool_storage(size_t bytes, bool zero);

@@ -29,6 +29,9 @@ struct OpDef {
   // run met bad data it could only see at run time (e.g. token ids written between runs). The
   // op must have stayed in bounds (clamp and record); the executor then throws a KernelError.
   std::string (*after_run)(const OpNode& node) = nullptr;
+  // Optional, for the profiler (core/profile.h): refine `label` (preset to the op name) for
+  // `phase` and set the weight bytes one run of that phase reads. Called once per plan, not per run.
+  void (*describe)(const OpNode& node, int phase, std::string& label, uint64_t& bytes) = nullptr;
 };
 
 struct OpNode {

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "errors.h"
+#include "profile.h"
 #include "thread_pool.h"
 
 namespace ryzen {
@@ -28,6 +29,8 @@ struct Job {
   std::atomic<bool> failed{false};
   std::mutex mu;
   std::string error;
+  // Profiling only: step_end[q] = when the last share of step q finished.
+  uint64_t* step_end = nullptr;
 
   Job(const Step* s, size_t c, uint8_t* sc) : steps(s), count(c), scratch(sc) {}
 
@@ -74,7 +77,10 @@ size_t scratch_needed(const OpNode* nodes, size_t count, int nth) {
 void run_nodes_job(void* ctx, int ith, int nth) {
   Job& job = *static_cast<Job*>(ctx);
   if (nth == 1) {
-    for (size_t q = 0; q < job.count; q++) job.run_share(job.steps[q], 0, 1);
+    for (size_t q = 0; q < job.count; q++) {
+      job.run_share(job.steps[q], 0, 1);
+      if (job.step_end) job.step_end[q] = profile_now_ns();
+    }
     return;
   }
   const uint64_t total = (uint64_t)job.count * (uint64_t)nth;
@@ -84,7 +90,8 @@ void run_nodes_job(void* ctx, int ith, int nth) {
     const uint64_t q = t / (uint64_t)nth;
     job.progress.wait_at_least(q * (uint64_t)nth);  // every share of the previous steps is done
     job.run_share(job.steps[q], (int)(t % (uint64_t)nth), nth);
-    job.progress.add(1);
+    const uint64_t done = job.progress.add(1);
+    if (job.step_end && done == (q + 1) * (uint64_t)nth) job.step_end[q] = profile_now_ns();
   }
   if (ith == 0) job.progress.wait_at_least(total);  // the caller returns only when all is done
 }
@@ -134,9 +141,28 @@ void Plan::run() {
     scratch_threads_ = nth;
   }
   Job job(steps_.data(), steps_.size(), scratch_.data());
+  const bool profile = profiling_enabled() && !steps_.empty();
+  uint64_t start = 0;
+  if (profile) {
+    if (profile_ids_.size() != steps_.size()) label_steps();
+    step_ns_.assign(steps_.size(), 0);
+    job.step_end = step_ns_.data();
+    start = profile_now_ns();
+  }
   // nth caps the shares: scratch was sized for it even if another JS thread resizes the pool
   if (!steps_.empty()) pool_run(run_nodes_job, &job, nth);
+  if (profile) {
+    for (size_t q = steps_.size(); q-- > 0;) step_ns_[q] -= q ? step_ns_[q - 1] : start;
+    profile_add(profile_ids_, profile_bytes_, step_ns_.data(), steps_.size());
+  }
   finish(job, nodes_.data(), nodes_.size());
+}
+
+void Plan::label_steps() {
+  profile_ids_.resize(steps_.size());
+  profile_bytes_.resize(steps_.size());
+  for (size_t q = 0; q < steps_.size(); q++)
+    profile_ids_[q] = profile_label(*steps_[q].node, steps_[q].phase, &profile_bytes_[q]);
 }
 
 void run_node(OpNode& node) {

@@ -2,6 +2,7 @@
 // threads stay inside the job and meet at one barrier per op phase.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,11 @@ class Plan {
   std::vector<const Storage*> external_;  // storages that can be detached from JS
   AlignedBuffer scratch_;                 // max scratch over nodes, for scratch_threads_ threads
   int scratch_threads_ = 0;
+  // Profiler (core/profile.h), filled on the first profiled run.
+  void label_steps();
+  std::vector<int> profile_ids_;
+  std::vector<uint64_t> profile_bytes_;
+  std::vector<uint64_t> step_ns_;
 };
 
 // Runs one built node now (scratch from a shared, growing buffer).

@@ -19,6 +19,9 @@ struct Storage {
   // Identifies memory owned by a foreign object (the N-API layer's JS ArrayBuffer storage
   // returns its own tag); null for engine-owned memory. Avoids RTTI, which the addon lacks.
   virtual const void* foreign_tag() const { return nullptr; }
+  // True for a read-only file mapping: pages not needed any more can be dropped (they would be
+  // read back from the file if touched again).
+  virtual bool file_backed() const { return false; }
 };
 
 struct Tensor {

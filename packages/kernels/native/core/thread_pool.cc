@@ -177,12 +177,13 @@ Pool& pool() {
 
 }  // namespace
 
-void ProgressCounter::add(uint64_t n) {
-  value.fetch_add(n, std::memory_order_seq_cst);
+uint64_t ProgressCounter::add(uint64_t n) {
+  const uint64_t now = value.fetch_add(n, std::memory_order_seq_cst) + n;
   if (sleepers.load(std::memory_order_seq_cst) > 0) {
     wake_seq.fetch_add(1, std::memory_order_seq_cst);
     futex_wake_all(&wake_seq);
   }
+  return now;
 }
 
 void ProgressCounter::wait_at_least(uint64_t target) {

@@ -34,7 +34,7 @@ struct alignas(64) ProgressCounter {
   std::atomic<uint32_t> sleepers{0};
   std::atomic<uint32_t> wake_seq{0};  // futex word
 
-  void add(uint64_t n);
+  uint64_t add(uint64_t n);  // returns the new value
   void wait_at_least(uint64_t target);
 
  private:

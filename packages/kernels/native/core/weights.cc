@@ -1,8 +1,12 @@
 #include "weights.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cstring>
 
 #include "errors.h"
+#include "memory.h"
 
 namespace ryzen {
 
@@ -21,6 +25,29 @@ size_t tensor_bytes(const Tensor& t) {
   return b < 0 ? 0 : (size_t)b;
 }
 
+namespace {
+
+// Keeps a repacked copy's owner and counts its bytes in memory_stats().prepared while alive.
+struct PreparedCopy {
+  std::shared_ptr<void> owner;
+  size_t bytes;
+  PreparedCopy(std::shared_ptr<void> o, size_t b) : owner(std::move(o)), bytes(b) { memory_add_prepared((int64_t)b); }
+  ~PreparedCopy() { memory_add_prepared(-(int64_t)bytes); }
+};
+
+// A file-mapped source that was repacked is not read again by matmuls: drop its resident pages
+// (whole pages inside the tensor only) so a model's RSS holds one copy of its weights. Safe for
+// any other reader of those bytes: a dropped page of a file mapping is read back from the file.
+void release_source_pages(const Tensor& w, size_t bytes) {
+  if (!w.storage || !w.storage->file_backed()) return;
+  const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+  const uintptr_t b = ((uintptr_t)w.data + page - 1) / page * page;
+  const uintptr_t e = ((uintptr_t)w.data + bytes) / page * page;
+  if (e > b) madvise((void*)b, e - b, MADV_DONTNEED);
+}
+
+}  // namespace
+
 std::shared_ptr<MatmulWeights> prepared_weights(Tensor& w) {
   if (w.weights) return w.weights;
   const WeightFormat& f = require_weight_format(w.type);
@@ -29,6 +56,12 @@ std::shared_ptr<MatmulWeights> prepared_weights(Tensor& w) {
   if (!f.prepare(w.data, tensor_bytes(w), w.rows(), w.ne[0], w.storage, *mw, err))
     fail(ErrorCode::InvalidArgument, "cannot prepare " + std::string(dtype_traits((int32_t)w.type).name) +
                                          " weights: " + err);
+  const size_t src_bytes = tensor_bytes(w);
+  const bool copied = mw->data && (mw->data + mw->bytes <= w.data || mw->data >= w.data + src_bytes);
+  if (copied) {
+    mw->owner = std::make_shared<PreparedCopy>(std::move(mw->owner), mw->bytes);
+    release_source_pages(w, src_bytes);
+  }
   w.weights = mw;
   return mw;
 }

@@ -78,7 +78,19 @@ void run(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch) {
   if (r0 < r1) st.kernel->compute(*st.w, scratch, x, st.K, st.n, node.t[0]->as<float>(), st.N, r0, r1);
 }
 
-const RegisterOp reg({"matmul", validate, phases, run});
+// Profiler label: the activation conversion, or weight type, shape (K x N) and kernel.
+void describe(const OpNode& node, int phase, std::string& label, uint64_t& bytes) {
+  const MatmulState& st = *static_cast<const MatmulState*>(node.state.get());
+  if (st.has_acts && phase == 0) {
+    label = "matmul acts K=" + std::to_string(st.K);
+    return;
+  }
+  label = std::string("matmul ") + dtype_traits((int32_t)st.w->type).name + " " + std::to_string(st.K) + "x" +
+          std::to_string(st.N) + " " + st.kernel->name;
+  bytes = st.w->bytes;
+}
+
+const RegisterOp reg({"matmul", validate, phases, run, nullptr, describe});
 
 }  // namespace
 
