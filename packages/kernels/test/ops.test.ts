@@ -121,6 +121,19 @@ describe("rms_norm", () => {
       }
     });
   });
+  it("gives the same bits on every ISA path (double sum of squares everywhere)", () => {
+    const K = 2560, n = 3;
+    const x = f32([K, n], randomFloats(K * n, 17, 4)), w = f32([K], randomFloats(K, 18));
+    const results = new Map<string, number[]>();
+    forEachIsaAndThreads(({ isa, threads }) => {
+      const out = Tensor.empty(GGMLType.F32, [K, n]);
+      ops.rmsNorm(out, x, w, 1e-5);
+      results.set(`${isa}/${threads}`, Array.from(out.f32()));
+    });
+    const first = [...results.values()][0];
+    for (const [key, v] of results) expect(v, key).toEqual(first);
+  });
+
   it("eps keeps an all-zero row finite", () => {
     const out = Tensor.empty(GGMLType.F32, [16, 1]);
     ops.rmsNorm(out, Tensor.empty(GGMLType.F32, [16, 1]), null, 1e-6);

@@ -67,17 +67,23 @@ static inline float gelu1(float x) {
 }
 static inline float relu2_1(float x) { return x > 0.0f ? x * x : 0.0f; }
 
+// Sum of squares in double (like the scalar kernel), so the scale - and with it the output -
+// does not depend on the ISA path: tiny differences here would otherwise flip roundings
+// downstream (e.g. of f16 KV-cache entries).
 static void rms_norm(float* out, const float* x, const float* w, int64_t n, float eps) {
-  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+  __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
   int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const __m256 a = _mm256_loadu_ps(x + i), b = _mm256_loadu_ps(x + i + 8);
-    s0 = _mm256_fmadd_ps(a, a, s0);
-    s1 = _mm256_fmadd_ps(b, b, s1);
+  for (; i + 8 <= n; i += 8) {
+    const __m256 a = _mm256_loadu_ps(x + i);
+    const __m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(a)), hi = _mm256_cvtps_pd(_mm256_extractf128_ps(a, 1));
+    s0 = _mm256_fmadd_pd(lo, lo, s0);
+    s1 = _mm256_fmadd_pd(hi, hi, s1);
   }
-  float ss = hsum(_mm256_add_ps(s0, s1));
-  for (; i < n; i++) ss += x[i] * x[i];
-  const float r = (float)(1.0 / sqrt((double)ss / (double)n + (double)eps));
+  const __m256d s = _mm256_add_pd(s0, s1);
+  __m128d h = _mm_add_pd(_mm256_castpd256_pd128(s), _mm256_extractf128_pd(s, 1));
+  double ss = _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
+  for (; i < n; i++) ss += (double)x[i] * x[i];
+  const float r = (float)(1.0 / sqrt(ss / (double)n + (double)eps));
   const __m256 rv = _mm256_set1_ps(r);
   for (i = 0; i + 8 <= n; i += 8) {
     __m256 v = _mm256_mul_ps(_mm256_loadu_ps(x + i), rv);

@@ -57,21 +57,21 @@ static inline __m512 relu2_16(__m512 x) {
   return _mm512_mul_ps(r, r);
 }
 
+// Sum of squares in double (like the scalar kernel), so the scale - and with it the output -
+// does not depend on the ISA path: tiny differences here would otherwise flip roundings
+// downstream (e.g. of f16 KV-cache entries).
 static void rms_norm(float* out, const float* x, const float* w, int64_t n, float eps) {
-  __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
-  int64_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    const __m512 a = _mm512_loadu_ps(x + i), b = _mm512_loadu_ps(x + i + 16);
-    s0 = _mm512_fmadd_ps(a, a, s0);
-    s1 = _mm512_fmadd_ps(b, b, s1);
-  }
-  for (; i < n; i += 16) {
+  __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
+  for (int64_t i = 0; i < n; i += 16) {
     const __m512 a = _mm512_maskz_loadu_ps(tail_mask(n - i), x + i);
-    s0 = _mm512_fmadd_ps(a, a, s0);
+    const __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(a));
+    const __m512d hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1)));
+    s0 = _mm512_fmadd_pd(lo, lo, s0);
+    s1 = _mm512_fmadd_pd(hi, hi, s1);
   }
-  const float ss = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
-  const __m512 r = _mm512_set1_ps((float)(1.0 / sqrt((double)ss / (double)n + (double)eps)));
-  for (i = 0; i < n; i += 16) {
+  const double ss = _mm512_reduce_add_pd(_mm512_add_pd(s0, s1));
+  const __m512 r = _mm512_set1_ps((float)(1.0 / sqrt(ss / (double)n + (double)eps)));
+  for (int64_t i = 0; i < n; i += 16) {
     const __mmask16 m = tail_mask(n - i);
     __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + i), r);
     if (w) v = _mm512_mul_ps(v, _mm512_maskz_loadu_ps(m, w + i));
