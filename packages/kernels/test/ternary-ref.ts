@@ -124,9 +124,24 @@ export function dequantizeI2s(bytes: Uint8Array): Float32Array {
   return out;
 }
 
-/** BitNet absmean: s = 1/max(mean|w|, 1e-5); t = clamp(round_half_even(w*s)); scale = 1/s if any t != 0. */
+/**
+ * bitnet.cpp's pipeline. Already-ternary weights ({0, +-g}): quantize_i2_s alone, scale = max|w|,
+ * code 1 where |w| < 1e-6 else by sign. Latent weights: absmean first (weight_quant):
+ * s = 1/max(mean|w|, 1e-5); t = clamp(round_half_even(w*s)); scale = 1/s if any t != 0.
+ */
 export function quantizeI2s(x: Float32Array): Uint8Array {
   const n = x.length, out = new Uint8Array(n / 4 + 32);
+  const put = (e: number, code: number) => {
+    const blk = Math.floor(e / 128), pos = e % 128;
+    out[blk * 32 + (pos % 32)] |= code << (6 - 2 * Math.floor(pos / 32));
+  };
+  const nonzero = Array.from(x, Math.abs).filter((a) => a !== 0);
+  if (nonzero.length > 0 && nonzero.every((a) => a === nonzero[0])) {
+    const gamma = nonzero[0];
+    for (let e = 0; e < n; e++) put(e, Math.abs(x[e]) < 1e-6 ? 1 : x[e] * gamma > 0 ? 2 : 0);
+    new DataView(out.buffer).setFloat32(n / 4, gamma, true);
+    return out;
+  }
   let acc = 0;
   for (const v of x) acc += Math.abs(v);
   let mean = fr(acc / n);
@@ -136,9 +151,7 @@ export function quantizeI2s(x: Float32Array): Uint8Array {
   const scale = t.some((v) => v !== 0) ? fr(1 / s) : 0;
   for (let e = 0; e < n; e++) {
     const result = fr(t[e] / s);
-    const code = Math.abs(result) < 1e-6 ? 1 : result * scale > 0 ? 2 : 0;
-    const blk = Math.floor(e / 128), pos = e % 128;
-    out[blk * 32 + (pos % 32)] |= code << (6 - 2 * Math.floor(pos / 32));
+    put(e, Math.abs(result) < 1e-6 ? 1 : result * scale > 0 ? 2 : 0);
   }
   new DataView(out.buffer).setFloat32(n / 4, scale, true);
   return out;

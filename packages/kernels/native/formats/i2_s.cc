@@ -1,8 +1,10 @@
 // I2_S (bitnet.cpp's type 36, as in microsoft/bitnet-b1.58-2B-4T-gguf): 2-bit codes w+1 over the
 // flattened tensor in blocks of 128 weights = 32 bytes; byte j of a block holds weights j, 32+j,
 // 64+j, 96+j from the high bit pair down. One f32 scale for the whole tensor follows the codes in
-// a 32-byte tail: bytes = n/4 + 32. Quantization is BitNet's absmean rule (weight_quant in the
-// converter, then quantize_i2_s): scale = mean|w|, codes = clamp(round(w/scale), -1, 1).
+// a 32-byte tail: bytes = n/4 + 32. Quantization follows bitnet.cpp's pipeline: latent weights get
+// the converter's absmean rule (weight_quant: scale = mean|w|, codes = clamp(round(w/scale), -1, 1))
+// then quantize_i2_s; weights that are already ternary ({0, +-g}) go through quantize_i2_s alone
+// (scale = max|w| = g), as bitnet.cpp's llama-quantize does, so they come back exactly.
 #include <cmath>
 #include <cstring>
 #include "formats/ternary_common.h"
@@ -79,42 +81,62 @@ void dequantize(const uint8_t* src, size_t src_bytes, int64_t first, int64_t cou
   for (int64_t e = first; e < first + count; ++e) *dst++ = (float)(code_at(src, e) - 1) * s;
 }
 
-void quantize(const float* src, int64_t rows, int64_t cols, uint8_t* dst) {
-  const int64_t n = rows * cols;
-  // weight_quant: s = 1 / max(mean|w|, 1e-5); result = clamp(round(w*s), -1, 1) / s  (round: half even)
-  double acc = 0.0;
-  for (int64_t e = 0; e < n; ++e) acc += std::fabs((double)src[e]);
-  float mean = (float)(acc / (double)n);
-  if (!(mean >= 1e-5f)) mean = 1e-5f;
-  const float s = 1.0f / mean;
-  // quantize_i2_s: scale = max|result|; code 1 where |result| < 1e-6, else 2 (positive) / 0.
-  float scale = 0.0f;
-  std::memset(dst, 0, n / 4 + 32);
-  // round(w*s) clamped to [-1,1] == round(clamp(w*s, -2, 2)) clamped, and the latter is in range
-  // for the libm-free half-to-even rounding.
-  auto ternary = [s](float w) {
-    float v = w * s;
-    v = v > 2.0f ? 2.0f : (v < -2.0f ? -2.0f : v);
-    const float t = ternary::round_even_small(v);
-    return t > 1.0f ? 1.0f : (t < -1.0f ? -1.0f : t);
-  };
-  for (int64_t e = 0; e < n; ++e)
-    if (ternary(src[e]) != 0.0f) {
-      scale = 1.0f / s;
-      break;
-    }
-  // code = 1 where |t/s| < 1e-6 (t = 0, or a scale too small to register), else 2 / 0 by sign.
-  const bool tiny = std::fabs((double)(1.0f / s)) < 1e-6;
+// bitnet.cpp's quantize_i2_s on weights that are already ternary ({0, +-g}, as its converter
+// writes them): scale = max|w|, code 1 where |w| < 1e-6, else 2 / 0 by sign.
+void store_codes(const float* src, int64_t n, uint8_t* dst, float scale, float (*ternary)(float, float), float s) {
+  const bool tiny = std::fabs((double)scale) < 1e-6;
   for (int64_t b = 0; b < n / kBlock; ++b) {
     const float* w = src + b * kBlock;
     uint8_t* o = dst + b * 32;
     for (int g = 0; g < 4; ++g)
       for (int j = 0; j < 32; ++j) {
-        const float t = ternary(w[g * 32 + j]);
+        const float t = ternary(w[g * 32 + j], s);
         const int code = (t == 0.0f || tiny) ? 1 : (t > 0.0f ? 2 : 0);
         o[j] = (uint8_t)(o[j] | (code << (6 - 2 * g)));
       }
   }
+}
+
+void quantize(const float* src, int64_t rows, int64_t cols, uint8_t* dst) {
+  const int64_t n = rows * cols;
+  std::memset(dst, 0, n / 4 + 32);
+  double acc = 0.0;
+  float gamma = 0.0f;
+  bool ternary_input = true;  // every non-zero |w| equal
+  for (int64_t e = 0; e < n; ++e) {
+    const float a = std::fabs(src[e]);
+    acc += (double)a;
+    if (a == 0.0f) continue;
+    if (gamma == 0.0f) gamma = a;
+    else if (a != gamma) ternary_input = false;
+  }
+  if (ternary_input && gamma > 0.0f) {
+    // Already ternary: quantize_i2_s alone (no absmean), which reproduces the weights exactly.
+    store_codes(src, n, dst, gamma, [](float w, float) { return std::fabs((double)w) < 1e-6 ? 0.0f : (w > 0 ? 1.0f : -1.0f); }, 0.0f);
+    std::memcpy(dst + n / 4, &gamma, 4);
+    return;
+  }
+  // Latent weights: the converter's weight_quant, s = 1 / max(mean|w|, 1e-5),
+  // result = clamp(round_half_even(w*s), -1, 1) / s, then quantize_i2_s with scale = max|result|.
+  // round(w*s) clamped to [-1,1] == round(clamp(w*s, -2, 2)) clamped, and the latter is in range
+  // for the libm-free rounding.
+  float mean = (float)(acc / (double)n);
+  if (!(mean >= 1e-5f)) mean = 1e-5f;
+  const float s = 1.0f / mean;
+  auto ternary = [](float w, float sc) {
+    float v = w * sc;
+    v = v > 2.0f ? 2.0f : (v < -2.0f ? -2.0f : v);
+    const float t = ternary::round_even_small(v);
+    return t > 1.0f ? 1.0f : (t < -1.0f ? -1.0f : t);
+  };
+  float scale = 0.0f;
+  for (int64_t e = 0; e < n; ++e)
+    if (ternary(src[e], s) != 0.0f) {
+      scale = 1.0f / s;
+      break;
+    }
+  // |t/s| < 1e-6 <=> t == 0 or 1/s < 1e-6; the sign of t/s is the sign of t.
+  store_codes(src, n, dst, 1.0f / s, ternary, s);
   std::memcpy(dst + n / 4, &scale, 4);
 }
 
