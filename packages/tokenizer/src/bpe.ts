@@ -10,7 +10,7 @@ import { TokenizerError } from "./errors.js";
 import { TokenType } from "./types.js";
 import { pushAll, WordCache } from "./word-cache.js";
 
-const SHORT_WORD = 128; // symbols; below this the direct scan beats the bucket queue
+const SHORT_WORD = 64; // symbols; below this the direct scan beats the bucket queue
 const POS = 2 ** 31; // heap key = rank * POS + position (exact in a double)
 const INV_POS = 1 / POS;
 const NO_MERGE = 0x7fffffff;

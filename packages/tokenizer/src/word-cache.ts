@@ -1,29 +1,27 @@
-// Bounded two-generation cache of token ids per word. When the young map fills up it becomes
-// the old one (the previous old one is dropped), and words found in the old map are copied
-// back, so frequent words survive input that never repeats, with no per-entry bookkeeping.
+// Bounded cache of token ids per word. When full, the oldest quarter of the entries is
+// dropped (a Map iterates in insertion order): one lookup per word, no per-hit bookkeeping,
+// and words still in use come back on their next miss.
 
-const GENERATION = 1 << 16; // words per generation
+const CAPACITY = 1 << 17; // words
 const MAX_WORD = 256; // longer words are not cached (rare, and would pin memory)
 
 export class WordCache {
-  private young = new Map<string, number[]>();
-  private old = new Map<string, number[]>();
+  private readonly map = new Map<string, number[]>();
 
   get(word: string): number[] | undefined {
-    const hit = this.young.get(word);
-    if (hit !== undefined) return hit;
-    const old = this.old.get(word);
-    if (old !== undefined) this.set(word, old);
-    return old;
+    return this.map.get(word);
   }
 
   set(word: string, ids: number[]): void {
     if (word.length >= MAX_WORD) return;
-    if (this.young.size >= GENERATION) {
-      this.old = this.young;
-      this.young = new Map();
+    if (this.map.size >= CAPACITY) {
+      let drop = CAPACITY >> 2;
+      for (const key of this.map.keys()) {
+        this.map.delete(key);
+        if (--drop === 0) break;
+      }
     }
-    this.young.set(word, ids);
+    this.map.set(word, ids);
   }
 }
 
