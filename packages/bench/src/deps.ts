@@ -24,7 +24,7 @@ export interface KernelsApi {
   /** ops by name; "bench_read" is the native streaming-read probe (kernels-ternary) */
   opNames?(): string[];
   runOp?(op: string, t: unknown[], i?: number[], f?: number[]): void;
-  Tensor?: { empty(type: number, shape: number[]): { dispose(): void } };
+  Tensor?: { empty(type: number, shape: number[]): { dispose(): void; bytes(): Uint8Array } };
 }
 
 export interface GGUFWriterLike {

@@ -65,6 +65,9 @@ export async function measureBandwidth(threads: number[], notes: string[]): Prom
   const F32 = 0;
   const I32 = 26;
   const buf = k.Tensor.empty(F32, [PROBE_BYTES / 4]);
+  // write every page first: untouched zeroed memory maps the kernel's shared zero page, and reading
+  // that measures the cache, not DRAM (an untouched buffer reported ~95 GB/s on one core here)
+  buf.bytes().fill(0x5a);
   const sink = k.Tensor.empty(I32, [64]);
   const before = k.getThreads?.();
   const out: BandwidthResult[] = [];

@@ -248,6 +248,13 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchOutput> {
   const kernels: KernelBenchSection = opts.kernels === false ? { status: "unavailable", reason: "disabled (--no-kernels)", rows: [] } : await runKernelBench({ quick: opts.quick || opts.kernels === "quick", threads: settings.threads });
   const tokenizer: TokenizerBenchSection = opts.tokenizer === false ? { status: "unavailable", reason: "disabled (--no-tokenizer)" } : await runTokenizerSection({ quick: opts.quick });
   const bandwidthAfter = await measureBandwidth(settings.threads, []);
+  const cores = machine.physicalCores ?? machine.logicalCores;
+  const loadEnd = (await import("node:os")).loadavg()[0];
+  if (machine.loadavg[0] > cores * 0.5 || loadEnd > cores * 0.5) {
+    notes.push(
+      `the machine was shared during this run (1-min load average ${machine.loadavg[0].toFixed(1)} at the start, ${loadEnd.toFixed(1)} at the end, on ${cores} cores): engines compete with other processes, and multi-threaded engines that spin-wait (ggml's thread pool) collapse under oversubscription — treat multi-thread figures and their ratios as unreliable`,
+    );
+  }
   const goalModel = settings.models.includes("bitnet-2b4t") ? "bitnet-2b4t" : settings.models[0];
   const tgTest = `tg${Math.max(...settings.genTokens)}`;
   const ppTest = settings.promptTokens.includes(128) ? "pp128" : `pp${settings.promptTokens[0]}`;
