@@ -1,6 +1,7 @@
 // TextModel for byte-level BPE (`tokenizer.ggml.model = gpt2`) vocabs.
 
-import { BpeEncoder, type MergeRules } from "./bpe.js";
+import { BpeEncoder } from "./bpe.js";
+import type { MergeRules } from "./merge-rules.js";
 import { byteLevelToBytes } from "./byte-level.js";
 import { PreTokenizer, type PreTokenizerSpec } from "./pretokenize.js";
 import type { TextModel } from "./tokenizer.js";

@@ -1,6 +1,8 @@
 // GPT-2's reversible byte <-> printable-character mapping used by byte-level BPE vocabs:
 // printable Latin-1 bytes map to themselves, the other 68 bytes to U+0100.. in byte order.
 
+import { utf8Encode } from "./utf8.js";
+
 export const BYTE_TO_CHAR: readonly string[] = (() => {
   const out = new Array<string>(256);
   let n = 0;
@@ -18,13 +20,6 @@ export const CHAR_TO_BYTE: Int16Array = (() => {
   return out;
 })();
 
-/** Map raw bytes to their byte-level string. */
-export function bytesToByteLevel(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += BYTE_TO_CHAR[b];
-  return s;
-}
-
 /** Undo the mapping; characters outside it are kept as their UTF-8 bytes. */
 export function byteLevelToBytes(piece: string): Uint8Array {
   const out: number[] = [];
@@ -32,7 +27,7 @@ export function byteLevelToBytes(piece: string): Uint8Array {
     const c = ch.codePointAt(0)!;
     const b = c < CHAR_TO_BYTE.length ? CHAR_TO_BYTE[c]! : -1;
     if (b >= 0) out.push(b);
-    else for (const x of new TextEncoder().encode(ch)) out.push(x);
+    else for (const x of utf8Encode(ch)) out.push(x);
   }
   return Uint8Array.from(out);
 }

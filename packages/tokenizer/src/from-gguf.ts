@@ -1,7 +1,7 @@
 // Build a Tokenizer from GGUF metadata (`tokenizer.ggml.*`), as llama.cpp's llama_vocab does.
 
 import { BpeTextModel } from "./bpe-model.js";
-import { mergesFromList } from "./bpe.js";
+import { mergesFromList } from "./merge-rules.js";
 import { TokenizerError } from "./errors.js";
 import { readGGUFMetadata, type GGUFValue } from "./gguf-metadata.js";
 import { preTokenizerSpec } from "./pretokenize.js";

@@ -3,7 +3,7 @@
 // byte_fallback (Llama 2 …) onto the llama model, with scores derived from merge order.
 
 import { BpeTextModel } from "./bpe-model.js";
-import { mergesFromList } from "./bpe.js";
+import { mergesFromList } from "./merge-rules.js";
 import { TokenizerError } from "./errors.js";
 import { guessEot } from "./from-gguf.js";
 import { HF_SPLIT_PATTERNS, preTokenizerSpec, type PreTokenizerSpec } from "./pretokenize.js";

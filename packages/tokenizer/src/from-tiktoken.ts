@@ -2,7 +2,7 @@
 // line), e.g. the `tokenizer.model` that BitNet b1.58 2B4T ships for its Llama 3 vocab.
 
 import { BpeTextModel } from "./bpe-model.js";
-import { mergesFromRanks } from "./bpe.js";
+import { mergesFromRanks } from "./merge-rules.js";
 import { BYTE_TO_CHAR } from "./byte-level.js";
 import { TokenizerError } from "./errors.js";
 import { guessEot } from "./from-gguf.js";
