@@ -18,6 +18,7 @@ const HELP = `ryzen-bench — Ryzen vs llama.cpp / bitnet.cpp / ik_llama.cpp / n
   --engines a,b         ryzen, node-llama-cpp, llama.cpp, bitnet.cpp, ik_llama.cpp
   --out DIR             output directory (default ./bench-results or RYZEN_BENCH_OUT)
   --cache DIR           model cache (default ~/.cache/ryzen/bench or RYZEN_BENCH_CACHE)
+  --job-timeout MIN     time limit per engine and file (default 60; a job over it is a "failed: timed out" row)
   --native-peers        each peer only on its own format (skip the cross-format attempts)
   --kernels-quick       kernel microbenchmarks with their short settings
   --no-kernels          skip kernel microbenchmarks      --no-tokenizer  skip the tokenizer bench
@@ -49,6 +50,7 @@ async function main(): Promise<number> {
       "no-kernels": { type: "boolean" },
       "kernels-quick": { type: "boolean" },
       "native-peers": { type: "boolean" },
+      "job-timeout": { type: "string" },
       "no-tokenizer": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -71,6 +73,7 @@ async function main(): Promise<number> {
     kernels: values["no-kernels"] ? false : values["kernels-quick"] ? "quick" : undefined,
     tokenizer: values["no-tokenizer"] ? false : undefined,
     peerFormats: values["native-peers"] ? "native" : "all",
+    jobTimeoutMinutes: ints(values["job-timeout"], "job-timeout")?.[0],
   });
   console.log(out.terminal);
   console.log(`\nJSON: ${out.jsonPath}\nHTML: ${out.htmlPath}`);

@@ -1,6 +1,6 @@
 export { runBench, resolveSettings, resultToRows, type BenchOptions, type BenchReport, type BenchOutput } from "./run.js";
-export { runModelBench, DEFAULT_GEN_TOKENS, DEFAULT_PROMPT_TOKENS } from "./engines/ryzen.js";
-export { runNodeLlamaCppBench } from "./engines/node-llama-cpp.js";
+export { runModelBench, runModelBenchSweep, DEFAULT_GEN_TOKENS, DEFAULT_PROMPT_TOKENS } from "./engines/ryzen.js";
+export { runNodeLlamaCppBench, runNodeLlamaCppSweep } from "./engines/node-llama-cpp.js";
 export type { BenchRow, EngineName, ModelBenchOptions, ModelBenchResult, RowStatus, TestName } from "./engines/types.js";
 export { generateModel, defaultCacheDir, modelFileName, tensorPlan, GENERATOR_VERSION, type GenerateModelOptions, type GeneratedModel } from "./models/generate.js";
 export { MODEL_SHAPES, WEIGHT_TYPES, getShape, projectionWeights, type ModelShape, type WeightType, type HeadType } from "./models/shapes.js";

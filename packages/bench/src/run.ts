@@ -36,6 +36,8 @@ export interface BenchOptions {
   tokenizer?: boolean;
   /** "all" (default): peers also try Ryzen's other formats (a refusal becomes a cannot-load row); "native": each peer on its own format only */
   peerFormats?: "all" | "native";
+  /** per engine-and-file time limit in minutes (default 5 quick, 60 full); a job over it becomes a "failed: timed out" row */
+  jobTimeoutMinutes?: number;
   /** peer llama-bench paths (default: RYZEN_PEER_* environment variables) */
   peerBins?: Partial<Record<EngineName, string>>;
   log?: (line: string) => void;
@@ -125,16 +127,15 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchOutput> {
   const settings = resolveSettings(opts, machine.physicalCores ?? machine.logicalCores);
   machine.bandwidth = await measureBandwidth(settings.threads, machine.notes);
   const engines = new Set(opts.engines ?? ALL_ENGINES);
-  const workerOpts = (vocabSize: number, threads: number): ModelBenchOptions => ({
+  const workerOpts = (vocabSize: number): ModelBenchOptions => ({
     promptTokens: settings.promptTokens,
     genTokens: settings.genTokens,
     repetitions: settings.repetitions,
     ttftPromptTokens: settings.ttftPromptTokens,
-    threads,
     seed: settings.seed,
     vocabSize,
   });
-  const perJobTimeout = (opts.quick ? 5 : 60) * 60_000;
+  const jobTimeout = (opts.jobTimeoutMinutes ?? (opts.quick ? 5 : 60)) * 60_000;
   const rows: BenchRow[] = [];
   const models: BenchReport["models"] = [];
   const peers: BenchReport["peers"] = [];
@@ -178,12 +179,10 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchOutput> {
           rows.push(...refusedRows("ryzen", modelName, wt, settings.threads, settings, "not-run", "model file could not be generated"));
           continue;
         }
-        for (const t of settings.threads) {
-          log(`ryzen ${modelName} ${wt} ${t}t ...`);
-          const out = await runInWorker("ryzen", file, workerOpts(shape.vocab, t), perJobTimeout);
-          if (out.ok) rows.push(...resultToRows("ryzen", modelName, wt, out.result));
-          else rows.push(...refusedRows("ryzen", modelName, wt, [t], settings, isLoadError(out.error.message) ? "cannot-load" : "failed", out.error.message));
-        }
+        log(`ryzen ${modelName} ${wt} (threads ${settings.threads.join(",")}) ...`);
+        const out = await runInWorker("ryzen", file, workerOpts(shape.vocab), settings.threads, jobTimeout);
+        if (out.ok) for (const res of out.results) rows.push(...resultToRows("ryzen", modelName, wt, res));
+        else rows.push(...refusedRows("ryzen", modelName, wt, settings.threads, settings, isLoadError(out.error.message) ? "cannot-load" : "failed", out.error.message));
       }
     }
 
@@ -192,16 +191,10 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchOutput> {
       for (const wt of nlcFormats) {
         const file = files.get(wt as WeightType);
         if (!file) continue;
-        for (const t of settings.threads) {
-          log(`node-llama-cpp ${modelName} ${wt} ${t}t ...`);
-          const out = await runInWorker("node-llama-cpp", file, workerOpts(shape.vocab, t), perJobTimeout);
-          if (out.ok) rows.push(...resultToRows("node-llama-cpp", modelName, wt, out.result));
-          else {
-            const cannot = isLoadError(out.error.message);
-            rows.push(...refusedRows("node-llama-cpp", modelName, wt, cannot ? settings.threads : [t], settings, cannot ? "cannot-load" : "failed", out.error.message));
-            if (cannot) break; // a file it cannot load fails the same way at every thread count
-          }
-        }
+        log(`node-llama-cpp ${modelName} ${wt} (threads ${settings.threads.join(",")}) ...`);
+        const out = await runInWorker("node-llama-cpp", file, workerOpts(shape.vocab), settings.threads, jobTimeout);
+        if (out.ok) for (const res of out.results) rows.push(...resultToRows("node-llama-cpp", modelName, wt, res));
+        else rows.push(...refusedRows("node-llama-cpp", modelName, wt, settings.threads, settings, isLoadError(out.error.message) ? "cannot-load" : "failed", out.error.message));
       }
     }
 
@@ -233,7 +226,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchOutput> {
         rows.push(
           ...(await runLlamaBench(
             tool,
-            { bin, file, promptTokens: settings.promptTokens, genTokens: settings.genTokens, threads: settings.threads, repetitions: settings.repetitions, timeoutMs: perJobTimeout * settings.threads.length },
+            { bin, file, promptTokens: settings.promptTokens, genTokens: settings.genTokens, threads: settings.threads, repetitions: settings.repetitions, timeoutMs: jobTimeout },
             { model: modelName, format: fmt },
             settings.ttftPromptTokens,
           )),

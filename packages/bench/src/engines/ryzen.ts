@@ -23,65 +23,75 @@ function eosBias(model: ModelLike): Record<number, number> {
  * length), TTFT of a short prompt; R repetitions after one warm-up each. Like llama-bench's pp/tg.
  */
 export async function runModelBench(modelPath: string, opts: ModelBenchOptions = {}): Promise<ModelBenchResult> {
+  const k = await loadKernels();
+  const [result] = await runModelBenchSweep(modelPath, opts, [opts.threads ?? k.cpuInfo().physicalCores]);
+  return result;
+}
+
+/** The same measurements at several thread counts on one loaded model (the pool size is process-wide). */
+export async function runModelBenchSweep(modelPath: string, opts: ModelBenchOptions, threadCounts: number[]): Promise<ModelBenchResult[]> {
   const promptLens = opts.promptTokens ?? DEFAULT_PROMPT_TOKENS;
   const genLens = opts.genTokens ?? DEFAULT_GEN_TOKENS;
   const reps = Math.max(1, opts.repetitions ?? 3);
   const ttftLen = opts.ttftPromptTokens ?? 32;
   const seed = opts.seed ?? 1;
   const [rt, k] = await Promise.all([loadRuntime(), loadKernels()]);
-  const threads = opts.threads ?? k.cpuInfo().physicalCores;
-  k.setThreads?.(threads);
   const contextLength = Math.max(...promptLens, ttftLen, 1) + Math.max(...genLens, 1) + 16;
   const loadStart = performance.now();
-  const model = await rt.loadModel(modelPath, { threads, contextLength, maxSequences: 1 });
+  const model = await rt.loadModel(modelPath, { threads: threadCounts[0], contextLength, maxSequences: 1 });
   const loadMs = performance.now() - loadStart;
-  const notes: string[] = [];
   const vocab = opts.vocabSize ?? vocabSizeOf(model);
   const bos = model.info.tokenizer?.bos ?? 0;
   const logitBias = eosBias(model);
+  const results: ModelBenchResult[] = [];
   try {
-    const pp: Record<number, number[]> = {};
-    for (const n of promptLens) {
-      const ids = promptIds(n, vocab, seed + n);
-      await model.evaluate(ids.slice(0, Math.min(n, 16))); // warm-up: first-touch of weights, plan build
-      pp[n] = [];
-      for (let r = 0; r < reps; r++) {
-        const t0 = performance.now();
-        await model.evaluate(ids);
-        pp[n].push((n * 1000) / (performance.now() - t0));
+    for (const threads of threadCounts) {
+      k.setThreads?.(threads);
+      const notes: string[] = [];
+      const pp: Record<number, number[]> = {};
+      for (const n of promptLens) {
+        const ids = promptIds(n, vocab, seed + n);
+        await model.evaluate(ids.slice(0, Math.min(n, 16))); // warm-up: first-touch of weights, plan build
+        pp[n] = [];
+        for (let r = 0; r < reps; r++) {
+          const t0 = performance.now();
+          await model.evaluate(ids);
+          pp[n].push((n * 1000) / (performance.now() - t0));
+        }
       }
-    }
-    const tg: Record<number, number[]> = {};
-    for (const n of genLens) {
-      await model.generate([bos], { maxTokens: Math.min(n, 4), temperature: 0, logitBias }).result;
-      tg[n] = [];
-      for (let r = 0; r < reps; r++) {
-        const res = await model.generate([bos], { maxTokens: n, temperature: 0, logitBias, seed }).result;
-        if (res.tokens.length < n) notes.push(`tg${n}: stopped after ${res.tokens.length} tokens (${res.finishReason})`);
-        tg[n].push(res.timings.decodeTokensPerS);
+      const tg: Record<number, number[]> = {};
+      for (const n of genLens) {
+        await model.generate([bos], { maxTokens: Math.min(n, 4), temperature: 0, logitBias }).result;
+        tg[n] = [];
+        for (let r = 0; r < reps; r++) {
+          const res = await model.generate([bos], { maxTokens: n, temperature: 0, logitBias, seed }).result;
+          if (res.tokens.length < n) notes.push(`tg${n}: stopped after ${res.tokens.length} tokens (${res.finishReason})`);
+          tg[n].push(res.timings.decodeTokensPerS);
+        }
       }
-    }
-    let ttft: number[] | undefined;
-    if (ttftLen > 0) {
-      ttft = [];
-      const ids = promptIds(ttftLen, vocab, seed + 7);
-      for (let r = 0; r < reps; r++) {
-        const res = await model.generate(ids, { maxTokens: 1, temperature: 0, logitBias }).result;
-        ttft.push(res.timings.ttftMs);
+      let ttft: number[] | undefined;
+      if (ttftLen > 0) {
+        ttft = [];
+        const ids = promptIds(ttftLen, vocab, seed + 7);
+        for (let r = 0; r < reps; r++) {
+          const res = await model.generate(ids, { maxTokens: 1, temperature: 0, logitBias }).result;
+          ttft.push(res.timings.ttftMs);
+        }
       }
+      results.push({
+        engine: "ryzen",
+        file: modelPath,
+        threads,
+        repetitions: reps,
+        pp_tokens_per_s: Object.fromEntries(Object.entries(pp).map(([n, x]) => [n, spread(x)])),
+        tg_tokens_per_s: Object.fromEntries(Object.entries(tg).map(([n, x]) => [n, spread(x)])),
+        ttft_ms: ttft ? spread(ttft) : undefined,
+        peak_rss_mb: peakRssMb(),
+        load_ms: loadMs,
+        notes,
+      });
     }
-    return {
-      engine: "ryzen",
-      file: modelPath,
-      threads,
-      repetitions: reps,
-      pp_tokens_per_s: Object.fromEntries(Object.entries(pp).map(([n, s]) => [n, spread(s)])),
-      tg_tokens_per_s: Object.fromEntries(Object.entries(tg).map(([n, s]) => [n, spread(s)])),
-      ttft_ms: ttft ? spread(ttft) : undefined,
-      peak_rss_mb: peakRssMb(),
-      load_ms: loadMs,
-      notes,
-    };
+    return results;
   } finally {
     model.dispose();
   }
