@@ -1,4 +1,4 @@
-// Causal attention over the KV cache (f16 and q8_0), GQA/MQA/MHA, several slots, positions across
+// Causal attention over the KV cache (f32, f16 and q8_0), GQA/MQA/MHA, several slots, positions across
 // online-softmax chunk boundaries, large score ranges, out-of-range ids, every ISA path and 1/2
 // threads, and operand errors. The reference decodes exactly the bytes kv_store wrote.
 import { describe, expect, it } from "vitest";
@@ -32,6 +32,7 @@ function makeCache(type: number, kvDim: number, ctx: number, slots: number, seed
 function decodeCache(cache: Tensor, type: number): Float32Array {
   const b = cache.bytes();
   if (type === GGMLType.Q8_0) return dequantizeQ8_0(b);
+  if (type === GGMLType.F32) return new Float32Array(b.slice().buffer);
   const h = new Uint16Array(b.buffer, b.byteOffset, b.length / 2);
   return Float32Array.from(h, f16ToF32);
 }
@@ -64,6 +65,8 @@ function attentionRef(q: Float32Array, K: Float32Array, V: Float32Array, c: Case
   return out;
 }
 
+const typeName = (type: number) => (type === GGMLType.F32 ? "f32" : type === GGMLType.F16 ? "f16" : "q8_0");
+
 const CASES: Case[] = [
   // GQA, head size not a multiple of any SIMD width, 2 slots
   { type: GGMLType.F16, o: { nHead: 4, nHeadKv: 2, headDim: 8, scale: 0.35 }, ctx: 20, slots: 2, seq: [0, 1, 0], pos: [5, 0, 19] },
@@ -76,6 +79,10 @@ const CASES: Case[] = [
   // largest head size: a 12-head group is split into calls of 8 + 4 query heads
   { type: GGMLType.F16, o: { nHead: 12, nHeadKv: 1, headDim: 1024, scale: 0.03 }, ctx: 5, slots: 1, seq: [0, 0], pos: [4, 2] },
   { type: GGMLType.Q8_0, o: { nHead: 6, nHeadKv: 2, headDim: 1024, scale: 0.03 }, ctx: 3, slots: 1, seq: [0], pos: [2] },
+  // f32 caches (exact K/V): GQA with an odd head size, and MQA across chunks with a wide score range
+  { type: GGMLType.F32, o: { nHead: 6, nHeadKv: 2, headDim: 12, scale: 0.3 }, ctx: 9, slots: 2, seq: [1, 0, 1], pos: [8, 0, 3] },
+  { type: GGMLType.F32, o: { nHead: 4, nHeadKv: 1, headDim: 128, scale: 1 }, ctx: 140, slots: 1, seq: [0, 0], pos: [139, 64], qScale: 6 },
+  { type: GGMLType.F32, o: { nHead: 4, nHeadKv: 2, headDim: 1024, scale: 0.03 }, ctx: 3, slots: 1, seq: [0], pos: [2] },
   // out-of-range slot / position: zeros for those tokens, then an error naming one of them
   { type: GGMLType.F16, o: { nHead: 2, nHeadKv: 1, headDim: 16, scale: 0.25 }, ctx: 8, slots: 2, seq: [2, 0, -1, 1], pos: [0, 8, 3, 7] },
 ];
@@ -87,7 +94,7 @@ const TOL = 1e-5;
 
 describe("attention", () => {
   for (const [k, c] of CASES.entries()) {
-    it(`${c.type === GGMLType.F16 ? "f16" : "q8_0"} KV, nHead=${c.o.nHead} nHeadKv=${c.o.nHeadKv} hd=${c.o.headDim}, pos ${c.pos.join(",")}`, () => {
+    it(`${typeName(c.type)} KV, nHead=${c.o.nHead} nHeadKv=${c.o.nHeadKv} hd=${c.o.headDim}, pos ${c.pos.join(",")}`, () => {
       const kvDim = c.o.nHeadKv * c.o.headDim, W = c.o.nHead * c.o.headDim, n = c.seq.length;
       const kc = makeCache(c.type, kvDim, c.ctx, c.slots, 10 + k), vc = makeCache(c.type, kvDim, c.ctx, c.slots, 20 + k);
       const q = randomFloats(W * n, 30 + k, c.qScale ?? 1);
@@ -149,7 +156,8 @@ describe("attention", () => {
     expectKernelError(() => ops.attention(out, q, kc, vc, ids, ids, { ...o, nHead: 2, headDim: 32 }), "SHAPE_MISMATCH", /'kCache'/);
     expectKernelError(() => ops.attention(Tensor.empty(GGMLType.F32, [64, 1]), q, kc, vc, ids, ids, o), "SHAPE_MISMATCH", /'out'/);
     expectKernelError(() => ops.attention(out, q, kc, Tensor.empty(GGMLType.F16, [32, 9, 1]), ids, ids, o), "SHAPE_MISMATCH", /same shape/);
-    expectKernelError(() => ops.attention(out, q, kc, Tensor.empty(GGMLType.F32, [32, 8, 1]), ids, ids, o), "INVALID_ARGUMENT", /'vCache'.*f16 or q8_0/);
+    expectKernelError(() => ops.attention(out, q, kc, Tensor.empty(GGMLType.BF16, [32, 8, 1]), ids, ids, o), "INVALID_ARGUMENT", /'vCache'.*f32, f16 or q8_0/);
+    expectKernelError(() => ops.attention(out, q, kc, Tensor.empty(GGMLType.F32, [32, 8, 1]), ids, ids, o), "INVALID_ARGUMENT", /same type/);
     const q8 = Tensor.empty(GGMLType.Q8_0, [32, 8, 1]);
     expectKernelError(() => ops.attention(out, q, q8, q8, ids, ids, o), "INVALID_ARGUMENT", /multiple of 32/);
     expectKernelError(() => ops.attention(out, q, kc, vc, Tensor.from(GGMLType.I32, [1], new Int32Array(1)), ids, o), "SHAPE_MISMATCH", /'seq'/);

@@ -1,4 +1,4 @@
-// KV-cache ops: kv_store (f16 and q8_0 encodings byte-exact against the TS reference encoders,
+// KV-cache ops: kv_store (f32, f16 and q8_0 encodings byte-exact against the TS reference encoders,
 // slot/position addressing, out-of-range ids skipped without touching memory and reported) and kv_shift
 // (context shift: rows move down, moved keys re-rotated by -discard, V bytes moved verbatim,
 // everything else untouched), every ISA path and 1/2 threads, and errors.
@@ -13,19 +13,23 @@ const ids = (v: number[]) => Tensor.from(GGMLType.I32, [v.length], new Int32Arra
 
 function encodeRow(type: number, x: Float32Array): Uint8Array {
   if (type === GGMLType.Q8_0) return quantizeQ8_0(x);
+  if (type === GGMLType.F32) return new Uint8Array(Float32Array.from(x).buffer);
   const u = new Uint16Array(x.length);
   x.forEach((v, k) => (u[k] = f32ToF16(v)));
   return new Uint8Array(u.buffer);
 }
 function decodeRow(type: number, b: Uint8Array): Float32Array {
   if (type === GGMLType.Q8_0) return dequantizeQ8_0(b);
+  if (type === GGMLType.F32) return new Float32Array(b.slice().buffer);
   return Float32Array.from(new Uint16Array(b.slice().buffer), f16ToF32);
 }
-const rowBytes = (type: number, kvDim: number) => (type === GGMLType.Q8_0 ? (kvDim / 32) * 34 : kvDim * 2);
+const rowBytes = (type: number, kvDim: number) => (type === GGMLType.Q8_0 ? (kvDim / 32) * 34 : type === GGMLType.F32 ? kvDim * 4 : kvDim * 2);
+const KV_TYPES = [GGMLType.F32, GGMLType.F16, GGMLType.Q8_0];
+const typeName = (type: number) => (type === GGMLType.F32 ? "f32" : type === GGMLType.F16 ? "f16" : "q8_0");
 
 describe("kv_store", () => {
-  for (const type of [GGMLType.F16, GGMLType.Q8_0]) {
-    it(`${type === GGMLType.F16 ? "f16" : "q8_0"}: writes cache[seq[t]][pos[t]] = encode(src[t]) and nothing else`, () => {
+  for (const type of KV_TYPES) {
+    it(`${typeName(type)}: writes cache[seq[t]][pos[t]] = encode(src[t]) and nothing else`, () => {
       const kvDim = 64, ctx = 6, slots = 3, n = 7;
       const src = randomFloats(kvDim * n, 5, 3);
       const seq = [0, 2, 1, 2, 3, 0, -1], pos = [0, 5, 3, 0, 1, 6, 2]; // last three are out of range
@@ -70,7 +74,7 @@ describe("kv_store", () => {
   it("rejects bad caches and ids", () => {
     const src = Tensor.empty(GGMLType.F32, [64, 2]);
     const c = Tensor.empty(GGMLType.F16, [64, 4, 1]);
-    expectKernelError(() => ops.kvStore(Tensor.empty(GGMLType.F32, [64, 4, 1]), src, ids([0, 0]), ids([0, 1])), "INVALID_ARGUMENT", /'cache'.*f16 or q8_0/);
+    expectKernelError(() => ops.kvStore(Tensor.empty(GGMLType.BF16, [64, 4, 1]), src, ids([0, 0]), ids([0, 1])), "INVALID_ARGUMENT", /'cache'.*f32, f16 or q8_0/);
     expectKernelError(() => ops.kvStore(c, Tensor.empty(GGMLType.F32, [32, 2]), ids([0, 0]), ids([0, 1])), "SHAPE_MISMATCH", /'src'/);
     expectKernelError(() => ops.kvStore(c, src, ids([0]), ids([0, 1])), "SHAPE_MISMATCH", /'seq'/);
     expectKernelError(() => ops.kvStore(c, src, ids([0, 0]), Tensor.empty(GGMLType.F32, [2])), "INVALID_ARGUMENT", /'pos'.*i32/);
@@ -92,9 +96,9 @@ describe("kv_shift", () => {
     return out;
   };
 
-  for (const type of [GGMLType.F16, GGMLType.Q8_0]) {
+  for (const type of KV_TYPES) {
     for (const mode of ["normal", "neox"] as const) {
-      it(`${type === GGMLType.F16 ? "f16" : "q8_0"} ${mode}: drops [keep, keep+discard), moves the rest down, re-rotates keys`, () => {
+      it(`${typeName(type)} ${mode}: drops [keep, keep+discard), moves the rest down, re-rotates keys`, () => {
         const nHeadKv = 2, headDim = 32, kvDim = 64, ctx = 12, slots = 2;
         const o: KvShiftOptions = { slot: 1, keep: 2, discard: 3, used: 10, nHeadKv, headDim, nRot: 16, mode, theta: 10000, freqScale: 0.5 };
         const rb = rowBytes(type, kvDim);
@@ -123,7 +127,8 @@ describe("kv_shift", () => {
             const want = rotate(decodeRow(type, row(k0, 1, from)), -o.discard, o);
             const got = decodeRow(type, row(k1, 1, p));
             const amax = want.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-            const step = type === GGMLType.Q8_0 ? amax / 127 : 2 ** -10 * 2; // one code (q8_0) / 1 ulp near |x|<=2 (f16)
+            // one code (q8_0) / 1 ulp near |x|<=2 (f16) / float cos-sin and one multiply-add (f32)
+            const step = type === GGMLType.Q8_0 ? amax / 127 : type === GGMLType.F16 ? 2 ** -10 * 2 : 1e-6;
             for (let i = 0; i < kvDim; i++) expect(Math.abs(got[i] - want[i]), `k row ${p} elem ${i}`).toBeLessThanOrEqual(step);
           }
         });

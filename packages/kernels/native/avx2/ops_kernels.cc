@@ -158,6 +158,12 @@ static void softmax(float* out, const float* x, int64_t n) {
 
 // ---- attention ----
 // K/V rows are decoded to f32 once per position and shared by the nq query heads of the group.
+static void decode_f32(const uint8_t* row, float* out, int64_t hd) {
+  const float* f = (const float*)row;
+  int64_t i = 0;
+  for (; i + 8 <= hd; i += 8) _mm256_storeu_ps(out + i, _mm256_loadu_ps(f + i));
+  for (; i < hd; i++) out[i] = f[i];
+}
 static void decode_f16(const uint8_t* row, float* out, int64_t hd) {
   const uint16_t* h = (const uint16_t*)row;
   int64_t i = 0;
@@ -276,9 +282,11 @@ static void attend(const AttendArgs& a) {
 
 static void attend_f16(const AttendArgs& a) { attend<decode_f16>(a); }
 static void attend_q8_0(const AttendArgs& a) { attend<decode_q8_0>(a); }
+static void attend_f32(const AttendArgs& a) { attend<decode_f32>(a); }
 
 const OpsKernels kTable = {rms_norm, add,       mul,       scale,   silu,       gelu,
-                           relu2,    silu_mul,  relu2_mul, softmax, attend_f16, attend_q8_0};
+                           relu2,    silu_mul,  relu2_mul, softmax, attend_f16, attend_q8_0,
+                           attend_f32};
 
 }  // namespace
 

@@ -53,7 +53,7 @@ void run(const OpNode& node, int, int ith, int nth, uint8_t*) {
   const int64_t nh = node.i[0], nkv = node.i[1], hd = node.i[2];
   const int64_t group = nh / nkv, head_bytes = kv_head_bytes(kc.type, hd);
   const OpsKernels& ops = active_ops();
-  const auto attend = kc.type == DType::Q8_0 ? ops.attend_q8_0 : ops.attend_f16;
+  const auto attend = kc.type == DType::Q8_0 ? ops.attend_q8_0 : kc.type == DType::F32 ? ops.attend_f32 : ops.attend_f16;
   const KvIdCheck& check = *static_cast<const KvIdCheck*>(node.state.get());
   // unit = (token, KV head, run of <= per query heads): each K/V row is read once per unit. The
   // group is split further only when there would be fewer units than threads (e.g. decode with

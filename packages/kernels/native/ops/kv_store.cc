@@ -1,4 +1,4 @@
-// "kv_store": t=[cache[kvDim, ctx, slots] F16|Q8_0, src[kvDim, n] f32, seq[n] I32, pos[n] I32]:
+// "kv_store": t=[cache[kvDim, ctx, slots] F32|F16|Q8_0, src[kvDim, n] f32, seq[n] I32, pos[n] I32]:
 // cache[seq[t]][pos[t]] = src[t]. seq/pos are read at run time (a Plan fills them between runs);
 // a token whose slot or position is out of range is skipped (never written out of bounds) and the
 // run then fails with an error naming it.

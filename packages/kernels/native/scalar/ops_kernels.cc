@@ -2,6 +2,7 @@
 // SIMD versions follow (same formulas; GELU is the tanh approximation, as in ggml).
 #include "ops_kernels.h"
 #include <cmath>
+#include <cstring>
 #include "core/fp16.h"
 
 namespace ryzen {
@@ -57,6 +58,7 @@ void softmax(float* out, const float* x, int64_t n) {
   for (int64_t i = 0; i < n; i++) out[i] *= inv;
 }
 
+void decode_f32(const uint8_t* row, float* out, int64_t hd) { std::memcpy(out, row, (size_t)hd * sizeof(float)); }
 void decode_f16(const uint8_t* row, float* out, int64_t hd) {
   for (int64_t i = 0; i < hd; i++) out[i] = fp16_to_f32((uint16_t)(row[2 * i] | (row[2 * i + 1] << 8)));
 }
@@ -102,7 +104,8 @@ void attend(const AttendArgs& a) {
 }
 
 const OpsKernels kTable = {rms_norm, add,       mul,     scale,          silu,          gelu,
-                           relu2,    silu_mul,  relu2_mul, softmax, attend<decode_f16>, attend<decode_q8_0>};
+                           relu2,    silu_mul,  relu2_mul, softmax, attend<decode_f16>, attend<decode_q8_0>,
+                           attend<decode_f32>};
 
 }  // namespace
 

@@ -10,7 +10,8 @@ namespace ryzen {
 // Causal attention of one token over positions [0, npos) of one KV-cache slot, for `nq` query
 // heads that share one KV head (GQA): each K/V row is decoded once and used by all of them.
 // k / v point at this KV head's segment of position 0; position p is at k + p * stride.
-// F16 caches hold hd halfs per head; Q8_0 caches hold hd/32 blocks (34 bytes each) per head.
+// F32 caches hold hd floats per head, F16 caches hd halfs, Q8_0 caches hd/32 blocks (34 bytes
+// each).
 struct AttendArgs {
   const float* q;   // nq queries of hd floats, consecutive
   int64_t nq;       // 1 <= nq <= attend_max_queries(hd)
@@ -36,6 +37,7 @@ struct OpsKernels {
   void (*softmax)(float* out, const float* x, int64_t n);
   void (*attend_f16)(const AttendArgs& a);
   void (*attend_q8_0)(const AttendArgs& a);
+  void (*attend_f32)(const AttendArgs& a);
 };
 
 // Largest head size the attention kernels accept (their accumulators live on the stack).
