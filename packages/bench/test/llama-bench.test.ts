@@ -30,6 +30,12 @@ describe("llama-bench output", () => {
     expect(rows.map((r) => r.test).sort()).toEqual(["pp128", "pp32", "tg64", "ttft"]);
   });
 
+  it("salvages the finished records of a run cut short", () => {
+    const cut = SAMPLE.slice(0, SAMPLE.indexOf('{ "n_prompt": 0')) + '{ "n_prompt": 0, "n_gen": 64, "n_thr';
+    const recs = parseLlamaBenchJson(cut);
+    expect(recs.map((r) => r.n_prompt)).toEqual([128, 32]);
+  });
+
   it("rejects output without a JSON array or without numbers", () => {
     expect(() => parseLlamaBenchJson("error: failed to load model")).toThrow(/no JSON array/);
     expect(() => parseLlamaBenchJson('[{"n_prompt": "x"}]')).toThrow(/n_prompt/);

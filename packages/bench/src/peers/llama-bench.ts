@@ -53,16 +53,42 @@ interface LlamaBenchRecord {
   samples_ts?: number[];
 }
 
-/** Parses llama-bench's JSON output; tolerates log lines before the array. */
+/** The complete top-level objects of a JSON array cut short (llama-bench killed mid-run prints its records as it goes). */
+function completeObjects(text: string): unknown[] {
+  const out: unknown[] = [];
+  let depth = 0;
+  let start = -1;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === "{") {
+      if (depth++ === 0) start = i;
+    } else if (c === "}" && --depth === 0) {
+      try {
+        out.push(JSON.parse(text.slice(start, i + 1)));
+      } catch {
+        /* skip a malformed record */
+      }
+    }
+  }
+  return out;
+}
+
+/** Parses llama-bench's JSON output; tolerates log lines before the array and a run cut short. */
 export function parseLlamaBenchJson(stdout: string): LlamaBenchRecord[] {
   const start = stdout.indexOf("[");
+  if (start < 0) throw new BenchError("BAD_OUTPUT", "llama-bench printed no JSON array");
   const end = stdout.lastIndexOf("]");
-  if (start < 0 || end < start) throw new BenchError("BAD_OUTPUT", "llama-bench printed no JSON array");
   let parsed: unknown;
   try {
     parsed = JSON.parse(stdout.slice(start, end + 1));
   } catch (err) {
-    throw new BenchError("BAD_OUTPUT", `llama-bench JSON does not parse: ${(err as Error).message}`);
+    parsed = completeObjects(stdout.slice(start));
+    if ((parsed as unknown[]).length === 0) throw new BenchError("BAD_OUTPUT", `llama-bench JSON does not parse: ${(err as Error).message}`);
   }
   if (!Array.isArray(parsed)) throw new BenchError("BAD_OUTPUT", "llama-bench JSON is not an array");
   return parsed.map((r, i) => {
@@ -195,5 +221,12 @@ export async function runLlamaBench(tool: PeerTool, run: LlamaBenchRun, base: { 
     return refuse("cannot-load", failureReason(verbose.code === 0 ? out : verbose));
   }
   if (records.length === 0) return refuse(out.code === 0 ? "failed" : "cannot-load", failureReason(out));
-  return recordsToRows(records, rowBase, ttftPrompt, out.peakRssMb, run.promptTokens);
+  const rows = recordsToRows(records, rowBase, ttftPrompt, out.peakRssMb, run.promptTokens);
+  if (out.code !== 0) {
+    // cut short (time limit or crash): keep what finished, say what did not
+    const done = new Set(rows.map((r) => `${r.threads}|${r.test}`));
+    const missing = refuse("failed", failureReason(out)).filter((r) => !done.has(`${r.threads}|${r.test}`));
+    rows.push(...missing);
+  }
+  return rows;
 }
