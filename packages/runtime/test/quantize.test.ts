@@ -221,10 +221,9 @@ describe("i2_s scale", () => {
 
   // bitnet.cpp's converter writes weight_quant's output (values 0 and ±γ) and its llama-quantize
   // then stores scale = max|w| = γ, reproducing those weights exactly (checked one-off against
-  // /tmp/peers/BitNet's llama-quantize: identical codes, scale = max|w|). The kernels' quantize
-  // re-applies absmean and stores mean|w| = γ·(fraction of non-zeros) instead. Reported to the
-  // kernels-ternary owner; skipped until quantize(I2_S) keeps already-ternary weights.
-  it.skip("already-ternary weights come back exactly, as bitnet.cpp's llama-quantize gives", () => {
+  // /tmp/peers/BitNet's llama-quantize: identical codes, scale = max|w|). quantize(I2_S) therefore
+  // keeps already-ternary weights instead of re-applying absmean.
+  it("already-ternary weights come back exactly, as bitnet.cpp's llama-quantize gives", () => {
     const a = 0.03;
     const w = new Float32Array(shape[0] * shape[1]).map(() => (rnd() < 0.5 ? 0 : rnd() < 0.5 ? -a : a));
     const got = dequantizeTensor("i2_s", quantizeTensor("i2_s", w, shape), shape);
