@@ -1,4 +1,5 @@
 // Typed helpers over runOp for every op in API.md; each is also available as a Plan node.
+import { KernelError } from "./errors.js";
 import { native, type TensorHandle as Tensor } from "./native.js";
 
 export interface RopeOptions {
@@ -35,6 +36,11 @@ const ropeMode = (mode: "normal" | "neox"): number => (mode === "neox" ? 1 : 0);
 /** The Plan node for each helper, so the same call can be queued instead of run now. */
 export const nodes = {
   matmul: (y: Tensor, w: Tensor, x: Tensor) => ({ op: "matmul", t: [y, w, x] }),
+  /** y[j] = x·w[j]ᵀ for every j, as separate matmuls would (bit-identical), with one activation conversion and one compute phase. */
+  matmulMulti: (ys: Tensor[], ws: Tensor[], x: Tensor) => {
+    if (ys.length !== ws.length) throw new KernelError("INVALID_ARGUMENT", `matmulMulti: ${ys.length} outputs for ${ws.length} weights`);
+    return { op: "matmul_multi", t: [...ys.flatMap((y, j) => [y, ws[j]]), x] };
+  },
   getRows: (out: Tensor, table: Tensor, ids: Tensor) => ({ op: "get_rows", t: [out, table, ids] }),
   rmsNorm: (out: Tensor, x: Tensor, weight: Tensor | null, eps: number) => ({
     op: "rms_norm",

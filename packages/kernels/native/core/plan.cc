@@ -90,8 +90,10 @@ void run_nodes_job(void* ctx, int ith, int nth) {
     const uint64_t q = t / (uint64_t)nth;
     job.progress.wait_at_least(q * (uint64_t)nth);  // every share of the previous steps is done
     job.run_share(job.steps[q], (int)(t % (uint64_t)nth), nth);
+    // timestamp before publishing the share: the next step cannot end before it
+    const uint64_t end = job.step_end ? profile_now_ns() : 0;
     const uint64_t done = job.progress.add(1);
-    if (job.step_end && done == (q + 1) * (uint64_t)nth) job.step_end[q] = profile_now_ns();
+    if (job.step_end && done == (q + 1) * (uint64_t)nth) job.step_end[q] = end;
   }
   if (ith == 0) job.progress.wait_at_least(total);  // the caller returns only when all is done
 }
@@ -152,7 +154,10 @@ void Plan::run() {
   // nth caps the shares: scratch was sized for it even if another JS thread resizes the pool
   if (!steps_.empty()) pool_run(run_nodes_job, &job, nth);
   if (profile) {
-    for (size_t q = steps_.size(); q-- > 0;) step_ns_[q] -= q ? step_ns_[q - 1] : start;
+    for (size_t q = steps_.size(); q-- > 0;) {
+      const uint64_t begin = q ? step_ns_[q - 1] : start;
+      step_ns_[q] = step_ns_[q] > begin ? step_ns_[q] - begin : 0;
+    }
     profile_add(profile_ids_, profile_bytes_, step_ns_.data(), steps_.size());
   }
   finish(job, nodes_.data(), nodes_.size());

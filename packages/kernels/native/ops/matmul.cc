@@ -4,6 +4,7 @@
 #include <memory>
 #include <numeric>
 #include <string>
+#include <vector>
 
 #include "core/errors.h"
 #include "core/matmul_op.h"
@@ -91,6 +92,98 @@ void describe(const OpNode& node, int phase, std::string& label, uint64_t& bytes
 }
 
 const RegisterOp reg({"matmul", validate, phases, run, nullptr, describe});
+
+// ---- matmul_multi: several weights over one input ----
+// t = [y0, w0, y1, w1, ..., x]: y_j = x . W_j^T, as separate "matmul" nodes would compute them
+// (same kernels, same activation conversion, so bit-identical), but activations are converted
+// once per distinct conversion and all products share one compute phase: a transformer layer's
+// q/k/v or gate/up projections cost two barriers instead of two per weight.
+struct MultiState {
+  std::vector<MatmulState> parts;
+  std::vector<size_t> act_off;   // scratch offset of part j's converted activations
+  std::vector<bool> converts;    // part j converts (the first part with its conversion)
+  bool has_acts = false;
+};
+
+std::string validate_multi(OpNode& node) {
+  const size_t nt = node.t.size();
+  if (nt < 3 || nt % 2 != 1) return "expects tensors [y0, w0, y1, w1, ..., x]";
+  auto st = std::make_shared<MultiState>();
+  size_t scratch = 0;
+  for (size_t j = 0; j + 1 < nt; j += 2) {
+    OpNode one;
+    one.t = {node.t[j], node.t[j + 1], node.t[nt - 1]};
+    std::string err = validate_with(one, nullptr);
+    if (!err.empty()) return "weight " + std::to_string(j / 2) + ": " + err;
+    const MatmulState& part = *static_cast<const MatmulState*>(one.state.get());
+    for (size_t i = 0; i < j; i += 2) {
+      const Tensor& a = *node.t[i];
+      const Tensor& b = *node.t[j];
+      if (overlaps(a, tensor_bytes(a), b, tensor_bytes(b)))
+        return "outputs y" + std::to_string(i / 2) + " and y" + std::to_string(j / 2) + " overlap";
+    }
+    size_t off = scratch;
+    bool converts = part.has_acts;
+    for (size_t i = 0; i < st->parts.size() && converts; i++) {
+      const MatmulKernel& k = *st->parts[i].kernel;
+      if (st->parts[i].has_acts && k.prepare_acts == part.kernel->prepare_acts && k.act_bytes == part.kernel->act_bytes) {
+        off = st->act_off[i];
+        converts = false;
+      }
+    }
+    if (converts) scratch += scratch_align(one.scratch_bytes);
+    st->parts.push_back(part);
+    st->act_off.push_back(off);
+    st->converts.push_back(converts);
+    st->has_acts |= part.has_acts;
+  }
+  node.scratch_bytes = scratch;
+  node.state = st;
+  return "";
+}
+
+int phases_multi(const OpNode& node) { return static_cast<const MultiState*>(node.state.get())->has_acts ? 2 : 1; }
+
+void run_multi(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch) {
+  const MultiState& st = *static_cast<const MultiState*>(node.state.get());
+  const float* x = node.t.back()->as<float>();
+  if (st.has_acts && phase == 0) {
+    for (size_t j = 0; j < st.parts.size(); j++) {
+      if (!st.converts[j]) continue;
+      const MatmulState& p = st.parts[j];
+      int64_t t0, t1;
+      split_range(p.n, ith, nth, 1, &t0, &t1);
+      if (t0 < t1) p.kernel->prepare_acts(x, p.K, p.K, t0, t1, scratch + st.act_off[j]);
+    }
+    return;
+  }
+  for (size_t j = 0; j < st.parts.size(); j++) {
+    const MatmulState& p = st.parts[j];
+    int64_t r0, r1;
+    split_range(p.N, ith, nth, split_multiple(p, nth), &r0, &r1);
+    if (r0 < r1)
+      p.kernel->compute(*p.w, scratch + st.act_off[j], x, p.K, p.n, node.t[2 * j]->as<float>(), p.N, r0, r1);
+  }
+}
+
+void describe_multi(const OpNode& node, int phase, std::string& label, uint64_t& bytes) {
+  const MultiState& st = *static_cast<const MultiState*>(node.state.get());
+  const MatmulState& first = st.parts[0];
+  if (st.has_acts && phase == 0) {
+    label = "matmul acts K=" + std::to_string(first.K);
+    return;
+  }
+  label = "matmul_multi";
+  std::string shapes;
+  for (const MatmulState& p : st.parts) {
+    label += std::string(" ") + dtype_traits((int32_t)p.w->type).name;
+    shapes += (shapes.empty() ? "" : "+") + std::to_string(p.N);
+    bytes += p.w->bytes;
+  }
+  label += " " + std::to_string(first.K) + "x(" + shapes + ") " + first.kernel->name;
+}
+
+const RegisterOp reg_multi({"matmul_multi", validate_multi, phases_multi, run_multi, nullptr, describe_multi});
 
 }  // namespace
 

@@ -120,22 +120,29 @@ export class ForwardGraph {
     });
     const nodes: PlanNode[] = [];
 
-    // y = x·Wᵀ (· scale) (+ bias), through scratch buffers so no op writes its own input.
-    const linear = (out: string, lin: Linear, x: Tensor, N: number): Tensor => {
-      let y = this.act(lin.scale !== undefined || lin.bias ? `${out}.raw` : out, N, n);
-      nodes.push(op.matmul(y, lin.w, x));
-      if (lin.scale !== undefined) {
-        const s = this.act(lin.bias ? `${out}.scaled` : out, N, n);
-        nodes.push(op.scale(s, y, lin.scale));
-        y = s;
-      }
-      if (lin.bias) {
-        const b = this.act(out, N, n);
-        nodes.push(op.add(b, y, lin.bias));
-        y = b;
-      }
-      return y;
+    // y_j = x·W_jᵀ (· scale) (+ bias) for projections sharing the input x, through scratch
+    // buffers so no op writes its own input. Several projections are one matmul_multi node:
+    // activations converted once, one compute phase (two barriers instead of two per weight).
+    const linears = (x: Tensor, specs: [out: string, lin: Linear, N: number][]): Tensor[] => {
+      const raw = specs.map(([out, lin, N]) => this.act(lin.scale !== undefined || lin.bias ? `${out}.raw` : out, N, n));
+      const ws = specs.map(([, lin]) => lin.w);
+      nodes.push(specs.length === 1 ? op.matmul(raw[0], ws[0], x) : op.matmulMulti(raw, ws, x));
+      return specs.map(([out, lin, N], j) => {
+        let y = raw[j];
+        if (lin.scale !== undefined) {
+          const s = this.act(lin.bias ? `${out}.scaled` : out, N, n);
+          nodes.push(op.scale(s, y, lin.scale));
+          y = s;
+        }
+        if (lin.bias) {
+          const b = this.act(out, N, n);
+          nodes.push(op.add(b, y, lin.bias));
+          y = b;
+        }
+        return y;
+      });
     };
+    const linear = (out: string, lin: Linear, x: Tensor, N: number): Tensor => linears(x, [[out, lin, N]])[0];
 
     // Residual stream ping-pongs between two buffers: layer input xA -> after attention xB -> xA.
     const xA = this.act("xA", E, n);
@@ -145,9 +152,7 @@ export class ForwardGraph {
     for (const [l, lw] of this.w.layers.entries()) {
       const h = this.act("h", E, n);
       nodes.push(op.rmsNorm(h, xA, lw.attnNorm, eps));
-      const q = linear("q", lw.q, h, qDim);
-      const k = linear("k", lw.k, h, kvDim);
-      const v = linear("v", lw.v, h, kvDim);
+      const [q, k, v] = linears(h, [["q", lw.q, qDim], ["k", lw.k, kvDim], ["v", lw.v, kvDim]]);
       const qr = this.act("qr", qDim, n);
       const kr = this.act("kr", kvDim, n);
       nodes.push(op.rope(qr, q, pos, rope(c.headCount)));
@@ -170,8 +175,7 @@ export class ForwardGraph {
 
       const h2 = this.act("h", E, n);
       nodes.push(op.rmsNorm(h2, xB, lw.ffnNorm, eps));
-      const g = linear("gate", lw.gate, h2, F);
-      const u = linear("up", lw.up, h2, F);
+      const [g, u] = linears(h2, [["gate", lw.gate, F], ["up", lw.up, F]]);
       let a = this.act("ffn", F, n);
       nodes.push(c.activation === "relu2" ? op.relu2Mul(a, g, u) : op.siluMul(a, g, u));
       if (lw.ffnSubNorm) {
