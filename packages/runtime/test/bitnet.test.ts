@@ -142,17 +142,17 @@ describe("BitNet tiny models vs the reference forward pass", () => {
     await expect(loadModel(path, { outputType: "q5_1" as never })).rejects.toMatchObject({ code: "BAD_OPTION" });
   });
 
-  it("context shift works on f16 and q8_0 caches with NeoX RoPE", async () => {
+  it("context shift works on f16, q8_0 and f32 caches with NeoX RoPE", async () => {
     const { path, cfg, ref } = await buildTinyBitnet({ arch: "bitnet-b1.58", type: GGMLType.TQ2_0, seed: 17 });
-    for (const kvType of ["f16", "q8_0"] as const) {
+    for (const kvType of ["f16", "q8_0", "f32"] as const) {
       const model = await loadModel(path, { kvType, contextLength: 24, threads: 1 });
       try {
         const r = await model.generate(PROMPT, { temperature: 0, maxTokens: 40, onContextFull: "shift" }).result;
         expect(r.finishReason).toBe("length");
         expect(r.tokens.length).toBe(40);
-        if (kvType === "f16") {
+        if (kvType !== "q8_0") {
           // token for token against the reference doing the same shifts (keep BOS, drop half, re-rotate)
-          const m = new RefModel(cfg, ref, { kvF16: true });
+          const m = new RefModel(cfg, ref, { kvF16: kvType === "f16" });
           let logits!: Float64Array;
           for (const t of PROMPT) logits = m.step(t);
           const want: number[] = [];

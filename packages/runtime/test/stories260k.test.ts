@@ -1,36 +1,33 @@
 // stories260K end to end against stories260K.reference.json (an independent float64 forward
-// pass): greedy tokens identical for every case on every ISA path the CPU has, with 1 and 2
-// threads. Logits: the engine keeps K and V in f16 (the default KV type), which rounds each
-// cached value by up to 2^-11 relative; through 5 layers that moves the last-position logits by
-// ~3e-4 of their range. So the logits are checked two ways: within 1e-4 relative against our
-// float64 reference forward pass that rounds K/V to f16 the same way (all error besides the
-// deliberate KV rounding), and within 1e-3 relative against the JSON (f32-KV) reference.
+// pass with f32 K/V), on every ISA path the CPU has, with 1 and 2 threads:
+// - with kvType "f32" the engine stores K/V unrounded, as the reference does, so the logits at
+//   the last prompt position must be within 1e-4 relative of the JSON (the issue's bar; measured
+//   3.6e-7 to 5.7e-7 depending on the ISA path);
+// - with the default f16 cache each cached K/V value is rounded by up to 2^-11 relative, which
+//   through 5 layers moves those logits by 5.0e-4 (scalar, avx2) to 6.8e-4 (avx512) of their
+//   range (which values land on the other side of a rounding boundary depends on last-ulp
+//   differences between ISA paths), so the f16 cache is held to 1e-3 relative.
+// Greedy tokens must equal the reference's for every case, with both cache types.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cpuInfo, getThreads, setIsa, setThreads } from "@ryzen/kernels";
 import { loadModel, type Model } from "../src/index.js";
 import { STORIES, STORIES_REF, relMaxDiff } from "./helpers.js";
-import { RefModel } from "./reference/forward.js";
-import { loadFloatReference } from "./reference/load.js";
 
+const F32_KV_TOLERANCE = 1e-4;
 const F16_KV_TOLERANCE = 1e-3;
 
 describe("stories260K", () => {
   let model: Model;
-  let refKvF16: Float64Array[];
+  let modelF32: Model;
   const initialIsa = cpuInfo().isa;
   const initialThreads = getThreads();
   beforeAll(async () => {
     model = await loadModel(STORIES);
-    const { cfg, weights } = await loadFloatReference(STORIES);
-    refKvF16 = STORIES_REF.cases.map((c) => {
-      const m = new RefModel(cfg, weights, { kvF16: true });
-      let l!: Float64Array;
-      for (const t of c.prompt_tokens) l = m.step(t);
-      return l;
-    });
+    modelF32 = await loadModel(STORIES, { kvType: "f32" });
   });
   afterAll(() => {
     model?.dispose();
+    modelF32?.dispose();
     setIsa(initialIsa);
     setThreads(initialThreads);
   });
@@ -49,20 +46,24 @@ describe("stories260K", () => {
 
   for (const isa of cpuInfo().available) {
     for (const threads of [1, 2]) {
-      it(`greedy tokens and logits match the reference (${isa}, ${threads} thread${threads > 1 ? "s" : ""})`, async () => {
-        setIsa(isa);
-        setThreads(threads);
-        for (const [i, c] of STORIES_REF.cases.entries()) {
-          const logits = await model.evaluate(c.prompt_tokens);
-          expect(relMaxDiff(logits, refKvF16[i])).toBeLessThan(1e-4);
-          expect(relMaxDiff(logits, c.logits_last_prompt_position)).toBeLessThan(F16_KV_TOLERANCE);
-          // Full length on the default path; a prefix elsewhere keeps the suite short.
-          const n = isa === initialIsa && threads === 2 ? c.n_generated : 16;
-          const r = await model.generate(c.prompt_tokens, { temperature: 0, maxTokens: n }).result;
-          expect(r.tokens).toEqual(c.greedy_tokens.slice(0, n));
-          expect(r.finishReason).toBe("length");
-        }
-      });
+      for (const kv of ["f32", "f16"] as const) {
+        it(`greedy tokens and logits match the reference (${kv} KV, ${isa}, ${threads} thread${threads > 1 ? "s" : ""})`, async () => {
+          setIsa(isa);
+          setThreads(threads);
+          const m = kv === "f32" ? modelF32 : model;
+          expect(m.info.kvType).toBe(kv);
+          const tolerance = kv === "f32" ? F32_KV_TOLERANCE : F16_KV_TOLERANCE;
+          for (const c of STORIES_REF.cases) {
+            const logits = await m.evaluate(c.prompt_tokens);
+            expect(relMaxDiff(logits, c.logits_last_prompt_position)).toBeLessThan(tolerance);
+            // Full length on the default path; a prefix elsewhere keeps the suite short.
+            const n = isa === initialIsa && threads === 2 ? c.n_generated : 16;
+            const r = await m.generate(c.prompt_tokens, { temperature: 0, maxTokens: n }).result;
+            expect(r.tokens).toEqual(c.greedy_tokens.slice(0, n));
+            expect(r.finishReason).toBe("length");
+          }
+        });
+      }
     }
   }
 

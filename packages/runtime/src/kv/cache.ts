@@ -1,11 +1,11 @@
-// KV cache: per layer one K and one V tensor of shape [kvDim, ctx, slots] (f16 or q8_0), one
+// KV cache: per layer one K and one V tensor of shape [kvDim, ctx, slots] (f16, q8_0 or f32), one
 // slot per concurrent sequence. Slots are allocated lazily: the tensors start with one slot and
 // double (copying the used prefix) up to maxSlots, so memory follows actual concurrency.
 import { GGMLType, Tensor, ops } from "@ryzen/kernels";
 import { ModelLoadError } from "../errors.js";
 import type { ModelConfig } from "../model/config.js";
 
-export type KvType = "f16" | "q8_0";
+export type KvType = "f16" | "q8_0" | "f32";
 
 export interface KvCacheOptions {
   contextLength: number;
@@ -40,13 +40,13 @@ export class KvCache {
       // q8_0 blocks of 32 must not straddle heads (the attention kernel reads a head at a time).
       throw new ModelLoadError("BAD_OPTION", `kvType q8_0 needs a head dimension that is a multiple of 32 (this model has ${cfg.headDim})`);
     }
-    const perRow = opts.type === "f16" ? this.kvDim * 2 : (this.kvDim / 32) * 34;
+    const perRow = opts.type === "q8_0" ? (this.kvDim / 32) * 34 : this.kvDim * (opts.type === "f32" ? 4 : 2);
     this.bytesPerSequence = 2 * cfg.blockCount * perRow * opts.contextLength;
     this.resize(1);
   }
 
   private ggmlType(): number {
-    return this.type === "f16" ? GGMLType.F16 : GGMLType.Q8_0;
+    return this.type === "f16" ? GGMLType.F16 : this.type === "f32" ? GGMLType.F32 : GGMLType.Q8_0;
   }
 
   private resize(slots: number): void {

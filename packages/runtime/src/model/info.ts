@@ -2,6 +2,7 @@
 import { typeName } from "@ryzen/kernels";
 import type { Tokenizer } from "@ryzen/tokenizer";
 import type { GGUFFile } from "../gguf/index.js";
+import type { KvType } from "../kv/cache.js";
 import type { Architecture, ModelConfig } from "./config.js";
 
 export interface ModelInfo {
@@ -23,7 +24,7 @@ export interface ModelInfo {
   activation: "silu" | "relu2";
   fileBytes: number;
   weightBytes: number;
-  kvType: "f16" | "q8_0";
+  kvType: KvType;
   kvBytesPerSequence: number;
   maxSequences: number;
   tiedOutput: boolean;
@@ -40,7 +41,7 @@ export function buildInfo(
   cfg: ModelConfig,
   tok: Tokenizer,
   extra: {
-    contextLength: number; kvType: "f16" | "q8_0"; kvBytesPerSequence: number; maxSequences: number;
+    contextLength: number; kvType: KvType; kvBytesPerSequence: number; maxSequences: number;
     vocabSize: number; tiedOutput: boolean; outputType: string;
   },
 ): ModelInfo {

@@ -248,7 +248,9 @@ export async function loadModel(path: string, opts: LoadModelOptions = {}): Prom
     setThreads(opts.threads);
   }
   const kvType = opts.kvType ?? "f16";
-  if (kvType !== "f16" && kvType !== "q8_0") throw new ModelLoadError("BAD_OPTION", `kvType must be "f16" or "q8_0", got ${String(kvType)}`);
+  if (kvType !== "f16" && kvType !== "q8_0" && kvType !== "f32") {
+    throw new ModelLoadError("BAD_OPTION", `kvType must be "f16", "q8_0" or "f32", got ${String(kvType)}`);
+  }
   const maxSequences = intOption("maxSequences", opts.maxSequences, 8, 1, 1024);
   const maxQueue = intOption("maxQueue", opts.maxQueue, 64, 0, 1 << 20);
   const batchSize = intOption("batchSize", opts.batchSize, 256, 1, 1 << 16);
