@@ -1,0 +1,35 @@
+// Memory bound: loading a BitNet-shaped model and generating 512 tokens peaks at no more than the
+// model's weight bytes + KV bytes + 15 % (RSS growth over the process before loading). Repacked
+// ternary weights must replace, not add to, the mapped file pages.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeBitnetShape } from "./helpers/bitnet-shape.js";
+
+const dir = mkdtempSync(join(tmpdir(), "ryzen-mem-"));
+const model = join(dir, "bitnet-mem.gguf");
+const child = fileURLToPath(new URL("./helpers/memory-child.mts", import.meta.url));
+const tsx = createRequire(import.meta.url).resolve("tsx");
+
+describe.skipIf(process.platform !== "linux")("memory", () => {
+  beforeAll(async () => {
+    // ~100 MB of weights: large against the fixed costs (runtime code, tokenizer, activations).
+    await writeBitnetShape(model, { E: 2048, F: 5632, layers: 6, nHead: 16, nHeadKv: 4, vocab: 16000, ctx: 1024 });
+  }, 120_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("load + 512 generated tokens peak at <= weight bytes + KV bytes + 15 %", () => {
+    const out = execFileSync(process.execPath, ["--import", tsx, child, model, "512"], { encoding: "utf8", timeout: 240_000 });
+    const r = JSON.parse(out.trim().split("\n").pop()!);
+    expect(r.generated).toBe(512);
+    expect(r.weightBytes).toBeGreaterThan(90e6);
+    const bound = (r.weightBytes + r.kvBytes) * 1.15;
+    const grown = r.peak - r.before;
+    console.log(`memory: peak growth ${(grown / 2 ** 20).toFixed(1)} MiB, bound ${(bound / 2 ** 20).toFixed(1)} MiB (weights ${(r.weightBytes / 2 ** 20).toFixed(1)}, KV ${(r.kvBytes / 2 ** 20).toFixed(1)}, peak reset ${r.peakReset})`);
+    expect(grown).toBeLessThanOrEqual(bound);
+  }, 300_000);
+});
