@@ -10,12 +10,17 @@ const HEAD_TYPES: Record<HeadType, number> = { q6_k: GGMLType.Q6_K, q8_0: GGMLTy
 const FLOAT_TYPES: readonly number[] = [GGMLType.F32, GGMLType.F16, GGMLType.BF16];
 /** Rows converted per native call: bounds the f32 staging buffer (about 40 MB at 2560 wide). */
 const ROWS_PER_CHUNK = 4096;
+/** "auto" converts float heads from this size: small models keep their exact head. */
+export const AUTO_HEAD_MIN_BYTES = 64 * 2 ** 20;
 
-/** The head to use: `head` itself, or a requantized copy when `want` is set and `head` is float. */
-export function requantizeHead(head: Tensor, want: HeadType | undefined): { head: Tensor; converted: boolean } {
-  if (want === undefined || !FLOAT_TYPES.includes(head.type)) return { head, converted: false };
+/** The head to use: `head` itself, or a requantized copy when `want` asks for one and `head` is float. */
+export function requantizeHead(head: Tensor, want: HeadType | "auto" | "as-stored" | undefined): { head: Tensor; converted: boolean } {
+  if (want === undefined || want === "auto") want = head.byteLength >= AUTO_HEAD_MIN_BYTES ? "q6_k" : "as-stored";
+  if (want !== "as-stored" && HEAD_TYPES[want] === undefined) {
+    throw new ModelLoadError("BAD_OPTION", `outputType must be one of auto, as-stored, ${Object.keys(HEAD_TYPES).join(", ")}, got ${String(want)}`);
+  }
+  if (want === "as-stored" || !FLOAT_TYPES.includes(head.type)) return { head, converted: false };
   const type = HEAD_TYPES[want];
-  if (type === undefined) throw new ModelLoadError("BAD_OPTION", `outputType must be one of ${Object.keys(HEAD_TYPES).join(", ")}, got ${String(want)}`);
   const [E, V] = head.shape;
   const info = typeInfo(type);
   if (E % info.blockSize !== 0) {

@@ -28,8 +28,10 @@ export interface LoadModelOptions {
   /** Most tokens in one forward step (prefill chunk), default 256. */
   batchSize?: number;
   /** Requantize a float (f32/f16/bf16) output head at load, e.g. BitNet's tied f16 embedding:
-   *  fewer bytes read per token. Default: use the head as stored. */
-  outputType?: HeadType;
+   *  fewer bytes read per token. Default "auto": q6_k for a float head of 64 MiB or more (decode
+   *  is memory-bound and the head is then a large share of each token's reads), else as stored;
+   *  "as-stored" never converts. */
+  outputType?: HeadType | "auto" | "as-stored";
   onProgress?: (p: { phase: "read" | "prepare"; done: number; total: number }) => void;
   signal?: AbortSignal;
 }
