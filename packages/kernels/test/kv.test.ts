@@ -1,13 +1,15 @@
 // KV-cache ops: kv_store (f32, f16 and q8_0 encodings byte-exact against the TS reference encoders,
 // slot/position addressing, out-of-range ids skipped without touching memory and reported) and kv_shift
 // (context shift: rows move down, moved keys re-rotated by -discard, V bytes moved verbatim,
-// everything else untouched), every ISA path and 1/2 threads, and errors.
+// everything else untouched; optional per-pair frequency factors), every ISA path and 1/2
+// threads, and errors.
 import { describe, expect, it } from "vitest";
-import { GGMLType, Plan, Tensor, nodes, ops, type KvShiftOptions, type RopeOptions } from "../src/index";
+import { GGMLType, Plan, Tensor, nodes, ops, runOp, type KvShiftOptions, type RopeOptions } from "../src/index";
 import { expectKernelError } from "./helpers/errors";
 import { forEachIsaAndThreads } from "./helpers/isa";
 import { randomFloats } from "./helpers/rng";
 import { dequantizeQ8_0, f16ToF32, f32ToF16, quantizeQ8_0 } from "./quant-ref";
+import { llama3FreqFactors } from "./rope-ref";
 
 const ids = (v: number[]) => Tensor.from(GGMLType.I32, [v.length], new Int32Array(v));
 
@@ -82,7 +84,7 @@ describe("kv_store", () => {
 });
 
 describe("kv_shift", () => {
-  const rotate = (x: Float32Array, delta: number, o: RopeOptions) => {
+  const rotate = (x: Float32Array, delta: number, o: Pick<RopeOptions, "headDim" | "nRot" | "mode" | "theta" | "freqScale">) => {
     const out = Float64Array.from(x);
     const half = o.nRot / 2;
     for (let h = 0; h < x.length / o.headDim; h++)
@@ -152,6 +154,58 @@ describe("kv_shift", () => {
     const got = decodeRow(GGMLType.F16, kc.bytes().subarray(headDim * 2, headDim * 4));
     // two f16 roundings (store, re-store) of O(1) values: a few 2^-11 relative
     for (let i = 0; i < headDim; i++) expect(Math.abs(got[i] - expectRoped.f32()[i])).toBeLessThan(4e-3);
+  });
+
+  // rope / kv_shift with the optional freqFactors operand (after their usual operands)
+  const modeNum = (m: "normal" | "neox") => (m === "neox" ? 1 : 0);
+  const ropeFF = (out: Tensor, x: Tensor, pos: Tensor, r: RopeOptions, ff: Tensor) =>
+    runOp("rope", [out, x, pos, ff], [r.nHead, r.headDim, r.nRot, modeNum(r.mode)], [r.theta, r.freqScale]);
+  const shiftFF = (kc: Tensor, vc: Tensor, o: KvShiftOptions, ff: Tensor) =>
+    runOp("kv_shift", [kc, vc, ff], [o.slot, o.keep, o.discard, o.used, o.nHeadKv, o.headDim, o.nRot, modeNum(o.mode)], [o.theta, o.freqScale]);
+
+  for (const mode of ["normal", "neox"] as const) {
+    it(`with frequency factors (${mode}, f32 cache): keys roped at p and shifted by d equal keys roped at p - d`, () => {
+      const nHeadKv = 2, headDim = 64, kvDim = 128, ctx = 40, theta = 10000;
+      const r: RopeOptions = { nHead: nHeadKv, headDim, nRot: 64, mode, theta, freqScale: 1 };
+      const o: KvShiftOptions = { slot: 0, keep: 1, discard: 19, used: 40, nHeadKv, headDim, nRot: 64, mode, theta, freqScale: 1 };
+      // Llama 3.1's rule with a 64-position "original context", so that at these positions the
+      // factors (1 .. 8) change the angles of many pairs
+      const ffv = llama3FreqFactors(64, theta, 8, 1, 4, 64);
+      expect(ffv.some((v) => v > 1 && v < 8)).toBe(true);
+      const ff = Tensor.fromFloat32([32], ffv);
+      const raw = randomFloats(kvDim * ctx, 11);
+      const rows = Array.from({ length: ctx }, (_, p) => p);
+      const roped = Tensor.empty(GGMLType.F32, [kvDim, ctx]);
+      ropeFF(roped, Tensor.fromFloat32([kvDim, ctx], raw), ids(rows), r, ff);
+      // what rows keep..used-discard must hold afterwards: raw row p + discard roped at p
+      const want = Tensor.empty(GGMLType.F32, [kvDim, ctx]);
+      const moved = raw.slice();
+      moved.copyWithin(o.keep * kvDim, (o.keep + o.discard) * kvDim);
+      ropeFF(want, Tensor.fromFloat32([kvDim, ctx], moved), ids(rows), r, ff);
+      const shifted = (withFactors: boolean) => {
+        const kc = Tensor.empty(GGMLType.F32, [kvDim, ctx, 1]), vc = Tensor.empty(GGMLType.F32, [kvDim, ctx, 1]);
+        ops.kvStore(kc, roped, ids(new Array(ctx).fill(0)), ids(rows));
+        if (withFactors) shiftFF(kc, vc, o, ff);
+        else ops.kvShift(kc, vc, o);
+        return new Float32Array(kc.bytes().slice().buffer);
+      };
+      const err = (got: Float32Array) => {
+        let e = 0;
+        for (let i = o.keep * kvDim; i < (o.used - o.discard) * kvDim; i++) e = Math.max(e, Math.abs(got[i] - want.f32()[i]));
+        return e;
+      };
+      // f32 rows, float cos/sin: a few ulp of the O(1) values
+      forEachIsaAndThreads(() => expect(err(shifted(true))).toBeLessThan(1e-5));
+      expect(err(shifted(false))).toBeGreaterThan(0.05); // re-rotating without the factors is wrong
+    });
+  }
+
+  it("rejects bad frequency factors", () => {
+    const kc = Tensor.empty(GGMLType.F16, [64, 8, 1]), vc = Tensor.empty(GGMLType.F16, [64, 8, 1]);
+    const o: KvShiftOptions = { slot: 0, keep: 1, discard: 2, used: 8, nHeadKv: 2, headDim: 32, nRot: 32, mode: "normal", theta: 10000, freqScale: 1 };
+    shiftFF(kc, vc, o, Tensor.fromFloat32([16], new Float32Array(16).fill(2))); // valid
+    expectKernelError(() => shiftFF(kc, vc, o, Tensor.fromFloat32([8], new Float32Array(8).fill(2))), "SHAPE_MISMATCH", /'freqFactors' \(t\[2\]\) must have shape \[16\]/);
+    expectKernelError(() => shiftFF(kc, vc, o, Tensor.fromFloat32([16], new Float32Array(16))), "INVALID_ARGUMENT", /element 0 must be a finite number > 0/);
   });
 
   it("rejects out-of-range shift parameters", () => {

@@ -1,6 +1,6 @@
-// "rope": t=[out, x[nHead*headDim, n], pos[n] I32], i=[nHead, headDim, nRot, mode], f=[theta,
-// freqScale]. Phase 0 builds each token's cos/sin table in scratch, phase 1 rotates every
-// (token, head). out may alias x.
+// "rope": t=[out, x[nHead*headDim, n], pos[n] I32, freqFactors?[>= nRot/2] f32], i=[nHead, headDim,
+// nRot, mode], f=[theta, freqScale]. Phase 0 builds each token's cos/sin table in scratch, phase 1
+// rotates every (token, head). out may alias x.
 #include "rope.h"
 #include <cmath>
 #include <memory>
@@ -20,13 +20,27 @@ std::string check_rope_params(const RopeParams& p) {
   return "";
 }
 
+std::string check_freq_factors(const OpNode& node, size_t k, int64_t n_rot) {
+  const Tensor& f = *node.t[k];
+  const std::string who = "operand 'freqFactors' (t[" + std::to_string(k) + "])";
+  if (f.type != DType::F32) return who + " must be f32, got " + type_shape_str(f);
+  if (f.rows() != 1 || f.ne[0] < n_rot / 2)
+    return who + " must have shape [" + std::to_string(n_rot / 2) + "] (one factor per rotated pair, nRot/2), got " +
+           type_shape_str(f);
+  const float* ff = (const float*)f.data;
+  for (int64_t i = 0; i < n_rot / 2; i++)
+    if (!(ff[i] > 0.0f) || !std::isfinite(ff[i]))
+      return who + " element " + std::to_string(i) + " must be a finite number > 0, got " + std::to_string(ff[i]);
+  return "";
+}
+
 void rope_freqs(const RopeParams& p, double* freqs) {
   for (int64_t i = 0; i < p.n_rot / 2; i++) freqs[i] = p.freq_scale * std::pow(p.theta, -2.0 * (double)i / (double)p.n_rot);
 }
 
 void rope_angles(const RopeParams& p, const double* freqs, double pos, float* cs) {
   for (int64_t i = 0; i < p.n_rot / 2; i++) {
-    const double a = pos * freqs[i];
+    const double a = p.freq_factors ? pos * freqs[i] / (double)p.freq_factors[i] : pos * freqs[i];
     cs[2 * i] = (float)std::cos(a);
     cs[2 * i + 1] = (float)std::sin(a);
   }
@@ -48,7 +62,8 @@ void rope_head(const RopeParams& p, const float* cs, const float* x, float* out)
 namespace {
 
 RopeParams params_of(const OpNode& node) {
-  return RopeParams{node.i[0], node.i[1], node.i[2], (int)node.i[3], node.f[0], node.f[1]};
+  return RopeParams{node.i[0], node.i[1], node.i[2], (int)node.i[3], node.f[0], node.f[1],
+                    node.t.size() > 3 ? (const float*)node.t[3]->data : nullptr};
 }
 
 // The pair frequencies, computed once at validation.
@@ -57,7 +72,7 @@ struct RopeState {
 };
 
 std::string validate(OpNode& node) {
-  std::string e = expect_arity(node, 3, 3, "out, x, pos");
+  std::string e = expect_arity(node, 3, 4, "out, x, pos, freqFactors?");
   if (!e.empty()) return e;
   if (!(e = expect_params(node, 4, 2, "i=[nHead, headDim, nRot, mode], f=[theta, freqScale]")).empty()) return e;
   const RopeParams p = params_of(node);
@@ -69,6 +84,10 @@ std::string validate(OpNode& node) {
   if (!(e = expect_ids(node, 2, "pos", n)).empty()) return e;
   if (!(e = expect_no_overlap(node, 0, "out", 1, "x", true)).empty()) return e;
   if (!(e = expect_no_overlap(node, 0, "out", 2, "pos", false)).empty()) return e;
+  if (node.t.size() > 3) {
+    if (!(e = check_freq_factors(node, 3, p.n_rot)).empty()) return e;
+    if (!(e = expect_no_overlap(node, 0, "out", 3, "freqFactors", false)).empty()) return e;
+  }
   node.scratch_bytes = (size_t)n * (size_t)p.n_rot * sizeof(float);
   auto st = std::make_shared<RopeState>();
   st->freqs.resize((size_t)(p.n_rot / 2 + 1));
