@@ -4,6 +4,7 @@
 //   pnpm exec tsx packages/runtime/scripts/profile.mts [model.gguf] [--threads 1,2] [--pp 128] [--tg 64] [--no-profile]
 // Default model: the bench's 2B-4T TQ2_0 + Q6_K head file in ~/.cache/ryzen/bench.
 import { execSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { homedir, loadavg } from "node:os";
 import { join } from "node:path";
 import * as kernels from "@ryzen/kernels";
@@ -63,7 +64,7 @@ async function main() {
     const m = await loadModel(model, { threads, contextLength: ppLen + tgLen + 64, maxSequences: 1, batchSize: Math.max(ppLen, 32) });
     const loadMs = performance.now() - t0;
     const ms = kernels.memoryStats();
-    console.log(`\n== threads ${threads}: load ${fmt(loadMs / 1000, 2)} s, rss ${fmt(rssMb(), 0)} MB (pool used ${fmt(ms.used / 2 ** 20, 0)} MB, mapped ${fmt(ms.mapped / 2 ** 20, 0)} MB), weights ${fmt(m.info.weightBytes as number / 2 ** 20, 0)} MB, head ${m.info.outputType}`);
+    console.log(`\n== threads ${threads}: load ${fmt(loadMs / 1000, 2)} s, rss ${fmt(rssMb(), 0)} MB (${rssParts()}; pool used ${fmt(ms.used / 2 ** 20, 0)} MB, repacked ${fmt(ms.prepared / 2 ** 20, 0)} MB, mapped ${fmt(ms.mapped / 2 ** 20, 0)} MB), weights ${fmt(m.info.weightBytes as number / 2 ** 20, 0)} MB, head ${m.info.outputType}`);
     const vocab = m.info.vocabSize;
     const prompt = ids(ppLen, vocab, 7);
     await m.evaluate(prompt.slice(0, 16)); // warm-up: plan build, first touch
@@ -87,8 +88,19 @@ async function main() {
     for (let r = 0; r < 3; r++) ttfts.push((await m.generate(ids(32, vocab, 11 + r), { maxTokens: 1, temperature: 0 }).result).timings.ttftMs);
     console.log(`\nthreads ${threads}: pp${ppLen} ${fmt((ppLen * 1000) / ppMs)} tok/s (profiled ${fmt((ppLen * 1000) / ppMsProf)}), ` +
       `tg${tgLen} ${fmt(g.timings.decodeTokensPerS)} tok/s (profiled ${fmt(gp.timings.decodeTokensPerS)}), ` +
-      `TTFT(32) ${ttfts.map((x) => fmt(x, 0)).join("/")} ms, peak rss ${fmt(peakRss(), 0)} MB, load avg ${load()}`);
+      `TTFT(32) ${ttfts.map((x) => fmt(x, 0)).join("/")} ms, peak rss ${fmt(peakRss(), 0)} MB (now ${rssParts()}), load avg ${load()}`);
     m.dispose();
+  }
+}
+
+/** Resident anonymous and file-backed memory (MB) from /proc/self/status. */
+function rssParts(): string {
+  try {
+    const st = readFileSync(`/proc/${process.pid}/status`, "utf8");
+    const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(st)?.[1] ?? NaN) / 1024;
+    return `anon ${fmt(kb("RssAnon"), 0)} MB + file ${fmt(kb("RssFile"), 0)} MB`;
+  } catch {
+    return "";
   }
 }
 
