@@ -1,9 +1,10 @@
 // KV cache: per layer one K and one V tensor of shape [kvDim, ctx, slots] (f16, q8_0 or f32), one
 // slot per concurrent sequence. Slots are allocated lazily: the tensors start with one slot and
 // double (copying the used prefix) up to maxSlots, so memory follows actual concurrency.
-import { GGMLType, Tensor, ops } from "@ryzen/kernels";
+import { GGMLType, Tensor, nodes, runOp } from "@ryzen/kernels";
 import { ModelLoadError } from "../errors.js";
 import type { ModelConfig } from "../model/config.js";
+import { withRopeFreqs } from "../model/rope-freqs.js";
 
 export type KvType = "f16" | "q8_0" | "f32";
 
@@ -11,6 +12,8 @@ export interface KvCacheOptions {
   contextLength: number;
   type: KvType;
   maxSlots: number;
+  /** Llama 3.1 RoPE frequency factors the keys were roped with (re-applied by shift). */
+  ropeFreqs?: Tensor;
 }
 
 export class KvCache {
@@ -27,6 +30,7 @@ export class KvCache {
   /** Bumped whenever k/v are replaced, so plans that reference them are rebuilt. */
   version = 0;
   private readonly inUse: boolean[] = [];
+  private readonly ropeFreqs?: Tensor;
 
   constructor(
     private readonly cfg: ModelConfig,
@@ -35,6 +39,7 @@ export class KvCache {
     this.contextLength = opts.contextLength;
     this.type = opts.type;
     this.maxSlots = opts.maxSlots;
+    this.ropeFreqs = opts.ropeFreqs;
     this.kvDim = cfg.headCountKv * cfg.headDim;
     if (opts.type === "q8_0" && cfg.headDim % 32 !== 0) {
       // q8_0 blocks of 32 must not straddle heads (the attention kernel reads a head at a time).
@@ -97,11 +102,12 @@ export class KvCache {
   shift(slot: number, keep: number, discard: number, used: number): void {
     const c = this.cfg;
     for (let l = 0; l < c.blockCount; l++) {
-      ops.kvShift(this.k[l], this.v[l], {
+      const n = withRopeFreqs(nodes.kvShift(this.k[l], this.v[l], {
         slot, keep, discard, used,
         nHeadKv: c.headCountKv, headDim: c.headDim, nRot: c.ropeDims,
         mode: c.ropeMode, theta: c.ropeTheta, freqScale: c.ropeFreqScale,
-      });
+      }), this.ropeFreqs);
+      runOp(n.op, n.t, n.i, n.f);
     }
   }
 

@@ -6,6 +6,7 @@
 import { GGMLType, Plan, Tensor, nodes as op, type PlanNode } from "@ryzen/kernels";
 import type { KvCache } from "../kv/cache.js";
 import type { ModelConfig } from "./config.js";
+import { withRopeFreqs } from "./rope-freqs.js";
 import type { Linear, ModelWeights } from "./weights.js";
 
 const PLAN_CACHE = 24;
@@ -155,8 +156,8 @@ export class ForwardGraph {
       const [q, k, v] = linears(h, [["q", lw.q, qDim], ["k", lw.k, kvDim], ["v", lw.v, kvDim]]);
       const qr = this.act("qr", qDim, n);
       const kr = this.act("kr", kvDim, n);
-      nodes.push(op.rope(qr, q, pos, rope(c.headCount)));
-      nodes.push(op.rope(kr, k, pos, rope(c.headCountKv)));
+      nodes.push(withRopeFreqs(op.rope(qr, q, pos, rope(c.headCount)), this.w.ropeFreqs));
+      nodes.push(withRopeFreqs(op.rope(kr, k, pos, rope(c.headCountKv)), this.w.ropeFreqs));
       nodes.push(op.kvStore(this.kv.k[l], kr, seq, pos));
       nodes.push(op.kvStore(this.kv.v[l], v, seq, pos));
       let att = this.act("att", qDim, n);

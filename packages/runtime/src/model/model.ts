@@ -261,9 +261,6 @@ export async function loadModel(path: string, opts: LoadModelOptions = {}): Prom
   opts.onProgress?.({ phase: "read", done: 1, total: 1 });
   check();
   const cfg = configFromMetadata((k) => file.get(k));
-  if (file.tensor("rope_freqs.weight")) {
-    cfg.warnings.push("rope_freqs.weight (Llama 3.1-style RoPE frequency factors) is not applied: long contexts may degrade");
-  }
   const contextLength = intOption("contextLength", opts.contextLength, Math.min(cfg.trainedContextLength, DEFAULT_CONTEXT_CAP), 2, 1 << 22);
   const tokenizer = tokenizerFromGGUF(file.metadata);
 
@@ -292,7 +289,7 @@ export async function loadModel(path: string, opts: LoadModelOptions = {}): Prom
       check(); // a multi-GB model takes a while to repack: honour the signal between layers
       opts.onProgress?.({ phase: "prepare", done: ++done, total });
     });
-    const kv = new KvCache(cfg, { contextLength, type: kvType, maxSlots: maxSequences });
+    const kv = new KvCache(cfg, { contextLength, type: kvType, maxSlots: maxSequences, ...(weights.ropeFreqs ? { ropeFreqs: weights.ropeFreqs } : {}) });
     owned.push(kv);
     const maxOutputs = Math.max(maxSequences, 32);
     const graph = new ForwardGraph(cfg, weights, kv, Math.max(batchSize, maxSequences), maxOutputs);

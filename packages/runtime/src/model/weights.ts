@@ -35,6 +35,8 @@ export interface ModelWeights {
   tiedOutput: boolean;
   vocabSize: number;
   layers: LayerWeights[];
+  /** `rope_freqs.weight` (Llama 3.1): per-pair RoPE frequency divisors, ropeDims/2 of them. */
+  ropeFreqs?: Tensor;
   /** Every tensor handle created here (for dispose). */
   all: Tensor[];
 }
@@ -106,6 +108,14 @@ export class WeightLoader {
     return v;
   }
 
+  /** RoPE frequency factors: f32 [n], each finite and > 0 (they divide the rotation angles). */
+  ropeFreqs(name: string, n: number): Tensor {
+    const t = this.vector(name, n);
+    const bad = t.f32().findIndex((v) => !(v > 0) || !Number.isFinite(v));
+    if (bad >= 0) throw new ModelLoadError("BAD_SHAPE", `tensor '${name}' element ${bad} is ${t.f32()[bad]}; RoPE frequency factors must be finite and > 0`, { tensor: name });
+    return t;
+  }
+
   linear(prefix: string, K: number, N: number): Linear {
     const name = `${prefix}.weight`;
     const lin: Linear = { w: this.matrix(name, K, N), name };
@@ -164,5 +174,6 @@ export function loadWeights(file: GGUFFile, mapped: MappedFile, cfg: ModelConfig
     layers.push(layer);
     onTensor?.();
   }
-  return { tokenEmbedding, outputNorm, output, tiedOutput, vocabSize, layers, all: L.all };
+  const ropeFreqs = L.has("rope_freqs.weight") ? L.ropeFreqs("rope_freqs.weight", cfg.ropeDims / 2) : undefined;
+  return { tokenEmbedding, outputNorm, output, tiedOutput, vocabSize, layers, ...(ropeFreqs ? { ropeFreqs } : {}), all: L.all };
 }

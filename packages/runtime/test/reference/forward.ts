@@ -40,6 +40,8 @@ export interface RefWeights {
   output: RefLinear;
   layers: RefLayer[];
   vocabSize: number;
+  /** Llama 3.1 `rope_freqs.weight`: pair i's angle is divided by ropeFreqs[i] (as ggml). */
+  ropeFreqs?: Float64Array;
 }
 
 export interface RefOptions {
@@ -112,14 +114,14 @@ function linear(lin: RefLinear, x: Float64Array, opts: RefOptions): Float64Array
   return y;
 }
 
-function rope(x: Float64Array, nHead: number, cfg: ModelConfig, pos: number): void {
+function rope(x: Float64Array, nHead: number, cfg: ModelConfig, pos: number, freqFactors?: Float64Array): void {
   const hd = cfg.headDim;
   const nRot = cfg.ropeDims;
   const p = pos * cfg.ropeFreqScale;
   for (let h = 0; h < nHead; h++) {
     const o = h * hd;
     for (let i = 0; i < nRot / 2; i++) {
-      const theta = p * Math.pow(cfg.ropeTheta, (-2 * i) / nRot);
+      const theta = (p * Math.pow(cfg.ropeTheta, (-2 * i) / nRot)) / (freqFactors ? freqFactors[i] : 1);
       const c = Math.cos(theta);
       const s = Math.sin(theta);
       const [a, b] = cfg.ropeMode === "normal" ? [o + 2 * i, o + 2 * i + 1] : [o + i, o + i + nRot / 2];
@@ -159,7 +161,7 @@ export class RefModel {
       this.vCache[l].splice(keep, discard);
       for (let p = keep; p < this.kCache[l].length; p++) {
         const k = this.kCache[l][p].slice();
-        rope(k, this.cfg.headCountKv, this.cfg, -discard);
+        rope(k, this.cfg.headCountKv, this.cfg, -discard, this.w.ropeFreqs);
         this.kCache[l][p] = this.opts.kvQ8 ? roundToQ8_0(k) : this.opts.kvF16 ? k.map(roundToF16) : k;
       }
     }
@@ -181,8 +183,8 @@ export class RefModel {
       const q = linear(lw.q, h, this.opts);
       const k = linear(lw.k, h, this.opts);
       const v = linear(lw.v, h, this.opts);
-      rope(q, c.headCount, c, pos);
-      rope(k, c.headCountKv, c, pos);
+      rope(q, c.headCount, c, pos, this.w.ropeFreqs);
+      rope(k, c.headCountKv, c, pos, this.w.ropeFreqs);
       this.kCache[l].push(store(k));
       this.vCache[l].push(store(v));
 

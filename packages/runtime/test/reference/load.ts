@@ -57,6 +57,9 @@ export async function loadFloatReference(path: string): Promise<{ cfg: ModelConf
   const output = file.tensor("output.weight") ? lin("output.weight", E, vocabSize) : { w: emb, K: E, N: vocabSize };
   return {
     cfg,
-    weights: { tokenEmbedding: emb, outputNorm: floats(file, bytes, "output_norm.weight"), output, layers, vocabSize },
+    weights: {
+      tokenEmbedding: emb, outputNorm: floats(file, bytes, "output_norm.weight"), output, layers, vocabSize,
+      ...(file.tensor("rope_freqs.weight") ? { ropeFreqs: floats(file, bytes, "rope_freqs.weight") } : {}),
+    },
   };
 }
