@@ -2,6 +2,8 @@
 // The tokenizer needs only this part; @ryzen/runtime builds its tensor-table reader on it.
 // Every length and count is checked against the bytes actually present before use.
 
+import { decodeUtf8 } from "./utf8-decode.js";
+
 export enum GGUFValueType {
   UINT8 = 0,
   INT8 = 1,
@@ -74,7 +76,6 @@ export interface ReadMetadataOptions {
 }
 
 const GGUF_MAGIC = 0x46554747; // "GGUF" little-endian
-const utf8 = new TextDecoder("utf-8", { fatal: false });
 
 /** Little-endian cursor over bytes that throws GGUFFormatError instead of reading past the end. */
 export class GGUFCursor {
@@ -122,7 +123,7 @@ export class GGUFCursor {
       throw new GGUFFormatError("LIMIT", `GGUF ${this.context}: string of ${len} bytes exceeds the limit of ${maxBytes}`);
     }
     this.need(len);
-    const s = utf8.decode(this.bytes.subarray(this.pos, this.pos + len));
+    const s = decodeUtf8(this.bytes, this.pos, this.pos + len);
     this.pos += len;
     return s;
   }
