@@ -50,6 +50,7 @@ function byteLevelSpec(json: Json, ignoreMerges: boolean): { name: string; spec:
       name = KNOWN_SPLITS[pat];
       if (name === undefined) fail("UNKNOWN_PRE_TOKENIZER", `unsupported Split pattern ${JSON.stringify(pat)}`, "pre_tokenizer");
     } else if (p.type === "ByteLevel") {
+      if (p.add_prefix_space === true) fail("UNKNOWN_PRE_TOKENIZER", "ByteLevel with add_prefix_space=true is not supported", "pre_tokenizer");
       if (p.use_regex !== false && name === undefined) name = "gpt-2";
     } else {
       fail("UNKNOWN_PRE_TOKENIZER", `unsupported pre-tokenizer type '${String(p.type)}'`, "pre_tokenizer");

@@ -111,6 +111,8 @@ describe("tokenizer.json", () => {
     expect(code(() => tokenizerFromHFJson({ model: { type: "BPE", vocab: {} } }))).toBe("MISSING_KEY");
     const bad = { model: { type: "BPE", vocab: { a: 0 }, merges: [] }, pre_tokenizer: { type: "Split", pattern: { Regex: "\\w+" } } };
     expect(code(() => tokenizerFromHFJson(bad))).toBe("UNKNOWN_PRE_TOKENIZER");
+    const prefixed = { model: { type: "BPE", vocab: { a: 0 }, merges: [] }, pre_tokenizer: { type: "ByteLevel", add_prefix_space: true } };
+    expect(code(() => tokenizerFromHFJson(prefixed))).toBe("UNKNOWN_PRE_TOKENIZER");
   });
 });
 
