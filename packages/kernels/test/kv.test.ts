@@ -57,6 +57,25 @@ describe("kv_store", () => {
     });
   }
 
+  it("f16: rounding edge cases encode bit-exactly on every path (ties to even, subnormals, overflow, infinities)", () => {
+    const ulp1 = 2 ** -10; // f16 spacing at [1, 2)
+    const edge = [
+      0, -0, 1, -1, 1 + ulp1 / 2, 1 + (3 * ulp1) / 2, 1 + ulp1 / 2 + 2 ** -20, 65504, 65519.99, 65520, -70000, 1e30,
+      Infinity, -Infinity, 2 ** -14, 2 ** -14 - 2 ** -25, 2 ** -24, 2 ** -25, 2 ** -25 + 2 ** -35, 3 * 2 ** -25, 1e-9, -5.96e-8,
+      0.1, -3.14159, 1234.5678, 2 ** -15 + 2 ** -26,
+    ];
+    const kvDim = 45; // not a multiple of 8 or 16: the SIMD tails run too (padded with random values)
+    const x = new Float32Array(kvDim);
+    x.set(randomFloats(kvDim, 77, 100));
+    x.set(edge);
+    const want = encodeRow(GGMLType.F16, x);
+    forEachIsaAndThreads(() => {
+      const cache = Tensor.empty(GGMLType.F16, [kvDim, 1, 1]);
+      ops.kvStore(cache, Tensor.fromFloat32([kvDim, 1], x), ids([0]), ids([0]));
+      expect(Array.from(cache.bytes())).toEqual(Array.from(want));
+    });
+  });
+
   it("in a Plan, ids rewritten out of range between runs fail that run; fixed ids run again", () => {
     const kvDim = 32, ctx = 4;
     const cache = Tensor.empty(GGMLType.F16, [kvDim, ctx, 1]);

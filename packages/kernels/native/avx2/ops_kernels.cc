@@ -158,6 +158,15 @@ static void softmax(float* out, const float* x, int64_t n) {
 
 // ---- attention ----
 // K/V rows are decoded to f32 once per position and shared by the nq query heads of the group.
+// F16C conversion rounds to nearest even like the scalar f32_to_fp16 (NaN payloads aside).
+static void encode_f16(const float* src, uint8_t* dst, int64_t n) {
+  uint16_t* h = (uint16_t*)dst;
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm_storeu_si128((__m128i*)(h + i), _mm256_cvtps_ph(_mm256_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT));
+  for (; i < n; i++) h[i] = _cvtss_sh(src[i], _MM_FROUND_TO_NEAREST_INT);
+}
+
 static void decode_f32(const uint8_t* row, float* out, int64_t hd) {
   const float* f = (const float*)row;
   int64_t i = 0;
@@ -286,7 +295,7 @@ static void attend_f32(const AttendArgs& a) { attend<decode_f32>(a); }
 
 const OpsKernels kTable = {rms_norm, add,       mul,       scale,   silu,       gelu,
                            relu2,    silu_mul,  relu2_mul, softmax, attend_f16, attend_q8_0,
-                           attend_f32};
+                           attend_f32, encode_f16};
 
 }  // namespace
 

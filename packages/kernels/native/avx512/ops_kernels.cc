@@ -137,6 +137,15 @@ static void softmax(float* out, const float* x, int64_t n) {
 
 // ---- attention ----
 // K/V rows are decoded to f32 once per position and shared by the nq query heads of the group.
+// Hardware conversion rounds to nearest even like the scalar f32_to_fp16 (NaN payloads aside).
+static void encode_f16(const float* src, uint8_t* dst, int64_t n) {
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = tail_mask(n - i);
+    const __m256i h = _mm512_cvtps_ph(_mm512_maskz_loadu_ps(m, src + i), _MM_FROUND_TO_NEAREST_INT);
+    _mm256_mask_storeu_epi16((uint16_t*)dst + i, m, h);
+  }
+}
+
 static void decode_f32(const uint8_t* row, float* out, int64_t hd) {
   for (int64_t i = 0; i < hd; i += 16) {
     const __mmask16 m = tail_mask(hd - i);
@@ -273,7 +282,7 @@ static void attend_f32(const AttendArgs& a) { attend<decode_f32>(a); }
 
 const OpsKernels kTable = {rms_norm, add,       mul,       scale,   silu,       gelu,
                            relu2,    silu_mul,  relu2_mul, softmax, attend_f16, attend_q8_0,
-                           attend_f32};
+                           attend_f32, encode_f16};
 
 }  // namespace
 

@@ -20,11 +20,7 @@ void kv_encode(DType type, const float* src, int64_t count, uint8_t* dst) {
     std::memcpy(dst, src, (size_t)count * sizeof(float));
     return;
   }
-  for (int64_t i = 0; i < count; i++) {
-    const uint16_t h = f32_to_fp16(src[i]);
-    dst[2 * i] = (uint8_t)(h & 0xff);
-    dst[2 * i + 1] = (uint8_t)(h >> 8);
-  }
+  active_ops().encode_f16(src, dst, count);
 }
 
 void kv_decode(DType type, const uint8_t* src, int64_t count, float* dst) {

@@ -58,6 +58,14 @@ void softmax(float* out, const float* x, int64_t n) {
   for (int64_t i = 0; i < n; i++) out[i] *= inv;
 }
 
+void encode_f16(const float* src, uint8_t* dst, int64_t n) {
+  for (int64_t i = 0; i < n; i++) {
+    const uint16_t h = f32_to_fp16(src[i]);
+    dst[2 * i] = (uint8_t)(h & 0xff);
+    dst[2 * i + 1] = (uint8_t)(h >> 8);
+  }
+}
+
 void decode_f32(const uint8_t* row, float* out, int64_t hd) { std::memcpy(out, row, (size_t)hd * sizeof(float)); }
 void decode_f16(const uint8_t* row, float* out, int64_t hd) {
   for (int64_t i = 0; i < hd; i++) out[i] = fp16_to_f32((uint16_t)(row[2 * i] | (row[2 * i + 1] << 8)));
@@ -105,7 +113,7 @@ void attend(const AttendArgs& a) {
 
 const OpsKernels kTable = {rms_norm, add,       mul,     scale,          silu,          gelu,
                            relu2,    silu_mul,  relu2_mul, softmax, attend<decode_f16>, attend<decode_q8_0>,
-                           attend<decode_f32>};
+                           attend<decode_f32>, encode_f16};
 
 }  // namespace
 

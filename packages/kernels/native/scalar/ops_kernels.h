@@ -38,6 +38,8 @@ struct OpsKernels {
   void (*attend_f16)(const AttendArgs& a);
   void (*attend_q8_0)(const AttendArgs& a);
   void (*attend_f32)(const AttendArgs& a);
+  // n floats to IEEE halves (little-endian bytes), round to nearest even (KV-cache stores).
+  void (*encode_f16)(const float* src, uint8_t* dst, int64_t n);
 };
 
 // Largest head size the attention kernels accept (their accumulators live on the stack).
