@@ -1,6 +1,7 @@
 // AVX2 ternary kernels over the T3 layout; results match scalar/ternary_kernels.cc bit for bit.
-// LUT: as the AVX-512 kernel, one 32-byte half of a step (2 lanes x 16 rows) at a time; the sign
-// bits are expanded to word masks once per step and applied as (v ^ m) - m.
+// LUT: a step's index bytes are first transposed to slot-major order (lane L = slot L of the 16
+// rows, see slot_major) so vpshufb can use one 16-entry table per lane; then one 32-byte half
+// (2 slots x 16 rows) at a time, the sign bits expanded to word masks and applied as (v ^ m) - m.
 // MAD: codes interleaved [k/4][row][4]; vpmaddubsw (u8 codes x s8 activations, pair sums <= 508)
 // accumulates in int16 for one 256-weight block (64 x 508 = 32512 < 32767), then widens.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 false positives inside intrinsics
@@ -56,12 +57,42 @@ static inline __m256i fold16(__m256i acc) {
                           _mm256_cvtepi16_epi32(_mm256_extracti128_si256(acc, 1)));
 }
 
+// The step's index bytes (4i+L = row i, slot L) in slot-major order: x[0] = slots 0|1,
+// x[1] = slots 2|3, byte i of each lane = row i.
+static inline void slot_major(const uint8_t* step, __m256i x[2]) {
+  const __m256i T = _mm256_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,
+                                     0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  const __m256i P = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  const __m256i a = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i*)step), T), P);
+  const __m256i b = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i*)(step + 32)), T), P);
+  const __m256i lo = _mm256_unpacklo_epi64(a, b), hi = _mm256_unpackhi_epi64(a, b);  // slots 0|2, 1|3
+  x[0] = _mm256_permute2x128_si256(lo, hi, 0x20);
+  x[1] = _mm256_permute2x128_si256(lo, hi, 0x31);
+}
+
 template <int T>
 static void lut_tile(const t3::Args& a, int64_t tile, int64_t t0) {
   const int64_t segs = t3::segments(a.K), rec = t3::lut_record_bytes(a.K);
   const uint8_t* codes = a.codes + tile * t3::tile_bytes(a.K);
   const __m256i nib = _mm256_set1_epi8(0x0f);
-  const __m256i bitsel = _mm256_setr_epi16(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, -32768);
+  // Sign word masks: word w of half hh, mask j (nibble h = j/2, rows 8r..8r+7, r = j%2) is row
+  // i = 8r + w%8, slot L = 2hh + w/8: bit 4i+L of sign[h], i.e. byte 4r + (w%8)/2, bit 4(w&1) + L.
+  __m256i sctrl[2], sbit[2];
+  {
+    alignas(32) int8_t c[32];
+    alignas(32) int16_t b[16];
+    for (int r = 0; r < 2; ++r) {
+      for (int w = 0; w < 16; ++w) {
+        c[2 * w] = (int8_t)(4 * r + (w % 8) / 2);
+        c[2 * w + 1] = (int8_t)0x80;
+      }
+      sctrl[r] = _mm256_load_si256((const __m256i*)c);
+    }
+    for (int hh = 0; hh < 2; ++hh) {
+      for (int w = 0; w < 16; ++w) b[w] = (int16_t)(1 << (4 * (w & 1) + 2 * hh + w / 8));
+      sbit[hh] = _mm256_load_si256((const __m256i*)b);
+    }
+  }
   const uint8_t* tabs[T];
   Out o[T];
   for (int t = 0; t < T; ++t) {
@@ -75,18 +106,19 @@ static void lut_tile(const t3::Args& a, int64_t tile, int64_t t0) {
     for (int st = 0; st < t3::kStepsPerSeg; ++st) {
       const uint8_t* step = seg + st * t3::kStepBytes;
       _mm_prefetch((const char*)(step + 12288), _MM_HINT_T0);  // see the AVX-512 kernel
-      uint16_t sg[8];
+      uint64_t sg[2];
       std::memcpy(sg, step + 64, 16);
+      const __m256i sb[2] = {_mm256_set1_epi64x((long long)sg[0]), _mm256_set1_epi64x((long long)sg[1])};
+      __m256i xs[2];
+      slot_major(step, xs);
       const int64_t toff = (s * t3::kStepsPerSeg + st) * t3::kLutStepBytes;
-      for (int hh = 0; hh < 2; ++hh) {  // lanes 2hh, 2hh+1
-        const __m256i idx = _mm256_loadu_si256((const __m256i*)(step + 32 * hh));
-        const __m256i il = _mm256_and_si256(idx, nib);
-        const __m256i ih = _mm256_and_si256(_mm256_srli_epi16(idx, 4), nib);
-        // sign word s of the 4 masks covers bits 16hh..16hh+15: word w <-> bit w.
+      for (int hh = 0; hh < 2; ++hh) {  // slots 2hh, 2hh+1
+        const __m256i il = _mm256_and_si256(xs[hh], nib);
+        const __m256i ih = _mm256_and_si256(_mm256_srli_epi16(xs[hh], 4), nib);
         __m256i m[4];
         for (int j = 0; j < 4; ++j) {
-          const __m256i b = _mm256_and_si256(_mm256_set1_epi16((short)sg[2 * j + hh]), bitsel);
-          m[j] = _mm256_cmpeq_epi16(b, bitsel);
+          const __m256i b = _mm256_and_si256(_mm256_shuffle_epi8(sb[j >> 1], sctrl[j & 1]), sbit[hh]);
+          m[j] = _mm256_cmpeq_epi16(b, sbit[hh]);
         }
         for (int t = 0; t < T; ++t) {
           const uint8_t* tb = tabs[t] + toff + 32 * hh;
@@ -164,24 +196,32 @@ static void decode_tile(const t3::Args& a, int64_t tile, uint8_t* panel) {
   const __m256i T0 = _mm256_load_si256((const __m256i*)tt[0]), T1 = _mm256_load_si256((const __m256i*)tt[1]);
   const __m256i T2 = _mm256_load_si256((const __m256i*)tt[2]);
   const __m256i nib = _mm256_set1_epi8(0x0f), one = _mm256_set1_epi8(1);
-  // byte l*16+i of a lane pair takes sign bit i&7 of byte (i < 8 ? l : 2 + l) of the broadcast word
-  const __m256i sctrl = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2,
-                                         1, 1, 1, 1, 1, 1, 1, 1, 3, 3, 3, 3, 3, 3, 3, 3);
-  const __m256i sbit = _mm256_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128,
-                                        1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
+  // byte l*16+i of slot pair hh (row i, slot L = 2hh + l) takes bit 4i+L of the broadcast sign
+  // word: byte i/2, bit 4(i&1) + L.
+  const __m256i sctrl = _mm256_setr_epi8(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7,
+                                         0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+  __m256i sbit[2];
+  {
+    alignas(32) uint8_t b[32];
+    for (int hh = 0; hh < 2; ++hh) {
+      for (int e = 0; e < 32; ++e) b[e] = (uint8_t)(1u << (4 * (e & 1) + 2 * hh + e / 16));
+      sbit[hh] = _mm256_load_si256((const __m256i*)b);
+    }
+  }
   for (int64_t s = 0; s < segs; ++s) {
     for (int st = 0; st < t3::kStepsPerSeg; ++st) {
       const uint8_t* step = codes + s * t3::kSegBytes + st * t3::kStepBytes;
-      uint16_t sg[8];
+      uint64_t sg[2];
       std::memcpy(sg, step + 64, 16);
+      __m256i xs[2];
+      slot_major(step, xs);
       for (int hh = 0; hh < 2; ++hh) {
-        const __m256i idx = _mm256_loadu_si256((const __m256i*)(step + 32 * hh));
+        const __m256i idx = xs[hh];
         __m256i c[6];
         for (int h = 0; h < 2; ++h) {
           const __m256i n = h ? _mm256_and_si256(_mm256_srli_epi16(idx, 4), nib) : _mm256_and_si256(idx, nib);
-          const uint32_t word = (uint32_t)sg[4 * h + hh] | ((uint32_t)sg[4 * h + 2 + hh] << 16);
-          const __m256i bits = _mm256_and_si256(_mm256_shuffle_epi8(_mm256_set1_epi32((int)word), sctrl), sbit);
-          const __m256i sgn = _mm256_or_si256(_mm256_cmpeq_epi8(bits, sbit), one);  // -1 or +1
+          const __m256i bits = _mm256_and_si256(_mm256_shuffle_epi8(_mm256_set1_epi64x((long long)sg[h]), sctrl), sbit[hh]);
+          const __m256i sgn = _mm256_or_si256(_mm256_cmpeq_epi8(bits, sbit[hh]), one);  // -1 or +1
           c[3 * h + 0] = _mm256_add_epi8(_mm256_sign_epi8(_mm256_shuffle_epi8(T0, n), sgn), one);
           c[3 * h + 1] = _mm256_add_epi8(_mm256_sign_epi8(_mm256_shuffle_epi8(T1, n), sgn), one);
           c[3 * h + 2] = _mm256_add_epi8(_mm256_sign_epi8(_mm256_shuffle_epi8(T2, n), sgn), one);

@@ -1,9 +1,9 @@
 // AVX-512 (BW + VNNI) ternary kernels over the T3 layout; results match scalar/ternary_kernels.cc
 // bit for bit (same integer block sums, same float operations per row).
 //
-// LUT: per step, the 64 index bytes are 16 rows x 4 lanes; vpshufb looks up each lane's group
-// table (low and high bytes of the int16 sums), vpunpck{l,h}bw forms int16 values whose order
-// matches the stored sign masks, a masked subtract applies the mirror sign.
+// LUT: per step, the 64 index bytes are 16 rows x 4 slots (a row's slots in one dword); vpermb
+// looks up the low and high bytes of each slot's int16 group sums, vpdpbusd applies the mirror
+// sign and sums a row's slots (see lut_tile).
 // MAD: a 16-row tile is decoded once into codes (w+1) interleaved as [k/4][row][4], then
 // vpdpbusd multiplies them by each token's int8 activations broadcast 4 at a time, so every
 // accumulator lane is one output row (no horizontal sums).
@@ -22,19 +22,6 @@ namespace {
 // Bytes ahead in the weight stream. Measured on Zen 4 (2560x6912 GEMV, 1 thread): 2 KB ~16 GB/s,
 // 4 KB ~21, 8-16 KB ~23-26 (the hardware prefetcher alone ~13).
 static const int kPrefetch = 12288;
-
-static inline __m512i rows16_from(__m512i a32, __m512i b32) {
-  // a32: [rows0-7 partial, rows0-7 partial], b32 likewise for rows 8-15 -> 16 row sums.
-  const __m256i a = _mm256_add_epi32(_mm512_castsi512_si256(a32), _mm512_extracti64x4_epi64(a32, 1));
-  const __m256i b = _mm256_add_epi32(_mm512_castsi512_si256(b32), _mm512_extracti64x4_epi64(b32, 1));
-  return _mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1);
-}
-
-static inline __m512i widen_add(__m512i acc32, __m512i acc16) {
-  const __m512i lo = _mm512_cvtepi16_epi32(_mm512_castsi512_si256(acc16));
-  const __m512i hi = _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64(acc16, 1));
-  return _mm512_add_epi32(acc32, _mm512_add_epi32(lo, hi));
-}
 
 static inline void store_rows(const t3::Args& a, int64_t tile, int64_t t, __m512 v) {
   const int64_t r = tile * 16;
@@ -63,11 +50,26 @@ static inline __m512 finish(const t3::Args& a, const Out& o, float inv) {
   return _mm512_mul_ps(_mm512_cvtepi32_ps(o.isum), _mm512_set1_ps(a.scale * inv));
 }
 
+// Per step and token: vpermb looks up 16 rows x 4 slots in the 64-byte low-byte and high-byte
+// tables of the step's low-nibble groups (and again for the high-nibble groups); vpdpbusd
+// multiplies the (unsigned) looked-up bytes by the mirror sign (+1/-1 bytes from the stored mask)
+// and sums each row's 4 slots into its dword. Low and high bytes accumulate apart and recombine
+// per 256-weight block modulo 2^16: lo + 256*hi == the exact block sum (mod 2^16), and
+// |block sum| <= 256 x 127 = 32512 fits int16, so sign-extending the low 16 bits is exact.
+// Per step and token: vpermb looks up 16 rows x 4 slots in the 64-byte low-byte and high-byte
+// tables of the step's low-nibble groups (and again for the high-nibble groups); vpdpbusd
+// multiplies the (unsigned) looked-up bytes by the mirror sign (+1/-1 bytes from the stored mask)
+// and sums each row's 4 slots into its dword. Low and high bytes accumulate apart and recombine
+// per 256-weight block modulo 2^16: lo + 256*hi == the exact block sum (mod 2^16), and
+// |block sum| <= 256 x 127 = 32512 fits int16, so sign-extending the low 16 bits is exact.
+// (Passing several tiles per table load was faster from cache but much slower from DRAM: the
+// extra concurrent weight streams defeat the prefetchers.)
 template <int T>
 static void lut_tile(const t3::Args& a, int64_t tile, int64_t t0) {
   const int64_t segs = t3::segments(a.K), rec = t3::lut_record_bytes(a.K);
   const uint8_t* codes = a.codes + tile * t3::tile_bytes(a.K);
-  const __m512i nib = _mm512_set1_epi8(0x0f);
+  const __m512i nib = _mm512_set1_epi8(0x0f), slot = _mm512_set1_epi32(0x30201000);
+  const __m512i plus = _mm512_set1_epi8(1), minus = _mm512_set1_epi8(-1);
   const uint8_t* tabs[T];
   Out o[T];
   for (int t = 0; t < T; ++t) {
@@ -76,41 +78,32 @@ static void lut_tile(const t3::Args& a, int64_t tile, int64_t t0) {
     o[t].facc = _mm512_setzero_ps();
   }
   for (int64_t s = 0; s < segs; ++s) {
-    __m512i accA[T], accB[T];
-    for (int t = 0; t < T; ++t) accA[t] = accB[t] = _mm512_setzero_si512();
+    __m512i lo0[T], hi0[T], lo1[T], hi1[T];  // separate chains hide vpdpbusd latency
+    for (int t = 0; t < T; ++t) lo0[t] = hi0[t] = lo1[t] = hi1[t] = _mm512_setzero_si512();
     const uint8_t* seg = codes + s * t3::kSegBytes;
     for (int st = 0; st < t3::kStepsPerSeg; ++st) {
       const uint8_t* step = seg + st * t3::kStepBytes;
       _mm_prefetch((const char*)(step + kPrefetch), _MM_HINT_T0);
       const __m512i idx = _mm512_loadu_si512(step);
-      const __m512i il = _mm512_and_si512(idx, nib);
-      const __m512i ih = _mm512_and_si512(_mm512_srli_epi16(idx, 4), nib);
-      uint32_t sg[4];
+      const __m512i il = _mm512_ternarylogic_epi32(idx, nib, slot, 0xEA);  // (idx & 15) | L << 4
+      const __m512i ih = _mm512_ternarylogic_epi32(_mm512_srli_epi16(idx, 4), nib, slot, 0xEA);
+      uint64_t sg[2];
       std::memcpy(sg, step + 64, 16);
-      const __mmask32 k0 = _cvtu32_mask32(sg[0]), k1 = _cvtu32_mask32(sg[1]);
-      const __mmask32 k2 = _cvtu32_mask32(sg[2]), k3 = _cvtu32_mask32(sg[3]);
+      const __m512i s0 = _mm512_mask_blend_epi8(_cvtu64_mask64(sg[0]), plus, minus);
+      const __m512i s1 = _mm512_mask_blend_epi8(_cvtu64_mask64(sg[1]), plus, minus);
       const int64_t toff = (s * t3::kStepsPerSeg + st) * t3::kLutStepBytes;
       for (int t = 0; t < T; ++t) {
         const uint8_t* tb = tabs[t] + toff;
-        const __m512i llo = _mm512_shuffle_epi8(_mm512_loadu_si512(tb), il);
-        const __m512i lhi = _mm512_shuffle_epi8(_mm512_loadu_si512(tb + 64), il);
-        const __m512i hlo = _mm512_shuffle_epi8(_mm512_loadu_si512(tb + 128), ih);
-        const __m512i hhi = _mm512_shuffle_epi8(_mm512_loadu_si512(tb + 192), ih);
-        __m512i A = accA[t], B = accB[t];
-        const __m512i a0 = _mm512_unpacklo_epi8(llo, lhi), b0 = _mm512_unpackhi_epi8(llo, lhi);
-        const __m512i a1 = _mm512_unpacklo_epi8(hlo, hhi), b1 = _mm512_unpackhi_epi8(hlo, hhi);
-        A = _mm512_mask_sub_epi16(_mm512_add_epi16(A, a0), k0, A, a0);
-        B = _mm512_mask_sub_epi16(_mm512_add_epi16(B, b0), k1, B, b0);
-        A = _mm512_mask_sub_epi16(_mm512_add_epi16(A, a1), k2, A, a1);
-        B = _mm512_mask_sub_epi16(_mm512_add_epi16(B, b1), k3, B, b1);
-        accA[t] = A;
-        accB[t] = B;
+        lo0[t] = _mm512_dpbusd_epi32(lo0[t], _mm512_permutexvar_epi8(il, _mm512_loadu_si512(tb)), s0);
+        hi0[t] = _mm512_dpbusd_epi32(hi0[t], _mm512_permutexvar_epi8(il, _mm512_loadu_si512(tb + 64)), s0);
+        lo1[t] = _mm512_dpbusd_epi32(lo1[t], _mm512_permutexvar_epi8(ih, _mm512_loadu_si512(tb + 128)), s1);
+        hi1[t] = _mm512_dpbusd_epi32(hi1[t], _mm512_permutexvar_epi8(ih, _mm512_loadu_si512(tb + 192)), s1);
       }
     }
-    // |int16 partial| <= 11 steps x 2 x 381 = 8382: widen once per 256-weight block.
     for (int t = 0; t < T; ++t) {
-      const __m512i z = _mm512_setzero_si512();
-      block_done(a, tile, s, rows16_from(widen_add(z, accA[t]), widen_add(z, accB[t])), o[t]);
+      const __m512i lo = _mm512_add_epi32(lo0[t], lo1[t]), hi = _mm512_add_epi32(hi0[t], hi1[t]);
+      const __m512i v = _mm512_add_epi32(lo, _mm512_slli_epi32(hi, 8));
+      block_done(a, tile, s, _mm512_srai_epi32(_mm512_slli_epi32(v, 16), 16), o[t]);
     }
   }
   for (int t = 0; t < T; ++t)
@@ -159,6 +152,7 @@ static void mad_tile(const t3::Args& a, int64_t tile, int64_t t0, const uint8_t*
 struct DecodeConsts {
   __m512i table[3];
   __m512i idx[6];
+  __m512i slot_major;  // byte L*16+i <- byte 4i+L
   int src[6][2];  // which word vectors (pair u) feed chunk c
 };
 
@@ -173,6 +167,8 @@ static DecodeConsts decode_consts() {
     }
     d.table[p] = _mm512_load_si512(tb);
   }
+  for (int e = 0; e < 64; ++e) tb[e] = (uint8_t)(4 * (e % 16) + e / 16);
+  d.slot_major = _mm512_load_si512(tb);
   alignas(64) int16_t w[32];
   for (int c = 0; c < 6; ++c) {
     d.src[c][0] = (2 * c) % 3;
@@ -193,13 +189,15 @@ static void decode_tile(const t3::Args& a, int64_t tile, const DecodeConsts& d, 
   for (int64_t s = 0; s < segs; ++s) {
     for (int st = 0; st < t3::kStepsPerSeg; ++st) {
       const uint8_t* step = codes + s * t3::kSegBytes + st * t3::kStepBytes;
+      // Bytes 4i+L -> L*16+i (lane L = slot L of all 16 rows), sign bits as bit 4 of the index.
       const __m512i idx = _mm512_loadu_si512(step);
-      uint32_t sg[4];
+      uint64_t sg[2];
       std::memcpy(sg, step + 64, 16);
-      const __m512i sl = _mm512_packs_epi16(_mm512_movm_epi16(_cvtu32_mask32(sg[0])), _mm512_movm_epi16(_cvtu32_mask32(sg[1])));
-      const __m512i sh = _mm512_packs_epi16(_mm512_movm_epi16(_cvtu32_mask32(sg[2])), _mm512_movm_epi16(_cvtu32_mask32(sg[3])));
-      const __m512i il = _mm512_or_si512(_mm512_and_si512(idx, nib), _mm512_and_si512(sl, bit4));
-      const __m512i ih = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(idx, 4), nib), _mm512_and_si512(sh, bit4));
+      const __m512i ml = _mm512_and_si512(idx, nib), mh = _mm512_and_si512(_mm512_srli_epi16(idx, 4), nib);
+      const __m512i nl = _mm512_mask_add_epi8(ml, _cvtu64_mask64(sg[0]), ml, bit4);
+      const __m512i nh = _mm512_mask_add_epi8(mh, _cvtu64_mask64(sg[1]), mh, bit4);
+      const __m512i il = _mm512_permutexvar_epi8(d.slot_major, nl);
+      const __m512i ih = _mm512_permutexvar_epi8(d.slot_major, nh);
       __m512i c[6];
       for (int j = 0; j < 3; ++j) {
         c[j] = _mm512_permutexvar_epi8(il, d.table[j]);

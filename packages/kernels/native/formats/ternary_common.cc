@@ -56,14 +56,14 @@ void pack_tile(const int8_t* trits, int64_t Kp, uint8_t* tile) {
     group_values(trits, Kp, s, vv);
     for (int st = 0; st < t3::kStepsPerSeg; ++st) {
       uint8_t* step = tile + s * t3::kSegBytes + st * t3::kStepBytes;
-      uint32_t sign[4] = {0, 0, 0, 0};
+      uint64_t sign[2] = {0, 0};
       for (int L = 0; L < 4; ++L)
         for (int i = 0; i < 16; ++i) {
           const int v0 = vv[i][st * 8 + 2 * L], v1 = vv[i][st * 8 + 2 * L + 1];
-          step[L * 16 + i] = (uint8_t)((v0 < 0 ? -v0 : v0) | ((v1 < 0 ? -v1 : v1) << 4));
-          const uint32_t bit = 1u << (L * 8 + (i & 7));
-          if (v0 < 0) sign[i >> 3] |= bit;
-          if (v1 < 0) sign[2 + (i >> 3)] |= bit;
+          step[4 * i + L] = (uint8_t)((v0 < 0 ? -v0 : v0) | ((v1 < 0 ? -v1 : v1) << 4));
+          const uint64_t bit = 1ull << (4 * i + L);
+          if (v0 < 0) sign[0] |= bit;
+          if (v1 < 0) sign[1] |= bit;
         }
       std::memcpy(step + 64, sign, 16);
     }

@@ -47,15 +47,13 @@ void ternary_lut_compute(const t3::Args& a) {
         for (int st = 0; st < t3::kStepsPerSeg; ++st) {
           const uint8_t* step = codes + s * t3::kSegBytes + st * t3::kStepBytes;
           const uint8_t* tab = r + 64 + (s * t3::kStepsPerSeg + st) * t3::kLutStepBytes;
-          uint32_t sign[4];
-          std::memcpy(sign, step + 64, 16);
           for (int L = 0; L < 4; ++L)
             for (int i = 0; i < 16; ++i)
               for (int h = 0; h < 2; ++h) {
-                const int m = (step[L * 16 + i] >> (4 * h)) & 15;
+                const int m = t3::step_m(step, i, L, h);
                 const uint8_t* lo = tab + h * 128 + L * 16;
                 const int v = (int16_t)(uint16_t)(lo[m] | (lo[64 + m] << 8));
-                const bool neg = (sign[2 * h + (i >> 3)] >> (L * 8 + (i & 7))) & 1;
+                const bool neg = t3::step_neg(step, i, L, h);
                 bsum[i] += neg ? -v : v;
               }
         }

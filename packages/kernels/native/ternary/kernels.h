@@ -2,6 +2,7 @@
 // functions only, so the SIMD translation units stay isolated (see the ISA rule in the README).
 #pragma once
 #include <cstdint>
+#include "ternary/t3.h"
 
 namespace ryzen {
 namespace t3 {
@@ -27,21 +28,15 @@ extern uint64_t g_decode6[1024];
 // Decode tile row i into codes (w+1 in 0..2), segments(K)*256 bytes (+8 bytes of slack).
 static inline void decode_row(const uint8_t* tile, int64_t K, int i, uint8_t* out) {
   const int64_t segs = (K + 255) / 256;
-  const int lane_off = i;  // byte L*16 + i
-  const int mask_word = i < 8 ? 0 : 1, bit0 = i & 7;
   for (int64_t s = 0; s < segs; ++s) {
     uint8_t* o = out + s * 256;
     const uint8_t* seg = tile + s * 880;
     for (int st = 0; st < 11; ++st) {
       const uint8_t* step = seg + st * 80;
-      uint32_t sl, sh;
-      __builtin_memcpy(&sl, step + 64 + 4 * mask_word, 4);
-      __builtin_memcpy(&sh, step + 64 + 4 * (2 + mask_word), 4);
       for (int L = 0; L < 4; ++L) {
         const int k = st * 24 + L * 6;
         if (k >= 256) break;
-        const int bit = L * 8 + bit0;
-        const uint32_t idx = step[L * 16 + lane_off] | (((sl >> bit) & 1u) << 8) | (((sh >> bit) & 1u) << 9);
+        const uint32_t idx = step[4 * i + L] | ((uint32_t)step_neg(step, i, L, 0) << 8) | ((uint32_t)step_neg(step, i, L, 1) << 9);
         const uint64_t six = g_decode6[idx];
         if (k + 8 <= 256) {
           __builtin_memcpy(o + k, &six, 8);  // 6 codes + 2 bytes the next store overwrites

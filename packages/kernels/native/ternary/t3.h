@@ -10,11 +10,13 @@
 //  * A group's trits (t0,t1,t2) give v = 9(t0+1) + 3(t1+1) + (t2+1) in 0..26; mirror symmetry
 //    (v <-> 26-v is negation) stores m = |v-13| in 0..13 (a nibble) plus a sign bit.
 //  * One step = 80 bytes for 16 rows x 8 groups:
-//      idx[64]: byte L*16+i (lane L=0..3, row i=0..15): low nibble = m(row i, group 2L),
+//      idx[64]: byte 4i+L (row i=0..15, slot L=0..3): low nibble = m(row i, group 2L),
 //               high nibble = m(row i, group 2L+1)   (so one byte = 6 consecutive weights)
-//      sign[4] (uint32): [0] low-nibble groups, rows 0-7: bit L*8+i; [1] low-nibble, rows 8-15:
-//               bit L*8+i-8; [2],[3] the same for the high-nibble groups.
-//    (These bit positions are where vpunpck{l,h}bw puts row i of lane L as a 16-bit value.)
+//      sign[2] (uint64): [0] bit 4i+L = sign of the low-nibble group of byte 4i+L, [1] the same
+//               for the high-nibble groups.
+//    (Each row's 4 slots share one dword, so a 64-entry vpermb table (slot L at entries 16L..16L+15)
+//    looks up 16 rows x 4 groups and vpdpbusd sums a row's 4 lookups; the sign bits are the
+//    lookups' byte mask.)
 //  * Tile = segments x 11 steps. Per-block scales (layout T3_BLOCK) follow all tiles as
 //    float[tiles][segments][16].
 //
@@ -60,6 +62,14 @@ static inline int64_t lut_record_bytes(int64_t K) { return 64 + segments(K) * kS
 // activations for K padded to a multiple of 256 (zeros), 64-byte aligned.
 static inline int64_t mad_sums_bytes(int64_t K) { return (segments(K) * 4 + 63) / 64 * 64; }
 static inline int64_t mad_record_bytes(int64_t K) { return 64 + mad_sums_bytes(K) + segments(K) * kSegK; }
+
+// Step accessors (portable code): magnitude index and sign of row i, slot L, nibble h.
+static inline int step_m(const uint8_t* step, int i, int L, int h) { return (step[4 * i + L] >> (4 * h)) & 15; }
+static inline int step_neg(const uint8_t* step, int i, int L, int h) {
+  uint64_t s;
+  __builtin_memcpy(&s, step + 64 + 8 * h, 8);
+  return (int)((s >> (4 * i + L)) & 1u);
+}
 
 // Trits of magnitude index m (0..13) for v = 13 + m: t0 = v/9-1, t1 = v/3%3-1, t2 = v%3-1.
 static inline int trit_of(int m, int p) {
