@@ -45,6 +45,9 @@ const CASES: { o: RopeOptions; pos: number[] }[] = [
   { o: { nHead: 2, headDim: 64, nRot: 32, mode: "neox", theta: 500000, freqScale: 0.25 }, pos: [123456] },
   { o: { nHead: 5, headDim: 6, nRot: 4, mode: "normal", theta: 10000, freqScale: 1 }, pos: [3, -2, 40000] },
   { o: { nHead: 4, headDim: 128, nRot: 128, mode: "neox", theta: 1e6, freqScale: 1 }, pos: [5, 4095] },
+  // pair counts (14, 10) that are not multiples of the SIMD widths: full vectors plus tails
+  { o: { nHead: 3, headDim: 30, nRot: 28, mode: "normal", theta: 10000, freqScale: 1 }, pos: [1, 77, 1000] },
+  { o: { nHead: 3, headDim: 22, nRot: 20, mode: "neox", theta: 10000, freqScale: 1 }, pos: [1, 77, 1000] },
 ];
 
 describe("rope", () => {

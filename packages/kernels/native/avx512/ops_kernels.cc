@@ -146,6 +146,37 @@ static void encode_f16(const float* src, uint8_t* dst, int64_t n) {
   }
 }
 
+// RoPE on 16 floats at a time, masked tails (FMA: may differ from the scalar path in the last bit).
+static void rope_rotate(const float* cs, const float* x, float* out, int64_t nh, int64_t hd, int64_t n_rot, int mode) {
+  const int64_t half = n_rot / 2;
+  const float* cosv = cs;
+  const float* sinv = cs + half;
+  const __m512i dup = _mm512_set_epi32(7, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0);
+  for (int64_t h = 0; h < nh; h++, x += hd, out += hd) {
+    if (mode == 0) {
+      // 8 pairs (e, o) per step: out = x*(c c) -/+ swap(x)*(s s), even lanes subtract
+      for (int64_t i = 0; i < half; i += 8) {
+        const int64_t left = half - i;
+        const __mmask8 m8 = left >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << left) - 1);
+        const __mmask16 m16 = tail_mask(2 * left);
+        const __m512 cc = _mm512_permutexvar_ps(dup, _mm512_castps256_ps512(_mm256_maskz_loadu_ps(m8, cosv + i)));
+        const __m512 ss = _mm512_permutexvar_ps(dup, _mm512_castps256_ps512(_mm256_maskz_loadu_ps(m8, sinv + i)));
+        const __m512 v = _mm512_maskz_loadu_ps(m16, x + 2 * i);
+        const __m512 sw = _mm512_permute_ps(v, 0xB1);
+        _mm512_mask_storeu_ps(out + 2 * i, m16, _mm512_fmaddsub_ps(v, cc, _mm512_mul_ps(sw, ss)));
+      }
+    } else {
+      for (int64_t i = 0; i < half; i += 16) {
+        const __mmask16 m = tail_mask(half - i);
+        const __m512 c = _mm512_maskz_loadu_ps(m, cosv + i), s = _mm512_maskz_loadu_ps(m, sinv + i);
+        const __m512 x0 = _mm512_maskz_loadu_ps(m, x + i), x1 = _mm512_maskz_loadu_ps(m, x + half + i);
+        _mm512_mask_storeu_ps(out + i, m, _mm512_fmsub_ps(x0, c, _mm512_mul_ps(x1, s)));
+        _mm512_mask_storeu_ps(out + half + i, m, _mm512_fmadd_ps(x0, s, _mm512_mul_ps(x1, c)));
+      }
+    }
+  }
+}
+
 static void decode_f32(const uint8_t* row, float* out, int64_t hd) {
   for (int64_t i = 0; i < hd; i += 16) {
     const __mmask16 m = tail_mask(hd - i);
@@ -282,7 +313,7 @@ static void attend_f32(const AttendArgs& a) { attend<decode_f32>(a); }
 
 const OpsKernels kTable = {rms_norm, add,       mul,       scale,   silu,       gelu,
                            relu2,    silu_mul,  relu2_mul, softmax, attend_f16, attend_q8_0,
-                           attend_f32, encode_f16};
+                           attend_f32, encode_f16, rope_rotate};
 
 }  // namespace
 

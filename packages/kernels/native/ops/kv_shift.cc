@@ -72,7 +72,7 @@ void run(const OpNode& node, int, int ith, int nth, uint8_t*) {
       const uint8_t* ksrc = kv_row(kc, s.slot, p) + h * kb;
       uint8_t* kdst = kv_row(kc, s.slot, p - s.discard) + h * kb;
       kv_decode(kc.type, ksrc, s.hd, buf);
-      rope_head(s.rope, cs, buf, buf);
+      rope_heads(s.rope, cs, buf, buf, 1);
       kv_encode(kc.type, buf, s.hd, kdst);
       std::memmove(kv_row(vc, s.slot, p - s.discard) + h * vb, kv_row(vc, s.slot, p) + h * vb, (size_t)vb);
     }

@@ -1,8 +1,10 @@
 // "rope": t=[out, x[nHead*headDim, n], pos[n] I32, freqFactors?[>= nRot/2] f32], i=[nHead, headDim,
-// nRot, mode], f=[theta, freqScale]. Phase 0 builds each token's cos/sin table in scratch, phase 1
-// rotates every (token, head). out may alias x.
+// nRot, mode], f=[theta, freqScale]. One phase: each share takes a run of (token, head) units and
+// builds the cos/sin table of each of its tokens in private scratch (a token split between two
+// shares has its table built twice: cheaper than a barrier). out may alias x.
 #include "rope.h"
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <vector>
 #include "op_util.h"
@@ -39,24 +41,20 @@ void rope_freqs(const RopeParams& p, double* freqs) {
 }
 
 void rope_angles(const RopeParams& p, const double* freqs, double pos, float* cs) {
-  for (int64_t i = 0; i < p.n_rot / 2; i++) {
+  const int64_t half = p.n_rot / 2;
+  for (int64_t i = 0; i < half; i++) {
     const double a = p.freq_factors ? pos * freqs[i] / (double)p.freq_factors[i] : pos * freqs[i];
-    cs[2 * i] = (float)std::cos(a);
-    cs[2 * i + 1] = (float)std::sin(a);
+    cs[i] = (float)std::cos(a);
+    cs[half + i] = (float)std::sin(a);
   }
 }
 
-void rope_head(const RopeParams& p, const float* cs, const float* x, float* out) {
-  const int64_t half = p.n_rot / 2;
-  for (int64_t i = 0; i < half; i++) {
-    const int64_t i0 = p.mode == 0 ? 2 * i : i, i1 = p.mode == 0 ? 2 * i + 1 : i + half;
-    const float c = cs[2 * i], s = cs[2 * i + 1];
-    const float x0 = x[i0], x1 = x[i1];
-    out[i0] = x0 * c - x1 * s;
-    out[i1] = x0 * s + x1 * c;
-  }
-  if (out != x)
-    for (int64_t i = p.n_rot; i < p.head_dim; i++) out[i] = x[i];
+void rope_heads(const RopeParams& p, const float* cs, const float* x, float* out, int64_t nh) {
+  active_ops().rope_rotate(cs, x, out, nh, p.head_dim, p.n_rot, p.mode);
+  if (out != x && p.n_rot < p.head_dim)
+    for (int64_t h = 0; h < nh; h++)
+      std::memcpy(out + h * p.head_dim + p.n_rot, x + h * p.head_dim + p.n_rot,
+                  (size_t)(p.head_dim - p.n_rot) * sizeof(float));
 }
 
 namespace {
@@ -88,7 +86,7 @@ std::string validate(OpNode& node) {
     if (!(e = check_freq_factors(node, 3, p.n_rot)).empty()) return e;
     if (!(e = expect_no_overlap(node, 0, "out", 3, "freqFactors", false)).empty()) return e;
   }
-  node.scratch_bytes = (size_t)n * (size_t)p.n_rot * sizeof(float);
+  node.scratch_per_thread = (size_t)p.n_rot * sizeof(float);
   auto st = std::make_shared<RopeState>();
   st->freqs.resize((size_t)(p.n_rot / 2 + 1));
   rope_freqs(p, st->freqs.data());
@@ -96,26 +94,22 @@ std::string validate(OpNode& node) {
   return "";
 }
 
-int phases(const OpNode&) { return 2; }
+int phases(const OpNode&) { return 1; }
 
-void run(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch) {
+void run(const OpNode& node, int, int ith, int nth, uint8_t* scratch) {
   const RopeParams p = params_of(node);
   const Tensor &out = *node.t[0], &x = *node.t[1];
-  const int64_t n = x.rows();
-  float* tables = (float*)scratch;
-  if (phase == 0) {
-    int64_t t0, t1;
-    split_range(n, ith, nth, 1, &t0, &t1);
-    const int32_t* pos = i32_data(*node.t[2]);
-    const double* freqs = static_cast<const RopeState*>(node.state.get())->freqs.data();
-    for (int64_t t = t0; t < t1; t++) rope_angles(p, freqs, (double)pos[t], tables + t * p.n_rot);
-    return;
-  }
+  const int32_t* pos = i32_data(*node.t[2]);
+  const double* freqs = static_cast<const RopeState*>(node.state.get())->freqs.data();
+  float* table = (float*)thread_scratch(node, scratch, ith);
   int64_t u0, u1;
-  split_range(n * p.n_head, ith, nth, 1, &u0, &u1);
-  for (int64_t u = u0; u < u1; u++) {
-    const int64_t t = u / p.n_head, h = u % p.n_head;
-    rope_head(p, tables + t * p.n_rot, f32_row(x, t) + h * p.head_dim, f32_row(out, t) + h * p.head_dim);
+  split_range(x.rows() * p.n_head, ith, nth, 1, &u0, &u1);
+  while (u0 < u1) {  // one token's run of heads per step
+    const int64_t t = u0 / p.n_head, h0 = u0 % p.n_head;
+    const int64_t h1 = u1 - t * p.n_head < p.n_head ? u1 - t * p.n_head : p.n_head;
+    rope_angles(p, freqs, (double)pos[t], table);
+    rope_heads(p, table, f32_row(x, t) + h0 * p.head_dim, f32_row(out, t) + h0 * p.head_dim, h1 - h0);
+    u0 = t * p.n_head + h1;
   }
 }
 

@@ -29,11 +29,12 @@ std::string check_freq_factors(const OpNode& node, size_t k, int64_t n_rot);
 // freqs[i] = freqScale * theta^(-2i/nRot) for the n_rot/2 pairs (without the factors).
 void rope_freqs(const RopeParams& p, double* freqs);
 
-// cs[2i] = cos, cs[2i+1] = sin of pair i's angle pos * freqs[i] (/ freq_factors[i] when set),
-// n_rot floats. Angles are computed in double so large positions keep full float accuracy.
+// cs[i] = cos, cs[n_rot/2 + i] = sin of pair i's angle pos * freqs[i] (/ freq_factors[i] when
+// set), n_rot floats. Angles are computed in double so large positions keep full float accuracy.
 void rope_angles(const RopeParams& p, const double* freqs, double pos, float* cs);
 
-// Rotates one head of head_dim floats (out may equal x).
-void rope_head(const RopeParams& p, const float* cs, const float* x, float* out);
+// Rotates nh consecutive heads of head_dim floats with the active ISA's kernel (out may equal x;
+// dims past n_rot are copied).
+void rope_heads(const RopeParams& p, const float* cs, const float* x, float* out, int64_t nh);
 
 }  // namespace ryzen

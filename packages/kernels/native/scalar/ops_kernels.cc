@@ -66,6 +66,18 @@ void encode_f16(const float* src, uint8_t* dst, int64_t n) {
   }
 }
 
+void rope_rotate(const float* cs, const float* x, float* out, int64_t nh, int64_t hd, int64_t n_rot, int mode) {
+  const int64_t half = n_rot / 2;
+  for (int64_t h = 0; h < nh; h++, x += hd, out += hd)
+    for (int64_t i = 0; i < half; i++) {
+      const int64_t i0 = mode == 0 ? 2 * i : i, i1 = mode == 0 ? 2 * i + 1 : i + half;
+      const float c = cs[i], s = cs[half + i];
+      const float x0 = x[i0], x1 = x[i1];
+      out[i0] = x0 * c - x1 * s;
+      out[i1] = x0 * s + x1 * c;
+    }
+}
+
 void decode_f32(const uint8_t* row, float* out, int64_t hd) { std::memcpy(out, row, (size_t)hd * sizeof(float)); }
 void decode_f16(const uint8_t* row, float* out, int64_t hd) {
   for (int64_t i = 0; i < hd; i++) out[i] = fp16_to_f32((uint16_t)(row[2 * i] | (row[2 * i + 1] << 8)));
@@ -113,7 +125,7 @@ void attend(const AttendArgs& a) {
 
 const OpsKernels kTable = {rms_norm, add,       mul,     scale,          silu,          gelu,
                            relu2,    silu_mul,  relu2_mul, softmax, attend<decode_f16>, attend<decode_q8_0>,
-                           attend<decode_f32>, encode_f16};
+                           attend<decode_f32>, encode_f16, rope_rotate};
 
 }  // namespace
 

@@ -40,6 +40,10 @@ struct OpsKernels {
   void (*attend_f32)(const AttendArgs& a);
   // n floats to IEEE halves (little-endian bytes), round to nearest even (KV-cache stores).
   void (*encode_f16)(const float* src, uint8_t* dst, int64_t n);
+  // RoPE: rotates the first n_rot dims of nh consecutive heads of hd floats (out may equal x;
+  // dims n_rot..hd are left alone). cs = n_rot/2 cosines then n_rot/2 sines of the pair angles;
+  // mode 0 pairs (x[2i], x[2i+1]), mode 1 pairs (x[i], x[i + n_rot/2]).
+  void (*rope_rotate)(const float* cs, const float* x, float* out, int64_t nh, int64_t hd, int64_t n_rot, int mode);
 };
 
 // Largest head size the attention kernels accept (their accumulators live on the stack).
