@@ -2,9 +2,9 @@
 // pass with f32 K/V), on every ISA path the CPU has, with 1 and 2 threads:
 // - with kvType "f32" the engine stores K/V unrounded, as the reference does, so the logits at
 //   the last prompt position must be within 1e-4 relative of the JSON (the bar; measured
-//   3.6e-7 to 5.7e-7 depending on the ISA path);
+//   3.3e-7 to 3.6e-7 depending on the ISA path);
 // - with the default f16 cache each cached K/V value is rounded by up to 2^-11 relative, which
-//   through 5 layers moves those logits by 5.0e-4 (scalar, avx2) to 6.8e-4 (avx512) of their
+//   through 5 layers moves those logits by 5.0e-4 (scalar) to 6.8e-4 (avx2, avx512) of their
 //   range (which values land on the other side of a rounding boundary depends on last-ulp
 //   differences between ISA paths), so the f16 cache is held to 1e-3 relative.
 // Greedy tokens must equal the reference's for every case, with both cache types.
