@@ -17,8 +17,8 @@ const tsx = createRequire(import.meta.url).resolve("tsx");
 
 describe.skipIf(process.platform !== "linux")("memory", () => {
   beforeAll(async () => {
-    // ~100 MB of weights: large against the fixed costs (runtime code, tokenizer, activations).
-    await writeBitnetShape(model, { E: 2048, F: 5632, layers: 6, nHead: 16, nHeadKv: 4, vocab: 16000, ctx: 1024 });
+    // ~115 MB of weights: large against the fixed costs (runtime code, tokenizer, activations).
+    await writeBitnetShape(model, { E: 2048, F: 5632, layers: 8, nHead: 16, nHeadKv: 4, vocab: 16000, ctx: 1024 });
   }, 120_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

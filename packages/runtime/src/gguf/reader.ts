@@ -29,8 +29,10 @@ const MAX_DIMS = 4;
 const MAX_TENSOR_NAME_BYTES = 1024;
 /** Smallest possible tensor-table entry: name length, n_dims, one dim, type, offset. */
 const MIN_TENSOR_INFO_BYTES = 8 + 4 + 8 + 4 + 8;
-// Large enough for the metadata of most models (a 150k-token vocab is ~8 MB): one parse, no regrowth.
-const INITIAL_PREFIX_BYTES = 16 * 1024 * 1024;
+// The metadata of a small model fits; a big vocabulary (a 150k-token vocab is ~8 MB) regrows the
+// prefix to what the parser asks for. Not larger: the prefix is garbage after parsing but stays
+// resident until V8 collects it, in the peak RSS of loading a model.
+const INITIAL_PREFIX_BYTES = 1024 * 1024;
 
 interface RawTensor {
   name: string;
