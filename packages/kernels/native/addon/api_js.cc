@@ -1,5 +1,7 @@
 // Free functions of the JS API: machine (cpuInfo, ISA, threads, memory), types, quantization,
 // and matmul kernel selection.
+#include <algorithm>
+
 #include "core/isa.h"
 #include "core/isa_probe.h"
 #include "core/matmul_op.h"
@@ -150,6 +152,47 @@ int64_t matrix_bytes(DType type, const Napi::Value& rows, const Napi::Value& col
   return shape_bytes(type, {*c, *r});
 }
 
+// Quantizes rows in chunks claimed by the pool's threads (rows are independent in every format
+// but I2_S, whose one scale covers the whole tensor): the output is the same bytes as one call.
+struct QuantizeJob {
+  const WeightFormat* f;
+  const float* src;
+  uint8_t* dst;
+  int64_t rows, cols, row_bytes, chunk, chunks;
+  ProgressCounter progress;  // next: chunk tickets, value: chunks done
+};
+
+void quantize_job(void* ctx, int ith, int) {
+  QuantizeJob& j = *static_cast<QuantizeJob*>(ctx);
+  for (;;) {
+    const int64_t c = (int64_t)j.progress.next.fetch_add(1, std::memory_order_relaxed);
+    if (c >= j.chunks) break;
+    const int64_t r0 = c * j.chunk, n = std::min(j.chunk, j.rows - r0);
+    j.f->quantize(j.src + r0 * j.cols, n, j.cols, j.dst + r0 * j.row_bytes);
+    j.progress.add(1);
+  }
+  if (ith == 0) j.progress.wait_at_least((uint64_t)j.chunks);  // late workers find no chunk left
+}
+
+void quantize_rows(const WeightFormat& f, DType type, const float* src, int64_t rows, int64_t cols, uint8_t* dst) {
+  const int64_t chunk = 64;
+  const int nth = pool_threads();
+  if (type == DType::I2_S || nth == 1 || rows < 2 * chunk) {
+    f.quantize(src, rows, cols, dst);
+    return;
+  }
+  QuantizeJob j;
+  j.f = &f;
+  j.src = src;
+  j.dst = dst;
+  j.rows = rows;
+  j.cols = cols;
+  j.row_bytes = dtype_tensor_bytes((int32_t)type, 1, cols);
+  j.chunk = chunk;
+  j.chunks = (rows + chunk - 1) / chunk;
+  pool_run(quantize_job, &j, nth);
+}
+
 Napi::Value Quantize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guard(env, [&]() -> Napi::Value {
@@ -165,7 +208,7 @@ Napi::Value Quantize(const Napi::CallbackInfo& info) {
     const WeightFormat& f = require_weight_format(type);
     if (!f.quantize) fail(ErrorCode::UnknownType, std::string("cannot quantize to ") + dtype_traits((int32_t)type).name);
     Napi::Uint8Array out = Napi::Uint8Array::New(env, (size_t)bytes);
-    f.quantize((const float*)src.data, rows, cols, out.Data());
+    quantize_rows(f, type, (const float*)src.data, rows, cols, out.Data());
     return out;
   });
 }
