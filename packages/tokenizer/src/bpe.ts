@@ -13,6 +13,8 @@ export class BpeEncoder {
   private readonly virtualPieces: string[];
   private readonly cache = new WordCache();
   private readonly merger: SymbolMerger;
+  /** Ids of each one-UTF-16-unit pre-token, by code unit, filled on first use: no hashing. */
+  private readonly single: (number[] | undefined)[] = new Array(0x10000);
 
   constructor(
     private readonly vocab: BpeVocabView,
@@ -22,21 +24,26 @@ export class BpeEncoder {
     this.byteIds = rules.byteIds;
     this.virtualPieces = rules.virtualPieces;
     this.merger = new SymbolMerger(rules.table, rules.maxRank);
-    if (ignoreMerges) this.wholeTokens = wholeTokenTexts(vocab.pieces, vocab.types);
+    if (ignoreMerges) {
+      this.wholeTokens = wholeTokenTexts(vocab.pieces, vocab.types);
+      this.wholeFilter = new ShapeFilter(this.wholeTokens.keys());
+    }
   }
 
   /** ignore_merges: the text of every vocab piece that is valid UTF-8 → its id. A pre-token
    *  found here is emitted as is (a lookup keyed by the pre-token string itself). */
   private readonly wholeTokens?: Map<string, number>;
+  /** Cheap pre-check for wholeTokens: most pre-tokens that are not vocab pieces fail it
+   *  without a probe of the large map. */
+  private readonly wholeFilter?: ShapeFilter;
 
   /** Encode one pre-token, appending ids. */
   encodeWord(word: string, out: number[]): void {
     if (word.length === 1) {
-      // One UTF-16 unit: at most 3 bytes, cheaper to merge than to look up in the cache.
       const c = word.charCodeAt(0);
-      const id = c < 0x80 ? this.byteIds[c]! : -1;
-      if (id >= 0 && id < this.vocab.size) out.push(id);
-      else pushAll(out, this.wholeTokenOrMerge(word));
+      const ids = this.single[c] ?? (this.single[c] = this.wholeTokenOrMerge(word));
+      if (ids.length === 1) out.push(ids[0]!);
+      else pushAll(out, ids);
       return;
     }
     let ids = this.cache.get(word);
@@ -48,8 +55,11 @@ export class BpeEncoder {
   }
 
   private wholeTokenOrMerge(word: string): number[] {
-    const whole = this.wholeTokens?.get(word);
-    return whole !== undefined ? [whole] : this.encodeUncached(word);
+    if (this.wholeFilter?.mayContain(word)) {
+      const whole = this.wholeTokens!.get(word);
+      if (whole !== undefined) return [whole];
+    }
+    return this.encodeUncached(word);
   }
 
   private encodeUncached(word: string): number[] {
@@ -95,7 +105,10 @@ export class BpeEncoder {
 
   /** Merge results that are not vocab entries fall back to their single characters' ids. */
   private resolveVirtual(ids: number[]): number[] {
-    if (this.virtualPieces.length === 0 || ids.every((id) => id < this.vocab.size)) return ids;
+    if (this.virtualPieces.length === 0) return ids;
+    let virtual = false;
+    for (let i = 0; i < ids.length; i++) if (ids[i]! >= this.vocab.size) virtual = true;
+    if (!virtual) return ids;
     const out: number[] = [];
     for (const id of ids) {
       if (id < this.vocab.size) out.push(id);
@@ -108,6 +121,31 @@ export class BpeEncoder {
   }
 }
 
+
+/** A bit set over (length, first unit, last unit) of a set of strings: `mayContain` is false
+ *  only for strings not in the set. */
+class ShapeFilter {
+  private static readonly BITS = 1 << 20;
+  private readonly bits = new Uint32Array(ShapeFilter.BITS >>> 5);
+
+  constructor(words: Iterable<string>) {
+    for (const w of words) {
+      const h = ShapeFilter.hash(w);
+      this.bits[h >>> 5]! |= 1 << (h & 31);
+    }
+  }
+
+  private static hash(w: string): number {
+    const n = w.length;
+    const h = Math.imul(w.charCodeAt(0) ^ Math.imul(n, 0x9e3779b1), 0x85ebca77) ^ Math.imul(w.charCodeAt(n - 1), 0xc2b2ae3d);
+    return (h ^ (h >>> 13)) & (ShapeFilter.BITS - 1);
+  }
+
+  mayContain(w: string): boolean {
+    const h = ShapeFilter.hash(w);
+    return (this.bits[h >>> 5]! & (1 << (h & 31))) !== 0;
+  }
+}
 
 /** Normal (and untyped) pieces only: special-token text must stay plain text unless parseSpecial. */
 function wholeTokenTexts(pieces: readonly string[], types: Uint8Array): Map<string, number> {

@@ -47,14 +47,16 @@ export class SymbolMerger {
   private readonly pairRank = new Int32Array(SHORT_WORD);
   private readonly pairResult = new Int32Array(SHORT_WORD);
 
+  /** Record the rank and result of the pair at i, i + 1 for mergeShort. */
+  private setPair(i: number): void {
+    const slot = this.merges.find(this.sym[i]!, this.sym[i + 1]!);
+    this.pairRank[i] = slot >= 0 ? this.merges.rankAt(slot) : NO_MERGE;
+    this.pairResult[i] = slot >= 0 ? this.merges.resultAt(slot) : -1;
+  }
+
   private mergeShort(n: number): number[] {
-    const { sym, pairRank: rank, pairResult: res, merges } = this;
-    const setPair = (i: number): void => {
-      const slot = merges.find(sym[i]!, sym[i + 1]!);
-      rank[i] = slot >= 0 ? merges.rankAt(slot) : NO_MERGE;
-      res[i] = slot >= 0 ? merges.resultAt(slot) : -1;
-    };
-    for (let i = 0; i + 1 < n; i++) setPair(i);
+    const { sym, pairRank: rank, pairResult: res } = this;
+    for (let i = 0; i + 1 < n; i++) this.setPair(i);
     while (n > 1) {
       let best = 0;
       for (let i = 1; i + 1 < n; i++) if (rank[i]! < rank[best]!) best = i;
@@ -66,10 +68,12 @@ export class SymbolMerger {
         res[i] = res[i + 1]!;
       }
       n--;
-      if (best > 0) setPair(best - 1);
-      if (best + 1 < n) setPair(best);
+      if (best > 0) this.setPair(best - 1);
+      if (best + 1 < n) this.setPair(best);
     }
-    return Array.from(sym.subarray(0, n));
+    const out = new Array<number>(n);
+    for (let i = 0; i < n; i++) out[i] = sym[i]!;
+    return out;
   }
 
   /** Long words: rank buckets over a linked list of symbols. Pairs of one rank are merged

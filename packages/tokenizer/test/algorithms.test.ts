@@ -41,6 +41,25 @@ describe("byte-level BPE (llama-bpe, ignore_merges) equals the reference", () =>
   });
 });
 
+describe("byte-level BPE on random bytes (U+FFFD runs, controls, short unique pre-tokens)", () => {
+  for (const [name, pre, ignoreMerges] of [["ggml-vocab-gpt-2", "gpt2", false], ["llama3-vocab", "llama3", true]] as const) {
+    it(name, () => {
+      const ref = referenceBpe(meta(name), pre, ignoreMerges);
+      const t = tok(name);
+      const next = rng(6);
+      const utf8 = new TextDecoder();
+      for (let i = 0; i < 60; i++) {
+        const raw = new Uint8Array(1 + Math.floor(next() * 300));
+        for (let k = 0; k < raw.length; k++) raw[k] = Math.floor(next() * 256);
+        const s = utf8.decode(raw);
+        // twice: the second encode is served from the caches the first one filled
+        expect(t.encode(s, { addBos: false }), JSON.stringify(s)).toEqual(ref(s));
+        expect(t.encode(s, { addBos: false }), JSON.stringify(s)).toEqual(ref(s));
+      }
+    });
+  }
+});
+
 describe("SentencePiece equals the reference", () => {
   for (const name of ["stories260K", "ggml-vocab-llama-spm"] as const) {
     it(`${name}: random text (byte fallback, ties, long runs)`, () => {
