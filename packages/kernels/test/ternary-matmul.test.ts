@@ -15,8 +15,11 @@ const TYPES = [
   { name: "i2_s", type: GGMLType.I2_S, dequant: dequantizeI2s },
 ] as const;
 
-// 1 row, odd rows, rows not a multiple of the 16-row tile, BitNet-like K, 1 / 3 / 17 tokens.
+// 1 row, odd rows, rows not a multiple of the 16-row tile, BitNet-like K, 1 / 3 / 17 tokens;
+// K = 3328 (13 blocks) with 18 tiles: the AVX-512 LUT kernel's K-chunked path over more than one
+// 16-tile block and a partial last tile.
 const SHAPES = [
+  { K: 3328, N: 277, n: 2 },
   { K: 256, N: 1, n: 1 },
   { K: 512, N: 17, n: 3 },
   { K: 6912, N: 33, n: 1 },
