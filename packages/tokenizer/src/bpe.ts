@@ -6,12 +6,13 @@ import { CHAR_TO_BYTE } from "./byte-level.js";
 import type { BpeVocabView, MergeRules } from "./merge-rules.js";
 import { SymbolMerger } from "./symbol-merger.js";
 import { TokenType } from "./types.js";
-import { pushAll, WordCache } from "./word-cache.js";
+import { IdCache, wordHash } from "./id-cache.js";
+import { pushAll } from "./word-cache.js";
 
 export class BpeEncoder {
   private readonly byteIds: Int32Array;
   private readonly virtualPieces: string[];
-  private readonly cache = new WordCache();
+  private readonly cache = new IdCache();
   private readonly merger: SymbolMerger;
   /** Ids of each one-UTF-16-unit pre-token, by code unit, filled on first use: no hashing. */
   private readonly single: (number[] | undefined)[] = new Array(0x10000);
@@ -46,11 +47,10 @@ export class BpeEncoder {
       else pushAll(out, ids);
       return;
     }
-    let ids = this.cache.get(word);
-    if (ids === undefined) {
-      ids = this.wholeTokenOrMerge(word);
-      this.cache.set(word, ids);
-    }
+    const hash = wordHash(word);
+    if (this.cache.emit(word, hash, out)) return;
+    const ids = this.wholeTokenOrMerge(word);
+    this.cache.add(word, hash, ids);
     pushAll(out, ids);
   }
 

@@ -1,0 +1,75 @@
+// Bounded cache of token ids per pre-token, in typed arrays only: an open-addressing table of
+// (hash, entry) over one Int32Array pool holding each entry's key code units and ids side by
+// side. A lookup touches two cache lines and allocates nothing, which matters when most
+// pre-tokens are new (random bytes: ~100k distinct words per MB, where a Map<string, number[]>
+// spends most of its time on memory misses and garbage). When full, it starts over empty:
+// words in use come back on their next miss, and the cost stays linear.
+
+const MAX_ENTRIES = 1 << 17;
+const SLOTS = MAX_ENTRIES * 2; // load factor ≤ 1/2
+const MAX_POOL = 1 << 23; // Int32 units (32 MB)
+const MAX_WORD = 256; // longer words are not cached (rare, and would pin memory)
+
+/** Hash of a word's UTF-16 code units (callers pass it to `emit` and `add`). */
+export function wordHash(word: string): number {
+  let h = 0x811c9dc5 ^ word.length;
+  for (let i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), 0x01000193);
+  return (h ^ (h >>> 15)) | 0;
+}
+
+export class IdCache {
+  /** Per slot: hash, and entry offset + 1 (0 = empty). */
+  private readonly slots = new Int32Array(SLOTS * 2);
+  /** Entries: key length, id count, key code units, ids. */
+  private pool = new Int32Array(1 << 16);
+  private used = 0;
+  private entries = 0;
+
+  /** Append the ids cached for `word` to `out`; false if it is not cached. */
+  emit(word: string, hash: number, out: number[]): boolean {
+    const { slots, pool } = this;
+    const n = word.length;
+    for (let s = hash & (SLOTS - 1); ; s = (s + 1) & (SLOTS - 1)) {
+      const e = slots[2 * s + 1]! - 1;
+      if (e < 0) return false;
+      if (slots[2 * s] !== hash || pool[e] !== n) continue;
+      let i = 0;
+      while (i < n && pool[e + 2 + i] === word.charCodeAt(i)) i++;
+      if (i < n) continue;
+      const ids = e + 2 + n, end = ids + pool[e + 1]!;
+      for (let k = ids; k < end; k++) out.push(pool[k]!);
+      return true;
+    }
+  }
+
+  /** Cache the ids of a word not yet cached. */
+  add(word: string, hash: number, ids: readonly number[]): void {
+    const n = word.length;
+    if (n >= MAX_WORD) return;
+    const size = 2 + n + ids.length;
+    if (this.entries >= MAX_ENTRIES || this.used + size > MAX_POOL) this.clear();
+    if (this.used + size > this.pool.length) {
+      const grown = new Int32Array(Math.min(MAX_POOL, Math.max(this.pool.length * 2, this.used + size)));
+      grown.set(this.pool.subarray(0, this.used));
+      this.pool = grown;
+    }
+    const { slots, pool } = this;
+    let s = hash & (SLOTS - 1);
+    while (slots[2 * s + 1] !== 0) s = (s + 1) & (SLOTS - 1);
+    const e = this.used;
+    slots[2 * s] = hash;
+    slots[2 * s + 1] = e + 1;
+    pool[e] = n;
+    pool[e + 1] = ids.length;
+    for (let i = 0; i < n; i++) pool[e + 2 + i] = word.charCodeAt(i);
+    for (let i = 0; i < ids.length; i++) pool[e + 2 + n + i] = ids[i]!;
+    this.used += size;
+    this.entries++;
+  }
+
+  private clear(): void {
+    this.slots.fill(0);
+    this.used = 0;
+    this.entries = 0;
+  }
+}
