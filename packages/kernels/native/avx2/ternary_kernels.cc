@@ -73,7 +73,6 @@ static inline void slot_major(const uint8_t* step, __m256i x[2]) {
 template <int T>
 static void lut_tile(const t3::Args& a, int64_t tile, int64_t t0) {
   const int64_t segs = t3::segments(a.K), rec = t3::lut_record_bytes(a.K);
-  const uint8_t* codes = a.codes + tile * t3::tile_bytes(a.K);
   const __m256i nib = _mm256_set1_epi8(0x0f);
   // Sign word masks: word w of half hh, mask j (nibble h = j/2, rows 8r..8r+7, r = j%2) is row
   // i = 8r + w%8, slot L = 2hh + w/8: bit 4i+L of sign[h], i.e. byte 4r + (w%8)/2, bit 4(w&1) + L.
@@ -102,7 +101,7 @@ static void lut_tile(const t3::Args& a, int64_t tile, int64_t t0) {
   for (int64_t s = 0; s < segs; ++s) {
     __m256i accA[T], accB[T];
     for (int t = 0; t < T; ++t) accA[t] = accB[t] = _mm256_setzero_si256();
-    const uint8_t* seg = codes + s * t3::kSegBytes;
+    const uint8_t* seg = a.codes + t3::seg_offset(a.rows, a.K, tile, s);
     for (int st = 0; st < t3::kStepsPerSeg; ++st) {
       const uint8_t* step = seg + st * t3::kStepBytes;
       _mm_prefetch((const char*)(step + 12288), _MM_HINT_T0);  // see the AVX-512 kernel
@@ -189,7 +188,6 @@ static void mad_tile(const t3::Args& a, int64_t tile, int64_t t0, const uint8_t*
 // vpunpck{l,h}bw / vpunpck{l,h}wd / vperm2i128 gather each row's 4 columns into its dword.
 static void decode_tile(const t3::Args& a, int64_t tile, uint8_t* panel) {
   const int64_t segs = t3::segments(a.K);
-  const uint8_t* codes = a.codes + tile * t3::tile_bytes(a.K);
   alignas(32) int8_t tt[3][32];
   for (int p = 0; p < 3; ++p)
     for (int e = 0; e < 32; ++e) tt[p][e] = (int8_t)((e & 15) < 14 ? t3::trit_of(e & 15, p) : 0);
@@ -210,7 +208,7 @@ static void decode_tile(const t3::Args& a, int64_t tile, uint8_t* panel) {
   }
   for (int64_t s = 0; s < segs; ++s) {
     for (int st = 0; st < t3::kStepsPerSeg; ++st) {
-      const uint8_t* step = codes + s * t3::kSegBytes + st * t3::kStepBytes;
+      const uint8_t* step = a.codes + t3::seg_offset(a.rows, a.K, tile, s) + st * t3::kStepBytes;
       uint64_t sg[2];
       std::memcpy(sg, step + 64, 16);
       __m256i xs[2];

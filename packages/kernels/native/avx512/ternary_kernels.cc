@@ -64,23 +64,25 @@ static inline __m512 finish(const t3::Args& a, const Out& o, float inv) {
 // |block sum| <= 256 x 127 = 32512 fits int16, so sign-extending the low 16 bits is exact.
 // (Passing several tiles per table load was faster from cache but much slower from DRAM: the
 // extra concurrent weight streams defeat the prefetchers.)
+// Segments [s0, s1) of one tile for T tokens, accumulating into o[T] (zeroed when s0 == 0, stored
+// after the last segment).
 template <int T>
-static void lut_tile(const t3::Args& a, int64_t tile, int64_t t0) {
+static void lut_tile(const t3::Args& a, int64_t tile, int64_t t0, int64_t s0, int64_t s1, Out* o) {
   const int64_t segs = t3::segments(a.K), rec = t3::lut_record_bytes(a.K);
-  const uint8_t* codes = a.codes + tile * t3::tile_bytes(a.K);
   const __m512i nib = _mm512_set1_epi8(0x0f), slot = _mm512_set1_epi32(0x30201000);
   const __m512i plus = _mm512_set1_epi8(1), minus = _mm512_set1_epi8(-1);
   const uint8_t* tabs[T];
-  Out o[T];
   for (int t = 0; t < T; ++t) {
     tabs[t] = a.acts + (t0 + t) * rec + 64;
-    o[t].isum = _mm512_setzero_si512();
-    o[t].facc = _mm512_setzero_ps();
+    if (s0 == 0) {
+      o[t].isum = _mm512_setzero_si512();
+      o[t].facc = _mm512_setzero_ps();
+    }
   }
-  for (int64_t s = 0; s < segs; ++s) {
+  for (int64_t s = s0; s < s1; ++s) {
     __m512i lo0[T], hi0[T], lo1[T], hi1[T];  // separate chains hide vpdpbusd latency
     for (int t = 0; t < T; ++t) lo0[t] = hi0[t] = lo1[t] = hi1[t] = _mm512_setzero_si512();
-    const uint8_t* seg = codes + s * t3::kSegBytes;
+    const uint8_t* seg = a.codes + t3::seg_offset(a.rows, a.K, tile, s);
     for (int st = 0; st < t3::kStepsPerSeg; ++st) {
       const uint8_t* step = seg + st * t3::kStepBytes;
       _mm_prefetch((const char*)(step + kPrefetch), _MM_HINT_T0);
@@ -106,8 +108,9 @@ static void lut_tile(const t3::Args& a, int64_t tile, int64_t t0) {
       block_done(a, tile, s, _mm512_srai_epi32(_mm512_slli_epi32(v, 16), 16), o[t]);
     }
   }
-  for (int t = 0; t < T; ++t)
-    store_rows(a, tile, t0 + t, finish(a, o[t], reinterpret_cast<const t3::ActHeader*>(tabs[t] - 64)->inv_scale));
+  if (s1 == segs)
+    for (int t = 0; t < T; ++t)
+      store_rows(a, tile, t0 + t, finish(a, o[t], reinterpret_cast<const t3::ActHeader*>(tabs[t] - 64)->inv_scale));
 }
 
 template <int T>
@@ -184,11 +187,10 @@ static DecodeConsts decode_consts() {
 
 static void decode_tile(const t3::Args& a, int64_t tile, const DecodeConsts& d, uint8_t* panel) {
   const int64_t segs = t3::segments(a.K);
-  const uint8_t* codes = a.codes + tile * t3::tile_bytes(a.K);
   const __m512i nib = _mm512_set1_epi8(0x0f), bit4 = _mm512_set1_epi8(0x10);
   for (int64_t s = 0; s < segs; ++s) {
     for (int st = 0; st < t3::kStepsPerSeg; ++st) {
-      const uint8_t* step = codes + s * t3::kSegBytes + st * t3::kStepBytes;
+      const uint8_t* step = a.codes + t3::seg_offset(a.rows, a.K, tile, s) + st * t3::kStepBytes;
       // Bytes 4i+L -> L*16+i (lane L = slot L of all 16 rows), sign bits as bit 4 of the index.
       const __m512i idx = _mm512_loadu_si512(step);
       uint64_t sg[2];
@@ -232,24 +234,32 @@ static void token_blocks(int64_t n, F f) {
 }  // namespace
 
 void ternary_lut_compute(const t3::Args& a) {
-  // Blocks of tiles small enough to stay in L2 while every token's tables pass over them.
-  // (Running long rows in K-chunks over a block of tiles, so a token's tables stay in L1, was
-  // ~1.4x faster with the weights in cache at K = 6912 but slower from DRAM: the weight stream
-  // then jumps between tiles every few KB. It needs a chunk-major layout to pay off.)
-  const int64_t tb = t3::tile_bytes(a.K), per_block = tb >= 131072 ? 1 : 131072 / tb;
+  const int64_t segs = t3::segments(a.K), ch = t3::chunk_segs(a.K), tb = t3::tile_bytes(a.K);
   const int64_t first = a.r0 / 16, end = (a.r1 + 15) / 16;
-  for (int64_t b0 = first; b0 < end; b0 += per_block) {
-    const int64_t b1 = b0 + per_block < end ? b0 + per_block : end;
+  // Short rows: blocks of tiles small enough to stay in L2 while every token's tables pass over
+  // them. Long rows (stored in K-chunks, see t3.h): one band at a time, chunk by chunk, so each
+  // token's tables for a chunk stay in L1 across the band's tiles while the weights stream in
+  // storage order (at K = 6912 ~1.4x faster than whole rows with L2-resident tables).
+  const bool chunked = ch < segs;
+  for (int64_t b0 = first; b0 < end;) {
+    const int64_t lim = chunked ? (b0 / t3::kBandTiles + 1) * t3::kBandTiles : b0 + (tb >= 131072 ? 1 : 131072 / tb);
+    const int64_t b1 = lim < end ? lim : end;
     token_blocks(a.n, [&](int T, int64_t t0) {
-      for (int64_t tile = b0; tile < b1; ++tile) {
-        switch (T) {
-          case 4: lut_tile<4>(a, tile, t0); break;
-          case 3: lut_tile<3>(a, tile, t0); break;
-          case 2: lut_tile<2>(a, tile, t0); break;
-          default: lut_tile<1>(a, tile, t0); break;
+      Out st[t3::kBandTiles][4];
+      for (int64_t s0 = 0; s0 < segs; s0 += ch) {
+        const int64_t s1 = s0 + ch < segs ? s0 + ch : segs;
+        for (int64_t tile = b0; tile < b1; ++tile) {
+          Out* o = st[chunked ? tile - b0 : 0];
+          switch (T) {
+            case 4: lut_tile<4>(a, tile, t0, s0, s1, o); break;
+            case 3: lut_tile<3>(a, tile, t0, s0, s1, o); break;
+            case 2: lut_tile<2>(a, tile, t0, s0, s1, o); break;
+            default: lut_tile<1>(a, tile, t0, s0, s1, o); break;
+          }
         }
       }
     });
+    b0 = b1;
   }
 }
 

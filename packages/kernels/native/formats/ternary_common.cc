@@ -49,13 +49,13 @@ void group_values(const int8_t* trits, int64_t Kp, int64_t s, int8_t (*vv)[t3::k
   }
 }
 
-void pack_tile(const int8_t* trits, int64_t Kp, uint8_t* tile) {
+void pack_tile(const int8_t* trits, int64_t Kp, uint8_t* codes, int64_t rows, int64_t tile) {
   const int64_t segs = Kp / t3::kSegK;
   int8_t vv[16][t3::kGroupsPerSeg];
   for (int64_t s = 0; s < segs; ++s) {
     group_values(trits, Kp, s, vv);
     for (int st = 0; st < t3::kStepsPerSeg; ++st) {
-      uint8_t* step = tile + s * t3::kSegBytes + st * t3::kStepBytes;
+      uint8_t* step = codes + t3::seg_offset(rows, Kp, tile, s) + st * t3::kStepBytes;
       uint64_t sign[2] = {0, 0};
       for (int L = 0; L < 4; ++L)
         for (int i = 0; i < 16; ++i) {
@@ -110,7 +110,7 @@ void pack_tiles(const Reader& rd, int64_t t0, int64_t t1, uint8_t* codes, float*
         }
       }
     }
-    pack_tile(trits.data(), Kp, codes + tile * t3::tile_bytes(K));
+    pack_tile(trits.data(), Kp, codes, rows, tile);
   }
 }
 

@@ -36,16 +36,15 @@ inline void add_block(const t3::Args& a, int64_t tile, int64_t seg, const int32_
 }  // namespace
 
 void ternary_lut_compute(const t3::Args& a) {
-  const int64_t segs = t3::segments(a.K), rec = t3::lut_record_bytes(a.K), tb = t3::tile_bytes(a.K);
+  const int64_t segs = t3::segments(a.K), rec = t3::lut_record_bytes(a.K);
   for (int64_t tile = a.r0 / 16; tile * 16 < a.r1; ++tile) {
-    const uint8_t* codes = a.codes + tile * tb;
     for (int64_t t = 0; t < a.n; ++t) {
       const uint8_t* r = a.acts + t * rec;
       RowOut o = {};
       for (int64_t s = 0; s < segs; ++s) {
         int32_t bsum[16] = {};
         for (int st = 0; st < t3::kStepsPerSeg; ++st) {
-          const uint8_t* step = codes + s * t3::kSegBytes + st * t3::kStepBytes;
+          const uint8_t* step = a.codes + t3::seg_offset(a.rows, a.K, tile, s) + st * t3::kStepBytes;
           const uint8_t* tab = r + 64 + (s * t3::kStepsPerSeg + st) * t3::kLutStepBytes;
           for (int L = 0; L < 4; ++L)
             for (int i = 0; i < 16; ++i)
@@ -65,11 +64,11 @@ void ternary_lut_compute(const t3::Args& a) {
 }
 
 void ternary_mad_compute(const t3::Args& a) {
-  const int64_t segs = t3::segments(a.K), rec = t3::mad_record_bytes(a.K), tb = t3::tile_bytes(a.K);
+  const int64_t segs = t3::segments(a.K), rec = t3::mad_record_bytes(a.K);
   const int64_t Kp = segs * 256;
   uint8_t* panel = static_cast<uint8_t*>(alloca(16 * Kp));
   for (int64_t tile = a.r0 / 16; tile * 16 < a.r1; ++tile) {
-    for (int i = 0; i < 16; ++i) t3::decode_row(a.codes + tile * tb, a.K, i, panel + i * Kp);
+    for (int i = 0; i < 16; ++i) t3::decode_row(a.codes, a.rows, a.K, tile, i, panel + i * Kp);
     for (int64_t t = 0; t < a.n; ++t) {
       const uint8_t* r = a.acts + t * rec;
       const int32_t* asum = reinterpret_cast<const int32_t*>(r + 64);

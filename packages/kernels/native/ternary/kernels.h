@@ -25,12 +25,12 @@ struct Args {
 // -> the 6 codes (w+1, one per byte) of those 6 consecutive weights. Filled at static init.
 extern uint64_t g_decode6[1024];
 
-// Decode tile row i into codes (w+1 in 0..2), segments(K)*256 bytes (+8 bytes of slack).
-static inline void decode_row(const uint8_t* tile, int64_t K, int i, uint8_t* out) {
-  const int64_t segs = (K + 255) / 256;
+// Decode row i of a tile into codes (w+1 in 0..2), segments(K)*256 bytes (+8 bytes of slack).
+static inline void decode_row(const uint8_t* codes, int64_t rows, int64_t K, int64_t tile, int i, uint8_t* out) {
+  const int64_t segs = segments(K);
   for (int64_t s = 0; s < segs; ++s) {
     uint8_t* o = out + s * 256;
-    const uint8_t* seg = tile + s * 880;
+    const uint8_t* seg = codes + seg_offset(rows, K, tile, s);
     for (int st = 0; st < 11; ++st) {
       const uint8_t* step = seg + st * 80;
       for (int L = 0; L < 4; ++L) {

@@ -17,8 +17,12 @@
 //    (Each row's 4 slots share one dword, so a 64-entry vpermb table (slot L at entries 16L..16L+15)
 //    looks up 16 rows x 4 groups and vpdpbusd sums a row's 4 lookups; the sign bits are the
 //    lookups' byte mask.)
-//  * Tile = segments x 11 steps. Per-block scales (layout T3_BLOCK) follow all tiles as
-//    float[tiles][segments][16].
+//  * Tile = segments x 11 steps. Rows longer than 12 segments are cut into K-chunks of at most 8
+//    segments (chunk_segs), and tiles are stored in bands of 16: a band holds chunk 0 of each of
+//    its tiles, then chunk 1 of each, ... (seg_offset). A kernel can then pass a band chunk by
+//    chunk, reusing a token's tables (a chunk's fit L1) while the weights still stream
+//    sequentially. With <= 12 segments this is plain tile-major order.
+//    Per-block scales (layout T3_BLOCK) follow all tiles as float[tiles][segments][16].
 //
 // Header-only and `static inline` so ISA translation units can use it (see the ISA rule).
 #pragma once
@@ -42,6 +46,20 @@ static inline int64_t segments(int64_t K) { return (K + kSegK - 1) / kSegK; }
 static inline int64_t tiles(int64_t rows) { return (rows + kTileRows - 1) / kTileRows; }
 static inline int64_t tile_bytes(int64_t K) { return segments(K) * kSegBytes; }
 static inline int64_t code_bytes(int64_t rows, int64_t K) { return tiles(rows) * tile_bytes(K); }
+
+static const int kBandTiles = 16;
+static inline int64_t chunk_segs(int64_t K) {
+  const int64_t s = segments(K), n = s <= 12 ? 1 : (s + 7) / 8;
+  return (s + n - 1) / n;
+}
+// Byte offset of segment s of tile `tile` in the code area (see the layout notes above).
+static inline int64_t seg_offset(int64_t rows, int64_t K, int64_t tile, int64_t s) {
+  const int64_t segs = segments(K), ch = chunk_segs(K), nt = tiles(rows);
+  const int64_t band = tile / kBandTiles, j = tile % kBandTiles;
+  const int64_t in_band = nt - band * kBandTiles < kBandTiles ? nt - band * kBandTiles : kBandTiles;
+  const int64_t c = s / ch, len = segs - c * ch < ch ? segs - c * ch : ch;
+  return (band * kBandTiles * segs + c * ch * in_band + j * len + (s - c * ch)) * kSegBytes;
+}
 static inline int64_t scale_floats(int64_t rows, int64_t K) { return tiles(rows) * segments(K) * kTileRows; }
 
 // ---- activation scratch shared by the kernels ----
