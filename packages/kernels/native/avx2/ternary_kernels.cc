@@ -1,7 +1,8 @@
 // AVX2 ternary kernels over the T3 layout; results match scalar/ternary_kernels.cc bit for bit.
 // LUT: a step's index bytes are first transposed to slot-major order (lane L = slot L of the 16
 // rows, see slot_major) so vpshufb can use one 16-entry table per lane; then one 32-byte half
-// (2 slots x 16 rows) at a time, the sign bits expanded to word masks and applied as (v ^ m) - m.
+// (2 slots x 16 rows) at a time: looked-up bytes XOR the sign byte mask (~v = -v - 1), vpunpck
+// forms int16 values, and each row's count of negative groups is added back per block.
 // MAD: codes interleaved [k/4][row][4]; vpmaddubsw (u8 codes x s8 activations, pair sums <= 508)
 // accumulates in int16 for one 256-weight block (64 x 508 = 32512 < 32767), then widens.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 false positives inside intrinsics
@@ -70,36 +71,33 @@ static inline void slot_major(const uint8_t* step, __m256i x[2]) {
   x[1] = _mm256_permute2x128_si256(lo, hi, 0x31);
 }
 
+// Segments [s0, s1) of one tile for T tokens, accumulating into o[T] (zeroed when s0 == 0, stored
+// after the last segment).
 template <int T>
-static void lut_tile(const t3::Args& a, int64_t tile, int64_t t0) {
+static void lut_tile(const t3::Args& a, int64_t tile, int64_t t0, int64_t s0, int64_t s1, Out* o) {
   const int64_t segs = t3::segments(a.K), rec = t3::lut_record_bytes(a.K);
   const __m256i nib = _mm256_set1_epi8(0x0f);
-  // Sign word masks: word w of half hh, mask j (nibble h = j/2, rows 8r..8r+7, r = j%2) is row
-  // i = 8r + w%8, slot L = 2hh + w/8: bit 4i+L of sign[h], i.e. byte 4r + (w%8)/2, bit 4(w&1) + L.
-  __m256i sctrl[2], sbit[2];
+  // Sign byte masks: byte l*16+i of slot pair hh (row i, slot L = 2hh + l) is bit 4i+L of the
+  // broadcast sign word: byte i/2, bit 4(i&1) + L.
+  const __m256i sctrl = _mm256_setr_epi8(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7,
+                                         0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+  __m256i sbit[2];
   {
-    alignas(32) int8_t c[32];
-    alignas(32) int16_t b[16];
-    for (int r = 0; r < 2; ++r) {
-      for (int w = 0; w < 16; ++w) {
-        c[2 * w] = (int8_t)(4 * r + (w % 8) / 2);
-        c[2 * w + 1] = (int8_t)0x80;
-      }
-      sctrl[r] = _mm256_load_si256((const __m256i*)c);
-    }
+    alignas(32) uint8_t b[32];
     for (int hh = 0; hh < 2; ++hh) {
-      for (int w = 0; w < 16; ++w) b[w] = (int16_t)(1 << (4 * (w & 1) + 2 * hh + w / 8));
+      for (int e = 0; e < 32; ++e) b[e] = (uint8_t)(1u << (4 * (e & 1) + 2 * hh + e / 16));
       sbit[hh] = _mm256_load_si256((const __m256i*)b);
     }
   }
   const uint8_t* tabs[T];
-  Out o[T];
   for (int t = 0; t < T; ++t) {
     tabs[t] = a.acts + (t0 + t) * rec + 64;
-    out_init(o[t]);
+    if (s0 == 0) out_init(o[t]);
   }
-  for (int64_t s = 0; s < segs; ++s) {
-    __m256i accA[T], accB[T];
+  for (int64_t s = s0; s < s1; ++s) {
+    // Negative groups look up ~v (both table bytes XORed with the sign byte mask): ~v = -v - 1,
+    // so each row's count of negative groups (token-independent, kept in bytes) is added back.
+    __m256i accA[T], accB[T], negs = _mm256_setzero_si256();
     for (int t = 0; t < T; ++t) accA[t] = accB[t] = _mm256_setzero_si256();
     const uint8_t* seg = a.codes + t3::seg_offset(a.rows, a.K, tile, s);
     for (int st = 0; st < t3::kStepsPerSeg; ++st) {
@@ -107,41 +105,42 @@ static void lut_tile(const t3::Args& a, int64_t tile, int64_t t0) {
       _mm_prefetch((const char*)(step + 12288), _MM_HINT_T0);  // see the AVX-512 kernel
       uint64_t sg[2];
       std::memcpy(sg, step + 64, 16);
-      const __m256i sb[2] = {_mm256_set1_epi64x((long long)sg[0]), _mm256_set1_epi64x((long long)sg[1])};
+      const __m256i sb0 = _mm256_shuffle_epi8(_mm256_set1_epi64x((long long)sg[0]), sctrl);
+      const __m256i sb1 = _mm256_shuffle_epi8(_mm256_set1_epi64x((long long)sg[1]), sctrl);
       __m256i xs[2];
       slot_major(step, xs);
       const int64_t toff = (s * t3::kStepsPerSeg + st) * t3::kLutStepBytes;
       for (int hh = 0; hh < 2; ++hh) {  // slots 2hh, 2hh+1
         const __m256i il = _mm256_and_si256(xs[hh], nib);
         const __m256i ih = _mm256_and_si256(_mm256_srli_epi16(xs[hh], 4), nib);
-        __m256i m[4];
-        for (int j = 0; j < 4; ++j) {
-          const __m256i b = _mm256_and_si256(_mm256_shuffle_epi8(sb[j >> 1], sctrl[j & 1]), sbit[hh]);
-          m[j] = _mm256_cmpeq_epi16(b, sbit[hh]);
-        }
+        const __m256i m0 = _mm256_cmpeq_epi8(_mm256_and_si256(sb0, sbit[hh]), sbit[hh]);
+        const __m256i m1 = _mm256_cmpeq_epi8(_mm256_and_si256(sb1, sbit[hh]), sbit[hh]);
+        negs = _mm256_sub_epi8(negs, _mm256_add_epi8(m0, m1));  // <= 11 steps x 2 halves x 2 = 44
         for (int t = 0; t < T; ++t) {
           const uint8_t* tb = tabs[t] + toff + 32 * hh;
-          const __m256i llo = _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i*)tb), il);
-          const __m256i lhi = _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i*)(tb + 64)), il);
-          const __m256i hlo = _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i*)(tb + 128)), ih);
-          const __m256i hhi = _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i*)(tb + 192)), ih);
-          const __m256i a0 = _mm256_unpacklo_epi8(llo, lhi), b0 = _mm256_unpackhi_epi8(llo, lhi);
-          const __m256i a1 = _mm256_unpacklo_epi8(hlo, hhi), b1 = _mm256_unpackhi_epi8(hlo, hhi);
+          const __m256i llo = _mm256_xor_si256(_mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i*)tb), il), m0);
+          const __m256i lhi = _mm256_xor_si256(_mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i*)(tb + 64)), il), m0);
+          const __m256i hlo = _mm256_xor_si256(_mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i*)(tb + 128)), ih), m1);
+          const __m256i hhi = _mm256_xor_si256(_mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i*)(tb + 192)), ih), m1);
           __m256i A = accA[t], B = accB[t];
-          A = _mm256_add_epi16(A, _mm256_sub_epi16(_mm256_xor_si256(a0, m[0]), m[0]));
-          B = _mm256_add_epi16(B, _mm256_sub_epi16(_mm256_xor_si256(b0, m[1]), m[1]));
-          A = _mm256_add_epi16(A, _mm256_sub_epi16(_mm256_xor_si256(a1, m[2]), m[2]));
-          B = _mm256_add_epi16(B, _mm256_sub_epi16(_mm256_xor_si256(b1, m[3]), m[3]));
+          A = _mm256_add_epi16(A, _mm256_unpacklo_epi8(llo, lhi));
+          B = _mm256_add_epi16(B, _mm256_unpackhi_epi8(llo, lhi));
+          A = _mm256_add_epi16(A, _mm256_unpacklo_epi8(hlo, hhi));
+          B = _mm256_add_epi16(B, _mm256_unpackhi_epi8(hlo, hhi));
           accA[t] = A;
           accB[t] = B;
         }
       }
     }
-    // |int16 partial| <= 11 steps x 4 x 381 = 16764.
-    for (int t = 0; t < T; ++t) block_done(a, tile, s, fold16(accA[t]), fold16(accB[t]), o[t]);
+    // |int16 partial| <= 11 steps x 4 x 382 = 16808.
+    const __m256i z = _mm256_setzero_si256();
+    const __m256i n0_7 = fold16(_mm256_unpacklo_epi8(negs, z)), n8_15 = fold16(_mm256_unpackhi_epi8(negs, z));
+    for (int t = 0; t < T; ++t)
+      block_done(a, tile, s, _mm256_add_epi32(fold16(accA[t]), n0_7), _mm256_add_epi32(fold16(accB[t]), n8_15), o[t]);
   }
-  for (int t = 0; t < T; ++t)
-    finish(a, tile, t0 + t, o[t], reinterpret_cast<const t3::ActHeader*>(tabs[t] - 64)->inv_scale);
+  if (s1 == segs)
+    for (int t = 0; t < T; ++t)
+      finish(a, tile, t0 + t, o[t], reinterpret_cast<const t3::ActHeader*>(tabs[t] - 64)->inv_scale);
 }
 
 template <int T>
@@ -247,16 +246,26 @@ static void decode_tile(const t3::Args& a, int64_t tile, uint8_t* panel) {
 }  // namespace
 
 void ternary_lut_compute(const t3::Args& a) {
-  // Blocks of tiles small enough to stay in L2 while every token's tables pass over them.
-  const int64_t tb = t3::tile_bytes(a.K), per_block = tb >= 131072 ? 1 : 131072 / tb;
+  // As the AVX-512 kernel: blocks of tiles that stay in L2 for short rows; long rows band by band,
+  // chunk by chunk, so a token's tables for a chunk stay in L1.
+  const int64_t segs = t3::segments(a.K), ch = t3::chunk_segs(a.K), tb = t3::tile_bytes(a.K);
+  const bool chunked = ch < segs;
   const int64_t first = a.r0 / 16, end = (a.r1 + 15) / 16;
-  for (int64_t b0 = first; b0 < end; b0 += per_block) {
-    const int64_t b1 = b0 + per_block < end ? b0 + per_block : end;
-    int64_t t = 0;
-    for (; t + 2 <= a.n; t += 2)
-      for (int64_t tile = b0; tile < b1; ++tile) lut_tile<2>(a, tile, t);
-    if (t < a.n)
-      for (int64_t tile = b0; tile < b1; ++tile) lut_tile<1>(a, tile, t);
+  for (int64_t b0 = first; b0 < end;) {
+    const int64_t lim = chunked ? (b0 / t3::kBandTiles + 1) * t3::kBandTiles : b0 + (tb >= 131072 ? 1 : 131072 / tb);
+    const int64_t b1 = lim < end ? lim : end;
+    for (int64_t t = 0; t < a.n; t += 2) {
+      Out st[t3::kBandTiles][2];
+      for (int64_t s0 = 0; s0 < segs; s0 += ch) {
+        const int64_t s1 = s0 + ch < segs ? s0 + ch : segs;
+        for (int64_t tile = b0; tile < b1; ++tile) {
+          Out* o = st[chunked ? tile - b0 : 0];
+          if (t + 2 <= a.n) lut_tile<2>(a, tile, t, s0, s1, o);
+          else lut_tile<1>(a, tile, t, s0, s1, o);
+        }
+      }
+    }
+    b0 = b1;
   }
 }
 
