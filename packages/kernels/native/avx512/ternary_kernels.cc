@@ -64,6 +64,7 @@ static inline __m512 finish(const t3::Args& a, const Out& o, float inv) {
 // |block sum| <= 256 x 127 = 32512 fits int16, so sign-extending the low 16 bits is exact.
 // (Passing several tiles per table load was faster from cache but much slower from DRAM: the
 // extra concurrent weight streams defeat the prefetchers.)
+//
 // Segments [s0, s1) of one tile for T tokens, accumulating into o[T] (zeroed when s0 == 0, stored
 // after the last segment).
 template <int T>
@@ -91,15 +92,15 @@ static void lut_tile(const t3::Args& a, int64_t tile, int64_t t0, int64_t s0, in
       const __m512i ih = _mm512_ternarylogic_epi32(_mm512_srli_epi16(idx, 4), nib, slot, 0xEA);
       uint64_t sg[2];
       std::memcpy(sg, step + 64, 16);
-      const __m512i s0 = _mm512_mask_blend_epi8(_cvtu64_mask64(sg[0]), plus, minus);
-      const __m512i s1 = _mm512_mask_blend_epi8(_cvtu64_mask64(sg[1]), plus, minus);
+      const __m512i sgn0 = _mm512_mask_blend_epi8(_cvtu64_mask64(sg[0]), plus, minus);
+      const __m512i sgn1 = _mm512_mask_blend_epi8(_cvtu64_mask64(sg[1]), plus, minus);
       const int64_t toff = (s * t3::kStepsPerSeg + st) * t3::kLutStepBytes;
       for (int t = 0; t < T; ++t) {
         const uint8_t* tb = tabs[t] + toff;
-        lo0[t] = _mm512_dpbusd_epi32(lo0[t], _mm512_permutexvar_epi8(il, _mm512_loadu_si512(tb)), s0);
-        hi0[t] = _mm512_dpbusd_epi32(hi0[t], _mm512_permutexvar_epi8(il, _mm512_loadu_si512(tb + 64)), s0);
-        lo1[t] = _mm512_dpbusd_epi32(lo1[t], _mm512_permutexvar_epi8(ih, _mm512_loadu_si512(tb + 128)), s1);
-        hi1[t] = _mm512_dpbusd_epi32(hi1[t], _mm512_permutexvar_epi8(ih, _mm512_loadu_si512(tb + 192)), s1);
+        lo0[t] = _mm512_dpbusd_epi32(lo0[t], _mm512_permutexvar_epi8(il, _mm512_loadu_si512(tb)), sgn0);
+        hi0[t] = _mm512_dpbusd_epi32(hi0[t], _mm512_permutexvar_epi8(il, _mm512_loadu_si512(tb + 64)), sgn0);
+        lo1[t] = _mm512_dpbusd_epi32(lo1[t], _mm512_permutexvar_epi8(ih, _mm512_loadu_si512(tb + 128)), sgn1);
+        hi1[t] = _mm512_dpbusd_epi32(hi1[t], _mm512_permutexvar_epi8(ih, _mm512_loadu_si512(tb + 192)), sgn1);
       }
     }
     for (int t = 0; t < T; ++t) {
