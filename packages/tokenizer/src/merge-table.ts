@@ -43,17 +43,18 @@ export class MergeTable {
     this.size++;
   }
 
-  /** Handle of the pair for rankAt/resultAt, or -1. */
-  find(a: number, b: number): number {
+  /** The merged id of the pair found by the last successful `lookup`. */
+  merged = -1;
+
+  /** Rank of the pair (a, b), its merged id then in `merged`; -1 if the pair never merges. */
+  lookup(a: number, b: number): number {
     const o = this.cell(a, b);
-    return this.cells[o] === EMPTY ? -1 : o;
+    if (this.cells[o] === EMPTY) return (this.merged = -1);
+    this.merged = this.resultAt(o);
+    return this.cells[o + 2]!;
   }
 
-  rankAt(handle: number): number {
-    return this.cells[handle + 2]!;
-  }
-
-  resultAt(handle: number): number {
+  private resultAt(handle: number): number {
     const r = this.cells[handle + 3]!;
     return r >= 0 ? r : (this.cells[handle + 3] = this.resolve(this.cells[handle]!, this.cells[handle + 1]!));
   }

@@ -15,6 +15,9 @@ export class SymbolMerger {
   sym = new Int32Array(0);
   private prev = new Int32Array(0);
   private next = new Int32Array(0);
+  // mergeBuckets: rank (-1: none) and merged id of the pair now starting at each position
+  private rankAt = new Int32Array(0);
+  private mergedAt = new Int32Array(0);
   private readonly heap = new KeyHeap();
   // mergeBuckets: per rank, the first and last entry of its list (-1: empty), and the pool.
   private readonly bucketHead: Int32Array;
@@ -35,6 +38,8 @@ export class SymbolMerger {
     this.sym = new Int32Array(cap);
     this.prev = new Int32Array(cap);
     this.next = new Int32Array(cap);
+    this.rankAt = new Int32Array(cap);
+    this.mergedAt = new Int32Array(cap);
   }
 
   /** Merge sym[0..n) and return the resulting ids. */
@@ -49,9 +54,9 @@ export class SymbolMerger {
 
   /** Record the rank and result of the pair at i, i + 1 for mergeShort. */
   private setPair(i: number): void {
-    const slot = this.merges.find(this.sym[i]!, this.sym[i + 1]!);
-    this.pairRank[i] = slot >= 0 ? this.merges.rankAt(slot) : NO_MERGE;
-    this.pairResult[i] = slot >= 0 ? this.merges.resultAt(slot) : -1;
+    const rank = this.merges.lookup(this.sym[i]!, this.sym[i + 1]!);
+    this.pairRank[i] = rank >= 0 ? rank : NO_MERGE;
+    this.pairResult[i] = this.merges.merged;
   }
 
   private mergeShort(n: number): number[] {
@@ -113,55 +118,67 @@ export class SymbolMerger {
       this.entryPos = new Int32Array(3 * n);
       this.entryNext = new Int32Array(3 * n);
     }
-    const { entryPos, entryNext } = this;
-    let entries = 0;
+    this.entries = 0;
     heap.clear(); // holds the distinct ranks that have a bucket
-    const add = (rank: number, pos: number): void => {
-      const e = entries++;
-      entryPos[e] = pos;
-      entryNext[e] = -1;
-      if (head[rank] === -1) {
-        head[rank] = e;
-        heap.push(rank);
-      } else entryNext[tail[rank]!] = e;
-      tail[rank] = e;
-    };
+    // The pair at each position is looked up once per change of it: a bucket entry is current
+    // iff its position still holds a pair of the bucket's rank.
+    const { rankAt, mergedAt } = this;
     for (let i = 0; i + 1 < n; i++) {
-      const slot = merges.find(sym[i]!, sym[i + 1]!);
-      if (slot >= 0) add(merges.rankAt(slot), i);
+      const rank = this.setLinkedPair(i);
+      if (rank >= 0) this.addEntry(rank, i);
     }
+    rankAt[n - 1] = -1;
     while (heap.length > 0) {
       const rank = heap.pop();
       const list = this.takeBucket(rank);
       for (let k = 0; k < list.length; k++) {
         const l = list[k]!;
+        if (sym[l]! < 0 || rankAt[l] !== rank) continue; // stale
         const r = next[l]!;
-        if (sym[l]! < 0 || r < 0) continue;
-        const slot = merges.find(sym[l]!, sym[r]!);
-        if (slot < 0 || merges.rankAt(slot) !== rank) continue; // stale
-        sym[l] = merges.resultAt(slot);
+        sym[l] = mergedAt[l]!;
         sym[r] = -1;
         const rn = next[r]!;
         next[l] = rn;
         if (rn >= 0) {
           prev[rn] = l;
-          const s2 = merges.find(sym[l]!, sym[rn]!);
-          if (s2 >= 0) {
-            if (merges.rankAt(s2) < rank) return this.abandonBuckets();
-            add(merges.rankAt(s2), l);
+          const r2 = this.setLinkedPair(l);
+          if (r2 >= 0) {
+            if (r2 < rank) return this.abandonBuckets();
+            this.addEntry(r2, l);
           }
-        }
+        } else rankAt[l] = -1;
         const lp = prev[l]!;
         if (lp >= 0) {
-          const s1 = merges.find(sym[lp]!, sym[l]!);
-          if (s1 >= 0) {
-            if (merges.rankAt(s1) < rank) return this.abandonBuckets();
-            add(merges.rankAt(s1), lp);
+          const r1 = this.setLinkedPair(lp);
+          if (r1 >= 0) {
+            if (r1 < rank) return this.abandonBuckets();
+            this.addEntry(r1, lp);
           }
         }
       }
     }
     return this.collect();
+  }
+
+  private entries = 0;
+
+  /** Append position `pos` to the bucket of `rank`. */
+  private addEntry(rank: number, pos: number): void {
+    const e = this.entries++;
+    this.entryPos[e] = pos;
+    this.entryNext[e] = -1;
+    if (this.bucketHead[rank] === -1) {
+      this.bucketHead[rank] = e;
+      this.heap.push(rank);
+    } else this.entryNext[this.bucketTail[rank]!] = e;
+    this.bucketTail[rank] = e;
+  }
+
+  /** Look up the pair now starting at linked position i; returns its rank (-1: none). */
+  private setLinkedPair(i: number): number {
+    const rank = (this.rankAt[i] = this.merges.lookup(this.sym[i]!, this.sym[this.next[i]!]!));
+    this.mergedAt[i] = this.merges.merged;
+    return rank;
   }
 
   /** The positions in a rank's bucket, ascending; empties the bucket. */
@@ -193,8 +210,8 @@ export class SymbolMerger {
     this.linkSymbols(n);
     heap.clear();
     for (let i = 0; i + 1 < n; i++) {
-      const slot = merges.find(sym[i]!, sym[i + 1]!);
-      if (slot >= 0) heap.push(merges.rankAt(slot) * POS + i);
+      const rank = merges.lookup(sym[i]!, sym[i + 1]!);
+      if (rank >= 0) heap.push(rank * POS + i);
     }
     while (heap.length > 0) {
       const key = heap.pop();
@@ -202,21 +219,20 @@ export class SymbolMerger {
       const l = key - rank * POS;
       const r = next[l]!;
       if (sym[l]! < 0 || r < 0) continue;
-      const slot = merges.find(sym[l]!, sym[r]!);
-      if (slot < 0 || merges.rankAt(slot) !== rank) continue; // stale
-      sym[l] = merges.resultAt(slot);
+      if (merges.lookup(sym[l]!, sym[r]!) !== rank) continue; // stale
+      sym[l] = merges.merged;
       sym[r] = -1;
       const rn = next[r]!;
       next[l] = rn;
       if (rn >= 0) {
         prev[rn] = l;
-        const s2 = merges.find(sym[l]!, sym[rn]!);
-        if (s2 >= 0) heap.push(merges.rankAt(s2) * POS + l);
+        const r2 = merges.lookup(sym[l]!, sym[rn]!);
+        if (r2 >= 0) heap.push(r2 * POS + l);
       }
       const lp = prev[l]!;
       if (lp >= 0) {
-        const s1 = merges.find(sym[lp]!, sym[l]!);
-        if (s1 >= 0) heap.push(merges.rankAt(s1) * POS + lp);
+        const r1 = merges.lookup(sym[lp]!, sym[l]!);
+        if (r1 >= 0) heap.push(r1 * POS + lp);
       }
     }
     return this.collect();
