@@ -3,11 +3,16 @@
 // touches one cache line: far faster than a Map keyed by strings or large numbers.
 
 const EMPTY = -1;
+/** Pairs of ids below this (the single-byte tokens of GPT-2, Llama 3, Qwen…: most first
+ *  merges) are answered from a direct table of 512 KB instead of a probe of the large one. */
+const SMALL = 256;
 
 export class MergeTable {
   private readonly mask: number;
   private readonly cells: Int32Array;
   size = 0;
+  /** Per pair a * SMALL + b: rank (-1: no merge) and merged id; built on first lookup. */
+  private small?: Int32Array;
 
   /** `resolve(a, b)` gives the merged id of entries added with result -1, on first use. */
   constructor(capacityHint: number, private readonly resolve: (a: number, b: number) => number) {
@@ -15,6 +20,19 @@ export class MergeTable {
     while (cap < capacityHint * 2) cap *= 2;
     this.mask = cap - 1;
     this.cells = new Int32Array(cap * 4).fill(EMPTY);
+  }
+
+  private buildSmall(): Int32Array {
+    const t = new Int32Array(SMALL * SMALL * 2).fill(-1);
+    for (let a = 0; a < SMALL; a++) {
+      for (let b = 0; b < SMALL; b++) {
+        const o = this.cell(a, b);
+        if (this.cells[o] === EMPTY) continue;
+        t[(a * SMALL + b) << 1] = this.cells[o + 2]!;
+        t[((a * SMALL + b) << 1) + 1] = this.resultAt(o);
+      }
+    }
+    return (this.small = t);
   }
 
   /** Cell offset of the pair, or of the empty cell where it would go. */
@@ -33,6 +51,7 @@ export class MergeTable {
 
   /** Insert unless present (the first, lowest rank wins for duplicate merges). */
   add(a: number, b: number, rank: number, result: number): void {
+    this.small = undefined;
     const o = this.cell(a, b);
     if (this.cells[o] !== EMPTY) return;
     if (this.size * 2 >= this.mask) throw new Error("MergeTable over capacity"); // sized by caller
@@ -48,6 +67,12 @@ export class MergeTable {
 
   /** Rank of the pair (a, b), its merged id then in `merged`; -1 if the pair never merges. */
   lookup(a: number, b: number): number {
+    if ((a | b) < SMALL) {
+      const t = this.small ?? this.buildSmall();
+      const k = (a * SMALL + b) << 1;
+      this.merged = t[k + 1]!;
+      return t[k]!;
+    }
     const o = this.cell(a, b);
     if (this.cells[o] === EMPTY) return (this.merged = -1);
     this.merged = this.resultAt(o);
