@@ -8,6 +8,7 @@
 const MAX_ENTRIES = 1 << 17;
 const SLOTS = MAX_ENTRIES * 2; // load factor ≤ 1/2
 const MAX_POOL = 1 << 23; // Int32 units (32 MB)
+const FRONT = 1 << 12; // direct-mapped front table (32 KB) for the words that recur most
 const MAX_WORD = 256; // longer words are not cached (rare, and would pin memory)
 
 /** Hash of a word's UTF-16 code units (callers pass it to `emit` and `add`). */
@@ -21,25 +22,37 @@ export class IdCache {
   /** Per slot: hash, and entry offset + 1 (0 = empty). */
   private readonly slots = new Int32Array(SLOTS * 2);
   /** Entries: key length, id count, key code units, ids. */
+  /** Per front slot: hash, entry offset + 1 (0 = empty). */
+  private readonly front = new Int32Array(FRONT * 2);
   private pool = new Int32Array(1 << 16);
   private used = 0;
   private entries = 0;
 
   /** Append the ids cached for `word` to `out`; false if it is not cached. */
   emit(word: string, hash: number, out: number[]): boolean {
-    const { slots, pool } = this;
-    const n = word.length;
+    const f = (hash & (FRONT - 1)) << 1;
+    if (this.front[f] === hash && this.emitEntry(this.front[f + 1]! - 1, word, out)) return true;
+    const slots = this.slots;
     for (let s = hash & (SLOTS - 1); ; s = (s + 1) & (SLOTS - 1)) {
       const e = slots[2 * s + 1]! - 1;
       if (e < 0) return false;
-      if (slots[2 * s] !== hash || pool[e] !== n) continue;
-      let i = 0;
-      while (i < n && pool[e + 2 + i] === word.charCodeAt(i)) i++;
-      if (i < n) continue;
-      const ids = e + 2 + n, end = ids + pool[e + 1]!;
-      for (let k = ids; k < end; k++) out.push(pool[k]!);
-      return true;
+      if (slots[2 * s] === hash && this.emitEntry(e, word, out)) {
+        this.front[f] = hash;
+        this.front[f + 1] = e + 1;
+        return true;
+      }
     }
+  }
+
+  /** If entry e (or -1) holds `word`, append its ids to `out` and return true. */
+  private emitEntry(e: number, word: string, out: number[]): boolean {
+    const pool = this.pool;
+    const n = word.length;
+    if (e < 0 || pool[e] !== n) return false;
+    for (let i = 0; i < n; i++) if (pool[e + 2 + i] !== word.charCodeAt(i)) return false;
+    const ids = e + 2 + n, end = ids + pool[e + 1]!;
+    for (let k = ids; k < end; k++) out.push(pool[k]!);
+    return true;
   }
 
   /** Cache the ids of a word not yet cached. */
@@ -63,12 +76,16 @@ export class IdCache {
     pool[e + 1] = ids.length;
     for (let i = 0; i < n; i++) pool[e + 2 + i] = word.charCodeAt(i);
     for (let i = 0; i < ids.length; i++) pool[e + 2 + n + i] = ids[i]!;
+    const f = (hash & (FRONT - 1)) << 1;
+    this.front[f] = hash;
+    this.front[f + 1] = e + 1;
     this.used += size;
     this.entries++;
   }
 
   private clear(): void {
     this.slots.fill(0);
+    this.front.fill(0);
     this.used = 0;
     this.entries = 0;
   }
