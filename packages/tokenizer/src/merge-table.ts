@@ -6,6 +6,9 @@ const EMPTY = -1;
 /** Pairs of ids below this (the single-byte tokens of GPT-2, Llama 3, Qwen…: most first
  *  merges) are answered from a direct table of 512 KB instead of a probe of the large one. */
 const SMALL = 256;
+/** Direct-mapped cache of recent lookups of other pairs (64 KB): the pairs of one text recur,
+ *  and most probes of the large table would miss the CPU caches. */
+const FRONT = 1 << 12;
 
 export class MergeTable {
   private readonly mask: number;
@@ -13,6 +16,9 @@ export class MergeTable {
   size = 0;
   /** Per pair a * SMALL + b: rank (-1: no merge) and merged id; built on first lookup. */
   private small?: Int32Array;
+  /** Per front slot: a (EMPTY: unused), b, rank (-1: no merge), merged id. */
+  private readonly front = new Int32Array(FRONT * 4).fill(EMPTY);
+  private lookedUp = false;
 
   /** `resolve(a, b)` gives the merged id of entries added with result -1, on first use. */
   constructor(capacityHint: number, private readonly resolve: (a: number, b: number) => number) {
@@ -23,6 +29,7 @@ export class MergeTable {
   }
 
   private buildSmall(): Int32Array {
+    this.lookedUp = true;
     const t = new Int32Array(SMALL * SMALL * 2).fill(-1);
     for (let a = 0; a < SMALL; a++) {
       for (let b = 0; b < SMALL; b++) {
@@ -36,9 +43,12 @@ export class MergeTable {
   }
 
   /** Cell offset of the pair, or of the empty cell where it would go. */
-  private cell(a: number, b: number): number {
-    let h = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77)) >>> 0;
-    h ^= h >>> 15;
+  private static hash(a: number, b: number): number {
+    const h = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77)) >>> 0;
+    return h ^ (h >>> 15);
+  }
+
+  private cell(a: number, b: number, h = MergeTable.hash(a, b)): number {
     const cells = this.cells;
     let i = h & this.mask;
     for (;;) {
@@ -51,7 +61,11 @@ export class MergeTable {
 
   /** Insert unless present (the first, lowest rank wins for duplicate merges). */
   add(a: number, b: number, rank: number, result: number): void {
-    this.small = undefined;
+    if (this.lookedUp) {
+      this.lookedUp = false; // drop what lookups cached
+      this.small = undefined;
+      this.front.fill(EMPTY);
+    }
     const o = this.cell(a, b);
     if (this.cells[o] !== EMPTY) return;
     if (this.size * 2 >= this.mask) throw new Error("MergeTable over capacity"); // sized by caller
@@ -73,10 +87,23 @@ export class MergeTable {
       this.merged = t[k + 1]!;
       return t[k]!;
     }
-    const o = this.cell(a, b);
-    if (this.cells[o] === EMPTY) return (this.merged = -1);
-    this.merged = this.resultAt(o);
-    return this.cells[o + 2]!;
+    const h = MergeTable.hash(a, b);
+    const front = this.front;
+    const f = (h & (FRONT - 1)) << 2;
+    if (front[f] === a && front[f + 1] === b) {
+      this.merged = front[f + 3]!;
+      return front[f + 2]!;
+    }
+    this.lookedUp = true;
+    const o = this.cell(a, b, h);
+    const found = this.cells[o] !== EMPTY;
+    const rank = found ? this.cells[o + 2]! : -1;
+    this.merged = found ? this.resultAt(o) : -1;
+    front[f] = a;
+    front[f + 1] = b;
+    front[f + 2] = rank;
+    front[f + 3] = this.merged;
+    return rank;
   }
 
   private resultAt(handle: number): number {
