@@ -6,7 +6,7 @@ import { CHAR_TO_BYTE } from "./byte-level.js";
 import type { BpeVocabView, MergeRules } from "./merge-rules.js";
 import { SymbolMerger } from "./symbol-merger.js";
 import { TokenType } from "./types.js";
-import { IdCache, wordHash } from "./id-cache.js";
+import { IdCache, MAX_CACHED_WORD, wordHash } from "./id-cache.js";
 import { pushAll } from "./word-cache.js";
 
 export class BpeEncoder {
@@ -45,6 +45,10 @@ export class BpeEncoder {
       const ids = this.single[c] ?? (this.single[c] = this.wholeTokenOrMerge(word));
       if (ids.length === 1) out.push(ids[0]!);
       else pushAll(out, ids);
+      return;
+    }
+    if (word.length >= MAX_CACHED_WORD) {
+      pushAll(out, this.wholeTokenOrMerge(word));
       return;
     }
     const hash = wordHash(word);

@@ -9,7 +9,8 @@ const MAX_ENTRIES = 1 << 17;
 const SLOTS = MAX_ENTRIES * 2; // load factor ≤ 1/2
 const MAX_POOL = 1 << 23; // Int32 units (32 MB)
 const FRONT = 1 << 12; // direct-mapped front table (32 KB) for the words that recur most
-const MAX_WORD = 256; // longer words are not cached (rare, and would pin memory)
+/** Longer words are not cached (rare, and would pin memory). */
+export const MAX_CACHED_WORD = 256;
 
 /** Hash of a word's UTF-16 code units (callers pass it to `emit` and `add`). */
 export function wordHash(word: string): number {
@@ -58,7 +59,7 @@ export class IdCache {
   /** Cache the ids of a word not yet cached. */
   add(word: string, hash: number, ids: readonly number[]): void {
     const n = word.length;
-    if (n >= MAX_WORD) return;
+    if (n >= MAX_CACHED_WORD) return;
     const size = 2 + n + ids.length;
     if (this.entries >= MAX_ENTRIES || this.used + size > MAX_POOL) this.clear();
     if (this.used + size > this.pool.length) {

@@ -25,6 +25,8 @@ export class SymbolMerger {
   private entryPos = new Int32Array(0);
   private entryNext = new Int32Array(0);
   private bucketList = new Int32Array(0);
+  /** mergeLong: the input symbols, kept for the heap if the buckets give up. */
+  private saved = new Int32Array(0);
 
   constructor(private readonly merges: MergeTable, maxRank: number) {
     this.bucketHead = new Int32Array(maxRank + 1).fill(-1);
@@ -88,10 +90,11 @@ export class SymbolMerger {
    *  creates a lower-rank pair (possible with rank-implied tiktoken merges), start over with
    *  the heap, which handles any order. */
   private mergeLong(n: number): number[] {
-    const saved = this.sym.slice(0, n);
+    if (this.saved.length < n) this.saved = new Int32Array(this.sym.length);
+    this.saved.set(this.sym.subarray(0, n));
     const out = this.mergeBuckets(n);
     if (out !== undefined) return out;
-    this.sym.set(saved);
+    this.sym.set(this.saved.subarray(0, n));
     return this.mergeHeap(n);
   }
 
@@ -117,6 +120,7 @@ export class SymbolMerger {
     if (this.entryPos.length < 3 * n) {
       this.entryPos = new Int32Array(3 * n);
       this.entryNext = new Int32Array(3 * n);
+      this.bucketList = new Int32Array(3 * n);
     }
     this.entries = 0;
     heap.clear(); // holds the distinct ranks that have a bucket
@@ -183,16 +187,14 @@ export class SymbolMerger {
 
   /** The positions in a rank's bucket, ascending; empties the bucket. */
   private takeBucket(rank: number): Int32Array {
-    let m = 0;
-    for (let e = this.bucketHead[rank]!; e !== -1; e = this.entryNext[e]!) m++;
-    if (this.bucketList.length < m) this.bucketList = new Int32Array(Math.max(m, this.bucketList.length * 2));
-    const list = this.bucketList.subarray(0, m);
+    const all = this.bucketList; // as long as the entry pool (mergeBuckets)
     let k = 0, sorted = true;
     for (let e = this.bucketHead[rank]!; e !== -1; e = this.entryNext[e]!) {
       const pos = this.entryPos[e]!;
-      if (k > 0 && pos < list[k - 1]!) sorted = false;
-      list[k++] = pos;
+      if (k > 0 && pos < all[k - 1]!) sorted = false;
+      all[k++] = pos;
     }
+    const list = all.subarray(0, k);
     this.bucketHead[rank] = -1;
     return sorted ? list : list.sort();
   }
