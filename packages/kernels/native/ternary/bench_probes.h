@@ -10,7 +10,7 @@ int32_t bench_vnni(int64_t iters);                     // iters x 16 independent
 }
 namespace avx2 {
 uint64_t bench_read(const uint8_t* p, size_t bytes);
-int32_t bench_maddubs(int64_t iters);  // iters x 16 (vpmaddubsw + vpaddw) ymm
+int32_t bench_maddubs(int64_t iters);  // iters x 16 (vpmaddubsw + vpaddw) ymm, 4 accumulators
 }
 // int8 operations (multiply-add = 2) done by one call with `iters`, per ISA.
 static const double kVnniOpsPerIter = 16.0 * 64 * 2;
