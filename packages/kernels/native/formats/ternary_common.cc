@@ -320,10 +320,11 @@ const MatmulKernel* select_kernel(DType type, Isa isa, int64_t n_tokens, const M
     if (!std::strcmp(f, "lut")) return pick(type, isa, kLut);
     if (!std::strcmp(f, "mad")) return pick(type, isa, kMad);
   }
-  // Crossovers measured on Zen 4 (2560x2560, 1 thread): the LUT kernels win for few tokens
-  // (decode: fewest bytes, least work per weight); decode-once + int8 multiply-add wins from about
-  // 28 tokens with AVX-512 VNNI, about 16 with AVX2; portable code has no fast lookup, so MAD always.
-  const int64_t mad_from = isa == Isa::Avx512 ? 32 : isa == Isa::Avx2 ? 16 : 1;
+  // Crossovers measured on this Zen (2560x2560 and 6912x2560, 1 thread): the LUT kernels win for
+  // few tokens (decode: fewest bytes, least work per weight); decode-once + int8 multiply-add wins
+  // from about 12 tokens with AVX-512 VNNI, about 16 with AVX2; portable code has no fast lookup,
+  // so MAD always.
+  const int64_t mad_from = isa == Isa::Avx512 ? 12 : isa == Isa::Avx2 ? 16 : 1;
   return pick(type, isa, n_tokens >= mad_from ? kMad : kLut);
 }
 
