@@ -116,6 +116,24 @@ void pack_tiles(const Reader& rd, int64_t t0, int64_t t1, uint8_t* codes, float*
 
 }  // namespace
 
+bool prepare_block_format(DType type, int64_t block_bytes, decltype(Reader::row) row, const uint8_t* src,
+                          size_t src_bytes, int64_t rows, int64_t cols, MatmulWeights& out, std::string& err) {
+  const std::string name = dtype_traits((int32_t)type).name;
+  if (rows <= 0 || cols <= 0 || cols % 256 != 0) {
+    err = name + ": cols must be a positive multiple of 256 (got " + std::to_string(cols) + ")";
+    return false;
+  }
+  const int64_t want = rows * (cols / 256) * block_bytes;
+  if (src_bytes != (size_t)want) {
+    err = name + ": expected " + std::to_string(want) + " bytes, got " + std::to_string(src_bytes);
+    return false;
+  }
+  Reader rd{src, src_bytes, rows, cols, row, false};
+  if (!pack_t3(rd, out, err)) return false;
+  out.type = type;
+  return true;
+}
+
 bool pack_t3(const Reader& rd, MatmulWeights& out, std::string& err) {
   const int64_t rows = rd.rows, K = rd.cols;
   if (rows <= 0 || K <= 0) {

@@ -22,6 +22,11 @@ struct Reader {
 // Repack into T3 (uniform-scale layout when every non-zero block shares one scale).
 bool pack_t3(const Reader& rd, MatmulWeights& out, std::string& err);
 
+// prepare() of a llama.cpp ternary format with 256-weight blocks of `block_bytes` (TQ1_0, TQ2_0):
+// check cols and the byte count, then repack rows read by `row` into T3.
+bool prepare_block_format(DType type, int64_t block_bytes, decltype(Reader::row) row, const uint8_t* src,
+                          size_t src_bytes, int64_t rows, int64_t cols, MatmulWeights& out, std::string& err);
+
 // Kernel list / selection for one on-disk type (names like "tq2_0.lut.avx512").
 const MatmulKernel* select_kernel(DType type, Isa isa, int64_t n_tokens, const MatmulWeights& w);
 int list_kernels(DType type, Isa isa, const MatmulKernel** out, int max);

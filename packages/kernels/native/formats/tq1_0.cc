@@ -46,18 +46,7 @@ bool read_row(const ternary::Reader& rd, int64_t r, int8_t* trits, float* scales
 
 bool prepare(const uint8_t* src, size_t src_bytes, int64_t rows, int64_t cols, std::shared_ptr<void>,
              MatmulWeights& out, std::string& err) {
-  if (rows <= 0 || cols <= 0 || cols % kBlock != 0) {
-    err = "tq1_0: cols must be a positive multiple of 256 (got " + std::to_string(cols) + ")";
-    return false;
-  }
-  if (src_bytes != (size_t)(rows * (cols / kBlock) * kBlockBytes)) {
-    err = "tq1_0: expected " + std::to_string(rows * (cols / kBlock) * kBlockBytes) + " bytes, got " + std::to_string(src_bytes);
-    return false;
-  }
-  ternary::Reader rd{src, src_bytes, rows, cols, read_row, false};
-  if (!ternary::pack_t3(rd, out, err)) return false;
-  out.type = DType::TQ1_0;
-  return true;
+  return ternary::prepare_block_format(DType::TQ1_0, kBlockBytes, read_row, src, src_bytes, rows, cols, out, err);
 }
 
 void dequantize(const uint8_t* src, size_t, int64_t first, int64_t count, float* dst) {
