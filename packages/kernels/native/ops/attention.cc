@@ -66,9 +66,10 @@ void run(const OpNode& node, int, int ith, int nth, uint8_t*) {
     per = p2 < per ? p2 : per;
   }
   const int64_t qmax = per, subs = (group + qmax - 1) / qmax;
-  int64_t u0, u1;
-  split_range(q.rows() * nkv * subs, ith, nth, 1, &u0, &u1);
-  for (int64_t u = u0; u < u1; u++) {
+  // Units are dealt round-robin: with causal prefill a token's cost grows with its position, so
+  // contiguous ranges would leave the thread holding the last tokens with most of the work.
+  const int64_t units = q.rows() * nkv * subs;
+  for (int64_t u = ith; u < units; u += nth) {
     const int64_t t = u / (nkv * subs), kvh = u / subs % nkv, sub = u % subs;
     const int64_t h0 = kvh * group + sub * qmax;
     const int64_t nq = group - sub * qmax < qmax ? group - sub * qmax : qmax;
