@@ -7,6 +7,7 @@
 #include <functional>
 #include <thread>
 #include <vector>
+#include "core/fp16.h"
 #include "ternary/kernels.h"
 #include "ternary/t3.h"
 
@@ -116,21 +117,59 @@ void pack_tiles(const Reader& rd, int64_t t0, int64_t t1, uint8_t* codes, float*
 
 }  // namespace
 
-bool prepare_block_format(DType type, int64_t block_bytes, decltype(Reader::row) row, const uint8_t* src,
-                          size_t src_bytes, int64_t rows, int64_t cols, MatmulWeights& out, std::string& err) {
-  const std::string name = dtype_traits((int32_t)type).name;
+bool read_block_row(const BlockCodec& c, const Reader& rd, int64_t r, int8_t* trits, float* scales, std::string& err) {
+  const int64_t nb = rd.cols / 256;
+  uint8_t codes[256];
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* blk = rd.src + (r * nb + b) * c.bytes;
+    c.codes(blk, codes);
+    int bad = 0;
+    for (int k = 0; k < 256; ++k) {
+      bad |= codes[k] == 3;
+      trits[b * 256 + k] = (int8_t)(codes[k] - 1);
+    }
+    if (bad) {
+      for (int k = 0; k < 256; ++k)
+        if (codes[k] == 3) {
+          err = std::string(dtype_traits((int32_t)c.type).name) + ": code 3 is not ternary (row " + std::to_string(r) +
+                ", column " + std::to_string(b * 256 + k) + ")";
+          return false;
+        }
+    }
+    uint16_t h;
+    std::memcpy(&h, blk + c.scale_at, 2);
+    scales[b] = fp16_to_f32(h);
+  }
+  return true;
+}
+
+void dequantize_blocks(const BlockCodec& c, const uint8_t* src, int64_t first, int64_t count, float* dst) {
+  uint8_t codes[256];
+  for (int64_t b = first / 256; b < (first + count) / 256; ++b) {
+    const uint8_t* blk = src + b * c.bytes;
+    uint16_t h;
+    std::memcpy(&h, blk + c.scale_at, 2);
+    const float d = fp16_to_f32(h);
+    c.codes(blk, codes);
+    for (int k = 0; k < 256; ++k) *dst++ = (float)((int)codes[k] - 1) * d;
+  }
+}
+
+bool prepare_block_format(const BlockCodec& c, decltype(Reader::row) row, const uint8_t* src, size_t src_bytes,
+                          int64_t rows, int64_t cols, MatmulWeights& out, std::string& err) {
+  const std::string name = dtype_traits((int32_t)c.type).name;
   if (rows <= 0 || cols <= 0 || cols % 256 != 0) {
     err = name + ": cols must be a positive multiple of 256 (got " + std::to_string(cols) + ")";
     return false;
   }
-  const int64_t want = rows * (cols / 256) * block_bytes;
+  const int64_t want = rows * (cols / 256) * c.bytes;
   if (src_bytes != (size_t)want) {
     err = name + ": expected " + std::to_string(want) + " bytes, got " + std::to_string(src_bytes);
     return false;
   }
   Reader rd{src, src_bytes, rows, cols, row, false};
   if (!pack_t3(rd, out, err)) return false;
-  out.type = type;
+  out.type = c.type;
   return true;
 }
 

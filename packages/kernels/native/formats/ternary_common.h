@@ -22,10 +22,21 @@ struct Reader {
 // Repack into T3 (uniform-scale layout when every non-zero block shares one scale).
 bool pack_t3(const Reader& rd, MatmulWeights& out, std::string& err);
 
-// prepare() of a llama.cpp ternary format with 256-weight blocks of `block_bytes` (TQ1_0, TQ2_0):
-// check cols and the byte count, then repack rows read by `row` into T3.
-bool prepare_block_format(DType type, int64_t block_bytes, decltype(Reader::row) row, const uint8_t* src,
-                          size_t src_bytes, int64_t rows, int64_t cols, MatmulWeights& out, std::string& err);
+// A llama.cpp ternary block format (TQ1_0, TQ2_0): 256 weights per block of `bytes`, decoded by
+// `codes` into w+1 (0..2; 3 is invalid) in element order, with an f16 scale at byte `scale_at`.
+struct BlockCodec {
+  DType type;
+  int64_t bytes, scale_at;
+  void (*codes)(const uint8_t* block, uint8_t* out);
+};
+
+// Reader::row for a block format: trits and one scale per block; a code 3 is an error naming it.
+bool read_block_row(const BlockCodec& c, const Reader& rd, int64_t r, int8_t* trits, float* scales, std::string& err);
+// WeightFormat::dequantize for a block format (first and count are multiples of 256).
+void dequantize_blocks(const BlockCodec& c, const uint8_t* src, int64_t first, int64_t count, float* dst);
+// WeightFormat::prepare for a block format: check cols and the byte count, then repack into T3.
+bool prepare_block_format(const BlockCodec& c, decltype(Reader::row) row, const uint8_t* src, size_t src_bytes,
+                          int64_t rows, int64_t cols, MatmulWeights& out, std::string& err);
 
 // Kernel list / selection for one on-disk type (names like "tq2_0.lut.avx512").
 const MatmulKernel* select_kernel(DType type, Isa isa, int64_t n_tokens, const MatmulWeights& w);

@@ -26,37 +26,19 @@ inline void block_digits(const uint8_t* b, uint8_t* out) {
     for (int j = 0; j < 4; ++j) out[240 + 4 * n + j] = (uint8_t)digit(b[48 + j], n);
 }
 
-inline float block_scale(const uint8_t* b) {
-  uint16_t h;
-  std::memcpy(&h, b + 52, 2);
-  return fp16_to_f32(h);
-}
+const ternary::BlockCodec kCodec{DType::TQ1_0, kBlockBytes, 52, block_digits};
 
-bool read_row(const ternary::Reader& rd, int64_t r, int8_t* trits, float* scales, std::string&) {
-  const int64_t nb = rd.cols / kBlock;
-  uint8_t d[kBlock];
-  for (int64_t b = 0; b < nb; ++b) {
-    const uint8_t* blk = rd.src + (r * nb + b) * kBlockBytes;
-    block_digits(blk, d);
-    for (int k = 0; k < kBlock; ++k) trits[b * kBlock + k] = (int8_t)(d[k] - 1);
-    scales[b] = block_scale(blk);
-  }
-  return true;
+bool read_row(const ternary::Reader& rd, int64_t r, int8_t* trits, float* scales, std::string& err) {
+  return ternary::read_block_row(kCodec, rd, r, trits, scales, err);
 }
 
 bool prepare(const uint8_t* src, size_t src_bytes, int64_t rows, int64_t cols, std::shared_ptr<void>,
              MatmulWeights& out, std::string& err) {
-  return ternary::prepare_block_format(DType::TQ1_0, kBlockBytes, read_row, src, src_bytes, rows, cols, out, err);
+  return ternary::prepare_block_format(kCodec, read_row, src, src_bytes, rows, cols, out, err);
 }
 
 void dequantize(const uint8_t* src, size_t, int64_t first, int64_t count, float* dst) {
-  uint8_t d[kBlock];
-  for (int64_t b = first / kBlock; b < (first + count) / kBlock; ++b) {
-    const uint8_t* blk = src + b * kBlockBytes;
-    const float s = block_scale(blk);
-    block_digits(blk, d);
-    for (int k = 0; k < kBlock; ++k) *dst++ = (float)((int)d[k] - 1) * s;
-  }
+  ternary::dequantize_blocks(kCodec, src, first, count, dst);
 }
 
 // Pack digits (0..2, most significant first) as ceil(value * 256 / 243).

@@ -18,46 +18,19 @@ inline void block_codes(const uint8_t* b, uint8_t* codes) {
       for (int m = 0; m < 32; ++m) codes[j * 128 + l * 32 + m] = (b[j * 32 + m] >> (2 * l)) & 3;
 }
 
+const ternary::BlockCodec kCodec{DType::TQ2_0, kBlockBytes, 64, block_codes};
+
 bool read_row(const ternary::Reader& rd, int64_t r, int8_t* trits, float* scales, std::string& err) {
-  const int64_t nb = rd.cols / kBlock;
-  uint8_t codes[kBlock];
-  for (int64_t b = 0; b < nb; ++b) {
-    const uint8_t* blk = rd.src + (r * nb + b) * kBlockBytes;
-    block_codes(blk, codes);
-    int bad = 0;
-    for (int k = 0; k < kBlock; ++k) {
-      bad |= codes[k] == 3;
-      trits[b * kBlock + k] = (int8_t)(codes[k] - 1);
-    }
-    if (bad) {
-      for (int k = 0; k < kBlock; ++k)
-        if (codes[k] == 3) {
-          err = "tq2_0: code 3 is not ternary (row " + std::to_string(r) + ", column " + std::to_string(b * kBlock + k) + ")";
-          return false;
-        }
-    }
-    uint16_t h;
-    std::memcpy(&h, blk + 64, 2);
-    scales[b] = fp16_to_f32(h);
-  }
-  return true;
+  return ternary::read_block_row(kCodec, rd, r, trits, scales, err);
 }
 
 bool prepare(const uint8_t* src, size_t src_bytes, int64_t rows, int64_t cols, std::shared_ptr<void>,
              MatmulWeights& out, std::string& err) {
-  return ternary::prepare_block_format(DType::TQ2_0, kBlockBytes, read_row, src, src_bytes, rows, cols, out, err);
+  return ternary::prepare_block_format(kCodec, read_row, src, src_bytes, rows, cols, out, err);
 }
 
 void dequantize(const uint8_t* src, size_t, int64_t first, int64_t count, float* dst) {
-  uint8_t codes[kBlock];
-  for (int64_t b = first / kBlock; b < (first + count) / kBlock; ++b) {
-    const uint8_t* blk = src + b * kBlockBytes;
-    uint16_t h;
-    std::memcpy(&h, blk + 64, 2);
-    const float d = fp16_to_f32(h);
-    block_codes(blk, codes);
-    for (int k = 0; k < kBlock; ++k) *dst++ = (float)((int)codes[k] - 1) * d;
-  }
+  ternary::dequantize_blocks(kCodec, src, first, count, dst);
 }
 
 void quantize(const float* src, int64_t rows, int64_t cols, uint8_t* dst) {
