@@ -48,35 +48,7 @@ static inline void quantize_run(const float* x, int64_t len, float id, int8_t* q
 
 }  // namespace
 
-void quantize_acts_a32(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch) {
-  const size_t rb = a32_row_bytes(K);
-  for (int64_t t = t0; t < t1; t++) {
-    uint8_t* row = scratch + t * rb;
-    float* d = (float*)(row + K);
-    int16_t* s = (int16_t*)(row + K + (K / 32) * 4);
-    for (int64_t b = 0; b < K / 32; b++) {
-      const float* xb = x + t * ldx + b * 32;
-      d[b] = absmax(xb, 32) / 127.0f;
-      int16_t half[2];
-      quantize_run(xb, 32, d[b] > 0.0f ? 1.0f / d[b] : 0.0f, (int8_t*)row + b * 32, half);
-      s[b] = (int16_t)(half[0] + half[1]);
-    }
-  }
-}
-
-void quantize_acts_a256(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch) {
-  const size_t rb = a256_row_bytes(K);
-  for (int64_t t = t0; t < t1; t++) {
-    uint8_t* row = scratch + t * rb;
-    float* d = (float*)(row + K);
-    int16_t* s = (int16_t*)(row + K + (K / 256) * 4);
-    for (int64_t b = 0; b < K / 256; b++) {
-      const float* xb = x + t * ldx + b * 256;
-      d[b] = absmax(xb, 256) / 127.0f;
-      quantize_run(xb, 256, d[b] > 0.0f ? 1.0f / d[b] : 0.0f, (int8_t*)row + b * 256, s + b * 16);
-    }
-  }
-}
+#include "scalar/quant_acts_rows.inc"
 
 }  // namespace avx2
 }  // namespace ryzen
