@@ -4,6 +4,7 @@ import type { CommandSpec } from "../args.js";
 import type { Command } from "../command.js";
 import { CTX_OPTION, loadModelFromArg, THREADS_OPTION } from "../load-model.js";
 import { isAbortError } from "../errors.js";
+import { samplingFromArgs, samplingOptionSpecs } from "../sampling-options.js";
 
 const spec: CommandSpec = {
   name: "chat",
@@ -11,12 +12,7 @@ const spec: CommandSpec = {
   positionals: [{ name: "model", description: "GGUF file, hf:owner/repo/file.gguf or https URL" }],
   options: {
     system: { kind: "string", valueName: "TEXT", description: "system prompt" },
-    "max-tokens": { kind: "int", short: "n", min: 1, default: 1024, description: "most tokens per reply" },
-    temperature: { kind: "number", min: 0, default: 0.8, valueName: "T", description: "sampling temperature; 0 = greedy" },
-    "top-k": { kind: "int", min: 0, default: 40, valueName: "K", description: "keep the K most likely tokens (0 = off)" },
-    "top-p": { kind: "number", min: 0, max: 1, default: 0.95, valueName: "P", description: "nucleus sampling threshold" },
-    "min-p": { kind: "number", min: 0, max: 1, default: 0.05, valueName: "P", description: "min-p threshold" },
-    seed: { kind: "int", valueName: "S", description: "random seed" },
+    ...samplingOptionSpecs(1024, "most tokens per reply"),
     threads: THREADS_OPTION,
     ctx: CTX_OPTION,
   },
@@ -59,14 +55,8 @@ const command: Command = {
         current = new AbortController();
         let reply = "";
         try {
-          const seed = args.num("seed");
           const generation = model.generate(prompt, {
-            maxTokens: args.num("max-tokens"),
-            temperature: args.num("temperature"),
-            topK: args.num("top-k"),
-            topP: args.num("top-p"),
-            minP: args.num("min-p"),
-            ...(seed !== undefined ? { seed } : {}),
+            ...samplingFromArgs(args),
             parseSpecial: true,
             onContextFull: "shift",
             signal: current.signal,

@@ -4,7 +4,7 @@ import type { Command } from "../command.js";
 import { round } from "../format.js";
 import { withInterrupt } from "../interrupt.js";
 import { CTX_OPTION, loadModelFromArg, THREADS_OPTION } from "../load-model.js";
-import type { GenerateOptions } from "../runtime.js";
+import { samplingFromArgs, samplingOptionSpecs } from "../sampling-options.js";
 
 const spec: CommandSpec = {
   name: "run",
@@ -12,12 +12,7 @@ const spec: CommandSpec = {
   positionals: [{ name: "model", description: "GGUF file, hf:owner/repo/file.gguf or https URL" }],
   options: {
     prompt: { kind: "string", short: "p", required: true, valueName: "TEXT", description: "the prompt to continue" },
-    "max-tokens": { kind: "int", short: "n", min: 1, default: 256, description: "most tokens to generate" },
-    temperature: { kind: "number", min: 0, default: 0.8, valueName: "T", description: "sampling temperature; 0 = greedy" },
-    "top-k": { kind: "int", min: 0, default: 40, valueName: "K", description: "keep the K most likely tokens (0 = off)" },
-    "top-p": { kind: "number", min: 0, max: 1, default: 0.95, valueName: "P", description: "nucleus sampling threshold (1 = off)" },
-    "min-p": { kind: "number", min: 0, max: 1, default: 0.05, valueName: "P", description: "drop tokens below P × the top probability (0 = off)" },
-    seed: { kind: "int", valueName: "S", description: "random seed (default: random)" },
+    ...samplingOptionSpecs(256, "most tokens to generate"),
     threads: THREADS_OPTION,
     ctx: CTX_OPTION,
     json: { kind: "boolean", description: "print one JSON object at the end instead of streaming text" },
@@ -43,17 +38,7 @@ const command: Command = {
         signal,
       });
       try {
-        const options: GenerateOptions = {
-          maxTokens: args.num("max-tokens"),
-          temperature: args.num("temperature"),
-          topK: args.num("top-k"),
-          topP: args.num("top-p"),
-          minP: args.num("min-p"),
-          signal,
-        };
-        const seed = args.num("seed");
-        if (seed !== undefined) options.seed = seed;
-        const generation = model.generate(args.str("prompt") as string, options);
+        const generation = model.generate(args.str("prompt") as string, { ...samplingFromArgs(args), signal });
         generation.result.catch(() => {}); // awaited below
         if (!json) for await (const piece of generation) io.stdout.write(piece.text);
         const result = await generation.result;
