@@ -37,28 +37,25 @@ export function sseEvent(payload: unknown): string {
 
 export const SSE_DONE = "data: [DONE]\n\n";
 
+/** The fields every response object starts with. */
+function envelope<T extends string>(meta: ResponseMeta, object: T) {
+  return { id: meta.id, object, created: meta.created, model: meta.model, system_fingerprint: null };
+}
+
 export function chatChunk(
   meta: ResponseMeta,
   delta: { role?: "assistant"; content?: string },
   finishReason: FinishReason | null,
 ) {
   return {
-    id: meta.id,
-    object: "chat.completion.chunk" as const,
-    created: meta.created,
-    model: meta.model,
-    system_fingerprint: null,
+    ...envelope(meta, "chat.completion.chunk"),
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
   };
 }
 
 export function completionChunk(meta: ResponseMeta, text: string, finishReason: FinishReason | null) {
   return {
-    id: meta.id,
-    object: "text_completion" as const,
-    created: meta.created,
-    model: meta.model,
-    system_fingerprint: null,
+    ...envelope(meta, "text_completion"),
     choices: [{ index: 0, text, logprobs: null, finish_reason: finishReason }],
   };
 }
@@ -66,11 +63,7 @@ export function completionChunk(meta: ResponseMeta, text: string, finishReason: 
 /** The final usage-only chunk sent when stream_options.include_usage is set. */
 export function usageChunk(meta: ResponseMeta, kind: "chat" | "completion", u: Usage) {
   return {
-    id: meta.id,
-    object: kind === "chat" ? ("chat.completion.chunk" as const) : ("text_completion" as const),
-    created: meta.created,
-    model: meta.model,
-    system_fingerprint: null,
+    ...envelope(meta, kind === "chat" ? "chat.completion.chunk" : "text_completion"),
     choices: [],
     usage: u,
   };
@@ -78,11 +71,7 @@ export function usageChunk(meta: ResponseMeta, kind: "chat" | "completion", u: U
 
 export function chatCompletion(meta: ResponseMeta, content: string, finishReason: FinishReason, u: Usage) {
   return {
-    id: meta.id,
-    object: "chat.completion" as const,
-    created: meta.created,
-    model: meta.model,
-    system_fingerprint: null,
+    ...envelope(meta, "chat.completion"),
     choices: [{ index: 0, message: { role: "assistant" as const, content, refusal: null }, logprobs: null, finish_reason: finishReason }],
     usage: u,
   };
@@ -90,11 +79,7 @@ export function chatCompletion(meta: ResponseMeta, content: string, finishReason
 
 export function textCompletion(meta: ResponseMeta, text: string, finishReason: FinishReason, u: Usage) {
   return {
-    id: meta.id,
-    object: "text_completion" as const,
-    created: meta.created,
-    model: meta.model,
-    system_fingerprint: null,
+    ...envelope(meta, "text_completion"),
     choices: [{ index: 0, text, logprobs: null, finish_reason: finishReason }],
     usage: u,
   };
