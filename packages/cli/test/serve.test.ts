@@ -17,6 +17,20 @@ const N = 24;
 
 const client = (url: string, apiKey = "unused") => new OpenAI({ baseURL: `${url}/v1`, apiKey, maxRetries: 0, timeout: 60_000 });
 
+/** Starts a long streaming completion and waits for its first chunk; abort the returned controller to end it. */
+async function holdSlot(url: string): Promise<AbortController> {
+  const holder = new AbortController();
+  const long = await fetch(`${url}/v1/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ prompt: "Once upon a time", max_tokens: 2000, temperature: 0, stream: true }),
+    signal: holder.signal,
+  });
+  expect(long.status).toBe(200);
+  await long.body!.getReader().read();
+  return holder;
+}
+
 describe("ryzen serve (parallel 8)", () => {
   let child: ChildProcess;
   let url: string;
@@ -129,15 +143,7 @@ describe("ryzen serve limits and auth", () => {
   it("--parallel 1 --queue 0: a second request gets 429; a disconnecting client frees its slot", async () => {
     const { child, url } = await startServe([STORIES, "--parallel", "1", "--queue", "0", "--ctx", "2048"]);
     try {
-      const holder = new AbortController();
-      const long = await fetch(`${url}/v1/completions`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ prompt: "Once upon a time", max_tokens: 2000, temperature: 0, stream: true }),
-        signal: holder.signal,
-      });
-      expect(long.status).toBe(200);
-      await long.body!.getReader().read(); // streaming: it holds the only slot now
+      const holder = await holdSlot(url); // streaming: it holds the only slot now
       const busy = await postJson(`${url}/v1/completions`, { prompt: "The cat", max_tokens: 4 });
       expect(busy.status).toBe(429);
       expect(busy.json.error.code).toBe("rate_limit_exceeded");
@@ -159,14 +165,7 @@ describe("ryzen serve limits and auth", () => {
     const { child, url } = await startServe([STORIES, "--parallel", "1", "--queue", "1", "--ctx", "2048"]);
     const inFlight = async () => ((await (await fetch(`${url}/health`)).json()) as { in_flight: number }).in_flight;
     try {
-      const holder = new AbortController();
-      const long = await fetch(`${url}/v1/completions`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ prompt: "Once upon a time", max_tokens: 2000, temperature: 0, stream: true }),
-        signal: holder.signal,
-      });
-      await long.body!.getReader().read(); // running in the only slot
+      const holder = await holdSlot(url); // running in the only slot
       const queued = postJson(`${url}/v1/completions`, { prompt: "The cat", max_tokens: 4, temperature: 0 });
       for (let i = 0; i < 200 && (await inFlight()) < 2; i++) await new Promise((r) => setTimeout(r, 10));
       expect(await inFlight()).toBe(2); // the second request is waiting in the queue
