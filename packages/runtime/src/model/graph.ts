@@ -144,6 +144,13 @@ export class ForwardGraph {
       });
     };
     const linear = (out: string, lin: Linear, x: Tensor, N: number): Tensor => linears(x, [[out, lin, N]])[0];
+    // BitNet's sub-norms (before the output and down projections); x itself when the model has none.
+    const subNorm = (out: string, x: Tensor, w: Tensor | undefined, N: number): Tensor => {
+      if (!w) return x;
+      const s = this.act(out, N, n);
+      nodes.push(op.rmsNorm(s, x, w, eps));
+      return s;
+    };
 
     // Residual stream ping-pongs between two buffers: layer input xA -> after attention xB -> xA.
     const xA = this.act("xA", E, n);
@@ -160,31 +167,21 @@ export class ForwardGraph {
       nodes.push(withRopeFreqs(op.rope(kr, k, pos, rope(c.headCountKv)), this.w.ropeFreqs));
       nodes.push(op.kvStore(this.kv.k[l], kr, seq, pos));
       nodes.push(op.kvStore(this.kv.v[l], v, seq, pos));
-      let att = this.act("att", qDim, n);
+      const att = this.act("att", qDim, n);
       nodes.push(
         op.attention(att, qr, this.kv.k[l], this.kv.v[l], seq, pos, {
           nHead: c.headCount, nHeadKv: c.headCountKv, headDim: c.headDim, scale: 1 / Math.sqrt(c.headDim),
         }),
       );
-      if (lw.attnSubNorm) {
-        const s = this.act("att.norm", qDim, n);
-        nodes.push(op.rmsNorm(s, att, lw.attnSubNorm, eps));
-        att = s;
-      }
-      const o = linear("o", lw.o, att, E);
+      const o = linear("o", lw.o, subNorm("att.norm", att, lw.attnSubNorm, qDim), E);
       nodes.push(op.add(xB, xA, o));
 
       const h2 = this.act("h", E, n);
       nodes.push(op.rmsNorm(h2, xB, lw.ffnNorm, eps));
       const [g, u] = linears(h2, [["gate", lw.gate, F], ["up", lw.up, F]]);
-      let a = this.act("ffn", F, n);
+      const a = this.act("ffn", F, n);
       nodes.push(c.activation === "relu2" ? op.relu2Mul(a, g, u) : op.siluMul(a, g, u));
-      if (lw.ffnSubNorm) {
-        const s = this.act("ffn.norm", F, n);
-        nodes.push(op.rmsNorm(s, a, lw.ffnSubNorm, eps));
-        a = s;
-      }
-      const d = linear("down", lw.down, a, E);
+      const d = linear("down", lw.down, subNorm("ffn.norm", a, lw.ffnSubNorm, F), E);
       nodes.push(op.add(xA, xB, d));
     }
 
