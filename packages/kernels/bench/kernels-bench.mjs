@@ -5,7 +5,8 @@
 // "bench_peak"). Weights stream from >= --mb MB of distinct memory so DRAM, not cache, is measured.
 //
 //   node bench/kernels-bench.mjs [--json] [--quick] [--mb 256] [--isa avx512,avx2] [--threads 1,2]
-//                                [--reps 5] [--no-head]
+//                                [--reps 5] [--no-head] [--shapes q/o,down] [--family lut,mad]
+//                                [--only gemv|gemm]
 //
 // Also exported: runKernelBench(options) -> result object (used by @ryzen/bench).
 import { readFileSync } from "node:fs";
@@ -122,7 +123,9 @@ export function runKernelBench(opts = {}) {
   const threads = opts.threads ?? [1, 2];
   const reps = opts.reps ?? 5;
   const mb = opts.mb ?? 256;
-  const families = ["lut", "mad"];
+  const families = opts.families ?? ["lut", "mad"];
+  const shapes = opts.shapes ? SHAPES.filter((s) => opts.shapes.some((w) => s.name.includes(w))) : SHAPES;
+  const doGemv = opts.only !== "gemm", doGemm = opts.only !== "gemv";
   const type = opts.type ?? K.GGMLType.I2_S;
   const probeBytes = Math.max(256, mb) * MB;
   const prevIsa = info.isa, prevThreads = K.getThreads(), prevFamily = process.env.RYZEN_TERNARY_KERNEL;
@@ -145,7 +148,7 @@ export function runKernelBench(opts = {}) {
       result.bandwidth[isa] = probeBandwidth(threads, Math.max(256, mb) * MB, reps);
       result.peak[isa] = probePeak(threads, 3);
     }
-    for (const shape of SHAPES) {
+    for (const shape of shapes) {
       const { weights, per } = ternaryCopies(shape, mb, type);
       const x1 = K.Tensor.fromFloat32([shape.K, 1], seededTernary(shape.K, 1).map((v, k) => v + (k % 7) * 0.1));
       const y1 = K.Tensor.empty(K.GGMLType.F32, [shape.N, 1]);
@@ -159,6 +162,7 @@ export function runKernelBench(opts = {}) {
           for (const t of threads) {
             K.setThreads(t);
             // GEMV: every copy once per run (one plan = one native call)
+            if (doGemv) {
             const gemvCopies = family === "mad" ? weights.slice(0, Math.max(1, Math.ceil(weights.length / 8))) : weights;
             const plan = matmulPlan(gemvCopies, x1, y1);
             const probe = readBandwidth(probeBytes, 3), bw = probe.gbs;
@@ -171,6 +175,8 @@ export function runKernelBench(opts = {}) {
               us: (best / gemvCopies.length) * 1e6, usMedian: (s / gemvCopies.length) * 1e6, gbs, readGbs: bw, bwPct: (100 * gbs) / bw,
               cpuGbs, cpuReadGbs: probe.cpuGbs, cpuBwPct: (100 * cpuGbs) / probe.cpuGbs,
             });
+            }
+            if (!doGemm) continue;
             // GEMM n=128 over a few distinct copies
             const gemmCopies = weights.slice(0, opts.quick ? 1 : 4);
             const p2 = matmulPlan(gemmCopies, xn, yn);
@@ -275,6 +281,9 @@ function parseArgs(argv) {
     else if (a === "--isa") o.isas = v().split(",");
     else if (a === "--threads") o.threads = v().split(",").map(Number);
     else if (a === "--no-head") o.head = false;
+    else if (a === "--shapes") o.shapes = v().split(",");
+    else if (a === "--family") o.families = v().split(",");
+    else if (a === "--only") o.only = v();
     else throw new Error(`unknown option ${a}`);
   }
   return o;

@@ -1,0 +1,70 @@
+// Ternary matmul tiling edges: token counts around the kernels' token blocks (1, 2, 15, 17, 33 and
+// 129, past a 128-token block), tile counts that leave a single tile after tile pairs, K that is
+// not a multiple of the MAD kernels' K-chunk, and per-block scales, for every kernel on every ISA
+// and 1 and 2 threads, against the plain reference; results must not depend on the thread count.
+import { describe, expect, it } from "vitest";
+import { GGMLType, Tensor, matmulKernels, matmulWith, quantize } from "../src/index";
+import { forEachIsaAndThreads } from "./helpers/isa";
+import { maxRelError } from "./helpers/reference";
+import { rng } from "./helpers/rng";
+import { dequantizeI2s, dequantizeTq2, ternaryMatmulRef } from "./ternary-ref";
+
+const TOKENS = [1, 2, 15, 17, 33, 129];
+
+// K = 1280: 5 blocks (one K-chunk of 4 and a remainder); K = 2304: 9 blocks. N = 49: 4 tiles, the
+// last partial; N = 33: 3 tiles (a pair and a single tile); N = 7: one partial tile.
+const SHAPES = [
+  { K: 1280, N: 49 },
+  { K: 2304, N: 33 },
+  { K: 256, N: 7 },
+];
+
+const FORMATS = [
+  { name: "i2_s", type: GGMLType.I2_S, dequant: dequantizeI2s, blockScales: false },
+  { name: "tq2_0", type: GGMLType.TQ2_0, dequant: dequantizeTq2, blockScales: true },
+] as const;
+
+function ternary(K: number, N: number, seed: number, blockScales: boolean): Float32Array {
+  const r = rng(seed);
+  return new Float32Array(K * N).map((_, e) => {
+    const t = Math.floor(r() * 3) - 1;
+    return blockScales ? t * (0.5 + (Math.floor(e / 256) % 7) * 0.125) : t;
+  });
+}
+
+describe("ternary matmul tiling edges", () => {
+  for (const f of FORMATS) {
+    it(`${f.name}${f.blockScales ? " (per-block scales)" : ""}: every kernel, token counts ${TOKENS.join("/")}`, () => {
+      const seen = new Map<string, Float32Array>();
+      let checks = 0;
+      const cases = SHAPES.flatMap((s, i) => {
+        const bytes = quantize(f.type, ternary(s.K, s.N, 11 + i, f.blockScales), s.N, s.K);
+        const W = Tensor.from(f.type, [s.K, s.N], bytes);
+        const deq = f.dequant(bytes);
+        return TOKENS.map((n) => {
+          const r = rng(1000 * i + n);
+          const x = new Float32Array(s.K * n).map(() => (r() - 0.5) * 3);
+          return { ...s, n, W, X: Tensor.fromFloat32([s.K, n], x), want: ternaryMatmulRef(deq, x, s.K, s.N, n) };
+        });
+      });
+      forEachIsaAndThreads(({ isa }) => {
+        const kernels = matmulKernels(f.type).filter((k) => k.endsWith(`.${isa}`));
+        expect(kernels.length).toBe(2);
+        for (const c of cases) {
+          for (const kernel of kernels) {
+            const y = Tensor.empty(GGMLType.F32, [c.N, c.n]);
+            matmulWith(kernel, y, c.W, c.X);
+            const got = y.f32().slice();
+            const label = `${kernel} K=${c.K} N=${c.N} n=${c.n}`;
+            expect(maxRelError(got, c.want), label).toBeLessThan(2e-6);
+            const prev = seen.get(label);
+            if (prev) expect(Buffer.from(prev.buffer).equals(Buffer.from(got.buffer)), `${label}: 1 vs 2 threads`).toBe(true);
+            else seen.set(label, got);
+            checks++;
+          }
+        }
+      });
+      expect(checks).toBeGreaterThan(0);
+    });
+  }
+});
