@@ -13,7 +13,9 @@ const HELP = `ryzen-bench — Ryzen vs llama.cpp / bitnet.cpp / ik_llama.cpp / n
   --models a,b          model shapes: bitnet-2b4t, bitnet-large, tiny (default bitnet-2b4t; quick: tiny)
   --types a,b           Ryzen weight formats: tq2_0, tq1_0, i2_s, q4_0
   --threads 1,2         thread counts (default 1..physical cores)
-  --reps N              repetitions (median and min–max reported)
+  --reps N              rounds: each engine·file runs once per round, the order rotating between rounds
+                        (median and min–max over rounds; goals = median of per-round ratios)
+  --back-to-back        the old order: each engine·file N times in a row, one engine after another
   --pp 128,512          prompt lengths      --tg 64,128   generation lengths
   --engines a,b         ryzen, node-llama-cpp, llama.cpp, bitnet.cpp, ik_llama.cpp
   --out DIR             output directory (default ./bench-results or RYZEN_BENCH_OUT)
@@ -52,6 +54,7 @@ async function main(): Promise<number> {
       "native-peers": { type: "boolean" },
       "job-timeout": { type: "string" },
       "no-tokenizer": { type: "boolean" },
+      "back-to-back": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -65,6 +68,7 @@ async function main(): Promise<number> {
     types: list(values.types) as WeightType[] | undefined,
     threads: ints(values.threads, "threads"),
     repetitions: ints(values.reps, "reps")?.[0],
+    order: values["back-to-back"] ? "back-to-back" : "interleaved",
     promptTokens: ints(values.pp, "pp"),
     genTokens: ints(values.tg, "tg"),
     engines: list(values.engines) as EngineName[] | undefined,

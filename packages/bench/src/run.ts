@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { computeRatios, evaluateGoals, type GoalResult, type RatioRow } from "./analysis.js";
+import { computeRatios, evaluateGoals, threadUseNotes, type GoalResult, type RatioRow } from "./analysis.js";
 import { runInWorker } from "./engines/spawn.js";
 import type { BenchRow, EngineName, ModelBenchOptions, ModelBenchResult } from "./engines/types.js";
 import { BenchError } from "./errors.js";
@@ -14,6 +14,7 @@ import { PEER_TOOLS, peerBinary, runLlamaBench, type PeerTool } from "./peers/ll
 import { timeBudget, type TimeBudget } from "./profile.js";
 import { renderHtml } from "./report/html.js";
 import { renderTerminal } from "./report/terminal.js";
+import { runRounds, type BenchJob, type RoundRecord } from "./rounds.js";
 import { runTokenizerSection, type TokenizerBenchSection } from "./tokenizer-bench.js";
 
 export interface BenchOptions {
@@ -22,7 +23,9 @@ export interface BenchOptions {
   /** Ryzen's weight formats */
   types?: WeightType[];
   threads?: number[];
+  /** interleaved (default): R rounds, each job once per round in rotated order; back-to-back: each job R times in a row */
   repetitions?: number;
+  order?: "interleaved" | "back-to-back";
   promptTokens?: number[];
   genTokens?: number[];
   ttftPromptTokens?: number;
@@ -44,13 +47,15 @@ export interface BenchOptions {
 }
 
 export interface BenchReport {
-  schema: "ryzen-bench/1";
+  schema: "ryzen-bench/2";
   mode: "quick" | "full";
   startedAt: string;
   finishedAt: string;
   command: string;
-  settings: Required<Pick<BenchOptions, "models" | "types" | "threads" | "repetitions" | "promptTokens" | "genTokens" | "ttftPromptTokens" | "seed">>;
+  settings: Required<Pick<BenchOptions, "models" | "types" | "threads" | "repetitions" | "order" | "promptTokens" | "genTokens" | "ttftPromptTokens" | "seed">>;
   machine: MachineInfo;
+  /** the rounds as they ran: order, duration, read bandwidth before each round and each job */
+  rounds: RoundRecord[];
   /** read bandwidth measured again after the runs (the machine's bandwidth drifts) */
   bandwidthAfter: BandwidthResult[];
   models: (GeneratedModel & { projectionWeights: number })[];
@@ -83,6 +88,7 @@ export function resolveSettings(opts: BenchOptions, physicalCores: number): Benc
     types: opts.types ?? (quick ? (["tq2_0"] as WeightType[]) : (["tq2_0", "tq1_0", "i2_s"] as WeightType[])),
     threads: opts.threads ?? Array.from({ length: maxThreads }, (_, i) => i + 1),
     repetitions: opts.repetitions ?? (quick ? 1 : 3),
+    order: opts.order ?? "interleaved",
     promptTokens: opts.promptTokens ?? (quick ? [16] : [128, 512]),
     genTokens: opts.genTokens ?? (quick ? [8] : [64, 128]),
     ttftPromptTokens: opts.ttftPromptTokens ?? (quick ? 8 : 32),
@@ -96,6 +102,7 @@ export function resolveSettings(opts: BenchOptions, physicalCores: number): Benc
     if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1)) throw new BenchError("BAD_OPTION", `${name} must be positive integers, got ${JSON.stringify(list)}`);
   }
   if (!Number.isInteger(settings.repetitions) || settings.repetitions < 1) throw new BenchError("BAD_OPTION", `repetitions must be a positive integer, got ${settings.repetitions}`);
+  if (settings.order !== "interleaved" && settings.order !== "back-to-back") throw new BenchError("BAD_OPTION", `order must be "interleaved" or "back-to-back", got ${JSON.stringify(settings.order)}`);
   return settings;
 }
 
@@ -104,8 +111,8 @@ export function resultToRows(engine: EngineName, model: string, format: string, 
   const base = { engine, model, format, threads: res.threads, file: res.file, peakRssMb: res.peak_rss_mb };
   const note = res.notes.length ? res.notes.join("; ") : undefined;
   const rows: BenchRow[] = [];
-  for (const [n, s] of Object.entries(res.pp_tokens_per_s)) rows.push({ ...base, test: `pp${Number(n)}`, status: "ok", tokensPerS: s, reason: note });
-  for (const [n, s] of Object.entries(res.tg_tokens_per_s)) rows.push({ ...base, test: `tg${Number(n)}`, status: "ok", tokensPerS: s, reason: note });
+  for (const [n, s] of Object.entries(res.pp_tokens_per_s)) rows.push({ ...base, test: `pp${Number(n)}`, status: "ok", tokensPerS: s, cpuPerWall: res.pp_cpu_per_wall?.[Number(n)], reason: note });
+  for (const [n, s] of Object.entries(res.tg_tokens_per_s)) rows.push({ ...base, test: `tg${Number(n)}`, status: "ok", tokensPerS: s, cpuPerWall: res.tg_cpu_per_wall?.[Number(n)], reason: note });
   if (res.ttft_ms) rows.push({ ...base, test: "ttft", status: "ok", ms: res.ttft_ms });
   return rows;
 }
@@ -127,16 +134,18 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchOutput> {
   const settings = resolveSettings(opts, machine.physicalCores ?? machine.logicalCores);
   machine.bandwidth = await measureBandwidth(settings.threads, machine.notes);
   const engines = new Set(opts.engines ?? ALL_ENGINES);
-  const workerOpts = (vocabSize: number): ModelBenchOptions => ({
+  const workerOpts = (vocabSize: number, repetitions: number): ModelBenchOptions => ({
     promptTokens: settings.promptTokens,
     genTokens: settings.genTokens,
-    repetitions: settings.repetitions,
+    repetitions,
     ttftPromptTokens: settings.ttftPromptTokens,
     seed: settings.seed,
     vocabSize,
   });
   const jobTimeout = (opts.jobTimeoutMinutes ?? (opts.quick ? 5 : 60)) * 60_000;
-  const rows: BenchRow[] = [];
+  /** rows decided before anything runs (a file that could not be made) */
+  const refused: BenchRow[] = [];
+  const jobs: BenchJob[] = [];
   const models: BenchReport["models"] = [];
   const peers: BenchReport["peers"] = [];
   const peerBins = new Map<PeerTool, string>();
@@ -151,6 +160,17 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchOutput> {
       peerBins.set(tool, bin);
     }
   }
+
+  /** An in-process engine (its own Node process) on one file, all thread counts. */
+  const workerJob = (engine: "ryzen" | "node-llama-cpp", modelName: string, format: string, file: string, vocab: number): BenchJob => ({
+    id: `${engine} ${format}`,
+    model: modelName,
+    run: async (reps) => {
+      const out = await runInWorker(engine, file, workerOpts(vocab, reps), settings.threads, jobTimeout);
+      if (out.ok) return out.results.flatMap((res) => resultToRows(engine, modelName, format, res));
+      return refusedRows(engine, modelName, format, settings.threads, settings, isLoadError(out.error.message) ? "cannot-load" : "failed", out.error.message);
+    },
+  });
 
   for (const modelName of settings.models) {
     const shape = getShape(modelName);
@@ -175,14 +195,8 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchOutput> {
     if (engines.has("ryzen")) {
       for (const wt of settings.types) {
         const file = files.get(wt);
-        if (!file) {
-          rows.push(...refusedRows("ryzen", modelName, wt, settings.threads, settings, "not-run", "model file could not be generated"));
-          continue;
-        }
-        log(`ryzen ${modelName} ${wt} (threads ${settings.threads.join(",")}) ...`);
-        const out = await runInWorker("ryzen", file, workerOpts(shape.vocab), settings.threads, jobTimeout);
-        if (out.ok) for (const res of out.results) rows.push(...resultToRows("ryzen", modelName, wt, res));
-        else rows.push(...refusedRows("ryzen", modelName, wt, settings.threads, settings, isLoadError(out.error.message) ? "cannot-load" : "failed", out.error.message));
+        if (file) jobs.push(workerJob("ryzen", modelName, wt, file, shape.vocab));
+        else refused.push(...refusedRows("ryzen", modelName, wt, settings.threads, settings, "not-run", "model file could not be generated"));
       }
     }
 
@@ -190,11 +204,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchOutput> {
       const nlcFormats = opts.peerFormats === "native" ? ["tq2_0"] : ["tq2_0", ...settings.types.filter((t) => t !== "tq2_0")];
       for (const wt of nlcFormats) {
         const file = files.get(wt as WeightType);
-        if (!file) continue;
-        log(`node-llama-cpp ${modelName} ${wt} (threads ${settings.threads.join(",")}) ...`);
-        const out = await runInWorker("node-llama-cpp", file, workerOpts(shape.vocab), settings.threads, jobTimeout);
-        if (out.ok) for (const res of out.results) rows.push(...resultToRows("node-llama-cpp", modelName, wt, res));
-        else rows.push(...refusedRows("node-llama-cpp", modelName, wt, settings.threads, settings, isLoadError(out.error.message) ? "cannot-load" : "failed", out.error.message));
+        if (file) jobs.push(workerJob("node-llama-cpp", modelName, wt, file, shape.vocab));
       }
     }
 
@@ -210,30 +220,46 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchOutput> {
           const i2s = files.get("i2_s");
           const q = siblingQuantize(bin, process.env.RYZEN_PEER_IK_QUANTIZE);
           if (!i2s || !q) {
-            rows.push(...refusedRows(tool.engine, modelName, fmt, settings.threads, settings, "not-run", !q ? "ik_llama.cpp llama-quantize not found next to its llama-bench (or RYZEN_PEER_IK_QUANTIZE)" : "no I2_S source file"));
+            refused.push(...refusedRows(tool.engine, modelName, fmt, settings.threads, settings, "not-run", !q ? "ik_llama.cpp llama-quantize not found next to its llama-bench (or RYZEN_PEER_IK_QUANTIZE)" : "no I2_S source file"));
             continue;
           }
           try {
             log(`converting ${modelName} i2_s → iq2_bn with ik_llama.cpp ...`);
             file = await convertToIq2bn(q, i2s);
           } catch (err) {
-            rows.push(...refusedRows(tool.engine, modelName, fmt, settings.threads, settings, "failed", (err as Error).message));
+            refused.push(...refusedRows(tool.engine, modelName, fmt, settings.threads, settings, "failed", (err as Error).message));
             continue;
           }
         }
         if (!file) continue;
-        log(`${tool.engine} ${modelName} ${fmt} ...`);
-        rows.push(
-          ...(await runLlamaBench(
-            tool,
-            { bin, file, promptTokens: settings.promptTokens, genTokens: settings.genTokens, threads: settings.threads, repetitions: settings.repetitions, timeoutMs: jobTimeout },
-            { model: modelName, format: fmt },
-            settings.ttftPromptTokens,
-          )),
-        );
+        const peerFile = file;
+        jobs.push({
+          id: `${tool.engine} ${fmt}`,
+          model: modelName,
+          run: (reps) =>
+            runLlamaBench(
+              tool,
+              { bin, file: peerFile, promptTokens: settings.promptTokens, genTokens: settings.genTokens, threads: settings.threads, repetitions: reps, timeoutMs: jobTimeout },
+              { model: modelName, format: fmt },
+              settings.ttftPromptTokens,
+            ),
+        });
       }
     }
   }
+
+  const probeNotes: string[] = [];
+  const interleaved = settings.order === "interleaved";
+  const measured = await runRounds(jobs, {
+    rounds: interleaved ? settings.repetitions : 1,
+    repetitionsPerRound: interleaved ? 1 : settings.repetitions,
+    threads: settings.threads,
+    probe: (threads) => measureBandwidth(threads, probeNotes),
+    log,
+  });
+  const rows = [...refused, ...measured.rows];
+  notes.push(...new Set(probeNotes.filter((n) => !machine.notes.includes(n))));
+  notes.push(...threadUseNotes(rows));
 
   for (const r of rows) {
     if (r.file && existsSync(r.file)) r.fileBytes = statSync(r.file).size;
@@ -253,13 +279,14 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchOutput> {
   const ppTest = settings.promptTokens.includes(128) ? "pp128" : `pp${settings.promptTokens[0]}`;
   if (goalModel !== "bitnet-2b4t") notes.push(`goals are defined on the bitnet-2b4t shape; this run's PASS/FAIL on ${goalModel} is indicative only`);
   const report: BenchReport = {
-    schema: "ryzen-bench/1",
+    schema: "ryzen-bench/2",
     mode: opts.quick ? "quick" : "full",
     startedAt,
     finishedAt: new Date().toISOString(),
     command: process.argv.slice(1).join(" "),
     settings,
     machine,
+    rounds: measured.rounds,
     bandwidthAfter,
     models,
     rows,

@@ -15,6 +15,11 @@ export function spread(samples: readonly number[]): Spread {
   return { median, min: sorted[0], max: sorted[sorted.length - 1], samples: [...samples] };
 }
 
+/** spread() of each list of a record keyed by length, e.g. { 128: [...] } → { 128: spread } */
+export function spreads(byLength: Record<number, number[]>): Record<number, Spread> {
+  return Object.fromEntries(Object.entries(byLength).map(([n, x]) => [n, spread(x)]));
+}
+
 /** "12.3 (11.9–12.8)" */
 export function formatSpread(s: Spread | undefined, digits = 1): string {
   if (!s || !Number.isFinite(s.median)) return "—";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { bestPeer, computeRatios, evaluateGoals } from "../src/analysis.js";
+import { bestPeer, computeRatios, evaluateGoals, threadUseNotes } from "../src/analysis.js";
 import { spread, formatSpread } from "../src/stats.js";
-import { row, sampleRows } from "./helpers/fixtures.js";
+import { roundRow, row, sampleRows } from "./helpers/fixtures.js";
 
 describe("spread", () => {
   it("gives the median of odd and even sample counts and the range", () => {
@@ -83,5 +83,78 @@ describe("time budget from kernel microbenchmarks", () => {
   it("gives nothing when a shape was not benchmarked", () => {
     const rows = [row("ryzen", "tq2_0", "tg128", 2, [25])];
     expect(timeBudget(rows, { status: "ok", rows: [{ kind: "gemv", shape: "attn q/o", threads: 2, us: 1 }] }, null)).toEqual([]);
+  });
+});
+
+describe("ratios paired by round", () => {
+  // The machine switches bandwidth state between rounds: in round 1 Ryzen ran slow (28) while the
+  // peer ran fast (27.6 is not its slow 20). The medians pair Ryzen's fast rounds with the peer's slow
+  // ones; within each round the ratio is 1.40, 1.45, 2.00.
+  const ryzen = roundRow("ryzen", "i2_s", "tg128", 1, [28, 40, 40]);
+  const peer = roundRow("node-llama-cpp", "tq2_0", "tg128", 1, [20, 27.6, 20]);
+
+  it("gives the per-round ratios, their median and the ratio of medians for each peer row", () => {
+    const [r] = computeRatios([ryzen, peer]);
+    expect(r.ratio).toBeCloseTo(40 / 20, 9);
+    expect(r.perRound.map((x) => x!.toFixed(4))).toEqual([(28 / 20).toFixed(4), (40 / 27.6).toFixed(4), (40 / 20).toFixed(4)]);
+    expect(r.pairedRatio).toBeCloseTo(40 / 27.6, 9);
+  });
+
+  it("decides a goal on the median of per-round ratios, showing the ratio of medians beside it", () => {
+    const g = evaluateGoals([ryzen, peer], "bitnet-2b4t", "tg128", "pp128").find((x) => x.id === "decode-1t")!;
+    expect(g.ratioOfMedians).toBeCloseTo(2.0, 9); // would PASS 1.5
+    expect(g.measured).toBeCloseTo(40 / 27.6, 9); // 1.45: FAIL
+    expect(g.status).toBe("FAIL");
+    expect(g.perRound).toHaveLength(3);
+    expect(g.detail).toContain("round 2 1.45 (i2_s 40.0 / node-llama-cpp 27.6)");
+  });
+
+  it("takes the best Ryzen format and the best peer within each round", () => {
+    const rows = [
+      roundRow("ryzen", "i2_s", "tg128", 2, [45, 30, 44]),
+      roundRow("ryzen", "tq2_0", "tg128", 2, [40, 38, 41]),
+      roundRow("ik_llama.cpp", "iq2_bn", "tg128", 2, [36, 25, 30]),
+      roundRow("bitnet.cpp", "i2_s", "tg128", 2, [28, 29, 33]),
+    ];
+    const g = evaluateGoals(rows, "bitnet-2b4t", "tg128", "pp128").find((x) => x.id === "decode-2t")!;
+    // round 1: 45/36; round 2: tq2_0 38 / bitnet 29; round 3: 44/33
+    expect(g.perRound!.map((x) => x!.toFixed(4))).toEqual([(45 / 36).toFixed(4), (38 / 29).toFixed(4), (44 / 33).toFixed(4)]);
+    expect(g.measured).toBeCloseTo(38 / 29, 9); // median of 1.25, 1.31, 1.33
+    expect(g.status).toBe("PASS");
+    // medians: Ryzen i2_s 44 vs ik 30
+    expect(g.ratioOfMedians).toBeCloseTo(44 / 30, 9);
+  });
+
+  it("leaves out rounds where a side was not measured, and says N/A when no round has both", () => {
+    const rows = [roundRow("ryzen", "i2_s", "tg128", 1, [30, null, 32]), roundRow("llama.cpp", "tq2_0", "tg128", 1, [20, 21, null])];
+    const g = evaluateGoals(rows, "bitnet-2b4t", "tg128", "pp128").find((x) => x.id === "decode-1t")!;
+    expect(g.perRound).toEqual([1.5, null, null]);
+    expect(g.measured).toBe(1.5);
+    const none = [roundRow("ryzen", "i2_s", "tg128", 1, [30, null]), roundRow("llama.cpp", "tq2_0", "tg128", 1, [null, 21])];
+    expect(evaluateGoals(none, "bitnet-2b4t", "tg128", "pp128").find((x) => x.id === "decode-1t")).toMatchObject({ status: "N/A", measured: null });
+  });
+
+  it("pairs 1- and 2-thread prefill of the same round for the scaling goal", () => {
+    const rows = [roundRow("ryzen", "tq2_0", "pp128", 1, [100, 140, 100]), roundRow("ryzen", "tq2_0", "pp128", 2, [190, 200, 180])];
+    const g = evaluateGoals(rows, "bitnet-2b4t", "tg128", "pp128").find((x) => x.id === "prefill-scaling")!;
+    expect(g.perRound!.map((x) => x!.toFixed(4))).toEqual(["0.9500", (200 / 280).toFixed(4), "0.9000"]);
+    expect(g.measured).toBeCloseTo(0.9, 9);
+    expect(g.ratioOfMedians).toBeCloseTo(190 / 200, 9);
+  });
+});
+
+describe("effective threads", () => {
+  const withCpu = (r: ReturnType<typeof row>, cpu: number) => ({ ...r, cpuPerWall: spread([cpu]) });
+  it("flags rows whose CPU time / wall time is far from the thread count asked for", () => {
+    const notes = threadUseNotes([
+      withCpu(row("ryzen", "i2_s", "tg128", 1, [30]), 1.0),
+      withCpu(row("node-llama-cpp", "tq2_0", "tg128", 1, [25]), 1.93),
+      withCpu(row("llama.cpp", "tq2_0", "tg128", 2, [27]), 1.2),
+      withCpu(row("ik_llama.cpp", "iq2_bn", "tg128", 2, [36]), 1.97),
+      row("bitnet.cpp", "i2_s", "tg128", 1, [18]),
+    ]);
+    expect(notes).toHaveLength(2);
+    expect(notes[0]).toMatch(/^node-llama-cpp tq2_0 tg128 at 1 thread\(s\) kept 1\.93 cores busy.*more threads than asked/);
+    expect(notes[1]).toMatch(/^llama\.cpp tq2_0 tg128 at 2 thread\(s\) kept 1\.20 cores busy.*fewer than asked/);
   });
 });

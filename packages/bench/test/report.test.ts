@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { renderHtml } from "../src/report/html.js";
 import { renderTerminal } from "../src/report/terminal.js";
+import { spread } from "../src/stats.js";
 import { sampleRows, syntheticReport } from "./helpers/fixtures.js";
 import { decodePng, inkFraction } from "./helpers/png.js";
 
@@ -33,13 +34,26 @@ describe("report", () => {
     expect(html).toContain('class="PASS"');
     expect(html).toContain("cannot load");
     expect(html).toContain("tq2_0.vnni"); // kernel rows folded in
+    // rounds with the machine state, and goals decided on the paired figure
+    expect(html).toContain("Rounds and machine state");
+    expect(html).toContain("llama.cpp tq2_0 34.0, ryzen tq2_0 34.2");
+    expect(html).toContain("23.5@1t 27.5@2t");
+    expect(html).toContain("<th>paired</th><th>ratio of medians</th><th>per round</th>");
   });
 
   it("prints the terminal table with ratios and goals", () => {
     const text = renderTerminal(report);
     expect(text).toMatch(/ryzen\s+tq2_0\s+2\s+158\.0 \(150\.0–160\.0\)/);
     expect(text).toContain("1.45×"); // 40 / 27.6
-    expect(text).toMatch(/FAIL\s+decode \(tg128\) ≥ 1\.2× best peer at 2 threads\s+1\.2\s+1\.16\s+Ryzen tq2_0 40\.0 vs best peer ik_llama\.cpp iq2_bn 34\.6/);
+    expect(text).toMatch(/FAIL\s+decode \(tg128\) ≥ 1\.2× best peer at 2 threads\s+1\.2\s+1\.16\s+1\.16\s+round 1 1\.16 \(tq2_0 40\.0 \/ ik_llama\.cpp 34\.6\); medians: Ryzen tq2_0 40\.0 vs best peer ik_llama\.cpp iq2_bn 34\.6/);
+    expect(text).toMatch(/^2\s+00:02:00\s+118\s+34\.1@1t 38\.1@2t\s+llama\.cpp tq2_0 34\.0, ryzen tq2_0 34\.2$/m);
+    expect(text).toContain("over 3 interleaved round(s)"); // the caption follows the settings
+  });
+
+  it("shows effective threads (CPU time / wall time) per engine line", () => {
+    const rows = sampleRows().map((r) => (r.engine === "ryzen" && r.test === "tg128" && r.threads === 1 ? { ...r, cpuPerWall: spread([0.99, 1.01]) } : r));
+    const text = renderTerminal(syntheticReport(rows));
+    expect(text).toMatch(/ryzen\s+tq2_0\s+1\s+.*—\s\/\s1\.00\s+900/);
   });
 
   const chromium = findChromium();

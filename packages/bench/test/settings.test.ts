@@ -3,7 +3,7 @@ import { resolveSettings } from "../src/run.js";
 
 describe("bench settings", () => {
   it("defaults: full mode on the 2B-4T shape over 1..cores threads; quick mode on tiny", () => {
-    expect(resolveSettings({}, 2)).toMatchObject({ models: ["bitnet-2b4t"], threads: [1, 2], promptTokens: [128, 512], genTokens: [64, 128], repetitions: 3 });
+    expect(resolveSettings({}, 2)).toMatchObject({ models: ["bitnet-2b4t"], threads: [1, 2], promptTokens: [128, 512], genTokens: [64, 128], repetitions: 3, order: "interleaved" });
     expect(resolveSettings({ quick: true }, 4)).toMatchObject({ models: ["tiny"], threads: [1, 2, 3, 4], repetitions: 1 });
   });
 
@@ -13,5 +13,6 @@ describe("bench settings", () => {
     expect(() => resolveSettings({ threads: [0] }, 2)).toThrow(/threads must be positive integers/);
     expect(() => resolveSettings({ repetitions: 0 }, 2)).toThrow(/repetitions/);
     expect(() => resolveSettings({ promptTokens: [] }, 2)).toThrow(/promptTokens/);
+    expect(() => resolveSettings({ order: "random" as never }, 2)).toThrow(expect.objectContaining({ code: "BAD_OPTION" }));
   });
 });

@@ -1,4 +1,5 @@
-import { spread } from "../stats.js";
+import { withCpuPerWall } from "../cpu-time.js";
+import { spread, spreads } from "../stats.js";
 import { BenchError } from "../errors.js";
 import { peakRssMb, promptIds, type ModelBenchOptions, type ModelBenchResult } from "./types.js";
 import { DEFAULT_GEN_TOKENS, DEFAULT_PROMPT_TOKENS } from "./ryzen.js";
@@ -64,36 +65,48 @@ export async function runNodeLlamaCppSweep(modelPath: string, opts: ModelBenchOp
         sequences: 1,
       });
       const seq = context.getSequence();
-      const decode = async (n: number): Promise<number> => {
+      /** tok/s of n generated tokens, and CPU/wall over that loop */
+      const decode = async (n: number): Promise<{ tps: number; cpuPerWall: number }> => {
         await seq.clearHistory();
         let count = 0;
         const t0 = performance.now();
-        for await (const _tok of seq.evaluate([bos], { temperature: 0, tokenBias })) {
-          if (++count >= n) break;
-        }
+        const { cpuPerWall } = await withCpuPerWall(async () => {
+          for await (const _tok of seq.evaluate([bos], { temperature: 0, tokenBias })) {
+            if (++count >= n) break;
+          }
+        });
         const ms = performance.now() - t0;
         if (count < n) notes.push(`tg${n}: stopped after ${count} tokens`);
-        return (count * 1000) / ms;
+        return { tps: (count * 1000) / ms, cpuPerWall };
       };
       try {
         const pp: Record<number, number[]> = {};
+        const ppCpu: Record<number, number[]> = {};
         for (const n of promptLens) {
           const ids = promptIds(n, vocab, seed + n) as unknown as Token[];
           await seq.clearHistory();
           await seq.evaluateWithoutGeneratingNewTokens(ids.slice(0, Math.min(n, 16)));
           pp[n] = [];
+          ppCpu[n] = [];
           for (let r = 0; r < reps; r++) {
             await seq.clearHistory();
             const t0 = performance.now();
-            await seq.evaluateWithoutGeneratingNewTokens(ids);
+            const { cpuPerWall } = await withCpuPerWall(() => seq.evaluateWithoutGeneratingNewTokens(ids));
             pp[n].push((n * 1000) / (performance.now() - t0));
+            ppCpu[n].push(cpuPerWall);
           }
         }
         const tg: Record<number, number[]> = {};
+        const tgCpu: Record<number, number[]> = {};
         for (const n of genLens) {
           await decode(Math.min(n, 4));
           tg[n] = [];
-          for (let r = 0; r < reps; r++) tg[n].push(await decode(n));
+          tgCpu[n] = [];
+          for (let r = 0; r < reps; r++) {
+            const d = await decode(n);
+            tg[n].push(d.tps);
+            tgCpu[n].push(d.cpuPerWall);
+          }
         }
         let ttft: number[] | undefined;
         if (ttftLen > 0) {
@@ -111,9 +124,11 @@ export async function runNodeLlamaCppSweep(modelPath: string, opts: ModelBenchOp
           file: modelPath,
           threads,
           repetitions: reps,
-          pp_tokens_per_s: Object.fromEntries(Object.entries(pp).map(([n, x]) => [n, spread(x)])),
-          tg_tokens_per_s: Object.fromEntries(Object.entries(tg).map(([n, x]) => [n, spread(x)])),
+          pp_tokens_per_s: spreads(pp),
+          tg_tokens_per_s: spreads(tg),
           ttft_ms: ttft ? spread(ttft) : undefined,
+          pp_cpu_per_wall: spreads(ppCpu),
+          tg_cpu_per_wall: spreads(tgCpu),
           peak_rss_mb: peakRssMb(),
           load_ms: loadMs,
           notes,

@@ -1,5 +1,6 @@
 import { loadKernels, loadRuntime, type ModelLike } from "../deps.js";
-import { spread } from "../stats.js";
+import { withCpuPerWall } from "../cpu-time.js";
+import { spread, spreads } from "../stats.js";
 import { peakRssMb, promptIds, type ModelBenchOptions, type ModelBenchResult } from "./types.js";
 
 export const DEFAULT_PROMPT_TOKENS = [128, 512];
@@ -49,24 +50,31 @@ export async function runModelBenchSweep(modelPath: string, opts: ModelBenchOpti
       k.setThreads?.(threads);
       const notes: string[] = [];
       const pp: Record<number, number[]> = {};
+      const ppCpu: Record<number, number[]> = {};
       for (const n of promptLens) {
         const ids = promptIds(n, vocab, seed + n);
         await model.evaluate(ids.slice(0, Math.min(n, 16))); // warm-up: first-touch of weights, plan build
         pp[n] = [];
+        ppCpu[n] = [];
         for (let r = 0; r < reps; r++) {
           const t0 = performance.now();
-          await model.evaluate(ids);
+          const { cpuPerWall } = await withCpuPerWall(() => model.evaluate(ids));
           pp[n].push((n * 1000) / (performance.now() - t0));
+          ppCpu[n].push(cpuPerWall);
         }
       }
       const tg: Record<number, number[]> = {};
+      const tgCpu: Record<number, number[]> = {};
       for (const n of genLens) {
         await model.generate([bos], { maxTokens: Math.min(n, 4), temperature: 0, logitBias }).result;
         tg[n] = [];
+        tgCpu[n] = [];
         for (let r = 0; r < reps; r++) {
-          const res = await model.generate([bos], { maxTokens: n, temperature: 0, logitBias, seed }).result;
+          // over the whole call (a one-token prefill, then n decode steps): decode dominates
+          const { value: res, cpuPerWall } = await withCpuPerWall(() => model.generate([bos], { maxTokens: n, temperature: 0, logitBias, seed }).result);
           if (res.tokens.length < n) notes.push(`tg${n}: stopped after ${res.tokens.length} tokens (${res.finishReason})`);
           tg[n].push(res.timings.decodeTokensPerS);
+          tgCpu[n].push(cpuPerWall);
         }
       }
       let ttft: number[] | undefined;
@@ -83,9 +91,11 @@ export async function runModelBenchSweep(modelPath: string, opts: ModelBenchOpti
         file: modelPath,
         threads,
         repetitions: reps,
-        pp_tokens_per_s: Object.fromEntries(Object.entries(pp).map(([n, x]) => [n, spread(x)])),
-        tg_tokens_per_s: Object.fromEntries(Object.entries(tg).map(([n, x]) => [n, spread(x)])),
+        pp_tokens_per_s: spreads(pp),
+        tg_tokens_per_s: spreads(tg),
         ttft_ms: ttft ? spread(ttft) : undefined,
+        pp_cpu_per_wall: spreads(ppCpu),
+        tg_cpu_per_wall: spreads(tgCpu),
         peak_rss_mb: peakRssMb(),
         load_ms: loadMs,
         notes,

@@ -21,6 +21,10 @@ export interface BenchRow {
   tokensPerS?: Spread;
   /** milliseconds (ttft) */
   ms?: Spread;
+  /** CPU time / wall time while measuring (effective threads); see README for how each engine's is taken */
+  cpuPerWall?: Spread;
+  /** this row's median in each round (index = round; null = not measured in that round), for paired ratios */
+  rounds?: (number | null)[];
   peakRssMb?: number;
   reason?: string;
   file?: string;
@@ -50,6 +54,9 @@ export interface ModelBenchResult {
   /** per generation length */
   tg_tokens_per_s: Record<number, Spread>;
   ttft_ms?: Spread;
+  /** CPU time / wall time of each measured prefill / decode run (effective threads) */
+  pp_cpu_per_wall?: Record<number, Spread>;
+  tg_cpu_per_wall?: Record<number, Spread>;
   peak_rss_mb: number;
   load_ms: number;
   notes: string[];

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { processCpuSeconds } from "../cpu-time.js";
 import { BenchError } from "../errors.js";
 import { spread, type Spread } from "../stats.js";
 import type { BenchRow, EngineName } from "../engines/types.js";
@@ -113,21 +114,41 @@ export function recordSpread(r: LlamaBenchRecord): Spread {
   return { median: r.avg_ts, min: r.avg_ts - r.stddev_ts, max: r.avg_ts + r.stddev_ts, samples: [] };
 }
 
+/** A moment of a child's life: its CPU seconds so far (undefined if unreadable) and the wall clock (ms). */
+export interface CpuMark {
+  cpuS?: number;
+  wallMs: number;
+}
+
+/**
+ * CPU/wall of each llama-bench record over the interval since the previous record ended (llama-bench
+ * flushes each record as its test ends): context creation, its warm-up (one token for tg, the whole
+ * prompt for pp) and the run. The first record's interval also holds the model load, so it gets none.
+ */
+export function cpuPerWallIntervals(marks: CpuMark[]): (number | undefined)[] {
+  return marks.map((m, i) => {
+    const prev = i === 0 ? undefined : marks[i - 1];
+    if (!prev || prev.cpuS === undefined || m.cpuS === undefined || m.wallMs <= prev.wallMs) return undefined;
+    return ((m.cpuS - prev.cpuS) * 1000) / (m.wallMs - prev.wallMs);
+  });
+}
+
 /** Converts records to rows; a prefill of `ttftPrompt` tokens gives the TTFT row (prompt time + nothing else). */
-export function recordsToRows(records: LlamaBenchRecord[], base: Omit<BenchRow, "test" | "status" | "threads">, ttftPrompt: number, peakRssMb?: number, promptTokens?: number[]): BenchRow[] {
+export function recordsToRows(records: LlamaBenchRecord[], base: Omit<BenchRow, "test" | "status" | "threads">, ttftPrompt: number, peakRssMb?: number, promptTokens?: number[], cpuPerWall: (number | undefined)[] = []): BenchRow[] {
   const rows: BenchRow[] = [];
-  for (const r of records) {
+  for (const [i, r] of records.entries()) {
     const s = recordSpread(r);
+    const cpu = cpuPerWall[i] !== undefined ? { cpuPerWall: spread([cpuPerWall[i]!]) } : {};
     if (r.n_prompt > 0 && r.n_gen === 0) {
       if (r.n_prompt === ttftPrompt) {
         const ms = { median: (ttftPrompt * 1000) / s.median, min: (ttftPrompt * 1000) / s.max, max: (ttftPrompt * 1000) / s.min, samples: s.samples.map((x) => (ttftPrompt * 1000) / x) };
         rows.push({ ...base, threads: r.n_threads, test: "ttft", status: "ok", ms, peakRssMb, reason: `from pp${ttftPrompt}` });
       }
       if (r.n_prompt !== ttftPrompt || promptTokens?.includes(r.n_prompt)) {
-        rows.push({ ...base, threads: r.n_threads, test: `pp${r.n_prompt}`, status: "ok", tokensPerS: s, peakRssMb });
+        rows.push({ ...base, threads: r.n_threads, test: `pp${r.n_prompt}`, status: "ok", tokensPerS: s, peakRssMb, ...cpu });
       }
     } else if (r.n_gen > 0 && r.n_prompt === 0) {
-      rows.push({ ...base, threads: r.n_threads, test: `tg${r.n_gen}`, status: "ok", tokensPerS: s, peakRssMb });
+      rows.push({ ...base, threads: r.n_threads, test: `tg${r.n_gen}`, status: "ok", tokensPerS: s, peakRssMb, ...cpu });
     }
   }
   return rows;
@@ -152,15 +173,18 @@ export interface ToolOutput {
   timedOut: boolean;
 }
 
-/** Runs a peer tool with a time limit, collecting its output and sampled peak RSS. */
-export function runTool(bin: string, args: string[], timeoutMs: number): Promise<ToolOutput> {
+/** Runs a peer tool with a time limit, collecting its output and sampled peak RSS; `onStdout` sees the output so far as it grows. */
+export function runTool(bin: string, args: string[], timeoutMs: number, onStdout?: (stdoutSoFar: string, pid: number) => void): Promise<ToolOutput> {
   return new Promise((resolve) => {
     const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     const peak = { kb: 0 };
     let timedOut = false;
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+      if (onStdout && child.pid) onStdout(stdout, child.pid);
+    });
     child.stderr.on("data", (d: Buffer) => {
       stderr += d.toString();
       if (stderr.length > 200_000) stderr = stderr.slice(-100_000);
@@ -204,7 +228,13 @@ export async function runLlamaBench(tool: PeerTool, run: LlamaBenchRun, base: { 
     "-r", String(run.repetitions),
     "-o", "json",
   ];
-  const out = await runTool(run.bin, args, run.timeoutMs ?? 60 * 60_000);
+  // CPU time of the child as each record appears (records stream, flushed, as each test ends)
+  const marks: CpuMark[] = [];
+  const out = await runTool(run.bin, args, run.timeoutMs ?? 60 * 60_000, (text, pid) => {
+    const begin = text.indexOf("[");
+    const complete = begin < 0 ? 0 : completeObjects(text.slice(begin)).length;
+    while (marks.length < complete) marks.push({ cpuS: processCpuSeconds(pid), wallMs: performance.now() });
+  });
   const rowBase = { engine: tool.engine, model: base.model, format: base.format, file: run.file };
   const refuse = (status: BenchRow["status"], reason: string): BenchRow[] =>
     run.threads.flatMap((threads) =>
@@ -221,7 +251,7 @@ export async function runLlamaBench(tool: PeerTool, run: LlamaBenchRun, base: { 
     return refuse("cannot-load", failureReason(verbose.code === 0 ? out : verbose));
   }
   if (records.length === 0) return refuse(out.code === 0 ? "failed" : "cannot-load", failureReason(out));
-  const rows = recordsToRows(records, rowBase, ttftPrompt, out.peakRssMb, run.promptTokens);
+  const rows = recordsToRows(records, rowBase, ttftPrompt, out.peakRssMb, run.promptTokens, marks.length === records.length ? cpuPerWallIntervals(marks) : []);
   if (out.code !== 0) {
     // cut short (time limit or crash): keep what finished, say what did not
     const done = new Set(rows.map((r) => `${r.threads}|${r.test}`));

@@ -1,6 +1,6 @@
 import type { BenchRow } from "../engines/types.js";
 import type { BenchReport } from "../run.js";
-import { cellText, cellValue, machineLine, tableLines, testColumns } from "./cells.js";
+import { cellText, cellValue, cpuText, machineLine, orderText, perRoundText, ROUND_HEADER, roundLines, tableLines, testColumns, typicalBandwidth } from "./cells.js";
 import { esc, groupedBarChart, horizontalBarChart, type Bar, type BarGroup } from "./svg.js";
 
 const ENGINE_COLORS: Record<string, string[]> = {
@@ -74,19 +74,20 @@ function ratioChart(report: BenchReport, model: string): string {
   if (ratios.length === 0) return `<p class="muted">No Ryzen/peer ratios for ${esc(model)}: a ratio needs both Ryzen and a peer measured on the same test and thread count.</p>`;
   const bars = ratios.map((r) => {
     const goal = GOAL_TARGETS.find((g) => g.test(report) === r.test && g.threads === r.threads);
+    const v = r.pairedRatio ?? r.ratio;
     return {
       label: `${r.test} ${r.threads}t vs ${r.peer} ${r.peerFormat}`,
-      value: r.ratio,
-      color: r.ratio >= (goal?.target ?? 1) ? "#2a9d8f" : "#d6452b",
+      value: v,
+      color: v >= (goal?.target ?? 1) ? "#2a9d8f" : "#d6452b",
       target: goal?.target,
     };
   });
-  return horizontalBarChart({ title: `${model}: Ryzen / peer (1.0 = parity; ticks = goals; axis capped at 4×)`, bars, unit: "×", reference: 1, cap: 4 });
+  return horizontalBarChart({ title: `${model}: Ryzen / peer, paired by round (1.0 = parity; ticks = goals; axis capped at 4×)`, bars, unit: "×", reference: 1, cap: 4 });
 }
 
 /** Decode bytes per token ≈ the whole file (tied head is read in full each token); vs measured read bandwidth. */
 function bandwidthChart(report: BenchReport, model: string): string {
-  const bw = new Map(report.machine.bandwidth.map((b) => [b.threads, b.gbPerS]));
+  const bw = typicalBandwidth(report);
   const tg = `tg${Math.max(...report.settings.genTokens)}`;
   const rows = report.rows.filter((r) => r.model === model && r.test === tg && r.status === "ok" && r.fileBytes);
   if (rows.length === 0) return `<p class="muted">No decode rows to relate to bandwidth.</p>`;
@@ -96,24 +97,33 @@ function bandwidthChart(report: BenchReport, model: string): string {
     const peak = bw.get(r.threads);
     return { label: `${r.engine} ${r.format} ${r.threads}t (${gbs.toFixed(1)} GB/s)`, value: peak ? (100 * gbs) / peak : undefined, color: r.engine === "ryzen" ? "#d6452b" : "#3a6ea5" };
   });
-  return horizontalBarChart({ title: `${model} decode: effective weight bandwidth, % of measured read bandwidth`, bars, unit: "%", reference: 100 });
+  return horizontalBarChart({ title: `${model} decode: effective weight bandwidth, % of measured read bandwidth (median over rounds)`, bars, unit: "%", reference: 100 });
 }
 
 function mainTable(report: BenchReport, model: string): string {
   const cols = testColumns(report);
   const lines = tableLines(report).filter((l) => l.model === model);
-  const head = `<tr><th>engine</th><th>format</th><th>threads</th>${cols.map((c) => `<th>${esc(c === "ttft" ? "TTFT ms" : `${c} tok/s`)}</th>`).join("")}<th>peak RSS MB</th><th>note</th></tr>`;
+  const head = `<tr><th>engine</th><th>format</th><th>threads</th>${cols.map((c) => `<th>${esc(c === "ttft" ? "TTFT ms" : `${c} tok/s`)}</th>`).join("")}<th>cpu/wall pp / tg</th><th>peak RSS MB</th><th>note</th></tr>`;
   const body = lines
-    .map((l) => `<tr class="${l.engine === "ryzen" ? "ry" : ""}"><td>${esc(l.engine)}</td><td>${esc(l.format)}</td><td>${l.threads}</td>${cols.map((c) => `<td class="num ${l.cells[c]?.status ?? ""}">${esc(cellText(l.cells[c]))}</td>`).join("")}<td class="num">${l.peakRssMb ?? "—"}</td><td class="note">${esc(l.problem ?? "")}</td></tr>`)
+    .map((l) => `<tr class="${l.engine === "ryzen" ? "ry" : ""}"><td>${esc(l.engine)}</td><td>${esc(l.format)}</td><td>${l.threads}</td>${cols.map((c) => `<td class="num ${l.cells[c]?.status ?? ""}">${esc(cellText(l.cells[c]))}</td>`).join("")}<td class="num">${esc(cpuText(l, report))}</td><td class="num">${l.peakRssMb ?? "—"}</td><td class="note">${esc(l.problem ?? "")}</td></tr>`)
     .join("");
   return `<table>${head}${body}</table>`;
 }
 
+const fixed2 = (x: number | null | undefined) => (x === undefined || x === null ? "—" : x.toFixed(2));
+
 function goalsTable(report: BenchReport): string {
   const body = report.goals
-    .map((g) => `<tr><td>${esc(g.description)}</td><td class="num">${g.target}</td><td class="num">${g.measured === null ? "—" : g.measured.toFixed(2)}</td><td class="${g.status}">${g.status}</td><td>${esc(g.detail)}</td></tr>`)
+    .map((g) => `<tr><td>${esc(g.description)}</td><td class="num">${g.target}</td><td class="num">${fixed2(g.measured)}</td><td class="num">${fixed2(g.ratioOfMedians)}</td><td class="num">${esc(perRoundText(g.perRound))}</td><td class="${g.status}">${g.status}</td><td class="note">${esc(g.detail)}</td></tr>`)
     .join("");
-  return `<table><tr><th>goal (${esc(report.goalModel)})</th><th>target</th><th>measured</th><th>result</th><th>detail</th></tr>${body}</table>`;
+  return `<p class="muted">PASS/FAIL is decided on the paired figure: the median over rounds of each round's ratio (Ryzen against the best peer of that same round), so engines are compared within the same minutes. The ratio of the overall medians is shown beside it.</p><table><tr><th>goal (${esc(report.goalModel)})</th><th>target</th><th>paired</th><th>ratio of medians</th><th>per round</th><th>result</th><th>detail</th></tr>${body}</table>`;
+}
+
+function roundsTable(report: BenchReport): string {
+  if (report.rounds.length === 0) return `<p class="muted">No rounds ran.</p>`;
+  return `<p class="muted">${esc(orderText(report))}. Read bandwidth is measured before each round at every thread count, and at 1 thread before each job: this machine switches between memory-bandwidth states from minute to minute.</p><table><tr>${ROUND_HEADER.map((h) => `<th>${esc(h)}</th>`).join("")}</tr>${roundLines(report)
+    .map((cells) => `<tr>${cells.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`)
+    .join("")}</table>`;
 }
 
 function genericTable(rows: Record<string, unknown>[]): string {
@@ -139,8 +149,9 @@ export function renderHtml(report: BenchReport): string {
   sections.push(`<h1>Ryzen LLM benchmark</h1><p>${esc(report.mode)} run · ${esc(report.startedAt)} → ${esc(report.finishedAt)} · <code>${esc(report.command)}</code></p>`);
   sections.push(`<p><b>Machine:</b> ${esc(machineLine(report))}<br><b>CPU flags:</b> ${esc(m.flags.join(" ") || "unknown")} · ISA paths: ${esc(m.isaAvailable.join(", ") || "?")} · ${esc(m.kernel)} · Node ${esc(m.node)}<br>
 <b>Read bandwidth after the runs:</b> ${report.bandwidthAfter.length ? esc(report.bandwidthAfter.map((b) => `${b.gbPerS.toFixed(1)} GB/s @${b.threads}t`).join(", ")) : "not measured"}<br>
-<b>Settings:</b> ${esc(`models ${report.settings.models.join(", ")}; Ryzen formats ${report.settings.types.join(", ")}; threads ${report.settings.threads.join(", ")}; ${report.settings.repetitions} repetition(s), median (min–max); prompt ${report.settings.promptTokens.join("/")}, generate ${report.settings.genTokens.join("/")}, TTFT prompt ${report.settings.ttftPromptTokens}; seed ${report.settings.seed}`)}</p>`);
+<b>Settings:</b> ${esc(`models ${report.settings.models.join(", ")}; Ryzen formats ${report.settings.types.join(", ")}; threads ${report.settings.threads.join(", ")}; ${orderText(report)}, median (min–max); prompt ${report.settings.promptTokens.join("/")}, generate ${report.settings.genTokens.join("/")}, TTFT prompt ${report.settings.ttftPromptTokens}; seed ${report.settings.seed}`)}</p>`);
   sections.push(`<h2>Goals</h2>${goalsTable(report)}`);
+  sections.push(`<h2>Rounds and machine state</h2>${roundsTable(report)}`);
   for (const model of report.settings.models) {
     const rows = report.rows.filter((r) => r.model === model);
     if (rows.length === 0) continue;

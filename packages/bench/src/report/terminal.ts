@@ -1,10 +1,11 @@
 import type { BenchReport } from "../run.js";
-import { cellText, machineLine, tableLines, testColumns } from "./cells.js";
+import { cellText, cpuText, machineLine, orderText, perRoundText, ROUND_HEADER, roundLines, tableLines, testColumns } from "./cells.js";
 
-/** Plain-text table; the first `leftCols` columns are left-aligned, numbers right-aligned. */
-function table(header: string[], body: string[][], leftCols = 3): string {
+/** Plain-text table; the first `leftCols` columns (and those listed in `alsoLeft`) are left-aligned, numbers right-aligned. */
+function table(header: string[], body: string[][], leftCols = 3, alsoLeft: number[] = []): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? "").length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => (i < leftCols ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  const left = (i: number) => i < leftCols || alsoLeft.includes(i);
+  const fmt = (cells: string[]) => cells.map((c, i) => (left(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ").trimEnd();
   return [fmt(header), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(fmt)].join("\n");
 }
 
@@ -17,29 +18,33 @@ export function renderTerminal(report: BenchReport): string {
   for (const model of report.settings.models) {
     const lines = tableLines(report).filter((l) => l.model === model);
     if (lines.length === 0) continue;
-    out.push("", `${model} — tok/s median (min–max) over ${report.settings.repetitions} run(s); ttft in ms`);
+    out.push("", `${model} — tok/s median (min–max) over ${orderText(report)}; ttft in ms; cpu/wall = effective threads`);
     out.push(
       table(
-        ["engine", "format", "thr", ...cols, "RSS MB"],
-        lines.map((l) => [l.engine, l.format, String(l.threads), ...cols.map((c) => cellText(l.cells[c])), l.peakRssMb !== undefined ? String(l.peakRssMb) : "—"]),
+        ["engine", "format", "thr", ...cols, "cpu/wall pp / tg", "RSS MB"],
+        lines.map((l) => [l.engine, l.format, String(l.threads), ...cols.map((c) => cellText(l.cells[c])), cpuText(l, report), l.peakRssMb !== undefined ? String(l.peakRssMb) : "—"]),
       ),
     );
     const problems = lines.filter((l) => l.problem);
     for (const p of problems) out.push(`  ${p.engine} ${p.format} ${p.threads}t: ${p.problem}`);
   }
+  if (report.rounds.length) {
+    out.push("", `Rounds (${orderText(report)})`);
+    out.push(table(ROUND_HEADER, roundLines(report), 2, [ROUND_HEADER.length - 1]));
+  }
   if (report.ratios.length) {
-    out.push("", "Ryzen / peer (same run; >1 = Ryzen faster)");
+    out.push("", "Ryzen / peer (same run; >1 = Ryzen faster; paired = median over rounds of each round's ratio)");
     out.push(
       table(
-        ["peer", "peer fmt", "test", "thr", "ryzen fmt", "ryzen", "peer", "ratio"],
-        report.ratios.map((r) => [r.peer, r.peerFormat, r.test, String(r.threads), r.ryzenFormat, r.ryzen.toFixed(1), r.peerValue.toFixed(1), `${r.ratio.toFixed(2)}×`]),
+        ["peer", "peer fmt", "test", "thr", "ryzen fmt", "ryzen", "peer", "ratio of medians", "paired", "per round"],
+        report.ratios.map((r) => [r.peer, r.peerFormat, r.test, String(r.threads), r.ryzenFormat, r.ryzen.toFixed(1), r.peerValue.toFixed(1), `${r.ratio.toFixed(2)}×`, r.pairedRatio === null ? "—" : `${r.pairedRatio.toFixed(2)}×`, perRoundText(r.perRound)]),
       ),
     );
   }
-  out.push("", `Goals (${report.goalModel})`);
+  out.push("", `Goals (${report.goalModel}; decided on "paired": the median over rounds of Ryzen vs the best peer of that round)`);
   const goalLines = table(
-    ["result", "goal", "target", "measured"],
-    report.goals.map((g) => [g.status, g.description, String(g.target), g.measured === null ? "—" : g.measured.toFixed(2)]),
+    ["result", "goal", "target", "paired", "ratio of medians"],
+    report.goals.map((g) => [g.status, g.description, String(g.target), g.measured === null ? "—" : g.measured.toFixed(2), g.ratioOfMedians === undefined || g.ratioOfMedians === null ? "—" : g.ratioOfMedians.toFixed(2)]),
     2,
   ).split("\n");
   out.push(...goalLines.map((l, i) => (i < 2 ? l : `${l}  ${report.goals[i - 2].detail}`)));

@@ -2,6 +2,7 @@ import type { BenchReport } from "../../src/run.js";
 import type { BenchRow } from "../../src/engines/types.js";
 import { computeRatios, evaluateGoals } from "../../src/analysis.js";
 import { spread } from "../../src/stats.js";
+import type { RoundRecord } from "../../src/rounds.js";
 
 export function row(engine: BenchRow["engine"], format: string, test: BenchRow["test"], threads: number, samples: number[], model = "bitnet-2b4t"): BenchRow {
   const s = spread(samples);
@@ -10,15 +11,39 @@ export function row(engine: BenchRow["engine"], format: string, test: BenchRow["
     : { engine, model, format, test, threads, status: "ok", tokensPerS: s, peakRssMb: 900, fileBytes: 1.2e9 };
 }
 
+/** A merged row as rounds produce it: one value per round (null = that round did not measure it). */
+export function roundRow(engine: BenchRow["engine"], format: string, test: BenchRow["test"], threads: number, perRound: (number | null)[]): BenchRow {
+  const r = row(engine, format, test, threads, perRound.filter((x): x is number => x !== null));
+  return { ...r, rounds: perRound };
+}
+
+/** Two rounds of two jobs, as runRounds records them. */
+export function sampleRounds(): RoundRecord[] {
+  const bw = (g: number) => [
+    { gbPerS: g, threads: 1, source: "test" },
+    { gbPerS: g + 4, threads: 2, source: "test" },
+  ];
+  return [
+    { round: 1, startedAt: "2026-01-01T00:00:00.000Z", seconds: 120, bandwidth: bw(23.5), jobs: [
+      { id: "ryzen tq2_0", model: "bitnet-2b4t", startedAt: "2026-01-01T00:00:01.000Z", seconds: 60, bandwidth1t: 23.4, outcome: "ok" },
+      { id: "llama.cpp tq2_0", model: "bitnet-2b4t", startedAt: "2026-01-01T00:01:01.000Z", seconds: 59, bandwidth1t: 33.9, outcome: "ok" },
+    ] },
+    { round: 2, startedAt: "2026-01-01T00:02:00.000Z", seconds: 118, bandwidth: bw(34.1), jobs: [
+      { id: "llama.cpp tq2_0", model: "bitnet-2b4t", startedAt: "2026-01-01T00:02:01.000Z", seconds: 58, bandwidth1t: 34.0, outcome: "ok" },
+      { id: "ryzen tq2_0", model: "bitnet-2b4t", startedAt: "2026-01-01T00:03:00.000Z", seconds: 60, bandwidth1t: 34.2, outcome: "ok" },
+    ] },
+  ];
+}
+
 /** A report with hand-made numbers (no engine runs): for the renderers. */
-export function syntheticReport(rows: BenchRow[]): BenchReport {
+export function syntheticReport(rows: BenchRow[], rounds: RoundRecord[] = sampleRounds()): BenchReport {
   return {
-    schema: "ryzen-bench/1",
+    schema: "ryzen-bench/2",
     mode: "full",
     startedAt: "2026-01-01T00:00:00.000Z",
     finishedAt: "2026-01-01T00:10:00.000Z",
     command: "ryzen-bench",
-    settings: { models: ["bitnet-2b4t"], types: ["tq2_0", "i2_s"], threads: [1, 2], repetitions: 3, promptTokens: [128, 512], genTokens: [64, 128], ttftPromptTokens: 32, seed: 1 },
+    settings: { models: ["bitnet-2b4t"], types: ["tq2_0", "i2_s"], threads: [1, 2], repetitions: 3, order: "interleaved", promptTokens: [128, 512], genTokens: [64, 128], ttftPromptTokens: 32, seed: 1 },
     machine: {
       cpuModel: "AMD Test <CPU> & co",
       flags: ["avx2", "avx512f"],
@@ -36,6 +61,7 @@ export function syntheticReport(rows: BenchRow[]): BenchReport {
       ],
       notes: [],
     },
+    rounds,
     bandwidthAfter: [],
     models: [],
     rows,
