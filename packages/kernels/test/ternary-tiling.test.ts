@@ -11,10 +11,11 @@ import { dequantizeI2s, dequantizeTq2, ternaryMatmulRef } from "./ternary-ref";
 
 const TOKENS = [1, 2, 15, 17, 33, 129];
 
-// K = 1280: 5 blocks (one K-chunk of 4 and a remainder); K = 2304: 9 blocks. N = 49: 4 tiles, the
-// last partial; N = 33: 3 tiles (a pair and a single tile); N = 7: one partial tile.
+// K = 1280: 5 blocks, K = 2304: 9 blocks (not multiples of the K-chunks); N = 97: 7 tiles, the last
+// partial (a full tile group and a group of a pair and a single tile); N = 33: 3 tiles; N = 7: one
+// partial tile.
 const SHAPES = [
-  { K: 1280, N: 49 },
+  { K: 1280, N: 97 },
   { K: 2304, N: 33 },
   { K: 256, N: 7 },
 ];

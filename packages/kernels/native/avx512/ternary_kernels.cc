@@ -121,19 +121,22 @@ static inline __m512i dp(__m512i acc, __m512i w, __m512i b) {
   return acc;
 }
 
-// MAD tiling. The decoded codes of NT (1 or 2) tiles x kMadChunk segments (8 KB per tile and
-// segment) stay in L1 while every token passes over them, T tokens at a time; each broadcast
-// activation word feeds NT vpdpbusd. Per-token, per-tile results live in an Out between chunks.
-// (Measured on Zen 5: a broadcast per vpdpbusd, as with one tile, peaks near 80 % of the VNNI
-// rate; one broadcast per two near 95 %.)
-static const int kMadChunk = 4;
-static const int kMadTokenBlock = 128;  // tokens whose Outs are kept across the chunks (16 KB)
+// MAD tiling. A group of kMadGroup tiles x kMadChunk segments of decoded codes (4 KB per tile and
+// segment, 32 KB in all) stays in L1 while every token passes over it, T tokens at a time, tile
+// pair by tile pair, so the tokens' activations come from L2 once per group and chunk. Each
+// broadcast activation word feeds two vpdpbusd (one per tile of the pair): measured on Zen 5, a
+// broadcast per vpdpbusd peaks near 80 % of the VNNI rate, one per two near 95 %. Per-token,
+// per-tile results live in an Out between chunks.
+static const int kMadGroup = 4;
+static const int kMadChunk = 2;
+static const int kMadTokenBlock = 128;  // tokens whose Outs are kept across the chunks (32 KB)
 
-// Segments [s0, s1) of NT tiles for T tokens starting at t0; panel p holds tile `tile + p`'s codes
-// for those segments ([seg - s0][k/4][row][4]); o[t * NT + p] accumulates token t0 + t, tile p.
+// Segments [s0, s1) of NT (1 or 2) tiles from `tile` for T tokens from t0; panel p (kMadChunk * 4 KB
+// apart) holds tile `tile + p`'s codes for those segments ([seg - s0][k/4][row][4]);
+// o[t * kMadGroup + p] accumulates token t0 + t, tile p.
 template <int NT, int T>
-__attribute__((noinline)) static void mad_block(const t3::Args& a, int64_t tile, int64_t t0, int64_t s0, int64_t s1, const uint8_t* panel,
-                      Out* o) {
+__attribute__((noinline)) static void mad_block(const t3::Args& a, int64_t tile, int64_t t0, int64_t s0, int64_t s1,
+                                                const uint8_t* panel, Out* o) {
   const int64_t rec = t3::mad_record_bytes(a.K), sums = t3::mad_sums_bytes(a.K);
   const int64_t pstride = (int64_t)kMadChunk * 4096;
   const int8_t* q[T];
@@ -146,6 +149,7 @@ __attribute__((noinline)) static void mad_block(const t3::Args& a, int64_t tile,
     for (int k4 = 0; k4 < 64; ++k4) {
       __m512i wv[NT];
       for (int p = 0; p < NT; ++p) wv[p] = _mm512_load_si512(w + p * pstride + k4 * 64);
+      // the next token block's activations: short runs per token, too short for the prefetchers
       if ((k4 & 15) == 0)
         for (int t = 0; t < T; ++t) _mm_prefetch((const char*)(q[t] + T * rec + s * 256 + k4 * 4), _MM_HINT_T0);
       for (int t = 0; t < T; ++t) {
@@ -158,19 +162,27 @@ __attribute__((noinline)) static void mad_block(const t3::Args& a, int64_t tile,
     for (int t = 0; t < T; ++t) {
       const int32_t asum = reinterpret_cast<const int32_t*>(a.acts + (t0 + t) * rec + 64)[s];
       for (int p = 0; p < NT; ++p)
-        block_done(a, tile + p, s, _mm512_sub_epi32(acc[t][p], _mm512_set1_epi32(asum)), o[t * NT + p]);
+        block_done(a, tile + p, s, _mm512_sub_epi32(acc[t][p], _mm512_set1_epi32(asum)), o[t * kMadGroup + p]);
     }
   }
 }
 
-template <int NT>
-static void mad_tokens(const t3::Args& a, int64_t tile, int64_t t0, int64_t t1, int64_t s0, int64_t s1,
+// Tokens [t0, t1) over the ng decoded tiles of a group (pairs, then a single last tile).
+template <int T>
+static void mad_group(const t3::Args& a, int64_t tile, int ng, int64_t t0, int64_t s0, int64_t s1,
+                      const uint8_t* panel, Out* o) {
+  int p = 0;
+  for (; p + 2 <= ng; p += 2) mad_block<2, T>(a, tile + p, t0, s0, s1, panel + p * kMadChunk * 4096, o + p);
+  if (p < ng) mad_block<1, T>(a, tile + p, t0, s0, s1, panel + p * kMadChunk * 4096, o + p);
+}
+
+static void mad_tokens(const t3::Args& a, int64_t tile, int ng, int64_t t0, int64_t t1, int64_t s0, int64_t s1,
                        const uint8_t* panel, Out* o) {
   int64_t t = t0;
-  for (; t + 8 <= t1; t += 8) mad_block<NT, 8>(a, tile, t, s0, s1, panel, o + (t - t0) * NT);
-  if (t + 4 <= t1) mad_block<NT, 4>(a, tile, t, s0, s1, panel, o + (t - t0) * NT), t += 4;
-  if (t + 2 <= t1) mad_block<NT, 2>(a, tile, t, s0, s1, panel, o + (t - t0) * NT), t += 2;
-  if (t < t1) mad_block<NT, 1>(a, tile, t, s0, s1, panel, o + (t - t0) * NT);
+  for (; t + 8 <= t1; t += 8) mad_group<8>(a, tile, ng, t, s0, s1, panel, o + (t - t0) * kMadGroup);
+  if (t + 4 <= t1) mad_group<4>(a, tile, ng, t, s0, s1, panel, o + (t - t0) * kMadGroup), t += 4;
+  if (t + 2 <= t1) mad_group<2>(a, tile, ng, t, s0, s1, panel, o + (t - t0) * kMadGroup), t += 2;
+  if (t < t1) mad_group<1>(a, tile, ng, t, s0, s1, panel, o + (t - t0) * kMadGroup);
 }
 
 // Decode a 16-row tile into codes (w+1) interleaved as [k/4][row][4] (64 bytes per 4 columns),
@@ -400,30 +412,30 @@ void ternary_mad_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int
   }
 }
 
-// Tile pairs; per pair, blocks of up to kMadTokenBlock tokens; per block, K in chunks of
-// kMadChunk segments: decode the chunk of both tiles, then pass every token of the block over it.
+// Groups of kMadGroup tiles; per group, blocks of up to kMadTokenBlock tokens; per block, K in
+// chunks of kMadChunk segments: decode the chunk of the group's tiles, then pass every token of
+// the block over it.
 void ternary_mad_compute(const t3::Args& a) {
-  const int64_t segs = t3::segments(a.K), end = (a.r1 + 15) / 16;
-  alignas(64) uint8_t panel[2 * kMadChunk * 4096];
-  Out o[kMadTokenBlock * 2];
+  const int64_t segs = t3::segments(a.K), end = (a.r1 + 15) / 16, rec = t3::mad_record_bytes(a.K);
+  alignas(64) uint8_t panel[kMadGroup * kMadChunk * 4096];
+  Out o[kMadTokenBlock * kMadGroup];
   const DecodeConsts d = decode_consts();
-  for (int64_t tile = a.r0 / 16; tile < end; tile += 2) {
-    const int nt = end - tile >= 2 ? 2 : 1;
+  for (int64_t tile = a.r0 / 16; tile < end; tile += kMadGroup) {
+    const int ng = end - tile < kMadGroup ? (int)(end - tile) : kMadGroup;
     for (int64_t tb0 = 0; tb0 < a.n; tb0 += kMadTokenBlock) {
       const int64_t tb1 = a.n - tb0 < kMadTokenBlock ? a.n : tb0 + kMadTokenBlock;
-      for (int64_t i = 0; i < (tb1 - tb0) * nt; ++i) {
+      for (int64_t i = 0; i < (tb1 - tb0) * kMadGroup; ++i) {
         o[i].isum = _mm512_setzero_si512();
         o[i].facc = _mm512_setzero_ps();
       }
       for (int64_t s0 = 0; s0 < segs; s0 += kMadChunk) {
         const int64_t s1 = segs - s0 < kMadChunk ? segs : s0 + kMadChunk;
-        for (int p = 0; p < nt; ++p) decode_tile(a, tile + p, s0, s1, d, panel + p * kMadChunk * 4096);
-        if (nt == 2) mad_tokens<2>(a, tile, tb0, tb1, s0, s1, panel, o);
-        else mad_tokens<1>(a, tile, tb0, tb1, s0, s1, panel, o);
+        for (int p = 0; p < ng; ++p) decode_tile(a, tile + p, s0, s1, d, panel + p * kMadChunk * 4096);
+        mad_tokens(a, tile, ng, tb0, tb1, s0, s1, panel, o);
       }
       for (int64_t t = tb0; t < tb1; ++t) {
-        const float inv = reinterpret_cast<const t3::ActHeader*>(a.acts + t * t3::mad_record_bytes(a.K))->inv_scale;
-        for (int p = 0; p < nt; ++p) store_rows(a, tile + p, t, finish(a, o[(t - tb0) * nt + p], inv));
+        const float inv = reinterpret_cast<const t3::ActHeader*>(a.acts + t * rec)->inv_scale;
+        for (int p = 0; p < ng; ++p) store_rows(a, tile + p, t, finish(a, o[(t - tb0) * kMadGroup + p], inv));
       }
     }
   }
