@@ -2,17 +2,25 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 
 /**
+ * Shortest runs whose CPU/wall is reported: below these, a garbage collection or a timer tick (and for
+ * /proc, its 10 ms resolution) would swing the figure by more than the question it answers.
+ */
+export const MIN_WALL_MS_IN_PROCESS = 200;
+export const MIN_WALL_MS_PROC = 1000;
+
+/**
  * CPU time over wall time while something runs: the number of threads that were really busy. An
  * engine asked for 1 thread that shows 1.9 ran on two; one asked for 2 that shows 1.2 was starved
  * (a shared machine) or idles a thread. Spin-waiting counts as busy, as it occupies the core.
+ * Undefined for runs shorter than `minWallMs`.
  */
-export async function withCpuPerWall<T>(fn: () => Promise<T>): Promise<{ value: T; cpuPerWall: number }> {
+export async function withCpuPerWall<T>(fn: () => Promise<T>, minWallMs = MIN_WALL_MS_IN_PROCESS): Promise<{ value: T; cpuPerWall?: number }> {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const value = await fn();
-  const wallUs = (performance.now() - t0) * 1000;
+  const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0); // this process, all its threads (getrusage RUSAGE_SELF)
-  return { value, cpuPerWall: wallUs > 0 ? (cpu.user + cpu.system) / wallUs : Number.NaN };
+  return { value, cpuPerWall: wallMs >= minWallMs ? (cpu.user + cpu.system) / (wallMs * 1000) : undefined };
 }
 
 let ticksPerSecond: number | undefined;

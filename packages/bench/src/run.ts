@@ -41,6 +41,8 @@ export interface BenchOptions {
   peerFormats?: "all" | "native";
   /** per engine-and-file time limit in minutes (default 5 quick, 60 full); a job over it becomes a "failed: timed out" row */
   jobTimeoutMinutes?: number;
+  /** shortest in-process run whose CPU/wall is recorded (default 200 ms; lower it for tiny models) */
+  cpuMinWallMs?: number;
   /** peer llama-bench paths (default: RYZEN_PEER_* environment variables) */
   peerBins?: Partial<Record<EngineName, string>>;
   log?: (line: string) => void;
@@ -141,6 +143,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchOutput> {
     ttftPromptTokens: settings.ttftPromptTokens,
     seed: settings.seed,
     vocabSize,
+    cpuMinWallMs: opts.cpuMinWallMs,
   });
   const jobTimeout = (opts.jobTimeoutMinutes ?? (opts.quick ? 5 : 60)) * 60_000;
   /** rows decided before anything runs (a file that could not be made) */

@@ -15,9 +15,14 @@ export function spread(samples: readonly number[]): Spread {
   return { median, min: sorted[0], max: sorted[sorted.length - 1], samples: [...samples] };
 }
 
-/** spread() of each list of a record keyed by length, e.g. { 128: [...] } → { 128: spread } */
-export function spreads(byLength: Record<number, number[]>): Record<number, Spread> {
-  return Object.fromEntries(Object.entries(byLength).map(([n, x]) => [n, spread(x)]));
+/** spread() of each list of a record keyed by length, e.g. { 128: [...] } → { 128: spread }; lengths with no samples are left out */
+export function spreads(byLength: Record<number, (number | undefined)[]>): Record<number, Spread> {
+  return Object.fromEntries(
+    Object.entries(byLength)
+      .map(([n, xs]) => [n, xs.filter((x): x is number => x !== undefined)] as const)
+      .filter(([, xs]) => xs.length > 0)
+      .map(([n, xs]) => [n, spread(xs)]),
+  );
 }
 
 /** "12.3 (11.9–12.8)" */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseProcStatCpuSeconds, processCpuSeconds, withCpuPerWall } from "../src/cpu-time.js";
+import { MIN_WALL_MS_IN_PROCESS, parseProcStatCpuSeconds, processCpuSeconds, withCpuPerWall } from "../src/cpu-time.js";
 import { cpuPerWallIntervals } from "../src/peers/llama-bench.js";
 
 describe("CPU time", () => {
@@ -17,14 +17,17 @@ describe("CPU time", () => {
     expect(processCpuSeconds(2 ** 22 + 12345)).toBeUndefined(); // beyond pid_max: no such process
   });
 
-  it("returns what the measured function returns, with a CPU/wall figure", async () => {
-    const { value, cpuPerWall } = await withCpuPerWall(async () => {
-      let x = 0;
-      for (let i = 0; i < 2e6; i++) x += i;
-      return x;
+  it("returns what the measured function returns, with a CPU/wall figure once the run is long enough to mean something", async () => {
+    const short = await withCpuPerWall(async () => 42);
+    expect(short).toEqual({ value: 42, cpuPerWall: undefined });
+    const long = await withCpuPerWall(async () => {
+      const t0 = performance.now();
+      let spins = 0;
+      while (performance.now() - t0 < MIN_WALL_MS_IN_PROCESS + 20) spins++;
+      return spins;
     });
-    expect(value).toBe((2e6 * (2e6 - 1)) / 2);
-    expect(Number.isFinite(cpuPerWall) && cpuPerWall >= 0).toBe(true);
+    expect(long.value).toBeGreaterThan(0);
+    expect(Number.isFinite(long.cpuPerWall) && long.cpuPerWall! > 0).toBe(true);
   });
 
   it("gives each llama-bench record the CPU/wall of the interval since the previous record, none for the first (it holds the model load)", () => {
@@ -32,9 +35,10 @@ describe("CPU time", () => {
       { cpuS: 5, wallMs: 4000 },
       { cpuS: 9, wallMs: 6000 }, // 4 CPU s in 2 s: 2 threads busy
       { cpuS: 12, wallMs: 9000 }, // 3 in 3: 1
-      { cpuS: undefined, wallMs: 9500 }, // unreadable
-      { cpuS: 13, wallMs: 10000 },
+      { cpuS: undefined, wallMs: 10500 }, // unreadable
+      { cpuS: 13, wallMs: 12000 },
+      { cpuS: 13.5, wallMs: 12500 }, // too short for /proc's 10 ms ticks
     ];
-    expect(cpuPerWallIntervals(marks)).toEqual([undefined, 2, 1, undefined, undefined]);
+    expect(cpuPerWallIntervals(marks)).toEqual([undefined, 2, 1, undefined, undefined, undefined]);
   });
 });

@@ -28,6 +28,7 @@ export async function runNodeLlamaCppSweep(modelPath: string, opts: ModelBenchOp
   const reps = Math.max(1, opts.repetitions ?? 3);
   const ttftLen = opts.ttftPromptTokens ?? 32;
   const seed = opts.seed ?? 1;
+  const measureCpu = <T>(fn: () => Promise<T>) => withCpuPerWall(fn, opts.cpuMinWallMs);
   let nlc: Nlc;
   try {
     nlc = await import("node-llama-cpp");
@@ -66,11 +67,11 @@ export async function runNodeLlamaCppSweep(modelPath: string, opts: ModelBenchOp
       });
       const seq = context.getSequence();
       /** tok/s of n generated tokens, and CPU/wall over that loop */
-      const decode = async (n: number): Promise<{ tps: number; cpuPerWall: number }> => {
+      const decode = async (n: number): Promise<{ tps: number; cpuPerWall?: number }> => {
         await seq.clearHistory();
         let count = 0;
         const t0 = performance.now();
-        const { cpuPerWall } = await withCpuPerWall(async () => {
+        const { cpuPerWall } = await measureCpu(async () => {
           for await (const _tok of seq.evaluate([bos], { temperature: 0, tokenBias })) {
             if (++count >= n) break;
           }
@@ -81,7 +82,7 @@ export async function runNodeLlamaCppSweep(modelPath: string, opts: ModelBenchOp
       };
       try {
         const pp: Record<number, number[]> = {};
-        const ppCpu: Record<number, number[]> = {};
+        const ppCpu: Record<number, (number | undefined)[]> = {};
         for (const n of promptLens) {
           const ids = promptIds(n, vocab, seed + n) as unknown as Token[];
           await seq.clearHistory();
@@ -91,13 +92,13 @@ export async function runNodeLlamaCppSweep(modelPath: string, opts: ModelBenchOp
           for (let r = 0; r < reps; r++) {
             await seq.clearHistory();
             const t0 = performance.now();
-            const { cpuPerWall } = await withCpuPerWall(() => seq.evaluateWithoutGeneratingNewTokens(ids));
+            const { cpuPerWall } = await measureCpu(() => seq.evaluateWithoutGeneratingNewTokens(ids));
             pp[n].push((n * 1000) / (performance.now() - t0));
             ppCpu[n].push(cpuPerWall);
           }
         }
         const tg: Record<number, number[]> = {};
-        const tgCpu: Record<number, number[]> = {};
+        const tgCpu: Record<number, (number | undefined)[]> = {};
         for (const n of genLens) {
           await decode(Math.min(n, 4));
           tg[n] = [];

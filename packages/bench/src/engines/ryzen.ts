@@ -36,6 +36,7 @@ export async function runModelBenchSweep(modelPath: string, opts: ModelBenchOpti
   const reps = Math.max(1, opts.repetitions ?? 3);
   const ttftLen = opts.ttftPromptTokens ?? 32;
   const seed = opts.seed ?? 1;
+  const measureCpu = <T>(fn: () => Promise<T>) => withCpuPerWall(fn, opts.cpuMinWallMs);
   const [rt, k] = await Promise.all([loadRuntime(), loadKernels()]);
   const contextLength = Math.max(...promptLens, ttftLen, 1) + Math.max(...genLens, 1) + 16;
   const loadStart = performance.now();
@@ -50,7 +51,7 @@ export async function runModelBenchSweep(modelPath: string, opts: ModelBenchOpti
       k.setThreads?.(threads);
       const notes: string[] = [];
       const pp: Record<number, number[]> = {};
-      const ppCpu: Record<number, number[]> = {};
+      const ppCpu: Record<number, (number | undefined)[]> = {};
       for (const n of promptLens) {
         const ids = promptIds(n, vocab, seed + n);
         await model.evaluate(ids.slice(0, Math.min(n, 16))); // warm-up: first-touch of weights, plan build
@@ -58,20 +59,20 @@ export async function runModelBenchSweep(modelPath: string, opts: ModelBenchOpti
         ppCpu[n] = [];
         for (let r = 0; r < reps; r++) {
           const t0 = performance.now();
-          const { cpuPerWall } = await withCpuPerWall(() => model.evaluate(ids));
+          const { cpuPerWall } = await measureCpu(() => model.evaluate(ids));
           pp[n].push((n * 1000) / (performance.now() - t0));
           ppCpu[n].push(cpuPerWall);
         }
       }
       const tg: Record<number, number[]> = {};
-      const tgCpu: Record<number, number[]> = {};
+      const tgCpu: Record<number, (number | undefined)[]> = {};
       for (const n of genLens) {
         await model.generate([bos], { maxTokens: Math.min(n, 4), temperature: 0, logitBias }).result;
         tg[n] = [];
         tgCpu[n] = [];
         for (let r = 0; r < reps; r++) {
           // over the whole call (a one-token prefill, then n decode steps): decode dominates
-          const { value: res, cpuPerWall } = await withCpuPerWall(() => model.generate([bos], { maxTokens: n, temperature: 0, logitBias, seed }).result);
+          const { value: res, cpuPerWall } = await measureCpu(() => model.generate([bos], { maxTokens: n, temperature: 0, logitBias, seed }).result);
           if (res.tokens.length < n) notes.push(`tg${n}: stopped after ${res.tokens.length} tokens (${res.finishReason})`);
           tg[n].push(res.timings.decodeTokensPerS);
           tgCpu[n].push(cpuPerWall);

@@ -42,6 +42,8 @@ export interface ModelBenchOptions {
   seed?: number;
   /** vocabulary size, for drawing prompt ids (read from the model when omitted) */
   vocabSize?: number;
+  /** shortest run whose CPU time / wall time is recorded (default MIN_WALL_MS_IN_PROCESS, 200 ms) */
+  cpuMinWallMs?: number;
 }
 
 export interface ModelBenchResult {

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { processCpuSeconds } from "../cpu-time.js";
+import { MIN_WALL_MS_PROC, processCpuSeconds } from "../cpu-time.js";
 import { BenchError } from "../errors.js";
 import { spread, type Spread } from "../stats.js";
 import type { BenchRow, EngineName } from "../engines/types.js";
@@ -123,12 +123,13 @@ export interface CpuMark {
 /**
  * CPU/wall of each llama-bench record over the interval since the previous record ended (llama-bench
  * flushes each record as its test ends): context creation, its warm-up (one token for tg, the whole
- * prompt for pp) and the run. The first record's interval also holds the model load, so it gets none.
+ * prompt for pp) and the run. The first record's interval also holds the model load, so it gets none;
+ * nor does an interval shorter than MIN_WALL_MS_PROC (/proc counts CPU time in 10 ms ticks).
  */
 export function cpuPerWallIntervals(marks: CpuMark[]): (number | undefined)[] {
   return marks.map((m, i) => {
     const prev = i === 0 ? undefined : marks[i - 1];
-    if (!prev || prev.cpuS === undefined || m.cpuS === undefined || m.wallMs <= prev.wallMs) return undefined;
+    if (!prev || prev.cpuS === undefined || m.cpuS === undefined || m.wallMs - prev.wallMs < MIN_WALL_MS_PROC) return undefined;
     return ((m.cpuS - prev.cpuS) * 1000) / (m.wallMs - prev.wallMs);
   });
 }
