@@ -3,7 +3,7 @@
 // not a multiple of the MAD kernels' K-chunk, and per-block scales, for every kernel on every ISA
 // and 1 and 2 threads, against the plain reference; results must not depend on the thread count.
 import { describe, expect, it } from "vitest";
-import { GGMLType, Tensor, matmulKernels, matmulWith, quantize } from "../src/index";
+import { GGMLType, Tensor, matmulKernels, matmulWith, memoryStats, ops, quantize } from "../src/index";
 import { forEachIsaAndThreads } from "./helpers/isa";
 import { maxRelError } from "./helpers/reference";
 import { rng } from "./helpers/rng";
@@ -68,4 +68,35 @@ describe("ternary matmul tiling edges", () => {
       expect(checks).toBeGreaterThan(0);
     });
   }
+
+  // Repacked weights of 1 MB and more get their own huge-page mapping; smaller ones share 2 MB pages.
+  it("large and small repacked weights (own and shared huge pages) stay correct as others are freed", () => {
+    const shapes = [
+      { K: 2560, N: 2432 }, // 1.34 MB repacked
+      { K: 512, N: 40 },
+      { K: 768, N: 300 },
+      { K: 256, N: 3 },
+    ];
+    const made = shapes.map((s, i) => {
+      const bytes = quantize(GGMLType.I2_S, ternary(s.K, s.N, 50 + i, false), s.N, s.K);
+      const r = rng(60 + i);
+      const x = new Float32Array(s.K * 3).map(() => r() - 0.5);
+      return {
+        ...s, W: Tensor.from(GGMLType.I2_S, [s.K, s.N], bytes).prepare(), X: Tensor.fromFloat32([s.K, 3], x),
+        want: ternaryMatmulRef(dequantizeI2s(bytes), x, s.K, s.N, 3),
+      };
+    });
+    const prepared = memoryStats().prepared;
+    const check = (c: (typeof made)[number]) => {
+      const y = Tensor.empty(GGMLType.F32, [c.N, 3]);
+      ops.matmul(y, c.W, c.X);
+      expect(maxRelError(y.f32(), c.want), `K=${c.K} N=${c.N}`).toBeLessThan(2e-6);
+    };
+    made.forEach(check);
+    made[1].W.dispose(); // frees a buffer carved from a shared page; its neighbours stay valid
+    made[0].W.dispose();
+    expect(memoryStats().prepared).toBeLessThan(prepared);
+    check(made[2]);
+    check(made[3]);
+  });
 });

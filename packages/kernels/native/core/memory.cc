@@ -56,7 +56,50 @@ void os_free(void* block, size_t size) {
     std::free(block);
 }
 
+constexpr size_t kHugePage = size_t(2) << 20;
+
 }  // namespace
+
+namespace {
+
+// 2 MB-aligned anonymous mapping of `span` bytes (a multiple of 4 KB) marked for huge pages.
+std::shared_ptr<uint8_t> map_huge(size_t span) {
+  // Over-map by 2 MB, then unmap the unaligned head and the tail beyond `span`.
+  void* raw = mmap(nullptr, span + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) return nullptr;
+  const uintptr_t r = reinterpret_cast<uintptr_t>(raw), a = (r + kHugePage - 1) & ~(uintptr_t)(kHugePage - 1);
+  if (a > r) munmap(raw, a - r);
+  munmap(reinterpret_cast<void*>(a + span), r + kHugePage - a);
+#ifdef MADV_HUGEPAGE
+  madvise(reinterpret_cast<void*>(a), span, MADV_HUGEPAGE);
+#endif
+  return std::shared_ptr<uint8_t>(reinterpret_cast<uint8_t*>(a), [span](uint8_t* q) { munmap(q, span); });
+}
+
+// Small weight buffers are carved from shared 2 MB huge pages (a model's attention matrices are
+// under 2 MB each); a page is unmapped when the last buffer carved from it is freed.
+struct WeightSlab {
+  std::mutex mu;
+  std::shared_ptr<uint8_t> page;
+  size_t used = kHugePage;
+};
+
+}  // namespace
+
+std::shared_ptr<uint8_t> alloc_weight_buffer(size_t bytes) {
+  const size_t size = round_up(bytes ? bytes : 1);
+  if (size >= kHugePage / 2) return map_huge((size + 4095) / 4096 * 4096);
+  static WeightSlab* slab = new WeightSlab();  // never destroyed: buffers may die during exit
+  std::lock_guard<std::mutex> lock(slab->mu);
+  if (slab->used + size > kHugePage) {
+    slab->page = map_huge(kHugePage);
+    if (!slab->page) return nullptr;
+    slab->used = 0;
+  }
+  uint8_t* p = slab->page.get() + slab->used;
+  slab->used += size;
+  return std::shared_ptr<uint8_t>(slab->page, p);  // shares ownership of the page
+}
 
 void* pool_alloc(size_t bytes, bool zero) {
   const size_t size = round_up(bytes ? bytes : 1);

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 #include "core/fp16.h"
+#include "core/memory.h"
 #include "ternary/kernels.h"
 #include "ternary/t3.h"
 
@@ -188,7 +189,7 @@ bool pack_t3(const Reader& rd, MatmulWeights& out, std::string& err) {
   // 64-byte aligned storage; per-block scales live after the codes.
   const size_t scale_off = (size_t)((code_bytes + 63) / 64 * 64);
   const size_t total = scale_off + (size_t)(tiles * segs * 16) * sizeof(float);
-  auto buf = std::shared_ptr<uint8_t>(static_cast<uint8_t*>(std::aligned_alloc(64, (total + 63) / 64 * 64)), std::free);
+  std::shared_ptr<uint8_t> buf = alloc_weight_buffer(total);
   if (!buf) {
     err = "out of memory repacking ternary weights";
     return false;
