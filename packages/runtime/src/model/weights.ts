@@ -1,6 +1,6 @@
 // Model weights: every tensor the graph needs, looked up by GGUF name, shape-checked, and
 // mapped zero-copy from the file through the kernels' MappedFile.
-import { GGMLType, type MappedFile, type Tensor, matmulKernels, typeName } from "@ryzen/kernels";
+import { GGMLType, type MappedFile, Tensor, matmulKernels, typeName } from "@ryzen/kernels";
 import type { GGUFFile, GGUFTensorInfo } from "../gguf/index.js";
 import { ModelLoadError } from "../errors.js";
 import type { ModelConfig } from "./config.js";
@@ -62,8 +62,17 @@ export class WeightLoader {
     return t;
   }
 
-  /** Map a tensor, checking its shape (GGUF order, trailing 1s ignored). */
+  /** Map a tensor, checking its shape (GGUF order, trailing 1s ignored); the model owns it. */
   tensor(name: string, shape: number[], types?: readonly number[]): Tensor {
+    return this.own(this.view(name, shape, types));
+  }
+
+  private own(t: Tensor): Tensor {
+    this.all.push(t);
+    return t;
+  }
+
+  private view(name: string, shape: number[], types?: readonly number[]): Tensor {
     const info = this.info(name);
     const got = trimOnes(info.shape);
     if (got.length !== trimOnes(shape).length || got.some((d, i) => d !== shape[i])) {
@@ -76,9 +85,7 @@ export class WeightLoader {
         { tensor: name },
       );
     }
-    const t = this.mapped.tensor(info.type, shape, info.offset);
-    this.all.push(t);
-    return t;
+    return this.mapped.tensor(info.type, shape, info.offset);
   }
 
   /** A matmul weight [K, N]: its type must have a matmul kernel on this machine. */
@@ -90,9 +97,18 @@ export class WeightLoader {
     return this.tensor(name, [K, N]);
   }
 
-  /** A norm/bias vector (F32 as llama.cpp stores them; F16 is accepted only where kernels take it). */
+  /**
+   * A norm/bias vector (F32, as llama.cpp stores them), copied out of the file mapping: these few
+   * KB are read every step, and each fault on a mapped page can map the whole large page-cache
+   * folio around it — repacked projection weights next to it included — back into RSS.
+   */
   vector(name: string, K: number): Tensor {
-    return this.tensor(name, [K], [GGMLType.F32]);
+    const mapped = this.view(name, [K], [GGMLType.F32]);
+    try {
+      return this.own(Tensor.fromFloat32([K], mapped.toFloat32())); // a copy: f32() would pin the mapping
+    } finally {
+      mapped.dispose();
+    }
   }
 
   /** A scalar f32 tensor read into a number (llama.cpp bitnet's optional `*.scale`). */

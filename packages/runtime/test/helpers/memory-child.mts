@@ -15,8 +15,17 @@ try {
 }
 const m = await loadModel(path, { threads, maxSequences: 1, contextLength: tokens + 16, batchSize: 64 });
 const r = await m.generate([1], { maxTokens: tokens, temperature: 0, logitBias: { 2: -Infinity } }).result;
+// Resident bytes of the model file's mapping (/proc/self/smaps): repacked weights must stay out.
+const mappedRss = (() => {
+  let inFile = false, rss = 0;
+  for (const line of readFileSync("/proc/self/smaps", "utf8").split("\n")) {
+    if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) inFile = line.endsWith(path);
+    else if (inFile && line.startsWith("Rss:")) rss += Number(/(\d+)/.exec(line)![1]) * 1024;
+  }
+  return rss;
+})();
 console.log(JSON.stringify({
-  before, peak: hwm(), peakReset, generated: r.tokens.length,
+  before, peak: hwm(), peakReset, generated: r.tokens.length, mappedRss,
   weightBytes: m.info.weightBytes, kvBytes: m.kvBytesAllocated,
 }));
 m.dispose();
