@@ -155,3 +155,23 @@ export async function runRounds(jobs: BenchJob[], opts: RoundsOptions): Promise<
   }
   return { rows: mergeRounds(perRound), rounds: records };
 }
+
+/** Spread of single-thread read bandwidth within a round above which its jobs likely ran in different machine states. */
+export const STATE_CHANGE_RATIO = 1.15;
+
+/**
+ * Rounds whose single-thread read bandwidth moved by more than STATE_CHANGE_RATIO between its probes
+ * (before the round and before each job): the machine changed state mid-round, so that round's
+ * ratios compare engines in different states, and its paired ratio is less trustworthy.
+ */
+export function stateChangeNotes(rounds: RoundRecord[]): string[] {
+  const out: string[] = [];
+  for (const r of rounds) {
+    const gbs = [r.bandwidth.find((b) => b.threads === 1)?.gbPerS, ...r.jobs.map((j) => j.bandwidth1t)].filter((x): x is number => x !== undefined && x > 0);
+    if (gbs.length < 2) continue;
+    const lo = Math.min(...gbs);
+    const hi = Math.max(...gbs);
+    if (hi / lo > STATE_CHANGE_RATIO) out.push(`round ${r.round}: single-thread read bandwidth ranged ${lo.toFixed(1)}–${hi.toFixed(1)} GB/s across its probes — the machine changed state mid-round, so that round's ratios compare engines in different states`);
+  }
+  return out;
+}

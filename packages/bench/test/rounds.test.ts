@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { BenchRow } from "../src/engines/types.js";
-import { mergeRounds, roundOrder, runRounds, type BenchJob } from "../src/rounds.js";
+import { mergeRounds, roundOrder, runRounds, stateChangeNotes, type BenchJob } from "../src/rounds.js";
 import { spread } from "../src/stats.js";
-import { row } from "./helpers/fixtures.js";
+import { row, sampleRounds } from "./helpers/fixtures.js";
 
 describe("round order", () => {
   it("rotates by ⌈n/rounds⌉ so each job runs early, mid and late across the rounds", () => {
@@ -130,5 +130,15 @@ describe("running rounds", () => {
     expect(job.reps).toEqual([3]);
     expect(rounds).toHaveLength(1);
     expect(rows[0]).toMatchObject({ rounds: [40], tokensPerS: { samples: [40, 40, 40] } });
+  });
+});
+
+describe("machine state within a round", () => {
+  it("notes a round whose single-thread bandwidth probes disagree by more than 15 %", () => {
+    const rounds = sampleRounds(); // round 1: 23.5 before, 23.4 and 33.9 before its jobs; round 2: 34.1, 34.0, 34.2
+    const notes = stateChangeNotes(rounds);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(/^round 1: single-thread read bandwidth ranged 23\.4–33\.9 GB\/s/);
+    expect(stateChangeNotes([{ ...rounds[0], bandwidth: [], jobs: [rounds[0].jobs[0]] }])).toEqual([]); // a single probe says nothing
   });
 });
