@@ -53,5 +53,9 @@ describe.skipIf(process.platform !== "linux")("memory", () => {
     const slack = 2 * 4096 * file.tensors.length + (1 << 20);
     console.log(`memory: mapped RSS ${(r.mappedRss / 2 ** 20).toFixed(1)} MiB, not-repacked weights ${(kept / 2 ** 20).toFixed(1)} MiB`);
     expect(r.mappedRss).toBeLessThanOrEqual(kept + slack);
+    // dispose() returns the repacked weights, KV cache and mapping to the OS, not just to a free list.
+    const left = r.afterDispose - r.before;
+    console.log(`memory: ${(left / 2 ** 20).toFixed(1)} MiB above the starting RSS after dispose`);
+    expect(left).toBeLessThan(0.2 * r.weightBytes);
   }, 300_000);
 });

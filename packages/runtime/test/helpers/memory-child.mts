@@ -24,8 +24,7 @@ const mappedRss = (() => {
   }
   return rss;
 })();
-console.log(JSON.stringify({
-  before, peak: hwm(), peakReset, generated: r.tokens.length, mappedRss,
-  weightBytes: m.info.weightBytes, kvBytes: m.kvBytesAllocated,
-}));
+const { weightBytes } = m.info, kvBytes = m.kvBytesAllocated;
 m.dispose();
+const afterDispose = process.memoryUsage().rss;
+console.log(JSON.stringify({ before, peak: hwm(), peakReset, generated: r.tokens.length, mappedRss, weightBytes, kvBytes, afterDispose }));
