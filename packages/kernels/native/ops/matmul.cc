@@ -1,6 +1,7 @@
 // Generic matmul op: y[N, n] = x[K, n] . W[K, N]^T for any registered weight format.
 // Phase 0 converts activations into the kernel's scratch format (split by token), phase 1
 // computes output rows (split by row, in multiples of the kernel's row_multiple).
+#include <algorithm>
 #include <memory>
 #include <numeric>
 #include <string>
@@ -63,12 +64,28 @@ int64_t split_multiple(const MatmulState& st, int nth) {
   return st.N >= aligned * nth * 4 ? aligned : m;
 }
 
+// Decode-sized ops start with a cold weight stream. While phase 0 converts the activations, the
+// first bytes of this share's phase-1 rows (the same share usually runs on the same thread) are
+// requested into L2, so their DRAM latency overlaps the conversion and the barrier.
+void prefetch_share_weights(const MatmulState& st, int ith, int nth) {
+  constexpr int64_t kMaxTokens = 4, kBytes = 32 << 10;
+  if (st.n > kMaxTokens) return;
+  int64_t r0, r1;
+  split_range(st.N, ith, nth, split_multiple(st, nth), &r0, &r1);
+  if (r0 >= r1) return;
+  // Every engine layout stores rows (or 16-row tiles) in order, so row r0 starts near r0/N.
+  const int64_t begin = (int64_t)((double)st.w->bytes * r0 / st.N) & ~int64_t(63);
+  const int64_t end = std::min<int64_t>((int64_t)((double)st.w->bytes * r1 / st.N), begin + kBytes);
+  for (int64_t off = begin; off < end; off += 64) __builtin_prefetch(st.w->data + off, 0, 2);
+}
+
 int phases(const OpNode& node) { return static_cast<const MatmulState*>(node.state.get())->has_acts ? 2 : 1; }
 
 void run(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch) {
   const MatmulState& st = *static_cast<const MatmulState*>(node.state.get());
   const float* x = node.t[2]->as<float>();
   if (st.has_acts && phase == 0) {
+    prefetch_share_weights(st, ith, nth);
     int64_t t0, t1;
     split_range(st.n, ith, nth, 1, &t0, &t1);
     if (t0 < t1) st.kernel->prepare_acts(x, st.K, st.K, t0, t1, scratch);
@@ -148,6 +165,7 @@ void run_multi(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch
   const MultiState& st = *static_cast<const MultiState*>(node.state.get());
   const float* x = node.t.back()->as<float>();
   if (st.has_acts && phase == 0) {
+    prefetch_share_weights(st.parts[0], ith, nth);
     for (size_t j = 0; j < st.parts.size(); j++) {
       if (!st.converts[j]) continue;
       const MatmulState& p = st.parts[j];
