@@ -5,7 +5,9 @@ export type { BenchRow, EngineName, ModelBenchOptions, ModelBenchResult, RowStat
 export { generateModel, defaultCacheDir, modelFileName, tensorPlan, GENERATOR_VERSION, type GenerateModelOptions, type GeneratedModel } from "./models/generate.js";
 export { MODEL_SHAPES, WEIGHT_TYPES, getShape, projectionWeights, type ModelShape, type WeightType, type HeadType } from "./models/shapes.js";
 export { syntheticVocab, type SyntheticVocab } from "./models/vocab.js";
-export { computeRatios, evaluateGoals, type GoalResult, type RatioRow } from "./analysis.js";
+export { computeRatios, evaluateGoals, threadUseNotes, type GoalResult, type RatioRow } from "./analysis.js";
+export { mergeRounds, roundOrder, runRounds, roundNotes, type BenchJob, type JobRecord, type RoundRecord } from "./rounds.js";
+export { withCpuPerWall } from "./cpu-time.js";
 export { parseLlamaBenchJson, PEER_TOOLS } from "./peers/llama-bench.js";
 export { machineInfo, measureBandwidth, type MachineInfo } from "./machine.js";
 export { renderHtml } from "./report/html.js";

@@ -25,6 +25,8 @@ export interface JobRecord {
   /** single-thread read bandwidth measured just before the job */
   bandwidth1t?: number;
   outcome: "ok" | "partial" | "failed" | "skipped";
+  /** an exception the job threw (its rows are then missing for this and later rounds) */
+  error?: string;
 }
 
 export interface RoundRecord {
@@ -137,7 +139,13 @@ export async function runRounds(jobs: BenchJob[], opts: RoundsOptions): Promise<
       const bw1 = (await opts.probe([1]))[0]?.gbPerS;
       opts.log?.(`round ${round + 1}/${opts.rounds}: ${job.model} ${job.id}${bw1 ? ` (read ${bw1.toFixed(1)} GB/s at 1 thread)` : ""} ...`);
       const t0 = new Date();
-      const jobRows = await job.run(opts.repetitionsPerRound);
+      let jobRows: BenchRow[] = [];
+      let error: string | undefined;
+      try {
+        jobRows = await job.run(opts.repetitionsPerRound);
+      } catch (err) {
+        error = (err as Error).message; // one job's bug must not throw away the other jobs' rounds
+      }
       const okCount = jobRows.filter((r) => r.status === "ok").length;
       if (okCount === 0) dropped.add(job);
       rows.push(...jobRows);
@@ -148,6 +156,7 @@ export async function runRounds(jobs: BenchJob[], opts: RoundsOptions): Promise<
         seconds: (Date.now() - t0.getTime()) / 1000,
         bandwidth1t: bw1,
         outcome: okCount === 0 ? "failed" : okCount < jobRows.length ? "partial" : "ok",
+        ...(error !== undefined ? { error } : {}),
       });
     }
     perRound.push(rows);
@@ -160,13 +169,15 @@ export async function runRounds(jobs: BenchJob[], opts: RoundsOptions): Promise<
 export const STATE_CHANGE_RATIO = 1.15;
 
 /**
- * Rounds whose single-thread read bandwidth moved by more than STATE_CHANGE_RATIO between its probes
- * (before the round and before each job): the machine changed state mid-round, so that round's
- * ratios compare engines in different states, and its paired ratio is less trustworthy.
+ * What a reader must know about the rounds: a job that threw, and rounds whose single-thread read
+ * bandwidth moved by more than STATE_CHANGE_RATIO between its probes (before the round and before each
+ * job) — the machine changed state mid-round, so that round's ratios compare engines in different
+ * states and its paired ratio is less trustworthy.
  */
-export function stateChangeNotes(rounds: RoundRecord[]): string[] {
+export function roundNotes(rounds: RoundRecord[]): string[] {
   const out: string[] = [];
   for (const r of rounds) {
+    for (const j of r.jobs) if (j.error) out.push(`round ${r.round}: ${j.model} ${j.id} threw: ${j.error}`);
     const gbs = [r.bandwidth.find((b) => b.threads === 1)?.gbPerS, ...r.jobs.map((j) => j.bandwidth1t)].filter((x): x is number => x !== undefined && x > 0);
     if (gbs.length < 2) continue;
     const lo = Math.min(...gbs);

@@ -14,7 +14,7 @@ import { PEER_TOOLS, peerBinary, runLlamaBench, type PeerTool } from "./peers/ll
 import { timeBudget, type TimeBudget } from "./profile.js";
 import { renderHtml } from "./report/html.js";
 import { renderTerminal } from "./report/terminal.js";
-import { runRounds, stateChangeNotes, type BenchJob, type RoundRecord } from "./rounds.js";
+import { runRounds, roundNotes, type BenchJob, type RoundRecord } from "./rounds.js";
 import { runTokenizerSection, type TokenizerBenchSection } from "./tokenizer-bench.js";
 
 export interface BenchOptions {
@@ -262,7 +262,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchOutput> {
   });
   const rows = [...refused, ...measured.rows];
   notes.push(...new Set(probeNotes.filter((n) => !machine.notes.includes(n))));
-  notes.push(...stateChangeNotes(measured.rounds));
+  notes.push(...roundNotes(measured.rounds));
   notes.push(...threadUseNotes(rows));
 
   for (const r of rows) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { BenchRow } from "../src/engines/types.js";
-import { mergeRounds, roundOrder, runRounds, stateChangeNotes, type BenchJob } from "../src/rounds.js";
+import { mergeRounds, roundOrder, runRounds, roundNotes, type BenchJob } from "../src/rounds.js";
 import { spread } from "../src/stats.js";
 import { row, sampleRounds } from "./helpers/fixtures.js";
 
@@ -123,6 +123,16 @@ describe("running rounds", () => {
     expect(rows.find((r) => r.engine === "bitnet.cpp")).toMatchObject({ status: "cannot-load", rounds: [null, null, null] });
   });
 
+  it("records a job that throws, drops it from later rounds and keeps the others", async () => {
+    const ran: string[] = [];
+    const boom: BenchJob = { id: "llama.cpp tq2_0", model: "bitnet-2b4t", run: async () => { throw new Error("spawn EACCES"); } };
+    const { rows, rounds } = await runRounds([fakeJob("ryzen i2_s", [30, 31], ran), boom], { rounds: 2, repetitionsPerRound: 1, threads: [1], probe: async () => [] });
+    expect(rounds[0].jobs[1]).toMatchObject({ id: "llama.cpp tq2_0", outcome: "failed", error: "spawn EACCES" });
+    expect(rounds[1].jobs.map((j) => j.outcome)).toEqual(["skipped", "ok"]);
+    expect(rows).toHaveLength(1);
+    expect(roundNotes(rounds)).toEqual(["round 1: bitnet-2b4t llama.cpp tq2_0 threw: spawn EACCES"]);
+  });
+
   it("back to back: one round with all repetitions inside each job", async () => {
     const ran: string[] = [];
     const job = fakeJob("ryzen tq2_0", [40], ran);
@@ -136,9 +146,9 @@ describe("running rounds", () => {
 describe("machine state within a round", () => {
   it("notes a round whose single-thread bandwidth probes disagree by more than 15 %", () => {
     const rounds = sampleRounds(); // round 1: 23.5 before, 23.4 and 33.9 before its jobs; round 2: 34.1, 34.0, 34.2
-    const notes = stateChangeNotes(rounds);
+    const notes = roundNotes(rounds);
     expect(notes).toHaveLength(1);
     expect(notes[0]).toMatch(/^round 1: single-thread read bandwidth ranged 23\.4–33\.9 GB\/s/);
-    expect(stateChangeNotes([{ ...rounds[0], bandwidth: [], jobs: [rounds[0].jobs[0]] }])).toEqual([]); // a single probe says nothing
+    expect(roundNotes([{ ...rounds[0], bandwidth: [], jobs: [rounds[0].jobs[0]] }])).toEqual([]); // a single probe says nothing
   });
 });
