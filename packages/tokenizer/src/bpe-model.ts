@@ -18,7 +18,7 @@ export class BpeTextModel implements TextModel {
   }
 
   encodeFragment(text: string, out: number[]): void {
-    this.pre.forEach(text, (piece) => this.encoder.encodeWord(piece, out));
+    this.pre.forEachRange(text, (s, start, end) => this.encoder.encodeWord(s, start, end, out));
   }
 
   tokenBytes(id: number): Uint8Array {

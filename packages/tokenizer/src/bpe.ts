@@ -38,54 +38,55 @@ export class BpeEncoder {
    *  without a probe of the large map. */
   private readonly wholeFilter?: ShapeFilter;
 
-  /** Encode one pre-token, appending ids. */
-  encodeWord(word: string, out: number[]): void {
-    if (word.length === 1) {
-      const c = word.charCodeAt(0);
-      const ids = this.single[c] ?? (this.single[c] = this.wholeTokenOrMerge(word));
+  /** Encode one pre-token, the range [start, end) of `s`, appending ids. */
+  encodeWord(s: string, start: number, end: number, out: number[]): void {
+    const len = end - start;
+    if (len === 1) {
+      const c = s.charCodeAt(start);
+      const ids = this.single[c] ?? (this.single[c] = this.wholeTokenOrMerge(s, start, end));
       if (ids.length === 1) out.push(ids[0]!);
       else pushAll(out, ids);
       return;
     }
-    if (word.length >= MAX_CACHED_WORD) {
-      pushAll(out, this.wholeTokenOrMerge(word));
+    if (len >= MAX_CACHED_WORD) {
+      pushAll(out, this.wholeTokenOrMerge(s, start, end));
       return;
     }
-    const hash = wordHash(word);
-    if (this.cache.emit(word, hash, out)) return;
-    const ids = this.wholeTokenOrMerge(word);
-    this.cache.add(word, hash, ids);
+    const hash = wordHash(s, start, end);
+    if (this.cache.emit(s, start, end, hash, out)) return;
+    const ids = this.wholeTokenOrMerge(s, start, end);
+    this.cache.add(s, start, end, hash, ids);
     pushAll(out, ids);
   }
 
-  private wholeTokenOrMerge(word: string): number[] {
-    if (this.wholeFilter?.mayContain(word)) {
-      const whole = this.wholeTokens!.get(word);
+  private wholeTokenOrMerge(s: string, start: number, end: number): number[] {
+    if (this.wholeFilter?.mayContain(s, start, end)) {
+      const whole = this.wholeTokens!.get(s.slice(start, end));
       if (whole !== undefined) return [whole];
     }
-    return this.encodeUncached(word);
+    return this.encodeUncached(s, start, end);
   }
 
-  private encodeUncached(word: string): number[] {
-    const n = this.loadBytes(word);
+  private encodeUncached(s: string, start: number, end: number): number[] {
+    const n = this.loadBytes(s, start, end);
     const sym = this.merger.sym;
     for (let i = 0; i < n; i++) sym[i] = this.byteIds[sym[i]!]!;
     return this.resolveVirtual(this.merger.merge(n));
   }
 
-  /** UTF-8 bytes of `word` into merger.sym[0..n); returns n. (Lone surrogates become U+FFFD.) */
-  private loadBytes(word: string): number {
-    this.merger.reserve(word.length * 3);
+  /** UTF-8 bytes of s[start, end) into merger.sym[0..n); returns n. (Lone surrogates become U+FFFD.) */
+  private loadBytes(s: string, start: number, end: number): number {
+    this.merger.reserve((end - start) * 3);
     const out = this.merger.sym;
     let n = 0;
-    for (let i = 0; i < word.length; i++) {
-      let c = word.charCodeAt(i);
+    for (let i = start; i < end; i++) {
+      let c = s.charCodeAt(i);
       if (c < 0x80) {
         out[n++] = c;
         continue;
       }
       if (c >= 0xd800 && c <= 0xdfff) {
-        const d = i + 1 < word.length ? word.charCodeAt(i + 1) : 0;
+        const d = i + 1 < end ? s.charCodeAt(i + 1) : 0;
         if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
           c = ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000;
           i++;
@@ -139,14 +140,14 @@ class ShapeFilter {
     }
   }
 
-  private static hash(w: string): number {
-    const n = w.length;
-    const h = Math.imul(w.charCodeAt(0) ^ Math.imul(n, 0x9e3779b1), 0x85ebca77) ^ Math.imul(w.charCodeAt(n - 1), 0xc2b2ae3d);
+  private static hash(w: string, start = 0, end = w.length): number {
+    const h = Math.imul(w.charCodeAt(start) ^ Math.imul(end - start, 0x9e3779b1), 0x85ebca77) ^ Math.imul(w.charCodeAt(end - 1), 0xc2b2ae3d);
     return (h ^ (h >>> 13)) & (ShapeFilter.BITS - 1);
   }
 
-  mayContain(w: string): boolean {
-    const h = ShapeFilter.hash(w);
+  /** Whether the string s[start, end) may be in the set. */
+  mayContain(s: string, start: number, end: number): boolean {
+    const h = ShapeFilter.hash(s, start, end);
     return (this.bits[h >>> 5]! & (1 << (h & 31))) !== 0;
   }
 }

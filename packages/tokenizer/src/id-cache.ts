@@ -12,10 +12,10 @@ const FRONT = 1 << 12; // direct-mapped front table (32 KB) for the words that r
 /** Longer words are not cached (rare, and would pin memory). */
 export const MAX_CACHED_WORD = 256;
 
-/** Hash of a word's UTF-16 code units (callers pass it to `emit` and `add`). */
-export function wordHash(word: string): number {
-  let h = 0x811c9dc5 ^ word.length;
-  for (let i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), 0x01000193);
+/** Hash of the UTF-16 code units of the word s[start, end) (callers pass it to `emit` and `add`). */
+export function wordHash(s: string, start: number, end: number): number {
+  let h = 0x811c9dc5 ^ (end - start);
+  for (let i = start; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return (h ^ (h >>> 15)) | 0;
 }
 
@@ -29,15 +29,15 @@ export class IdCache {
   private used = 0;
   private entries = 0;
 
-  /** Append the ids cached for `word` to `out`; false if it is not cached. */
-  emit(word: string, hash: number, out: number[]): boolean {
+  /** Append the ids cached for the word str[start, end) to `out`; false if it is not cached. */
+  emit(str: string, start: number, end: number, hash: number, out: number[]): boolean {
     const f = (hash & (FRONT - 1)) << 1;
-    if (this.front[f] === hash && this.emitEntry(this.front[f + 1]! - 1, word, out)) return true;
+    if (this.front[f] === hash && this.emitEntry(this.front[f + 1]! - 1, str, start, end, out)) return true;
     const slots = this.slots;
     for (let s = hash & (SLOTS - 1); ; s = (s + 1) & (SLOTS - 1)) {
       const e = slots[2 * s + 1]! - 1;
       if (e < 0) return false;
-      if (slots[2 * s] === hash && this.emitEntry(e, word, out)) {
+      if (slots[2 * s] === hash && this.emitEntry(e, str, start, end, out)) {
         this.front[f] = hash;
         this.front[f + 1] = e + 1;
         return true;
@@ -45,20 +45,20 @@ export class IdCache {
     }
   }
 
-  /** If entry e (or -1) holds `word`, append its ids to `out` and return true. */
-  private emitEntry(e: number, word: string, out: number[]): boolean {
+  /** If entry e (or -1) holds the word s[start, end), append its ids to `out` and return true. */
+  private emitEntry(e: number, s: string, start: number, end: number, out: number[]): boolean {
     const pool = this.pool;
-    const n = word.length;
+    const n = end - start;
     if (e < 0 || pool[e] !== n) return false;
-    for (let i = 0; i < n; i++) if (pool[e + 2 + i] !== word.charCodeAt(i)) return false;
-    const ids = e + 2 + n, end = ids + pool[e + 1]!;
-    for (let k = ids; k < end; k++) out.push(pool[k]!);
+    for (let i = 0; i < n; i++) if (pool[e + 2 + i] !== s.charCodeAt(start + i)) return false;
+    const ids = e + 2 + n, idsEnd = ids + pool[e + 1]!;
+    for (let k = ids; k < idsEnd; k++) out.push(pool[k]!);
     return true;
   }
 
-  /** Cache the ids of a word not yet cached. */
-  add(word: string, hash: number, ids: readonly number[]): void {
-    const n = word.length;
+  /** Cache the ids of the word str[start, end), not yet cached. */
+  add(str: string, start: number, end: number, hash: number, ids: readonly number[]): void {
+    const n = end - start;
     if (n >= MAX_CACHED_WORD) return;
     const size = 2 + n + ids.length;
     if (this.entries >= MAX_ENTRIES || this.used + size > MAX_POOL) this.clear();
@@ -75,7 +75,7 @@ export class IdCache {
     slots[2 * s + 1] = e + 1;
     pool[e] = n;
     pool[e + 1] = ids.length;
-    for (let i = 0; i < n; i++) pool[e + 2 + i] = word.charCodeAt(i);
+    for (let i = 0; i < n; i++) pool[e + 2 + i] = str.charCodeAt(start + i);
     for (let i = 0; i < ids.length; i++) pool[e + 2 + n + i] = ids[i]!;
     const f = (hash & (FRONT - 1)) << 1;
     this.front[f] = hash;

@@ -3,6 +3,7 @@
 // touches one cache line: far faster than a Map keyed by strings or large numbers.
 
 const EMPTY = -1;
+const NO_RANK = 0x7fffffff;
 /** Pairs of ids below this (the single-byte tokens of GPT-2, Llama 3, Qwen…: most first
  *  merges) are answered from a direct table of 512 KB instead of a probe of the large one. */
 const SMALL = 256;
@@ -19,6 +20,8 @@ export class MergeTable {
   /** Per front slot: a (EMPTY: unused), b, rank (-1: no merge), merged id. */
   private readonly front = new Int32Array(FRONT * 4).fill(EMPTY);
   private lookedUp = false;
+  /** Per id: the lowest rank of a merge with it on the left (NO_RANK: none); built on first use. */
+  private minLeft?: Int32Array;
 
   /** `resolve(a, b)` gives the merged id of entries added with result -1, on first use. */
   constructor(capacityHint: number, private readonly resolve: (a: number, b: number) => number) {
@@ -64,6 +67,7 @@ export class MergeTable {
     if (this.lookedUp) {
       this.lookedUp = false; // drop what lookups cached
       this.small = undefined;
+      this.minLeft = undefined;
       this.front.fill(EMPTY);
     }
     const o = this.cell(a, b);
@@ -74,6 +78,25 @@ export class MergeTable {
     this.cells[o + 2] = rank;
     this.cells[o + 3] = result;
     this.size++;
+  }
+
+  /** A lower bound on the rank of any pair (a, x): no merge with `a` on the left ranks lower. */
+  minLeftRank(a: number): number {
+    const t = this.minLeft ?? this.buildMinLeft();
+    return a < t.length ? t[a]! : NO_RANK;
+  }
+
+  private buildMinLeft(): Int32Array {
+    this.lookedUp = true;
+    const cells = this.cells;
+    let maxId = 0;
+    for (let o = 0; o < cells.length; o += 4) if (cells[o]! > maxId) maxId = cells[o]!;
+    const t = new Int32Array(maxId + 1).fill(NO_RANK);
+    for (let o = 0; o < cells.length; o += 4) {
+      const a = cells[o]!;
+      if (a !== EMPTY && cells[o + 2]! < t[a]!) t[a] = cells[o + 2]!;
+    }
+    return (this.minLeft = t);
   }
 
   /** The merged id of the pair found by the last successful `lookup`. */

@@ -100,15 +100,21 @@ export class PreTokenizer {
   }
 
   /** Call `fn` for each piece of `text`, in order. */
-  forEach(text: string, fn: PieceSink): void {
+  forEach(text: string, fn: (piece: string) => void): void {
+    this.forEachRange(text, (s, start, end) => fn(s.slice(start, end)));
+  }
+
+  /** Call `fn` for each piece, in order, as a range of a string (`text` itself, or for
+   *  multi-regex pre-tokenizers a substring of it). */
+  forEachRange(text: string, fn: PieceSink): void {
     if (this.normalize) text = text.normalize(this.normalize);
     if (this.scan) this.scan(text, fn);
     else this.splitFrom(0, text, fn);
   }
 
-  private splitFrom(level: number, text: string, fn: (piece: string) => void): void {
+  private splitFrom(level: number, text: string, fn: PieceSink): void {
     if (level === this.regexes.length) {
-      fn(text);
+      fn(text, 0, text.length);
       return;
     }
     const re = this.regexes[level]!;

@@ -25,7 +25,8 @@ function classOf(cp: number): number {
 
 const APOSTROPHE = 0x27, SP = 0x20;
 
-export type PieceSink = (piece: string) => void;
+/** Receives each piece as the range [start, end) of the scanned text (no substring made). */
+export type PieceSink = (text: string, start: number, end: number) => void;
 
 /** Code point at i (a lone surrogate stands for itself; encode() has replaced those anyway). */
 function cpAt(s: string, i: number): number {
@@ -111,7 +112,7 @@ export function scanLlama3(s: string, maxDigits: number, emit: PieceSink): void 
       const [end, afterNl] = whitespace(s, i);
       i = afterNl > 0 ? afterNl : spaceRun(s, i, end); // \s*[\r\n]+ | \s+(?!\S) | \s+
     }
-    emit(s.slice(start, i));
+    emit(s, start, i);
   }
 }
 
@@ -142,6 +143,6 @@ export function scanGpt2(s: string, emit: PieceSink): void {
         i = spaceRun(s, i, end);
       }
     }
-    emit(s.slice(start, i));
+    emit(s, start, i);
   }
 }

@@ -145,10 +145,17 @@ export class SymbolMerger {
         next[l] = rn;
         if (rn >= 0) {
           prev[rn] = l;
-          const r2 = this.setLinkedPair(l);
-          if (r2 >= 0) {
-            if (r2 < rank) return this.abandonBuckets();
-            this.addEntry(r2, l);
+          // If the pair at rn has this rank, it is in this list (no merge creates a pair of
+          // its own rank), next after the dead r: it merges next, and then looks up its left
+          // pair (l, its result). The pair (l, rn) would only exist in between, so unless it
+          // could merge first (a lower rank), looking it up now is wasted (runs of one symbol).
+          if (rankAt[rn] === rank && merges.minLeftRank(sym[l]!) > rank) rankAt[l] = -1;
+          else {
+            const r2 = this.setLinkedPair(l);
+            if (r2 >= 0) {
+              if (r2 < rank) return this.abandonBuckets();
+              this.addEntry(r2, l);
+            }
           }
         } else rankAt[l] = -1;
         const lp = prev[l]!;

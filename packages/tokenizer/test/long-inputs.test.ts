@@ -1,0 +1,58 @@
+// The paths that keep pathological inputs linear (long single pre-tokens through the rank
+// buckets, runs of one symbol, many unique short pre-tokens from random bytes) against the
+// plain reference tokenizers, on all five vocabs.
+import { describe, expect, it } from "vitest";
+import { meta, tok, type VocabName } from "./load.js";
+import { referenceBpe, referenceSpm, rng } from "./reference.js";
+
+type Encode = (text: string) => number[];
+
+const VOCAB_REFS: [VocabName, () => Encode][] = [
+  ["ggml-vocab-gpt-2", () => referenceBpe(meta("ggml-vocab-gpt-2"), "gpt2", false)],
+  ["llama3-vocab", () => referenceBpe(meta("llama3-vocab"), "llama3", true)],
+  ["qwen3-vocab", () => {
+    const ref = referenceBpe(meta("qwen3-vocab"), "qwen2", false);
+    return (text) => ref(text.normalize("NFC")); // Qwen2 normalizes to NFC first
+  }],
+  ["ggml-vocab-llama-spm", () => referenceSpm(meta("ggml-vocab-llama-spm"))],
+  ["stories260K", () => referenceSpm(meta("stories260K"))],
+];
+
+/** Runs of one character (1-4 UTF-8 bytes, letters, digits, punctuation, white space) and of
+ *  short patterns, at lengths around the short/long word threshold (64 symbols) and beyond. */
+function runs(): string[] {
+  const out: string[] = [];
+  for (const unit of ["a", "z", "=", "0", " ", "\n", "é", "中", "😀", "\ufffd", "ab", "aab", "a ", "ä😀"]) {
+    for (const n of [21, 22, 32, 33, 63, 64, 65, 129, 300]) out.push(unit.repeat(n));
+  }
+  out.push("x" + "a".repeat(400) + "y", "a".repeat(255) + "b".repeat(257));
+  return out;
+}
+
+/** Random bytes decoded as UTF-8: U+FFFD runs, controls, short unique pre-tokens. */
+function randomBytes(seed: number, length: number): string {
+  const next = rng(seed);
+  const raw = new Uint8Array(length);
+  for (let i = 0; i < length; i++) raw[i] = Math.floor(next() * 256);
+  return new TextDecoder().decode(raw);
+}
+
+describe("long inputs equal the reference", () => {
+  for (const [name, makeRef] of VOCAB_REFS) {
+    describe(name, () => {
+      const ref = makeRef();
+      const t = tok(name);
+      it("runs of one character or pattern", () => {
+        for (const s of runs()) expect(t.encode(s, { addBos: false }), `${JSON.stringify(s.slice(0, 8))} x ${s.length}`).toEqual(ref(s));
+      });
+      it("random bytes, 4 KB at a time, twice (the second time from the caches)", () => {
+        for (let seed = 1; seed <= 3; seed++) {
+          const s = randomBytes(100 + seed, 4096);
+          const want = ref(s);
+          expect(t.encode(s, { addBos: false })).toEqual(want);
+          expect(t.encode(s, { addBos: false })).toEqual(want);
+        }
+      });
+    });
+  }
+});
