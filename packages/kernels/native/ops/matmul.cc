@@ -21,7 +21,14 @@ struct MatmulState {
   std::shared_ptr<MatmulWeights> w;
   int64_t K, N, n;
   bool has_acts;
+  bool private_acts;  // every share converts all tokens into its own scratch (see kPrivateActsTokens)
 };
+
+// Up to this many tokens (decode), each share converts the activations itself, in its private
+// scratch, inside the one compute phase: the conversion is short (a few us for a LUT token) and
+// splitting it costs more than it saves: a barrier per matmul, one idle thread, and the other
+// threads reading the converted tables from the converting core's cache.
+constexpr int64_t kPrivateActsTokens = 4;
 
 bool overlaps(const Tensor& a, size_t a_bytes, const Tensor& b, size_t b_bytes) {
   return a.data < b.data + b_bytes && b.data < a.data + a_bytes;
@@ -49,7 +56,10 @@ std::string validate_with(OpNode& node, const MatmulKernel* forced) {
   st->N = N;
   st->n = n;
   st->has_acts = st->kernel->act_bytes && st->kernel->prepare_acts;
-  node.scratch_bytes = st->has_acts ? st->kernel->act_bytes(K, n) : 0;
+  st->private_acts = st->has_acts && n <= kPrivateActsTokens;
+  const size_t acts = st->has_acts ? st->kernel->act_bytes(K, n) : 0;
+  node.scratch_bytes = st->private_acts ? 0 : acts;
+  node.scratch_per_thread = st->private_acts ? acts : 0;
   node.state = st;
   return "";
 }
@@ -64,12 +74,11 @@ int64_t split_multiple(const MatmulState& st, int nth) {
   return st.N >= aligned * nth * 4 ? aligned : m;
 }
 
-// Decode-sized ops start with a cold weight stream. While phase 0 converts the activations, the
-// first bytes of this share's phase-1 rows (the same share usually runs on the same thread) are
-// requested into L2, so their DRAM latency overlaps the conversion and the barrier.
+// Decode-sized ops start with a cold weight stream: the first bytes of this share's rows are
+// requested into L2 before the share converts its activations, so their DRAM latency overlaps
+// the conversion.
 void prefetch_share_weights(const MatmulState& st, int ith, int nth) {
-  constexpr int64_t kMaxTokens = 4, kBytes = 32 << 10;
-  if (st.n > kMaxTokens) return;
+  constexpr int64_t kBytes = 32 << 10;
   int64_t r0, r1;
   split_range(st.N, ith, nth, split_multiple(st, nth), &r0, &r1);
   if (r0 >= r1) return;
@@ -79,13 +88,15 @@ void prefetch_share_weights(const MatmulState& st, int ith, int nth) {
   for (int64_t off = begin; off < end; off += 64) __builtin_prefetch(st.w->data + off, 0, 2);
 }
 
-int phases(const OpNode& node) { return static_cast<const MatmulState*>(node.state.get())->has_acts ? 2 : 1; }
+int phases(const OpNode& node) {
+  const MatmulState& st = *static_cast<const MatmulState*>(node.state.get());
+  return st.has_acts && !st.private_acts ? 2 : 1;
+}
 
 void run(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch) {
   const MatmulState& st = *static_cast<const MatmulState*>(node.state.get());
   const float* x = node.t[2]->as<float>();
-  if (st.has_acts && phase == 0) {
-    prefetch_share_weights(st, ith, nth);
+  if (st.has_acts && !st.private_acts && phase == 0) {
     int64_t t0, t1;
     split_range(st.n, ith, nth, 1, &t0, &t1);
     if (t0 < t1) st.kernel->prepare_acts(x, st.K, st.K, t0, t1, scratch);
@@ -93,13 +104,19 @@ void run(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch) {
   }
   int64_t r0, r1;
   split_range(st.N, ith, nth, split_multiple(st, nth), &r0, &r1);
-  if (r0 < r1) st.kernel->compute(*st.w, scratch, x, st.K, st.n, node.t[0]->as<float>(), st.N, r0, r1);
+  if (r0 >= r1) return;
+  if (st.private_acts) {
+    prefetch_share_weights(st, ith, nth);
+    scratch = thread_scratch(node, scratch, ith);
+    st.kernel->prepare_acts(x, st.K, st.K, 0, st.n, scratch);
+  }
+  st.kernel->compute(*st.w, scratch, x, st.K, st.n, node.t[0]->as<float>(), st.N, r0, r1);
 }
 
 // Profiler label: the activation conversion, or weight type, shape (K x N) and kernel.
 void describe(const OpNode& node, int phase, std::string& label, uint64_t& bytes) {
   const MatmulState& st = *static_cast<const MatmulState*>(node.state.get());
-  if (st.has_acts && phase == 0) {
+  if (st.has_acts && !st.private_acts && phase == 0) {
     label = "matmul acts K=" + std::to_string(st.K);
     return;
   }
@@ -120,6 +137,7 @@ struct MultiState {
   std::vector<size_t> act_off;   // scratch offset of part j's converted activations
   std::vector<bool> converts;    // part j converts (the first part with its conversion)
   bool has_acts = false;
+  bool private_acts = false;     // as MatmulState::private_acts (all parts see the same tokens)
 };
 
 std::string validate_multi(OpNode& node) {
@@ -148,31 +166,43 @@ std::string validate_multi(OpNode& node) {
         converts = false;
       }
     }
-    if (converts) scratch += scratch_align(one.scratch_bytes);
+    if (converts) scratch += scratch_align(one.scratch_bytes + one.scratch_per_thread);
     st->parts.push_back(part);
     st->act_off.push_back(off);
     st->converts.push_back(converts);
     st->has_acts |= part.has_acts;
+    st->private_acts |= part.private_acts;
   }
-  node.scratch_bytes = scratch;
+  (st->private_acts ? node.scratch_per_thread : node.scratch_bytes) = scratch;
   node.state = st;
   return "";
 }
 
-int phases_multi(const OpNode& node) { return static_cast<const MultiState*>(node.state.get())->has_acts ? 2 : 1; }
+int phases_multi(const OpNode& node) {
+  const MultiState& st = *static_cast<const MultiState*>(node.state.get());
+  return st.has_acts && !st.private_acts ? 2 : 1;
+}
+
+// Converts share ith's tokens (all of them with private activations) for every distinct conversion.
+void convert_multi(const MultiState& st, const float* x, int ith, int nth, uint8_t* scratch) {
+  for (size_t j = 0; j < st.parts.size(); j++) {
+    if (!st.converts[j]) continue;
+    const MatmulState& p = st.parts[j];
+    int64_t t0 = 0, t1 = p.n;
+    if (!st.private_acts) split_range(p.n, ith, nth, 1, &t0, &t1);
+    if (t0 < t1) p.kernel->prepare_acts(x, p.K, p.K, t0, t1, scratch + st.act_off[j]);
+  }
+}
 
 void run_multi(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch) {
   const MultiState& st = *static_cast<const MultiState*>(node.state.get());
   const float* x = node.t.back()->as<float>();
-  if (st.has_acts && phase == 0) {
+  if (st.private_acts) {
     prefetch_share_weights(st.parts[0], ith, nth);
-    for (size_t j = 0; j < st.parts.size(); j++) {
-      if (!st.converts[j]) continue;
-      const MatmulState& p = st.parts[j];
-      int64_t t0, t1;
-      split_range(p.n, ith, nth, 1, &t0, &t1);
-      if (t0 < t1) p.kernel->prepare_acts(x, p.K, p.K, t0, t1, scratch + st.act_off[j]);
-    }
+    scratch = thread_scratch(node, scratch, ith);
+    convert_multi(st, x, ith, nth, scratch);
+  } else if (st.has_acts && phase == 0) {
+    convert_multi(st, x, ith, nth, scratch);
     return;
   }
   for (size_t j = 0; j < st.parts.size(); j++) {
@@ -187,7 +217,7 @@ void run_multi(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch
 void describe_multi(const OpNode& node, int phase, std::string& label, uint64_t& bytes) {
   const MultiState& st = *static_cast<const MultiState*>(node.state.get());
   const MatmulState& first = st.parts[0];
-  if (st.has_acts && phase == 0) {
+  if (st.has_acts && !st.private_acts && phase == 0) {
     label = "matmul acts K=" + std::to_string(first.K);
     return;
   }
