@@ -46,6 +46,20 @@ void release_source_pages(const Tensor& w, size_t bytes) {
   if (e > b) madvise((void*)b, e - b, MADV_DONTNEED);
 }
 
+// Weights kept in their file layout (Q6_K/Q8_0 heads, F16, ...) are streamed in full every token
+// like the repacked ones, but from the file's 4 KB pages: a TLB miss every 4 KB. A large one is
+// copied once into huge-page memory (its file pages are then dropped, so RSS does not grow).
+bool move_to_huge_pages(const Tensor& w, MatmulWeights& mw) {
+  constexpr size_t kMinBytes = size_t(2) << 20;
+  if (!w.storage || !w.storage->file_backed() || mw.bytes < kMinBytes || mw.data != w.data) return false;
+  std::shared_ptr<uint8_t> copy = alloc_weight_buffer(mw.bytes);
+  if (!copy) return false;  // out of memory: keep streaming from the mapping
+  std::memcpy(copy.get(), mw.data, mw.bytes);
+  mw.data = copy.get();
+  mw.owner = std::move(copy);
+  return true;
+}
+
 }  // namespace
 
 std::shared_ptr<MatmulWeights> prepared_weights(Tensor& w) {
@@ -57,7 +71,8 @@ std::shared_ptr<MatmulWeights> prepared_weights(Tensor& w) {
     fail(ErrorCode::InvalidArgument, "cannot prepare " + std::string(dtype_traits((int32_t)w.type).name) +
                                          " weights: " + err);
   const size_t src_bytes = tensor_bytes(w);
-  const bool copied = mw->data && (mw->data + mw->bytes <= w.data || mw->data >= w.data + src_bytes);
+  bool copied = mw->data && (mw->data + mw->bytes <= w.data || mw->data >= w.data + src_bytes);
+  if (!copied) copied = move_to_huge_pages(w, *mw);
   if (copied) {
     mw->owner = std::make_shared<PreparedCopy>(std::move(mw->owner), mw->bytes);
     release_source_pages(w, src_bytes);

@@ -16,7 +16,9 @@ namespace {
 
 struct GetRowsState {
   int64_t K, V, n;
+  const uint8_t* table;  // the table's bytes: its prepared copy when that keeps the file layout
   size_t table_bytes;
+  std::shared_ptr<MatmulWeights> copy;  // keeps that copy alive
   mutable std::atomic<int64_t> bad_id{INT64_MIN};  // first out-of-range id seen by a run
 };
 
@@ -41,6 +43,14 @@ std::string validate(OpNode& node) {
   st->V = V;
   st->n = n;
   st->table_bytes = tensor_bytes(table);
+  st->table = table.data;
+  // A tied embedding/output head moved to huge pages for the matmul: read rows from that copy, so
+  // lookups do not fault the dropped file pages (and their page-cache folios) back into RSS.
+  const std::shared_ptr<MatmulWeights>& mw = table.weights;
+  if (mw && mw->type == table.type && mw->layout == 0 && mw->bytes == st->table_bytes) {
+    st->table = mw->data;
+    st->copy = mw;
+  }
   node.state = st;
   return "";
 }
@@ -49,7 +59,7 @@ int phases(const OpNode&) { return 1; }
 
 void run(const OpNode& node, int, int ith, int nth, uint8_t*) {
   const GetRowsState& st = *static_cast<const GetRowsState*>(node.state.get());
-  const Tensor &out = *node.t[0], &table = *node.t[1];
+  const Tensor &out = *node.t[0];
   const int32_t* ids = node.t[2]->as<int32_t>();
   int64_t t0, t1;
   split_range(st.n, ith, nth, 1, &t0, &t1);
@@ -60,7 +70,7 @@ void run(const OpNode& node, int, int ith, int nth, uint8_t*) {
       st.bad_id.compare_exchange_strong(none, id, std::memory_order_relaxed);
       id = id < 0 ? 0 : st.V - 1;
     }
-    dequantize_elements(table.type, table.data, st.table_bytes, id * st.K, st.K, out.f32_row(t));
+    dequantize_elements(node.t[1]->type, st.table, st.table_bytes, id * st.K, st.K, out.f32_row(t));
   }
 }
 
