@@ -141,10 +141,14 @@ __attribute__((noinline)) static void mad_block(const t3::Args& a, int64_t tile,
   const int64_t pstride = (int64_t)kMadChunk * 4096;
   const int8_t* q[T];
   for (int t = 0; t < T; ++t) q[t] = reinterpret_cast<const int8_t*>(a.acts + (t0 + t) * rec + 64 + sums);
+  // One tensor scale: code sums run over the whole chunk and the codes' +1 is removed once per
+  // token at the end (ternary_mad_compute); per-block scales: per 256-weight block.
+  const bool block = a.layout == t3::kLayoutBlock;
+  __m512i acc[T][NT];
   for (int64_t s = s0; s < s1; ++s) {
-    __m512i acc[T][NT];
-    for (int t = 0; t < T; ++t)
-      for (int p = 0; p < NT; ++p) acc[t][p] = _mm512_setzero_si512();
+    if (block || s == s0)
+      for (int t = 0; t < T; ++t)
+        for (int p = 0; p < NT; ++p) acc[t][p] = _mm512_setzero_si512();
     const uint8_t* w = panel + (s - s0) * 4096;
     for (int k4 = 0; k4 < 64; ++k4) {
       __m512i wv[NT];
@@ -159,12 +163,16 @@ __attribute__((noinline)) static void mad_block(const t3::Args& a, int64_t tile,
         for (int p = 0; p < NT; ++p) acc[t][p] = dp(acc[t][p], wv[p], b);
       }
     }
-    for (int t = 0; t < T; ++t) {
-      const int32_t asum = reinterpret_cast<const int32_t*>(a.acts + (t0 + t) * rec + 64)[s];
-      for (int p = 0; p < NT; ++p)
-        block_done(a, tile + p, s, _mm512_sub_epi32(acc[t][p], _mm512_set1_epi32(asum)), o[t * kMadGroup + p]);
-    }
+    if (block)
+      for (int t = 0; t < T; ++t) {
+        const int32_t asum = reinterpret_cast<const int32_t*>(a.acts + (t0 + t) * rec + 64)[s];
+        for (int p = 0; p < NT; ++p)
+          block_done(a, tile + p, s, _mm512_sub_epi32(acc[t][p], _mm512_set1_epi32(asum)), o[t * kMadGroup + p]);
+      }
   }
+  if (!block)
+    for (int t = 0; t < T; ++t)
+      for (int p = 0; p < NT; ++p) o[t * kMadGroup + p].isum = _mm512_add_epi32(o[t * kMadGroup + p].isum, acc[t][p]);
 }
 
 // Tokens [t0, t1) over the ng decoded tiles of a group (pairs, then a single last tile).
@@ -434,8 +442,12 @@ void ternary_mad_compute(const t3::Args& a) {
         mad_tokens(a, tile, ng, tb0, tb1, s0, s1, panel, o);
       }
       for (int64_t t = tb0; t < tb1; ++t) {
-        const float inv = reinterpret_cast<const t3::ActHeader*>(a.acts + t * rec)->inv_scale;
-        for (int p = 0; p < ng; ++p) store_rows(a, tile + p, t, finish(a, o[(t - tb0) * kMadGroup + p], inv));
+        const auto* hdr = reinterpret_cast<const t3::ActHeader*>(a.acts + t * rec);
+        for (int p = 0; p < ng; ++p) {
+          Out& r = o[(t - tb0) * kMadGroup + p];
+          if (a.layout != t3::kLayoutBlock) r.isum = _mm512_sub_epi32(r.isum, _mm512_set1_epi32(hdr->sum));
+          store_rows(a, tile + p, t, finish(a, r, hdr->inv_scale));
+        }
       }
     }
   }
