@@ -163,25 +163,25 @@ export function runKernelBench(opts = {}) {
             K.setThreads(t);
             // GEMV: every copy once per run (one plan = one native call)
             if (doGemv) {
-            const gemvCopies = family === "mad" ? weights.slice(0, Math.max(1, Math.ceil(weights.length / 8))) : weights;
-            const plan = matmulPlan(gemvCopies, x1, y1);
-            const probe = readBandwidth(probeBytes, 3), bw = probe.gbs;
-            const { median: s, best, cpu } = timeRuns(() => plan.run(), reps);
-            plan.dispose();
-            const gbs = (per * gemvCopies.length) / best / 1e9;
-            const cpuGbs = (per * gemvCopies.length * t) / cpu / 1e9;
-            result.gemv.push({
-              shape: shape.name, K: shape.K, N: shape.N, isa, family, threads: t,
-              us: (best / gemvCopies.length) * 1e6, usMedian: (s / gemvCopies.length) * 1e6, gbs, readGbs: bw, bwPct: (100 * gbs) / bw,
-              cpuGbs, cpuReadGbs: probe.cpuGbs, cpuBwPct: (100 * cpuGbs) / probe.cpuGbs,
-            });
+              const gemvCopies = family === "mad" ? weights.slice(0, Math.max(1, Math.ceil(weights.length / 8))) : weights;
+              const plan = matmulPlan(gemvCopies, x1, y1);
+              const probe = readBandwidth(probeBytes, 3), bw = probe.gbs;
+              const { median: s, best, cpu } = timeRuns(() => plan.run(), reps);
+              plan.dispose();
+              const gbs = (per * gemvCopies.length) / best / 1e9;
+              const cpuGbs = (per * gemvCopies.length * t) / cpu / 1e9;
+              result.gemv.push({
+                shape: shape.name, K: shape.K, N: shape.N, isa, family, threads: t,
+                us: (best / gemvCopies.length) * 1e6, usMedian: (s / gemvCopies.length) * 1e6, gbs, readGbs: bw, bwPct: (100 * gbs) / bw,
+                cpuGbs, cpuReadGbs: probe.cpuGbs, cpuBwPct: (100 * cpuGbs) / probe.cpuGbs,
+              });
             }
             if (!doGemm) continue;
             // GEMM n=128 over a few distinct copies
             const gemmCopies = weights.slice(0, opts.quick ? 1 : 4);
             const p2 = matmulPlan(gemmCopies, xn, yn);
             const peakProbe = int8Peak(t, 3), peak = peakProbe.gops;
-            const { best: s2, cpu: cpu2 } = timeRuns(() => p2.run(), Math.min(reps, 3));
+            const { best: s2, cpu: cpu2 } = timeRuns(() => p2.run(), reps);
             p2.dispose();
             const ops = 2 * shape.N * shape.K * n * gemmCopies.length;
             const gops = ops / s2 / 1e9, cpuGops = (ops * t) / cpu2 / 1e9;
