@@ -69,10 +69,10 @@ describe("ternary matmul tiling edges", () => {
     });
   }
 
-  // Repacked weights of 1 MB and more get their own huge-page mapping; smaller ones share 2 MB pages.
+  // Repacked weights of 2 MB and more get their own huge-page mapping; smaller ones share 2 MB pages.
   it("large and small repacked weights (own and shared huge pages) stay correct as others are freed", () => {
     const shapes = [
-      { K: 2560, N: 2432 }, // 1.34 MB repacked
+      { K: 2560, N: 4096 }, // 2.4 MB repacked: a mapping of its own
       { K: 512, N: 40 },
       { K: 768, N: 300 },
       { K: 256, N: 3 },

@@ -76,8 +76,9 @@ std::shared_ptr<uint8_t> map_huge(size_t span) {
   return std::shared_ptr<uint8_t>(reinterpret_cast<uint8_t*>(a), [span](uint8_t* q) { munmap(q, span); });
 }
 
-// Small weight buffers are carved from shared 2 MB huge pages (a model's attention matrices are
-// under 2 MB each); a page is unmapped when the last buffer carved from it is freed.
+// Buffers under 2 MB are carved from shared 2 MB huge pages (a model's attention matrices are
+// 0.3-1.5 MB: a mapping of their own could not hold a huge page); a page is unmapped when the
+// last buffer carved from it is freed.
 struct WeightSlab {
   std::mutex mu;
   std::shared_ptr<uint8_t> page;
@@ -88,7 +89,7 @@ struct WeightSlab {
 
 std::shared_ptr<uint8_t> alloc_weight_buffer(size_t bytes) {
   const size_t size = round_up(bytes ? bytes : 1);
-  if (size >= kHugePage / 2) return map_huge((size + 4095) / 4096 * 4096);
+  if (size >= kHugePage) return map_huge((size + 4095) / 4096 * 4096);
   static WeightSlab* slab = new WeightSlab();  // never destroyed: buffers may die during exit
   std::lock_guard<std::mutex> lock(slab->mu);
   if (slab->used + size > kHugePage) {

@@ -29,9 +29,9 @@ void memory_add_mapped(int64_t delta);
 void memory_add_prepared(int64_t delta);
 
 // A buffer for repacked weights (read-mostly, streamed by the matmul kernels), 64-byte aligned;
-// null when out of memory. Large ones are 2 MB-aligned anonymous mappings marked for transparent
-// huge pages, so a kernel streaming them takes no 4 KB TLB miss per page (and reads them as fast
-// as the bandwidth probe reads its pool block).
+// null when out of memory. In transparent huge pages (2 MB-aligned anonymous mappings; buffers
+// under 2 MB share them), so a kernel streaming them takes no 4 KB TLB miss per page (and reads
+// them as fast as the bandwidth probe reads its pool block).
 std::shared_ptr<uint8_t> alloc_weight_buffer(size_t bytes);
 
 // Storage backed by the pool; returns its block when the last reference goes.
