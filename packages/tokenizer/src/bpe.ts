@@ -1,18 +1,24 @@
 // Byte-level BPE for one pre-token at a time: its UTF-8 bytes become byte-level symbols, which
 // SymbolMerger merges by rank. Results are cached per pre-token; with ignore_merges, a
-// pre-token that is a whole vocab piece is emitted directly.
+// pre-token that is a whole vocab piece is emitted directly. A pre-token not in the cache is
+// split where no merge can join its characters (see junctions.ts), and its parts are cached
+// too: unusual text (random bytes) has few distinct parts but mostly unique pre-tokens.
 
 import { CHAR_TO_BYTE } from "./byte-level.js";
 import type { BpeVocabView, MergeRules } from "./merge-rules.js";
 import { SymbolMerger } from "./symbol-merger.js";
 import { TokenType } from "./types.js";
 import { IdCache, MAX_CACHED_WORD, wordHash } from "./id-cache.js";
+import type { Junctions } from "./junctions.js";
 import { pushAll } from "./word-cache.js";
 
 export class BpeEncoder {
   private readonly byteIds: Int32Array;
   private readonly virtualPieces: string[];
   private readonly cache = new IdCache();
+  /** Ids of the parts of pre-tokens split at junctions (pure merges, no whole-token rule). */
+  private readonly parts = new IdCache();
+  private readonly junctions?: Junctions;
   private readonly merger: SymbolMerger;
   /** Ids of each one-UTF-16-unit pre-token, by code unit, filled on first use: no hashing. */
   private readonly single: (number[] | undefined)[] = new Array(0x10000);
@@ -25,6 +31,7 @@ export class BpeEncoder {
     this.byteIds = rules.byteIds;
     this.virtualPieces = rules.virtualPieces;
     this.merger = new SymbolMerger(rules.table, rules.maxRank);
+    if (rules.junctions.usable) this.junctions = rules.junctions;
     if (ignoreMerges) {
       this.wholeTokens = wholeTokenTexts(vocab.pieces, vocab.types);
       this.wholeFilter = new ShapeFilter(this.wholeTokens.keys());
@@ -67,7 +74,33 @@ export class BpeEncoder {
     return this.encodeUncached(s, start, end);
   }
 
+  /** BPE of s[start, end): of each part between junctions no merge crosses, in turn. */
   private encodeUncached(s: string, start: number, end: number): number[] {
+    const junctions = this.junctions;
+    let cut = junctions === undefined ? end : junctions.partEnd(s, start, end);
+    if (cut === end) return this.mergePart(s, start, end);
+    const out: number[] = [];
+    for (let a = start; ; a = cut, cut = junctions!.partEnd(s, a, end)) {
+      this.appendPart(s, a, cut, out);
+      if (cut === end) return out;
+    }
+  }
+
+  /** Append the ids of the part s[start, end), from the part cache or merged. */
+  private appendPart(s: string, start: number, end: number, out: number[]): void {
+    if (end - start >= MAX_CACHED_WORD) {
+      pushAll(out, this.mergePart(s, start, end));
+      return;
+    }
+    const hash = wordHash(s, start, end);
+    if (this.parts.emit(s, start, end, hash, out)) return;
+    const ids = this.mergePart(s, start, end);
+    this.parts.add(s, start, end, hash, ids);
+    pushAll(out, ids);
+  }
+
+  /** Merge the bytes of s[start, end) (no split, no cache). */
+  private mergePart(s: string, start: number, end: number): number[] {
     const n = this.loadBytes(s, start, end);
     const sym = this.merger.sym;
     for (let i = 0; i < n; i++) sym[i] = this.byteIds[sym[i]!]!;

@@ -3,6 +3,7 @@
 
 import { BYTE_TO_CHAR } from "./byte-level.js";
 import { TokenizerError } from "./errors.js";
+import { Junctions } from "./junctions.js";
 import { MergeTable } from "./merge-table.js";
 
 export interface BpeVocabView {
@@ -19,6 +20,8 @@ export class MergeRules {
   /** Token id of each single byte's byte-level character. */
   readonly byteIds = new Int32Array(256);
   readonly virtualPieces: string[] = [];
+  /** The byte pairs that merges join: where words can be split exactly. */
+  readonly junctions = new Junctions();
   private readonly virtualIds = new Map<string, number>();
 
   constructor(readonly vocab: BpeVocabView, capacity: number) {
@@ -36,6 +39,7 @@ export class MergeRules {
     if (a === undefined || b === undefined) return;
     if (rank > this.maxRank) this.maxRank = rank;
     this.table.add(a, b, rank, result);
+    this.junctions.add(left, right);
   }
 
   private pieceOf(id: number): string {

@@ -2,6 +2,7 @@
 // buckets, runs of one symbol, many unique short pre-tokens from random bytes) against the
 // plain reference tokenizers, on all five vocabs.
 import { describe, expect, it } from "vitest";
+import { Junctions } from "../src/junctions.js";
 import { meta, tok, type VocabName } from "./load.js";
 import { referenceBpe, referenceSpm, rng } from "./reference.js";
 
@@ -55,4 +56,36 @@ describe("long inputs equal the reference", () => {
       });
     });
   }
+});
+
+describe("Junctions: where a word splits into parts that merge independently", () => {
+  // byte-level pieces: "Ã" "©" are the bytes C3 A9 of "é"; "½" is byte BD, the last of U+FFFD
+  const j = new Junctions();
+  j.add("a", "b");
+  j.add("Ã", "©");
+  j.add("b", "Ã");
+  j.add("½", "a");
+
+  it("splits before a character no merge joins to the one before it", () => {
+    expect(j.partEnd("abé", 0, 3)).toBe(3); // a|b and b|C3 are junctions of merges
+    expect(j.partEnd("aé", 0, 2)).toBe(1); // a|C3 is not
+    expect(j.partEnd("xbab", 1, 4)).toBe(2); // from an offset: b|a is not
+    expect(j.partEnd("xbab", 2, 4)).toBe(4);
+    expect(j.partEnd("a", 0, 1)).toBe(1);
+  });
+
+  it("reads surrogate pairs as one character and lone surrogates as U+FFFD", () => {
+    expect(j.partEnd("a\u{1F600}b", 0, 4)).toBe(1);
+    expect(j.partEnd("a\u{1F600}b", 1, 4)).toBe(3);
+    expect(j.partEnd("\ud800a", 0, 2)).toBe(2); // BD|a is a junction
+    expect(j.partEnd("\ud800b", 0, 2)).toBe(1);
+  });
+
+  it("is unusable once a rule's junction character is not byte-level text", () => {
+    expect(j.usable).toBe(true);
+    const k = new Junctions();
+    k.add("a", "b");
+    k.add("a", "中");
+    expect(k.usable).toBe(false);
+  });
 });
