@@ -143,26 +143,38 @@ static void lut_tile(const t3::Args& a, int64_t tile, int64_t t0, int64_t s0, in
       finish(a, tile, t0 + t, o[t], reinterpret_cast<const t3::ActHeader*>(tabs[t] - 64)->inv_scale);
 }
 
+// MAD tiling (as in the AVX-512 kernel): kMadGroup tiles x kMadChunk segments of decoded codes
+// (16 KB) stay in L1 while the tokens of a kMadTokenBlock block pass over them, 4 at a time, so
+// the codes are not re-read from L2 per token block and the activations come from L2 once per
+// group and chunk. Per-token, per-tile results live in an Out between chunks.
+static const int kMadGroup = 2;
+static const int kMadChunk = 2;
+static const int kMadTokenBlock = 128;  // tokens whose Outs are kept across the chunks (32 KB)
+
+// Segments [s0, s1) of one tile for T tokens from t0; panel holds the tile's codes for those
+// segments ([seg - s0][k/4][row][4]); o[t * kMadGroup] accumulates token t0 + t.
 template <int T>
-static void mad_tile(const t3::Args& a, int64_t tile, int64_t t0, const uint8_t* panel) {
-  const int64_t segs = t3::segments(a.K), rec = t3::mad_record_bytes(a.K), sums = t3::mad_sums_bytes(a.K);
+static void mad_block(const t3::Args& a, int64_t tile, int64_t t0, int64_t s0, int64_t s1, const uint8_t* panel,
+                      Out* o) {
+  const int64_t rec = t3::mad_record_bytes(a.K), sums = t3::mad_sums_bytes(a.K);
   const __m256i ones = _mm256_set1_epi16(1);
   const int8_t* q[T];
   const int32_t* asum[T];
-  Out o[T];
   for (int t = 0; t < T; ++t) {
     const uint8_t* r = a.acts + (t0 + t) * rec;
     asum[t] = reinterpret_cast<const int32_t*>(r + 64);
     q[t] = reinterpret_cast<const int8_t*>(r + 64 + sums);
-    out_init(o[t]);
   }
-  for (int64_t s = 0; s < segs; ++s) {
+  for (int64_t s = s0; s < s1; ++s) {
     __m256i lo[T], hi[T];
     for (int t = 0; t < T; ++t) lo[t] = hi[t] = _mm256_setzero_si256();
-    const uint8_t* w = panel + s * 256 * 16;
+    const uint8_t* w = panel + (s - s0) * 4096;
     for (int k4 = 0; k4 < 64; ++k4) {
       const __m256i w0 = _mm256_load_si256((const __m256i*)(w + k4 * 64));
       const __m256i w1 = _mm256_load_si256((const __m256i*)(w + k4 * 64 + 32));
+      // the next token block's activations: short runs per token, too short for the prefetchers
+      if ((k4 & 15) == 0)
+        for (int t = 0; t < T; ++t) _mm_prefetch((const char*)(q[t] + T * rec + s * 256 + k4 * 4), _MM_HINT_T0);
       for (int t = 0; t < T; ++t) {
         int32_t a4;
         std::memcpy(&a4, q[t] + s * 256 + k4 * 4, 4);
@@ -174,19 +186,23 @@ static void mad_tile(const t3::Args& a, int64_t tile, int64_t t0, const uint8_t*
     for (int t = 0; t < T; ++t) {
       const __m256i c = _mm256_set1_epi32(asum[t][s]);
       block_done(a, tile, s, _mm256_sub_epi32(_mm256_madd_epi16(lo[t], ones), c),
-                 _mm256_sub_epi32(_mm256_madd_epi16(hi[t], ones), c), o[t]);
+                 _mm256_sub_epi32(_mm256_madd_epi16(hi[t], ones), c), o[t * kMadGroup]);
     }
   }
-  for (int t = 0; t < T; ++t)
-    finish(a, tile, t0 + t, o[t], reinterpret_cast<const t3::ActHeader*>(a.acts + (t0 + t) * rec)->inv_scale);
+}
+
+template <int T>
+static void mad_group(const t3::Args& a, int64_t tile, int ng, int64_t t0, int64_t s0, int64_t s1,
+                      const uint8_t* panel, Out* o) {
+  for (int p = 0; p < ng; ++p) mad_block<T>(a, tile + p, t0, s0, s1, panel + p * kMadChunk * 4096, o + p);
 }
 
 // Decode a 16-row tile into codes (w+1) interleaved as [k/4][row][4], one half step (2 lanes of
 // 16 rows x 6 columns) at a time in registers: vpshufb trit tables indexed by the nibble,
 // vpsignb applies the mirror sign (sign bits spread to bytes with a shuffle + compare), then
 // vpunpck{l,h}bw / vpunpck{l,h}wd / vperm2i128 gather each row's 4 columns into its dword.
-static void decode_tile(const t3::Args& a, int64_t tile, uint8_t* panel) {
-  const int64_t segs = t3::segments(a.K);
+// Segments [s0, s1) of the tile into panel ([s - s0][k/4][row][4]).
+static void decode_tile(const t3::Args& a, int64_t tile, int64_t s0, int64_t s1, uint8_t* panel) {
   alignas(32) int8_t tt[3][32];
   for (int p = 0; p < 3; ++p)
     for (int e = 0; e < 32; ++e) tt[p][e] = (int8_t)((e & 15) < 14 ? t3::trit_of(e & 15, p) : 0);
@@ -205,7 +221,7 @@ static void decode_tile(const t3::Args& a, int64_t tile, uint8_t* panel) {
       sbit[hh] = _mm256_load_si256((const __m256i*)b);
     }
   }
-  for (int64_t s = 0; s < segs; ++s) {
+  for (int64_t s = s0; s < s1; ++s) {
     for (int st = 0; st < t3::kStepsPerSeg; ++st) {
       const uint8_t* step = a.codes + t3::seg_offset(a.rows, a.K, tile, s) + st * t3::kStepBytes;
       uint64_t sg[2];
@@ -224,7 +240,7 @@ static void decode_tile(const t3::Args& a, int64_t tile, uint8_t* panel) {
           c[3 * h + 2] = _mm256_add_epi8(_mm256_sign_epi8(_mm256_shuffle_epi8(T2, n), sgn), one);
         }
         // c[j]: byte l*16+i = code of row i, column 6(2hh+l)+j. Words of v[u]: columns 2u, 2u+1.
-        uint8_t* out = panel + s * 4096 + st * 384 + hh * 192;
+        uint8_t* out = panel + (s - s0) * 4096 + st * 384 + hh * 192;
         const int chunks = st == t3::kStepsPerSeg - 1 && hh == 1 ? 1 : 3;  // columns 252..255 end the block
         for (int half = 0; half < 2; ++half) {  // rows 0-7, rows 8-15
           __m256i v[3];
@@ -384,19 +400,34 @@ void ternary_mad_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int
   }
 }
 
+// Groups of kMadGroup tiles; per group, blocks of up to kMadTokenBlock tokens; per block, K in
+// chunks of kMadChunk segments: decode the chunk of the group's tiles, then pass every token of
+// the block over it.
 void ternary_mad_compute(const t3::Args& a) {
-  const int64_t Kp = t3::segments(a.K) * 256;
-  uint8_t* panel_raw = static_cast<uint8_t*>(alloca(16 * Kp + 64));
-  uint8_t* panel = reinterpret_cast<uint8_t*>(((uintptr_t)panel_raw + 63) & ~(uintptr_t)63);
-  for (int64_t tile = a.r0 / 16; tile * 16 < a.r1; ++tile) {
-    decode_tile(a, tile, panel);
-    int64_t t = 0;
-    for (; t + 4 <= a.n; t += 4) mad_tile<4>(a, tile, t, panel);
-    switch (a.n - t) {
-      case 3: mad_tile<3>(a, tile, t, panel); break;
-      case 2: mad_tile<2>(a, tile, t, panel); break;
-      case 1: mad_tile<1>(a, tile, t, panel); break;
-      default: break;
+  const int64_t segs = t3::segments(a.K), end = (a.r1 + 15) / 16, rec = t3::mad_record_bytes(a.K);
+  alignas(64) uint8_t panel[kMadGroup * kMadChunk * 4096];
+  Out o[kMadTokenBlock * kMadGroup];
+  for (int64_t tile = a.r0 / 16; tile < end; tile += kMadGroup) {
+    const int ng = end - tile < kMadGroup ? (int)(end - tile) : kMadGroup;
+    for (int64_t tb0 = 0; tb0 < a.n; tb0 += kMadTokenBlock) {
+      const int64_t tb1 = a.n - tb0 < kMadTokenBlock ? a.n : tb0 + kMadTokenBlock;
+      for (int64_t i = 0; i < (tb1 - tb0) * kMadGroup; ++i) out_init(o[i]);
+      for (int64_t s0 = 0; s0 < segs; s0 += kMadChunk) {
+        const int64_t s1 = segs - s0 < kMadChunk ? segs : s0 + kMadChunk;
+        for (int p = 0; p < ng; ++p) decode_tile(a, tile + p, s0, s1, panel + p * kMadChunk * 4096);
+        int64_t t = tb0;
+        for (; t + 4 <= tb1; t += 4) mad_group<4>(a, tile, ng, t, s0, s1, panel, o + (t - tb0) * kMadGroup);
+        switch (tb1 - t) {
+          case 3: mad_group<3>(a, tile, ng, t, s0, s1, panel, o + (t - tb0) * kMadGroup); break;
+          case 2: mad_group<2>(a, tile, ng, t, s0, s1, panel, o + (t - tb0) * kMadGroup); break;
+          case 1: mad_group<1>(a, tile, ng, t, s0, s1, panel, o + (t - tb0) * kMadGroup); break;
+          default: break;
+        }
+      }
+      for (int64_t t = tb0; t < tb1; ++t) {
+        const float inv = reinterpret_cast<const t3::ActHeader*>(a.acts + t * rec)->inv_scale;
+        for (int p = 0; p < ng; ++p) finish(a, tile + p, t, o[(t - tb0) * kMadGroup + p], inv);
+      }
     }
   }
 }
