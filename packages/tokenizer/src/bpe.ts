@@ -61,9 +61,38 @@ export class BpeEncoder {
     }
     const hash = wordHash(s, start, end);
     if (this.cache.emit(s, start, end, hash, out)) return;
+    const cut = this.partEnd(s, start, end);
+    if (cut < end && !this.splitWholeTokens()) {
+      // Not cached whole: its parts are. (Random bytes: most such words are unique, their
+      // parts few, and a smaller word cache stays in the CPU caches.)
+      this.appendParts(s, start, cut, end, out);
+      return;
+    }
     const ids = this.wholeTokenOrMerge(s, start, end);
     this.cache.add(s, start, end, hash, ids);
     pushAll(out, ids);
+  }
+
+  /** The end of the first part of s[start, end) between junctions (see junctions.ts). */
+  private partEnd(s: string, start: number, end: number): number {
+    return this.junctions === undefined ? end : this.junctions.partEnd(s, start, end);
+  }
+
+  private hasSplitWholeTokens?: boolean;
+
+  /** ignore_merges: whether some whole-token text splits at a junction (then a word that
+   *  splits may still be a whole token). Never so for tokens that merges build. */
+  private splitWholeTokens(): boolean {
+    if (this.hasSplitWholeTokens === undefined) {
+      this.hasSplitWholeTokens = false;
+      for (const w of this.wholeTokens?.keys() ?? []) {
+        if (this.partEnd(w, 0, w.length) < w.length) {
+          this.hasSplitWholeTokens = true;
+          break;
+        }
+      }
+    }
+    return this.hasSplitWholeTokens;
   }
 
   private wholeTokenOrMerge(s: string, start: number, end: number): number[] {
@@ -76,13 +105,18 @@ export class BpeEncoder {
 
   /** BPE of s[start, end): of each part between junctions no merge crosses, in turn. */
   private encodeUncached(s: string, start: number, end: number): number[] {
-    const junctions = this.junctions;
-    let cut = junctions === undefined ? end : junctions.partEnd(s, start, end);
+    const cut = this.partEnd(s, start, end);
     if (cut === end) return this.mergePart(s, start, end);
     const out: number[] = [];
-    for (let a = start; ; a = cut, cut = junctions!.partEnd(s, a, end)) {
+    this.appendParts(s, start, cut, end, out);
+    return out;
+  }
+
+  /** Append the ids of the parts of s[start, end), the first of which ends at `cut`. */
+  private appendParts(s: string, start: number, cut: number, end: number, out: number[]): void {
+    for (let a = start; ; a = cut, cut = this.partEnd(s, a, end)) {
       this.appendPart(s, a, cut, out);
-      if (cut === end) return out;
+      if (cut === end) return;
     }
   }
 

@@ -2,11 +2,13 @@
 // (hash, entry) over one Int32Array pool holding each entry's key code units and ids side by
 // side. A lookup touches two cache lines and allocates nothing, which matters when most
 // pre-tokens are new (random bytes: ~100k distinct words per MB, where a Map<string, number[]>
-// spends most of its time on memory misses and garbage). When full, it starts over empty:
-// words in use come back on their next miss, and the cost stays linear.
+// spends most of its time on memory misses and garbage). The slot table grows with the number
+// of entries, so a cache of few words stays in the CPU caches. When full, it starts over
+// empty: words in use come back on their next miss, and the cost stays linear.
 
 const MAX_ENTRIES = 1 << 17;
-const SLOTS = MAX_ENTRIES * 2; // load factor ≤ 1/2
+const MIN_SLOTS = 1 << 12;
+// slots grow to at most 2 * MAX_ENTRIES (load factor ≤ 1/2)
 const MAX_POOL = 1 << 23; // Int32 units (32 MB)
 const FRONT = 1 << 12; // direct-mapped front table (32 KB) for the words that recur most
 /** Longer words are not cached (rare, and would pin memory). */
@@ -20,8 +22,9 @@ export function wordHash(s: string, start: number, end: number): number {
 }
 
 export class IdCache {
-  /** Per slot: hash, and entry offset + 1 (0 = empty). */
-  private readonly slots = new Int32Array(SLOTS * 2);
+  /** Per slot: hash, and entry offset + 1 (0 = empty); slotMask + 1 slots. */
+  private slots = new Int32Array(MIN_SLOTS * 2);
+  private slotMask = MIN_SLOTS - 1;
   /** Entries: key length, id count, key code units, ids. */
   /** Per front slot: hash, entry offset + 1 (0 = empty). */
   private readonly front = new Int32Array(FRONT * 2);
@@ -33,8 +36,8 @@ export class IdCache {
   emit(str: string, start: number, end: number, hash: number, out: number[]): boolean {
     const f = (hash & (FRONT - 1)) << 1;
     if (this.front[f] === hash && this.emitEntry(this.front[f + 1]! - 1, str, start, end, out)) return true;
-    const slots = this.slots;
-    for (let s = hash & (SLOTS - 1); ; s = (s + 1) & (SLOTS - 1)) {
+    const { slots, slotMask: mask } = this;
+    for (let s = hash & mask; ; s = (s + 1) & mask) {
       const e = slots[2 * s + 1]! - 1;
       if (e < 0) return false;
       if (slots[2 * s] === hash && this.emitEntry(e, str, start, end, out)) {
@@ -62,17 +65,15 @@ export class IdCache {
     if (n >= MAX_CACHED_WORD) return;
     const size = 2 + n + ids.length;
     if (this.entries >= MAX_ENTRIES || this.used + size > MAX_POOL) this.clear();
+    else if (2 * (this.entries + 1) > this.slotMask + 1) this.growSlots();
     if (this.used + size > this.pool.length) {
       const grown = new Int32Array(Math.min(MAX_POOL, Math.max(this.pool.length * 2, this.used + size)));
       grown.set(this.pool.subarray(0, this.used));
       this.pool = grown;
     }
-    const { slots, pool } = this;
-    let s = hash & (SLOTS - 1);
-    while (slots[2 * s + 1] !== 0) s = (s + 1) & (SLOTS - 1);
+    const pool = this.pool;
     const e = this.used;
-    slots[2 * s] = hash;
-    slots[2 * s + 1] = e + 1;
+    this.insertSlot(hash, e);
     pool[e] = n;
     pool[e + 1] = ids.length;
     for (let i = 0; i < n; i++) pool[e + 2 + i] = str.charCodeAt(start + i);
@@ -82,6 +83,22 @@ export class IdCache {
     this.front[f + 1] = e + 1;
     this.used += size;
     this.entries++;
+  }
+
+  private insertSlot(hash: number, e: number): void {
+    const { slots, slotMask: mask } = this;
+    let s = hash & mask;
+    while (slots[2 * s + 1] !== 0) s = (s + 1) & mask;
+    slots[2 * s] = hash;
+    slots[2 * s + 1] = e + 1;
+  }
+
+  /** Double the slot table (its entries are rehashed; the pool does not move). */
+  private growSlots(): void {
+    const old = this.slots;
+    this.slots = new Int32Array(old.length * 2);
+    this.slotMask = this.slots.length / 2 - 1;
+    for (let s = 0; s < old.length; s += 2) if (old[s + 1] !== 0) this.insertSlot(old[s]!, old[s + 1]! - 1);
   }
 
   private clear(): void {

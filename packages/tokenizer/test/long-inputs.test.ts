@@ -2,6 +2,7 @@
 // buckets, runs of one symbol, many unique short pre-tokens from random bytes) against the
 // plain reference tokenizers, on all five vocabs.
 import { describe, expect, it } from "vitest";
+import { tokenizerFromTiktoken } from "../src/index.js";
 import { Junctions } from "../src/junctions.js";
 import { meta, tok, type VocabName } from "./load.js";
 import { referenceBpe, referenceSpm, rng } from "./reference.js";
@@ -87,5 +88,16 @@ describe("Junctions: where a word splits into parts that merge independently", (
     k.add("a", "b");
     k.add("a", "中");
     expect(k.usable).toBe(false);
+  });
+});
+
+describe("ignore_merges with a whole token that no merge builds", () => {
+  it("is still emitted whole although its text splits at a junction", () => {
+    // "xyz" has no rule ("xy" and "yz" are not pieces), so x|y is no junction: "xyz" splits,
+    // yet as a whole pre-token it is one token; "xyzab" is not a piece and is merged.
+    const pieces = ["x", "y", "z", "xyz", "ab", "a", "b"];
+    const t = tokenizerFromTiktoken(pieces.map((p, i) => `${btoa(p)} ${i}`).join("\n"), { pattern: "\\p{L}+", specialTokens: {} });
+    expect(t.encode("xyzab")).toEqual([0, 1, 2, 4]);
+    expect(t.encode("xyz")).toEqual([3]);
   });
 });
