@@ -8,6 +8,7 @@
 
 const MAX_ENTRIES = 1 << 17;
 const MIN_SLOTS = 1 << 12;
+const PRESENT_BITS = 4; // per slot: at most 1 in 8 bits set, so ~1 in 8 uncached words pass
 // slots grow to at most 2 * MAX_ENTRIES (load factor ≤ 1/2)
 const MAX_POOL = 1 << 23; // Int32 units (32 MB)
 const FRONT = 1 << 12; // direct-mapped front table (32 KB) for the words that recur most
@@ -25,9 +26,14 @@ export class IdCache {
   /** Per slot: hash, and entry offset + 1 (0 = empty); slotMask + 1 slots. */
   private slots = new Int32Array(MIN_SLOTS * 2);
   private slotMask = MIN_SLOTS - 1;
-  /** Entries: key length, id count, key code units, ids. */
+  /** One bit per hash of a cached word (PRESENT_BITS per slot): most words that are not
+   *  cached are turned away here, in a table small enough for the fastest CPU cache, without
+   *  a probe of the slots (random bytes: most pre-tokens are never cached, see bpe.ts). */
+  private present = new Int32Array((MIN_SLOTS * PRESENT_BITS) >>> 5);
+  private presentShift = 32 - Math.log2(MIN_SLOTS * PRESENT_BITS);
   /** Per front slot: hash, entry offset + 1 (0 = empty). */
   private readonly front = new Int32Array(FRONT * 2);
+  /** Entries: key length, id count, key code units, ids. */
   private pool = new Int32Array(1 << 16);
   private used = 0;
   private entries = 0;
@@ -36,6 +42,8 @@ export class IdCache {
   emit(str: string, start: number, end: number, hash: number, out: number[]): boolean {
     const f = (hash & (FRONT - 1)) << 1;
     if (this.front[f] === hash && this.emitEntry(this.front[f + 1]! - 1, str, start, end, out)) return true;
+    const bit = this.presentBit(hash);
+    if ((this.present[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
     const { slots, slotMask: mask } = this;
     for (let s = hash & mask; ; s = (s + 1) & mask) {
       const e = slots[2 * s + 1]! - 1;
@@ -85,12 +93,19 @@ export class IdCache {
     this.entries++;
   }
 
+  /** Bit index of a hash in `present` (other bits of it than the slot index). */
+  private presentBit(hash: number): number {
+    return Math.imul(hash, 0x9e3779b1) >>> this.presentShift;
+  }
+
   private insertSlot(hash: number, e: number): void {
     const { slots, slotMask: mask } = this;
     let s = hash & mask;
     while (slots[2 * s + 1] !== 0) s = (s + 1) & mask;
     slots[2 * s] = hash;
     slots[2 * s + 1] = e + 1;
+    const bit = this.presentBit(hash);
+    this.present[bit >>> 5]! |= 1 << (bit & 31);
   }
 
   /** Double the slot table (its entries are rehashed; the pool does not move). */
@@ -98,11 +113,15 @@ export class IdCache {
     const old = this.slots;
     this.slots = new Int32Array(old.length * 2);
     this.slotMask = this.slots.length / 2 - 1;
+    const bits = (this.slotMask + 1) * PRESENT_BITS;
+    this.present = new Int32Array(bits >>> 5);
+    this.presentShift = 32 - Math.log2(bits);
     for (let s = 0; s < old.length; s += 2) if (old[s + 1] !== 0) this.insertSlot(old[s]!, old[s + 1]! - 1);
   }
 
   private clear(): void {
     this.slots.fill(0);
+    this.present.fill(0);
     this.front.fill(0);
     this.used = 0;
     this.entries = 0;
