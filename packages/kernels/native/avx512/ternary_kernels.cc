@@ -195,40 +195,35 @@ static void mad_tokens(const t3::Args& a, int64_t tile, int ng, int64_t t0, int6
 
 // Decode a 16-row tile into codes (w+1) interleaved as [k/4][row][4] (64 bytes per 4 columns),
 // one T3 step (16 rows x 24 columns -> 6 x 64 bytes) at a time, all in registers:
-//  1. nibble | sign*16 indexes a 32-entry code table per trit position (vpermb) -> c_j, j = 0..5,
-//     byte L*16+i = code of row i, column 6L+j;
-//  2. vpunpck{l,h}bw pairs (c0,c1), (c2,c3), (c4,c5) into words = 2 consecutive columns of a row;
-//  3. two vpermt2w + a blend per output chunk gather each row's 4 columns into its dword.
+//  1. per byte 4i+L, the 5-bit value (magnitude | sign << 4) of group 2L (nl) and 2L+1 (nh);
+//  2. per 4-column slice j, vpermi2b gathers each output byte's group value (row i, column
+//     4j+cc -> group g = (4j+cc)/3: byte 4i + g/2 of nl or nh), ORs in its trit position
+//     p = (4j+cc)%3 as 32p, and a second vpermi2b looks the code up in a 96-entry table.
+// (12 byte permutes per step; an unpack / vpermt2w transpose took ~30 shuffles.)
 struct DecodeConsts {
-  __m512i table[3];
-  __m512i idx[6];
-  __m512i slot_major;  // byte L*16+i <- byte 4i+L
-  int src[6][2];  // which word vectors (pair u) feed chunk c
+  __m512i gather[6], pos[6];  // per slice: source byte index into (nl, nh); 32 * trit position
+  __m512i tab_lo, tab_hi;     // code of (value, p) at entry value + 32p (0..95)
 };
 
 static DecodeConsts decode_consts() {
   DecodeConsts d;
-  alignas(64) uint8_t tb[64];
-  for (int p = 0; p < 3; ++p) {
+  alignas(64) uint8_t g[64], q[64], t[128];
+  for (int j = 0; j < 6; ++j) {
     for (int e = 0; e < 64; ++e) {
-      const int m = e & 15, neg = (e >> 4) & 1;
-      int t = e < 32 && m < 14 ? t3::trit_of(m, p) : 0;
-      tb[e] = (uint8_t)((neg ? -t : t) + 1);
+      const int i = e / 4, c = 4 * j + e % 4, grp = c / 3;
+      g[e] = (uint8_t)(4 * i + grp / 2 + 64 * (grp & 1));
+      q[e] = (uint8_t)(32 * (c % 3));
     }
-    d.table[p] = _mm512_load_si512(tb);
+    d.gather[j] = _mm512_load_si512(g);
+    d.pos[j] = _mm512_load_si512(q);
   }
-  for (int e = 0; e < 64; ++e) tb[e] = (uint8_t)(4 * (e % 16) + e / 16);
-  d.slot_major = _mm512_load_si512(tb);
-  alignas(64) int16_t w[32];
-  for (int c = 0; c < 6; ++c) {
-    d.src[c][0] = (2 * c) % 3;
-    d.src[c][1] = (2 * c + 1) % 3;
-    for (int x = 0; x < 32; ++x) {
-      const int i = x / 2, q = 2 * c + x % 2, L = q / 3, u = q % 3;
-      w[x] = (int16_t)(L * 8 + (i & 7) + (u == d.src[c][0] ? 0 : 32));
-    }
-    d.idx[c] = _mm512_load_si512(w);
+  for (int e = 0; e < 128; ++e) {
+    const int m = e & 15, neg = (e >> 4) & 1, p = e >> 5;
+    const int tr = p < 3 && m < 14 ? t3::trit_of(m, p) : 0;
+    t[e] = (uint8_t)((neg ? -tr : tr) + 1);
   }
+  d.tab_lo = _mm512_load_si512(t);
+  d.tab_hi = _mm512_load_si512(t + 64);
   return d;
 }
 
@@ -237,34 +232,20 @@ static void decode_tile(const t3::Args& a, int64_t tile, int64_t s0, int64_t s1,
                         uint8_t* panel) {
   const __m512i nib = _mm512_set1_epi8(0x0f), bit4 = _mm512_set1_epi8(0x10);
   for (int64_t s = s0; s < s1; ++s) {
+    const uint8_t* seg = a.codes + t3::seg_offset(a.rows, a.K, tile, s);
     for (int st = 0; st < t3::kStepsPerSeg; ++st) {
-      const uint8_t* step = a.codes + t3::seg_offset(a.rows, a.K, tile, s) + st * t3::kStepBytes;
-      // Bytes 4i+L -> L*16+i (lane L = slot L of all 16 rows), sign bits as bit 4 of the index.
+      const uint8_t* step = seg + st * t3::kStepBytes;
       const __m512i idx = _mm512_loadu_si512(step);
       uint64_t sg[2];
       std::memcpy(sg, step + 64, 16);
       const __m512i ml = _mm512_and_si512(idx, nib), mh = _mm512_and_si512(_mm512_srli_epi16(idx, 4), nib);
       const __m512i nl = _mm512_mask_add_epi8(ml, _cvtu64_mask64(sg[0]), ml, bit4);
       const __m512i nh = _mm512_mask_add_epi8(mh, _cvtu64_mask64(sg[1]), mh, bit4);
-      const __m512i il = _mm512_permutexvar_epi8(d.slot_major, nl);
-      const __m512i ih = _mm512_permutexvar_epi8(d.slot_major, nh);
-      __m512i c[6];
-      for (int j = 0; j < 3; ++j) {
-        c[j] = _mm512_permutexvar_epi8(il, d.table[j]);
-        c[3 + j] = _mm512_permutexvar_epi8(ih, d.table[j]);
-      }
-      __m512i lo[3], hi[3];
-      for (int u = 0; u < 3; ++u) {
-        lo[u] = _mm512_unpacklo_epi8(c[2 * u], c[2 * u + 1]);
-        hi[u] = _mm512_unpackhi_epi8(c[2 * u], c[2 * u + 1]);
-      }
       uint8_t* out = panel + (s - s0) * 4096 + st * 384;
-      const int chunks = st == t3::kStepsPerSeg - 1 ? 4 : 6;  // the last step holds columns 240..255
-      for (int ch = 0; ch < chunks; ++ch) {
-        const int u0 = d.src[ch][0], u1 = d.src[ch][1];
-        const __m512i r0 = _mm512_permutex2var_epi16(lo[u0], d.idx[ch], lo[u1]);
-        const __m512i r1 = _mm512_permutex2var_epi16(hi[u0], d.idx[ch], hi[u1]);
-        _mm512_store_si512(out + ch * 64, _mm512_mask_blend_epi16((__mmask32)0xffff0000u, r0, r1));
+      const int slices = st == t3::kStepsPerSeg - 1 ? 4 : 6;  // the last step holds columns 240..255
+      for (int j = 0; j < slices; ++j) {
+        const __m512i v = _mm512_or_si512(_mm512_permutex2var_epi8(nl, d.gather[j], nh), d.pos[j]);
+        _mm512_store_si512(out + j * 64, _mm512_permutex2var_epi8(d.tab_lo, v, d.tab_hi));
       }
     }
   }
