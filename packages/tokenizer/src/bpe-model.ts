@@ -1,6 +1,7 @@
 // TextModel for byte-level BPE (`tokenizer.ggml.model = gpt2`) vocabs.
 
 import { BpeEncoder } from "./bpe.js";
+import type { IdBuffer } from "./id-buffer.js";
 import type { MergeRules } from "./merge-rules.js";
 import { byteLevelToBytes } from "./byte-level.js";
 import { PreTokenizer, type PreTokenizerSpec } from "./pretokenize.js";
@@ -17,7 +18,7 @@ export class BpeTextModel implements TextModel {
     this.pre = new PreTokenizer(spec);
   }
 
-  encodeFragment(text: string, out: number[]): void {
+  encodeFragment(text: string, out: IdBuffer): void {
     this.pre.forEachRange(text, (s, start, end) => this.encoder.encodeWord(s, start, end, out));
   }
 

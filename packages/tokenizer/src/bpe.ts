@@ -10,7 +10,7 @@ import { SymbolMerger } from "./symbol-merger.js";
 import { TokenType } from "./types.js";
 import { IdCache, MAX_CACHED_WORD, wordHash } from "./id-cache.js";
 import type { Junctions } from "./junctions.js";
-import { pushAll } from "./word-cache.js";
+import { IdBuffer } from "./id-buffer.js";
 
 export class BpeEncoder {
   private readonly byteIds: Int32Array;
@@ -46,17 +46,17 @@ export class BpeEncoder {
   private readonly wholeFilter?: ShapeFilter;
 
   /** Encode one pre-token, the range [start, end) of `s`, appending ids. */
-  encodeWord(s: string, start: number, end: number, out: number[]): void {
+  encodeWord(s: string, start: number, end: number, out: IdBuffer): void {
     const len = end - start;
     if (len === 1) {
       const c = s.charCodeAt(start);
       const ids = this.single[c] ?? (this.single[c] = this.wholeTokenOrMerge(s, start, end));
       if (ids.length === 1) out.push(ids[0]!);
-      else pushAll(out, ids);
+      else out.pushAll(ids);
       return;
     }
     if (len >= MAX_CACHED_WORD) {
-      pushAll(out, this.wholeTokenOrMerge(s, start, end));
+      out.pushAll(this.wholeTokenOrMerge(s, start, end));
       return;
     }
     const hash = wordHash(s, start, end);
@@ -70,7 +70,7 @@ export class BpeEncoder {
     }
     const ids = this.wholeTokenOrMerge(s, start, end);
     this.cache.add(s, start, end, hash, ids);
-    pushAll(out, ids);
+    out.pushAll(ids);
   }
 
   /** The end of the first part of s[start, end) between junctions (see junctions.ts). */
@@ -107,13 +107,13 @@ export class BpeEncoder {
   private encodeUncached(s: string, start: number, end: number): number[] {
     const cut = this.partEnd(s, start, end);
     if (cut === end) return this.mergePart(s, start, end);
-    const out: number[] = [];
+    const out = new IdBuffer();
     this.appendParts(s, start, cut, end, out);
-    return out;
+    return out.toArray();
   }
 
   /** Append the ids of the parts of s[start, end), the first of which ends at `cut`. */
-  private appendParts(s: string, start: number, cut: number, end: number, out: number[]): void {
+  private appendParts(s: string, start: number, cut: number, end: number, out: IdBuffer): void {
     for (let a = start; ; a = cut, cut = this.partEnd(s, a, end)) {
       this.appendPart(s, a, cut, out);
       if (cut === end) return;
@@ -121,16 +121,16 @@ export class BpeEncoder {
   }
 
   /** Append the ids of the part s[start, end), from the part cache or merged. */
-  private appendPart(s: string, start: number, end: number, out: number[]): void {
+  private appendPart(s: string, start: number, end: number, out: IdBuffer): void {
     if (end - start >= MAX_CACHED_WORD) {
-      pushAll(out, this.mergePart(s, start, end));
+      out.pushAll(this.mergePart(s, start, end));
       return;
     }
     const hash = wordHash(s, start, end);
     if (this.parts.emit(s, start, end, hash, out)) return;
     const ids = this.mergePart(s, start, end);
     this.parts.add(s, start, end, hash, ids);
-    pushAll(out, ids);
+    out.pushAll(ids);
   }
 
   /** Merge the bytes of s[start, end) (no split, no cache). */

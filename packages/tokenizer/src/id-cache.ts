@@ -6,6 +6,8 @@
 // of entries, so a cache of few words stays in the CPU caches. When full, it starts over
 // empty: words in use come back on their next miss, and the cost stays linear.
 
+import type { IdBuffer } from "./id-buffer.js";
+
 const MAX_ENTRIES = 1 << 17;
 const MIN_SLOTS = 1 << 12;
 const PRESENT_BITS = 4; // per slot: at most 1 in 8 bits set, so ~1 in 8 uncached words pass
@@ -39,7 +41,7 @@ export class IdCache {
   private entries = 0;
 
   /** Append the ids cached for the word str[start, end) to `out`; false if it is not cached. */
-  emit(str: string, start: number, end: number, hash: number, out: number[]): boolean {
+  emit(str: string, start: number, end: number, hash: number, out: IdBuffer): boolean {
     const f = (hash & (FRONT - 1)) << 1;
     if (this.front[f] === hash && this.emitEntry(this.front[f + 1]! - 1, str, start, end, out)) return true;
     const bit = this.presentBit(hash);
@@ -57,13 +59,15 @@ export class IdCache {
   }
 
   /** If entry e (or -1) holds the word s[start, end), append its ids to `out` and return true. */
-  private emitEntry(e: number, s: string, start: number, end: number, out: number[]): boolean {
+  private emitEntry(e: number, s: string, start: number, end: number, out: IdBuffer): boolean {
     const pool = this.pool;
     const n = end - start;
     if (e < 0 || pool[e] !== n) return false;
     for (let i = 0; i < n; i++) if (pool[e + 2 + i] !== s.charCodeAt(start + i)) return false;
-    const ids = e + 2 + n, idsEnd = ids + pool[e + 1]!;
-    for (let k = ids; k < idsEnd; k++) out.push(pool[k]!);
+    const ids = e + 2 + n, count = pool[e + 1]!;
+    const dst = out.reserve(count);
+    for (let k = 0, o = out.length; k < count; k++) dst[o + k] = pool[ids + k]!;
+    out.length += count;
     return true;
   }
 

@@ -4,7 +4,8 @@ import { SpmEncoder, spmByteIds } from "./spm.js";
 import type { TextModel } from "./tokenizer.js";
 import { TokenType } from "./types.js";
 import { utf8Encode } from "./utf8.js";
-import { pushAll, WordCache } from "./word-cache.js";
+import type { IdBuffer } from "./id-buffer.js";
+import { WordCache } from "./word-cache.js";
 import type { Vocab } from "./vocab.js";
 
 const ESCAPED_SPACE = "\u2581"; // ▁
@@ -30,7 +31,7 @@ export class SpmTextModel implements TextModel {
     this.splitWords = !vocab.pieces.some((p) => /[^\u2581]\u2581/.test(p));
   }
 
-  encodeFragment(text: string, out: number[], afterSpecial: boolean): void {
+  encodeFragment(text: string, out: IdBuffer, afterSpecial: boolean): void {
     const prefixed = this.addSpacePrefix && afterSpecial ? " " + text : text;
     const escaped = prefixed.replaceAll(" ", ESCAPED_SPACE);
     if (!this.splitWords) {
@@ -47,7 +48,7 @@ export class SpmTextModel implements TextModel {
         this.encoder.encode(word, ids);
         this.cache.set(word, ids);
       }
-      pushAll(out, ids);
+      out.pushAll(ids);
       start = i;
     }
   }

@@ -3,6 +3,7 @@
 // highest score (ties: leftmost), then emit each symbol's id, or its bytes as <0xXX> tokens.
 
 import { KeyHeap } from "./heap.js";
+import type { IdSink } from "./id-buffer.js";
 import { utf8Encode } from "./utf8.js";
 import type { Vocab } from "./vocab.js";
 
@@ -36,7 +37,7 @@ export class SpmEncoder {
   }
 
   /** Tokenize `text` (already space-escaped with ▁) and append ids to `out`. */
-  encode(text: string, out: number[]): void {
+  encode(text: string, out: IdSink): void {
     if (text.length === 0) return;
     this.splitChars(text);
     const { start, len, prev, next, candLen, candRank, heap } = this;
@@ -95,7 +96,7 @@ export class SpmEncoder {
     this.heap.push(rank * POS + l);
   }
 
-  private emit(piece: string, out: number[]): void {
+  private emit(piece: string, out: IdSink): void {
     const id = this.vocab.idOf(piece);
     if (id !== undefined) {
       out.push(id);

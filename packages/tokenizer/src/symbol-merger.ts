@@ -106,9 +106,13 @@ export class SymbolMerger {
     }
   }
 
+  /** The symbols left in the linked list (counted first: one array of the right size). */
   private collect(): number[] {
-    const out: number[] = [];
-    for (let i = 0; i >= 0; i = this.next[i]!) out.push(this.sym[i]!);
+    const { sym, next } = this;
+    let n = 0;
+    for (let i = 0; i >= 0; i = next[i]!) n++;
+    const out = new Array<number>(n);
+    for (let i = 0, k = 0; i >= 0; i = next[i]!) out[k++] = sym[i]!;
     return out;
   }
 

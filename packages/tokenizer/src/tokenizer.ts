@@ -1,6 +1,7 @@
 // The Tokenizer implementation shared by both models: special-token splitting, BOS/EOS,
 // decoding and streaming. The model-specific part (text → ids, id → bytes) is a TextModel.
 
+import { IdBuffer } from "./id-buffer.js";
 import { SpecialSplitter } from "./special.js";
 import type {
   DecodeOptions, EncodeOptions, StreamDecoder, StreamDecoderOptions, Tokenizer, TokenizerModel,
@@ -11,7 +12,7 @@ import type { Vocab } from "./vocab.js";
 export interface TextModel {
   /** Tokenize one fragment of raw text (no special tokens inside) and append to `out`.
    *  `afterSpecial` is true at the start of input and right after a special token. */
-  encodeFragment(text: string, out: number[], afterSpecial: boolean): void;
+  encodeFragment(text: string, out: IdBuffer, afterSpecial: boolean): void;
   /** The bytes a (non-special) token decodes to. */
   tokenBytes(id: number): Uint8Array;
   /** Whether decode removes one leading space by default (SentencePiece space prefix). */
@@ -70,7 +71,7 @@ export class TokenizerImpl implements Tokenizer {
   encode(text: string, options: EncodeOptions = {}): number[] {
     const addBos = options.addBos ?? this.addBosDefault;
     const addEos = options.addEos ?? this.addEosDefault;
-    const out: number[] = [];
+    const out = new IdBuffer((text.length >> 1) + 16);
     if (addBos && this.bos >= 0) out.push(this.bos);
     if (text.length > 0) {
       let afterSpecial = true;
@@ -85,7 +86,7 @@ export class TokenizerImpl implements Tokenizer {
       }
     }
     if (addEos && this.eos >= 0) out.push(this.eos);
-    return out;
+    return out.toArray();
   }
 
   decode(ids: ArrayLike<number>, options: DecodeOptions = {}): string {

@@ -24,8 +24,3 @@ export class WordCache {
     this.map.set(word, ids);
   }
 }
-
-/** Append ids to out (faster than out.push(...ids) for the short arrays of one word). */
-export function pushAll(out: number[], ids: number[]): void {
-  for (let i = 0; i < ids.length; i++) out.push(ids[i]!);
-}
