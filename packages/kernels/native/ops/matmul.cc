@@ -1,6 +1,7 @@
 // Generic matmul op: y[N, n] = x[K, n] . W[K, N]^T for any registered weight format.
 // Phase 0 converts activations into the kernel's scratch format (split by token), phase 1
-// computes output rows (split by row, in multiples of the kernel's row_multiple).
+// computes output rows (split by row, in multiples of the kernel's row_multiple). Up to
+// kPrivateActsTokens tokens there is only the compute phase: each share converts for itself.
 #include <algorithm>
 #include <memory>
 #include <numeric>
