@@ -135,21 +135,20 @@ export class BpeEncoder {
 
   /** Merge the bytes of s[start, end) (no split, no cache). */
   private mergePart(s: string, start: number, end: number): number[] {
-    const n = this.loadBytes(s, start, end);
-    const sym = this.merger.sym;
-    for (let i = 0; i < n; i++) sym[i] = this.byteIds[sym[i]!]!;
-    return this.resolveVirtual(this.merger.merge(n));
+    return this.resolveVirtual(this.merger.merge(this.loadBytes(s, start, end)));
   }
 
-  /** UTF-8 bytes of s[start, end) into merger.sym[0..n); returns n. (Lone surrogates become U+FFFD.) */
+  /** The byte symbols (ids) of the UTF-8 bytes of s[start, end) into merger.sym[0..n);
+   *  returns n. (Lone surrogates become U+FFFD.) */
   private loadBytes(s: string, start: number, end: number): number {
     this.merger.reserve((end - start) * 3);
     const out = this.merger.sym;
+    const ids = this.byteIds;
     let n = 0;
     for (let i = start; i < end; i++) {
       let c = s.charCodeAt(i);
       if (c < 0x80) {
-        out[n++] = c;
+        out[n++] = ids[c]!;
         continue;
       }
       if (c >= 0xd800 && c <= 0xdfff) {
@@ -160,16 +159,16 @@ export class BpeEncoder {
         } else c = 0xfffd;
       }
       if (c < 0x800) {
-        out[n++] = 0xc0 | (c >> 6);
+        out[n++] = ids[0xc0 | (c >> 6)]!;
       } else if (c < 0x10000) {
-        out[n++] = 0xe0 | (c >> 12);
-        out[n++] = 0x80 | ((c >> 6) & 63);
+        out[n++] = ids[0xe0 | (c >> 12)]!;
+        out[n++] = ids[0x80 | ((c >> 6) & 63)]!;
       } else {
-        out[n++] = 0xf0 | (c >> 18);
-        out[n++] = 0x80 | ((c >> 12) & 63);
-        out[n++] = 0x80 | ((c >> 6) & 63);
+        out[n++] = ids[0xf0 | (c >> 18)]!;
+        out[n++] = ids[0x80 | ((c >> 12) & 63)]!;
+        out[n++] = ids[0x80 | ((c >> 6) & 63)]!;
       }
-      out[n++] = 0x80 | (c & 63);
+      out[n++] = ids[0x80 | (c & 63)]!;
     }
     return n;
   }

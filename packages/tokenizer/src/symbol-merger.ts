@@ -137,7 +137,7 @@ export class SymbolMerger {
     }
     rankAt[n - 1] = -1;
     while (heap.length > 0) {
-      const rank = heap.pop();
+      const rank = heap.pop() | 0; // an int32 (the heap keys are float64)
       const list = this.takeBucket(rank);
       for (let k = 0; k < list.length; k++) {
         const l = list[k]!;
