@@ -20,8 +20,8 @@ export class MergeTable {
   /** Per front slot: a (EMPTY: unused), b, rank (-1: no merge), merged id. */
   private readonly front = new Int32Array(FRONT * 4).fill(EMPTY);
   private lookedUp = false;
-  /** Per id: the lowest rank of a merge with it on the left (NO_RANK: none); built on first use. */
-  private minLeft?: Int32Array;
+  /** Per id: the lowest rank of a merge with it as an operand (NO_RANK: none); built on first use. */
+  private minOperand?: Int32Array;
 
   /** `resolve(a, b)` gives the merged id of entries added with result -1, on first use. */
   constructor(capacityHint: number, private readonly resolve: (a: number, b: number) => number) {
@@ -67,7 +67,7 @@ export class MergeTable {
     if (this.lookedUp) {
       this.lookedUp = false; // drop what lookups cached
       this.small = undefined;
-      this.minLeft = undefined;
+      this.minOperand = undefined;
       this.front.fill(EMPTY);
     }
     const o = this.cell(a, b);
@@ -80,23 +80,26 @@ export class MergeTable {
     this.size++;
   }
 
-  /** A lower bound on the rank of any pair (a, x): no merge with `a` on the left ranks lower. */
-  minLeftRank(a: number): number {
-    const t = this.minLeft ?? this.buildMinLeft();
-    return a < t.length ? t[a]! : NO_RANK;
+  /** The lowest rank of a merge with `id` as either operand (NO_RANK: none): no pair made
+   *  with this symbol ranks lower. */
+  minOperandRank(id: number): number {
+    const t = this.minOperand ?? this.buildMinOperand();
+    return id < t.length ? t[id]! : NO_RANK;
   }
 
-  private buildMinLeft(): Int32Array {
+  private buildMinOperand(): Int32Array {
     this.lookedUp = true;
     const cells = this.cells;
     let maxId = 0;
-    for (let o = 0; o < cells.length; o += 4) if (cells[o]! > maxId) maxId = cells[o]!;
+    for (let o = 0; o < cells.length; o += 4) maxId = Math.max(maxId, cells[o]!, cells[o + 1]!);
     const t = new Int32Array(maxId + 1).fill(NO_RANK);
     for (let o = 0; o < cells.length; o += 4) {
-      const a = cells[o]!;
-      if (a !== EMPTY && cells[o + 2]! < t[a]!) t[a] = cells[o + 2]!;
+      const a = cells[o]!, b = cells[o + 1]!, rank = cells[o + 2]!;
+      if (a === EMPTY) continue;
+      if (rank < t[a]!) t[a] = rank;
+      if (rank < t[b]!) t[b] = rank;
     }
-    return (this.minLeft = t);
+    return (this.minOperand = t);
   }
 
   /** The merged id of the pair found by the last successful `lookup`. */

@@ -1,11 +1,17 @@
 // The merge loop of byte-level BPE over one word's symbols: repeatedly merge the adjacent pair
-// with the lowest rank (ties: leftmost). Short words use a direct scan; long ones rank buckets,
-// or a heap when the buckets' order assumption fails, so no input is quadratic.
+// with the lowest rank (ties: leftmost). Short words use a direct scan; long ones rank buckets
+// (or runs of equal symbols, see run-merger.ts), or a heap when their order assumption fails,
+// so no input is quadratic.
 
 import { KeyHeap } from "./heap.js";
 import type { MergeTable } from "./merge-table.js";
+import { RunMerger } from "./run-merger.js";
 
 const SHORT_WORD = 64; // symbols; below this the direct scan beats the bucket queue
+/** Long words whose runs of equal symbols are at least this long on average merge run by run
+ *  (RunMerger: a run of one character costs per merge level, not per byte); others with the
+ *  rank buckets, which spend less per merge. */
+const RUN_WORD = 4;
 const POS = 2 ** 31; // heap key = rank * POS + position (exact in a double)
 const INV_POS = 1 / POS;
 const NO_MERGE = 0x7fffffff;
@@ -28,7 +34,10 @@ export class SymbolMerger {
   /** mergeLong: the input symbols, kept for the heap if the buckets give up. */
   private saved = new Int32Array(0);
 
+  private readonly runs: RunMerger;
+
   constructor(private readonly merges: MergeTable, maxRank: number) {
+    this.runs = new RunMerger(merges, maxRank);
     this.bucketHead = new Int32Array(maxRank + 1).fill(-1);
     this.bucketTail = new Int32Array(maxRank + 1);
   }
@@ -83,19 +92,31 @@ export class SymbolMerger {
     return out;
   }
 
-  /** Long words: rank buckets over a linked list of symbols. Pairs of one rank are merged
-   *  left to right; a merge never creates a pair of its own rank, and in BPE vocabs it creates
+  /** Long words made of long runs of one symbol merge run by run (RunMerger); others use rank
+   *  buckets over a linked list of symbols. Pairs of one rank are merged left to right; a merge never creates a pair of its own rank, and in BPE vocabs it creates
    *  only pairs of higher rank, which go to later buckets. So this is the lowest-rank-first,
    *  leftmost-first order, with sequential memory access instead of a large heap. If a merge
    *  creates a lower-rank pair (possible with rank-implied tiktoken merges), start over with
    *  the heap, which handles any order. */
   private mergeLong(n: number): number[] {
+    if (this.runCount(n) * RUN_WORD <= n) {
+      const out = this.runs.merge(this.sym, n); // leaves sym as it was if it gives up
+      if (out !== undefined) return out;
+    }
     if (this.saved.length < n) this.saved = new Int32Array(this.sym.length);
     this.saved.set(this.sym.subarray(0, n));
     const out = this.mergeBuckets(n);
     if (out !== undefined) return out;
     this.sym.set(this.saved.subarray(0, n));
     return this.mergeHeap(n);
+  }
+
+  /** The number of runs of equal symbols in sym[0..n). */
+  private runCount(n: number): number {
+    const sym = this.sym;
+    let runs = 1;
+    for (let i = 1; i < n; i++) if (sym[i] !== sym[i - 1]) runs++;
+    return runs;
   }
 
   private linkSymbols(n: number): void {
@@ -153,7 +174,7 @@ export class SymbolMerger {
           // its own rank), next after the dead r: it merges next, and then looks up its left
           // pair (l, its result). The pair (l, rn) would only exist in between, so unless it
           // could merge first (a lower rank), looking it up now is wasted (runs of one symbol).
-          if (rankAt[rn] === rank && merges.minLeftRank(sym[l]!) > rank) rankAt[l] = -1;
+          if (rankAt[rn] === rank && merges.minOperandRank(sym[l]!) > rank) rankAt[l] = -1;
           else {
             const r2 = this.setLinkedPair(l);
             if (r2 >= 0) {

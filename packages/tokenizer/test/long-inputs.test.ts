@@ -4,8 +4,10 @@
 import { describe, expect, it } from "vitest";
 import { tokenizerFromTiktoken } from "../src/index.js";
 import { Junctions } from "../src/junctions.js";
+import { mergesFromList, mergesFromRanks, type BpeVocabView } from "../src/merge-rules.js";
+import { RunMerger } from "../src/run-merger.js";
 import { meta, tok, type VocabName } from "./load.js";
-import { referenceBpe, referenceSpm, rng } from "./reference.js";
+import { randomText, referenceBpe, referenceBpeWord, referenceSpm, rng } from "./reference.js";
 
 type Encode = (text: string) => number[];
 
@@ -99,5 +101,71 @@ describe("ignore_merges with a whole token that no merge builds", () => {
     const t = tokenizerFromTiktoken(pieces.map((p, i) => `${btoa(p)} ${i}`).join("\n"), { pattern: "\\p{L}+", specialTokens: {} });
     expect(t.encode("xyzab")).toEqual([0, 1, 2, 4]);
     expect(t.encode("xyz")).toEqual([3]);
+  });
+});
+
+function vocabView(pieces: string[]): BpeVocabView {
+  const ids = new Map<string, number>();
+  pieces.forEach((p, i) => { if (!ids.has(p)) ids.set(p, i); });
+  return { size: pieces.length, pieces, types: new Uint8Array(pieces.length), idOf: (p) => ids.get(p) };
+}
+
+describe("RunMerger (used for long words of long runs) on any word", () => {
+  for (const name of ["ggml-vocab-gpt-2", "llama3-vocab", "qwen3-vocab"] as const) {
+    it(`${name}: equals the reference merge loop (or gives up)`, () => {
+      const m = meta(name);
+      const { word } = referenceBpeWord(m);
+      const rules = mergesFromList(vocabView(m.get("tokenizer.ggml.tokens") as string[]), m.get("tokenizer.ggml.merges") as string[], "merges");
+      const runs = new RunMerger(rules.table, rules.maxRank);
+      const next = rng(31);
+      const words = ["a".repeat(300), "ab".repeat(150), "aab".repeat(90), "é".repeat(100), "😀".repeat(50), "\ufffd".repeat(80), "=".repeat(257) + "-".repeat(130)];
+      for (let i = 0; i < 8; i++) words.push(randomText(next, 100 + Math.floor(next() * 200)));
+      for (const w of words) {
+        const sym = Int32Array.from(new TextEncoder().encode(w), (b) => rules.byteIds[b]!);
+        const got = runs.merge(sym, sym.length);
+        // it may give up (a merge result that some lower-rank rule uses; then a heap merges),
+        // but not on runs of one ASCII character
+        if (got === undefined && /^(a+|=+-+)$/.test(w)) expect.fail(`gave up on ${w.slice(0, 6)}`);
+        if (got !== undefined) expect(got, `${JSON.stringify(w.slice(0, 6))} x ${w.length}`).toEqual(word(w));
+      }
+    });
+  }
+
+  it("random rank-implied vocabs: equals the plain tiktoken rule, or gives up (then a heap merges)", () => {
+    const next = rng(32);
+    let merged = 0;
+    for (let v = 0; v < 40; v++) {
+      const set = new Set(["a", "b"]);
+      while (set.size < 2 + 4 + Math.floor(next() * 10)) {
+        let s = "";
+        for (let k = 2 + Math.floor(next() * 4); k > 0; k--) s += next() < 0.7 ? "a" : "b";
+        set.add(s);
+      }
+      const pieces = [...set];
+      const rules = mergesFromRanks(vocabView(pieces), pieces, pieces.map((_, i) => i));
+      const runs = new RunMerger(rules.table, rules.maxRank);
+      const reference = (w: string): number[] => {
+        let parts = [...w];
+        for (;;) {
+          let best = -1, bestRank = Infinity;
+          for (let i = 0; i + 1 < parts.length; i++) {
+            const r = pieces.indexOf(parts[i]! + parts[i + 1]!);
+            if (r >= 0 && r < bestRank) { bestRank = r; best = i; }
+          }
+          if (best < 0) return parts.map((p) => pieces.indexOf(p));
+          parts = [...parts.slice(0, best), parts[best]! + parts[best + 1]!, ...parts.slice(best + 2)];
+        }
+      };
+      for (let i = 0; i < 5; i++) {
+        let w = "";
+        while (w.length < 120) w += (next() < 0.7 ? "a" : "b").repeat(1 + Math.floor(next() * 12));
+        const sym = Int32Array.from(w, (c) => rules.byteIds[c.charCodeAt(0)]!);
+        const got = runs.merge(sym, sym.length);
+        if (got === undefined) continue;
+        merged++;
+        expect(got, `${pieces.join(",")} / ${w}`).toEqual(reference(w));
+      }
+    }
+    expect(merged).toBeGreaterThan(50); // most words are merged by runs, not given up
   });
 });

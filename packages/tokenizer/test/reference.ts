@@ -13,31 +13,40 @@ const BYTE_TO_CHAR: string[] = (() => {
 
 /** Byte-level BPE with string pieces: repeatedly merge the lowest-rank pair (leftmost on ties). */
 export function referenceBpe(meta: Map<string, GGUFValue>, pattern: keyof typeof PATTERNS, ignoreMerges: boolean) {
+  const { ids, word } = referenceBpeWord(meta);
+  const re = new RegExp(PATTERNS[pattern], "gu");
+  return (text: string): number[] => {
+    const out: number[] = [];
+    for (const w of text.match(re) ?? []) {
+      const whole = [...new TextEncoder().encode(w)].map((b) => BYTE_TO_CHAR[b]!).join("");
+      if (ignoreMerges && ids.has(whole)) out.push(ids.get(whole)!);
+      else out.push(...word(w));
+    }
+    return out;
+  };
+}
+
+/** The same merge loop for one pre-token (no splitting, no whole-token lookup). */
+export function referenceBpeWord(meta: Map<string, GGUFValue>) {
   const tokens = meta.get("tokenizer.ggml.tokens") as string[];
   const ids = new Map<string, number>();
   tokens.forEach((t, i) => { if (!ids.has(t)) ids.set(t, i); });
   const rank = new Map<string, number>();
   (meta.get("tokenizer.ggml.merges") as string[]).forEach((m, r) => { if (!rank.has(m)) rank.set(m, r); });
-  const re = new RegExp(PATTERNS[pattern], "gu");
-  return (text: string): number[] => {
-    const out: number[] = [];
-    for (const word of text.match(re) ?? []) {
-      const mapped = [...new TextEncoder().encode(word)].map((b) => BYTE_TO_CHAR[b]!);
-      if (ignoreMerges && ids.has(mapped.join(""))) { out.push(ids.get(mapped.join(""))!); continue; }
-      let parts = mapped;
-      for (;;) {
-        let best = -1, bestRank = Infinity;
-        for (let i = 0; i + 1 < parts.length; i++) {
-          const r = rank.get(parts[i] + " " + parts[i + 1]);
-          if (r !== undefined && r < bestRank) { bestRank = r; best = i; }
-        }
-        if (best < 0) break;
-        parts = [...parts.slice(0, best), parts[best]! + parts[best + 1]!, ...parts.slice(best + 2)];
+  const word = (w: string): number[] => {
+    let parts = [...new TextEncoder().encode(w)].map((b) => BYTE_TO_CHAR[b]!);
+    for (;;) {
+      let best = -1, bestRank = Infinity;
+      for (let i = 0; i + 1 < parts.length; i++) {
+        const r = rank.get(parts[i] + " " + parts[i + 1]);
+        if (r !== undefined && r < bestRank) { bestRank = r; best = i; }
       }
-      for (const p of parts) out.push(ids.get(p)!);
+      if (best < 0) break;
+      parts = [...parts.slice(0, best), parts[best]! + parts[best + 1]!, ...parts.slice(best + 2)];
     }
-    return out;
+    return parts.map((p) => ids.get(p)!);
   };
+  return { ids, word };
 }
 
 /** SentencePiece by scores: repeatedly merge the adjacent pair forming the highest-scoring
