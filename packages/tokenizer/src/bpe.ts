@@ -12,6 +12,8 @@ import { IdCache, MAX_CACHED_WORD, wordHash } from "./id-cache.js";
 import type { Junctions } from "./junctions.js";
 import { IdBuffer } from "./id-buffer.js";
 
+const UNKNOWN = -1, SEVERAL = -2;
+
 export class BpeEncoder {
   private readonly byteIds: Int32Array;
   private readonly virtualPieces: string[];
@@ -22,6 +24,9 @@ export class BpeEncoder {
   private readonly merger: SymbolMerger;
   /** Ids of each one-UTF-16-unit pre-token, by code unit, filled on first use: no hashing. */
   private readonly single: (number[] | undefined)[] = new Array(0x10000);
+  /** The id of each one-code-unit part that merges into one token, by code unit (UNKNOWN: not
+   *  yet merged, SEVERAL: more than one token, then from the part cache). */
+  private readonly singlePart = new Int32Array(0x10000).fill(UNKNOWN);
 
   constructor(
     private readonly vocab: BpeVocabView,
@@ -122,6 +127,18 @@ export class BpeEncoder {
 
   /** Append the ids of the part s[start, end), from the part cache or merged. */
   private appendPart(s: string, start: number, end: number, out: IdBuffer): void {
+    if (end - start === 1) {
+      const c = s.charCodeAt(start);
+      let id = this.singlePart[c]!;
+      if (id === UNKNOWN) {
+        const ids = this.mergePart(s, start, end);
+        id = this.singlePart[c] = ids.length === 1 ? ids[0]! : SEVERAL;
+      }
+      if (id !== SEVERAL) {
+        out.push(id);
+        return;
+      }
+    }
     if (end - start >= MAX_CACHED_WORD) {
       out.pushAll(this.mergePart(s, start, end));
       return;
