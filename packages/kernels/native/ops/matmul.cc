@@ -2,7 +2,6 @@
 // Phase 0 converts activations into the kernel's scratch format (split by token), phase 1
 // computes output rows (split by row, in multiples of the kernel's row_multiple). Up to
 // kPrivateActsTokens tokens there is only the compute phase: each share converts for itself.
-#include <algorithm>
 #include <memory>
 #include <numeric>
 #include <string>
@@ -75,20 +74,6 @@ int64_t split_multiple(const MatmulState& st, int nth) {
   return st.N >= aligned * nth * 4 ? aligned : m;
 }
 
-// Decode-sized ops start with a cold weight stream: the first bytes of this share's rows are
-// requested into L2 before the share converts its activations, so their DRAM latency overlaps
-// the conversion.
-void prefetch_share_weights(const MatmulState& st, int ith, int nth) {
-  constexpr int64_t kBytes = 32 << 10;
-  int64_t r0, r1;
-  split_range(st.N, ith, nth, split_multiple(st, nth), &r0, &r1);
-  if (r0 >= r1) return;
-  // Every engine layout stores rows (or 16-row tiles) in order, so row r0 starts near r0/N.
-  const int64_t begin = (int64_t)((double)st.w->bytes * r0 / st.N) & ~int64_t(63);
-  const int64_t end = std::min<int64_t>((int64_t)((double)st.w->bytes * r1 / st.N), begin + kBytes);
-  for (int64_t off = begin; off < end; off += 64) __builtin_prefetch(st.w->data + off, 0, 2);
-}
-
 int phases(const OpNode& node) {
   const MatmulState& st = *static_cast<const MatmulState*>(node.state.get());
   return st.has_acts && !st.private_acts ? 2 : 1;
@@ -107,7 +92,6 @@ void run(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch) {
   split_range(st.N, ith, nth, split_multiple(st, nth), &r0, &r1);
   if (r0 >= r1) return;
   if (st.private_acts) {
-    prefetch_share_weights(st, ith, nth);
     scratch = thread_scratch(node, scratch, ith);
     st.kernel->prepare_acts(x, st.K, st.K, 0, st.n, scratch);
   }
@@ -199,7 +183,6 @@ void run_multi(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch
   const MultiState& st = *static_cast<const MultiState*>(node.state.get());
   const float* x = node.t.back()->as<float>();
   if (st.private_acts) {
-    prefetch_share_weights(st.parts[0], ith, nth);
     scratch = thread_scratch(node, scratch, ith);
     convert_multi(st, x, ith, nth, scratch);
   } else if (st.has_acts && phase == 0) {
