@@ -12,6 +12,9 @@ import { hfTokenizers, jsTiktokenFromRankFile, jsTiktokenGpt2, type PeerTokenize
 export interface TokenizerBenchOptions {
   /** Smaller inputs and a single timed run (for CI smoke runs). */
   quick?: boolean;
+  /** Timed runs per implementation and input, best taken (default 3; 1 with `quick`). More
+   *  runs filter out more of a shared machine's slow moments. */
+  runs?: number;
   /** Directory holding tokenizer-vectors/ (default: $RYZEN_SHARED_DIR, else a `shared` folder
    *  found beside or above the current directory). */
   sharedDir?: string;
@@ -95,7 +98,8 @@ export async function runTokenizerBench(opts: TokenizerBenchOptions = {}): Promi
   const proseBytes = quick ? 256 * 1024 : 3 * 1024 * 1024;
   const pathoBytes = quick ? 64 * 1024 : 1024 * 1024;
   const peerPathoBytes = 8 * 1024; // peers' merge loops are quadratic on one huge pre-token
-  const runs = quick ? 1 : 3;
+  const runs = opts.runs ?? (quick ? 1 : 3);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`tokenizer bench: runs must be a positive integer, got ${runs}`);
   const prose = mixedText(proseBytes);
   const patho = pathological(pathoBytes);
   const utf8 = (s: string): number => new TextEncoder().encode(s).length;
