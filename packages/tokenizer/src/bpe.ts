@@ -4,13 +4,12 @@
 // split where no merge can join its characters (see junctions.ts), and its parts are cached
 // too: unusual text (random bytes) has few distinct parts but mostly unique pre-tokens.
 
-import { CHAR_TO_BYTE } from "./byte-level.js";
 import type { BpeVocabView, MergeRules } from "./merge-rules.js";
 import { SymbolMerger } from "./symbol-merger.js";
-import { TokenType } from "./types.js";
 import { IdCache, MAX_CACHED_WORD, wordHash } from "./id-cache.js";
 import type { Junctions } from "./junctions.js";
 import { IdBuffer } from "./id-buffer.js";
+import { WholeTokens } from "./whole-tokens.js";
 
 const UNKNOWN = -1, SEVERAL = -2;
 
@@ -37,18 +36,11 @@ export class BpeEncoder {
     this.virtualPieces = rules.virtualPieces;
     this.merger = new SymbolMerger(rules.table, rules.maxRank);
     if (rules.junctions.usable) this.junctions = rules.junctions;
-    if (ignoreMerges) {
-      this.wholeTokens = wholeTokenTexts(vocab.pieces, vocab.types);
-      this.wholeFilter = new ShapeFilter(this.wholeTokens.keys());
-    }
+    if (ignoreMerges) this.wholeTokens = new WholeTokens(vocab.pieces, vocab.types);
   }
 
-  /** ignore_merges: the text of every vocab piece that is valid UTF-8 → its id. A pre-token
-   *  found here is emitted as is (a lookup keyed by the pre-token string itself). */
-  private readonly wholeTokens?: Map<string, number>;
-  /** Cheap pre-check for wholeTokens: most pre-tokens that are not vocab pieces fail it
-   *  without a probe of the large map. */
-  private readonly wholeFilter?: ShapeFilter;
+  /** ignore_merges: pre-tokens that are a whole vocab piece are that token. */
+  private readonly wholeTokens?: WholeTokens;
 
   /** Encode one pre-token, the range [start, end) of `s`, appending ids. */
   encodeWord(s: string, start: number, end: number, out: IdBuffer): void {
@@ -67,7 +59,7 @@ export class BpeEncoder {
     const hash = wordHash(s, start, end);
     if (this.cache.emit(s, start, end, hash, out)) return;
     const cut = this.partEnd(s, start, end);
-    if (cut < end && !this.splitWholeTokens()) {
+    if (cut < end && !this.wholeTokens?.anySplits(this.junctions!)) {
       // Not cached whole: its parts are. (Random bytes: most such words are unique, their
       // parts few, and a smaller word cache stays in the CPU caches.)
       this.appendParts(s, start, cut, end, out);
@@ -83,28 +75,9 @@ export class BpeEncoder {
     return this.junctions === undefined ? end : this.junctions.partEnd(s, start, end);
   }
 
-  private hasSplitWholeTokens?: boolean;
-
-  /** ignore_merges: whether some whole-token text splits at a junction (then a word that
-   *  splits may still be a whole token). Never so for tokens that merges build. */
-  private splitWholeTokens(): boolean {
-    if (this.hasSplitWholeTokens === undefined) {
-      this.hasSplitWholeTokens = false;
-      for (const w of this.wholeTokens?.keys() ?? []) {
-        if (this.partEnd(w, 0, w.length) < w.length) {
-          this.hasSplitWholeTokens = true;
-          break;
-        }
-      }
-    }
-    return this.hasSplitWholeTokens;
-  }
-
   private wholeTokenOrMerge(s: string, start: number, end: number): number[] {
-    if (this.wholeFilter?.mayContain(s, start, end)) {
-      const whole = this.wholeTokens!.get(s.slice(start, end));
-      if (whole !== undefined) return [whole];
-    }
+    const whole = this.wholeTokens?.find(s, start, end) ?? -1;
+    if (whole >= 0) return [whole];
     return this.encodeUncached(s, start, end);
   }
 
@@ -207,56 +180,4 @@ export class BpeEncoder {
     }
     return out;
   }
-}
-
-
-/** A bit set over (length, first unit, last unit) of a set of strings: `mayContain` is false
- *  only for strings not in the set. */
-class ShapeFilter {
-  private static readonly BITS = 1 << 20;
-  private readonly bits = new Uint32Array(ShapeFilter.BITS >>> 5);
-
-  constructor(words: Iterable<string>) {
-    for (const w of words) {
-      const h = ShapeFilter.hash(w);
-      this.bits[h >>> 5]! |= 1 << (h & 31);
-    }
-  }
-
-  private static hash(w: string, start = 0, end = w.length): number {
-    const h = Math.imul(w.charCodeAt(start) ^ Math.imul(end - start, 0x9e3779b1), 0x85ebca77) ^ Math.imul(w.charCodeAt(end - 1), 0xc2b2ae3d);
-    return (h ^ (h >>> 13)) & (ShapeFilter.BITS - 1);
-  }
-
-  /** Whether the string s[start, end) may be in the set. */
-  mayContain(s: string, start: number, end: number): boolean {
-    const h = ShapeFilter.hash(s, start, end);
-    return (this.bits[h >>> 5]! & (1 << (h & 31))) !== 0;
-  }
-}
-
-/** Normal (and untyped) pieces only: special-token text must stay plain text unless parseSpecial. */
-function wholeTokenTexts(pieces: readonly string[], types: Uint8Array): Map<string, number> {
-  const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-  const out = new Map<string, number>();
-  let buf = new Uint8Array(256);
-  for (let id = 0; id < pieces.length; id++) {
-    if (types[id] !== TokenType.NORMAL && types[id] !== TokenType.UNDEFINED) continue;
-    const p = pieces[id]!;
-    if (buf.length < p.length) buf = new Uint8Array(p.length * 2);
-    let ok = true;
-    for (let i = 0; i < p.length && ok; i++) {
-      const c = p.charCodeAt(i);
-      const b = c < CHAR_TO_BYTE.length ? CHAR_TO_BYTE[c]! : -1;
-      if (b < 0) ok = false; // not byte-level text (e.g. an added token): never a mapped pre-token
-      else buf[i] = b;
-    }
-    if (!ok) continue;
-    try {
-      out.set(strict.decode(buf.subarray(0, p.length)), id);
-    } catch {
-      // bytes that are not UTF-8 on their own can never be a whole pre-token
-    }
-  }
-  return out;
 }
