@@ -93,11 +93,12 @@ export class SymbolMerger {
   }
 
   /** Long words made of long runs of one symbol merge run by run (RunMerger); others use rank
-   *  buckets over a linked list of symbols. Pairs of one rank are merged left to right; a merge never creates a pair of its own rank, and in BPE vocabs it creates
-   *  only pairs of higher rank, which go to later buckets. So this is the lowest-rank-first,
-   *  leftmost-first order, with sequential memory access instead of a large heap. If a merge
-   *  creates a lower-rank pair (possible with rank-implied tiktoken merges), start over with
-   *  the heap, which handles any order. */
+   *  buckets over a linked list of symbols. Pairs of one rank are merged left to right; a
+   *  merge never creates a pair of its own rank, and in BPE vocabs it creates only pairs of
+   *  higher rank, which go to later buckets. So this is the lowest-rank-first, leftmost-first
+   *  order, with sequential memory access instead of a large heap. If a merge creates a
+   *  lower-rank pair (possible with rank-implied tiktoken merges), start over with the heap,
+   *  which handles any order. */
   private mergeLong(n: number): number[] {
     if (this.runCount(n) * RUN_WORD <= n) {
       const out = this.runs.merge(this.sym, n); // leaves sym as it was if it gives up
