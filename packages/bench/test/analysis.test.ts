@@ -106,10 +106,10 @@ describe("ratios paired by round", () => {
     expect(g.measured).toBeCloseTo(40 / 27.6, 9); // 1.45: FAIL
     expect(g.status).toBe("FAIL");
     expect(g.perRound).toHaveLength(3);
-    expect(g.detail).toContain("round 2 1.45 (i2_s 40.0 / node-llama-cpp 27.6)");
+    expect(g.detail).toContain("round 2 1.45 (40.0 / 27.6)");
   });
 
-  it("takes the best Ryzen format and the best peer within each round", () => {
+  it("chooses Ryzen's best format and the best peer by median, then pairs those two round by round", () => {
     const rows = [
       roundRow("ryzen", "i2_s", "tg128", 2, [45, 30, 44]),
       roundRow("ryzen", "tq2_0", "tg128", 2, [40, 38, 41]),
@@ -117,10 +117,11 @@ describe("ratios paired by round", () => {
       roundRow("bitnet.cpp", "i2_s", "tg128", 2, [28, 29, 33]),
     ];
     const g = evaluateGoals(rows, "bitnet-2b4t", "tg128", "pp128").find((x) => x.id === "decode-2t")!;
-    // round 1: 45/36; round 2: tq2_0 38 / bitnet 29; round 3: 44/33
-    expect(g.perRound!.map((x) => x!.toFixed(4))).toEqual([(45 / 36).toFixed(4), (38 / 29).toFixed(4), (44 / 33).toFixed(4)]);
-    expect(g.measured).toBeCloseTo(38 / 29, 9); // median of 1.25, 1.31, 1.33
+    // i2_s (median 44) against ik_llama.cpp (median 30) in every round, even where another row was higher
+    expect(g.perRound!.map((x) => x!.toFixed(4))).toEqual([(45 / 36).toFixed(4), (30 / 25).toFixed(4), (44 / 30).toFixed(4)]);
+    expect(g.measured).toBeCloseTo(45 / 36, 9); // median of 1.25, 1.20, 1.47
     expect(g.status).toBe("PASS");
+    expect(g.detail).toContain("Ryzen i2_s vs best peer ik_llama.cpp iq2_bn");
     // medians: Ryzen i2_s 44 vs ik 30
     expect(g.ratioOfMedians).toBeCloseTo(44 / 30, 9);
   });

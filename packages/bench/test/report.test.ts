@@ -45,7 +45,7 @@ describe("report", () => {
     const text = renderTerminal(report);
     expect(text).toMatch(/ryzen\s+tq2_0\s+2\s+158\.0 \(150\.0–160\.0\)/);
     expect(text).toContain("1.45×"); // 40 / 27.6
-    expect(text).toMatch(/FAIL\s+decode \(tg128\) ≥ 1\.2× best peer at 2 threads\s+1\.2\s+1\.16\s+1\.16\s+round 1 1\.16 \(tq2_0 40\.0 \/ ik_llama\.cpp 34\.6\); medians: Ryzen tq2_0 40\.0 vs best peer ik_llama\.cpp iq2_bn 34\.6/);
+    expect(text).toMatch(/FAIL\s+decode \(tg128\) ≥ 1\.2× best peer at 2 threads\s+1\.2\s+1\.16\s+1\.16\s+Ryzen tq2_0 vs best peer ik_llama\.cpp iq2_bn: round 1 1\.16 \(40\.0 \/ 34\.6\); medians 40\.0 vs 34\.6 tok\/s = 1\.16/);
     expect(text).toMatch(/^2\s+00:02:00\s+118\s+34\.1@1t 38\.1@2t\s+llama\.cpp tq2_0 34\.0, ryzen tq2_0 34\.2$/m);
     expect(text).toContain("over 3 interleaved round(s)"); // the caption follows the settings
   });

@@ -116,7 +116,7 @@ function goalsTable(report: BenchReport): string {
   const body = report.goals
     .map((g) => `<tr><td>${esc(g.description)}</td><td class="num">${g.target}</td><td class="num">${fixed2(g.measured)}</td><td class="num">${fixed2(g.ratioOfMedians)}</td><td class="num">${esc(perRoundText(g.perRound))}</td><td class="${g.status}">${g.status}</td><td class="note">${esc(g.detail)}</td></tr>`)
     .join("");
-  return `<p class="muted">PASS/FAIL is decided on the paired figure: the median over rounds of each round's ratio (Ryzen against the best peer of that same round), so engines are compared within the same minutes. The ratio of the overall medians is shown beside it.</p><table><tr><th>goal (${esc(report.goalModel)})</th><th>target</th><th>paired</th><th>ratio of medians</th><th>per round</th><th>result</th><th>detail</th></tr>${body}</table>`;
+  return `<p class="muted">PASS/FAIL is decided on the paired figure: the median over rounds of each round's ratio (Ryzen's best format against the best peer, both chosen by their medians, in the same round), so engines are compared within the same minutes. The ratio of the overall medians is shown beside it.</p><table><tr><th>goal (${esc(report.goalModel)})</th><th>target</th><th>paired</th><th>ratio of medians</th><th>per round</th><th>result</th><th>detail</th></tr>${body}</table>`;
 }
 
 function roundsTable(report: BenchReport): string {

@@ -41,7 +41,7 @@ export function renderTerminal(report: BenchReport): string {
       ),
     );
   }
-  out.push("", `Goals (${report.goalModel}; decided on "paired": the median over rounds of Ryzen vs the best peer of that round)`);
+  out.push("", `Goals (${report.goalModel}; decided on "paired": the median over rounds of each round's ratio, Ryzen's best format vs the best peer, both chosen by median)`);
   const goalLines = table(
     ["result", "goal", "target", "paired", "ratio of medians"],
     report.goals.map((g) => [g.status, g.description, String(g.target), g.measured === null ? "—" : g.measured.toFixed(2), g.ratioOfMedians === undefined || g.ratioOfMedians === null ? "—" : g.ratioOfMedians.toFixed(2)]),
