@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { tokenizerFromTiktoken } from "../src/index.js";
 import { meta, tok } from "./load.js";
-import { randomText, referenceBpe, referenceSpm, rng } from "./reference.js";
+import { randomText, referenceBpe, referenceRankMerge, referenceSpm, rng } from "./reference.js";
 
 describe("byte-level BPE (gpt-2) equals the reference", () => {
   const ref = referenceBpe(meta("ggml-vocab-gpt-2"), "gpt2", false);
@@ -145,18 +145,7 @@ describe("random rank-implied vocabs on long words", () => {
       }
       const pieces = [...set];
       const t = tokenizerFromTiktoken(pieces.map((p, i) => `${btoa(p)} ${i}`).join("\n"), { pattern: "\\p{L}+", specialTokens: {} });
-      const reference = (word: string): number[] => {
-        let parts = [...word];
-        for (;;) {
-          let best = -1, bestRank = Infinity;
-          for (let i = 0; i + 1 < parts.length; i++) {
-            const r = pieces.indexOf(parts[i]! + parts[i + 1]!);
-            if (r >= 0 && r < bestRank) { bestRank = r; best = i; }
-          }
-          if (best < 0) return parts.map((p) => pieces.indexOf(p));
-          parts = [...parts.slice(0, best), parts[best]! + parts[best + 1]!, ...parts.slice(best + 2)];
-        }
-      };
+      const reference = (word: string) => referenceRankMerge(pieces, word);
       for (let i = 0; i < 6; i++) {
         let w = "";
         const n = 130 + Math.floor(next() * 200);

@@ -7,7 +7,7 @@ import { Junctions } from "../src/junctions.js";
 import { mergesFromList, mergesFromRanks, type BpeVocabView } from "../src/merge-rules.js";
 import { RunMerger } from "../src/run-merger.js";
 import { meta, tok, type VocabName } from "./load.js";
-import { randomText, referenceBpe, referenceBpeWord, referenceSpm, rng } from "./reference.js";
+import { randomText, referenceBpe, referenceBpeWord, referenceRankMerge, referenceSpm, rng } from "./reference.js";
 
 type Encode = (text: string) => number[];
 
@@ -144,18 +144,7 @@ describe("RunMerger (used for long words of long runs) on any word", () => {
       const pieces = [...set];
       const rules = mergesFromRanks(vocabView(pieces), pieces, pieces.map((_, i) => i));
       const runs = new RunMerger(rules.table, rules.maxRank);
-      const reference = (w: string): number[] => {
-        let parts = [...w];
-        for (;;) {
-          let best = -1, bestRank = Infinity;
-          for (let i = 0; i + 1 < parts.length; i++) {
-            const r = pieces.indexOf(parts[i]! + parts[i + 1]!);
-            if (r >= 0 && r < bestRank) { bestRank = r; best = i; }
-          }
-          if (best < 0) return parts.map((p) => pieces.indexOf(p));
-          parts = [...parts.slice(0, best), parts[best]! + parts[best + 1]!, ...parts.slice(best + 2)];
-        }
-      };
+      const reference = (w: string) => referenceRankMerge(pieces, w);
       for (let i = 0; i < 5; i++) {
         let w = "";
         while (w.length < 120) w += (next() < 0.7 ? "a" : "b").repeat(1 + Math.floor(next() * 12));

@@ -100,3 +100,20 @@ export function randomText(next: () => number, length: number): string {
   for (let i = 0; i < length; i++) s += ALPHABET[Math.floor(next() * ALPHABET.length)];
   return s;
 }
+
+/**
+ * The textbook merge loop over a rank-ordered vocabulary `pieces` (a piece's rank is its index):
+ * repeatedly join the adjacent pair whose concatenation ranks lowest; ids are indices in `pieces`.
+ */
+export function referenceRankMerge(pieces: readonly string[], word: string): number[] {
+  let parts = [...word];
+  for (;;) {
+    let best = -1, bestRank = Infinity;
+    for (let i = 0; i + 1 < parts.length; i++) {
+      const r = pieces.indexOf(parts[i]! + parts[i + 1]!);
+      if (r >= 0 && r < bestRank) { bestRank = r; best = i; }
+    }
+    if (best < 0) return parts.map((p) => pieces.indexOf(p));
+    parts = [...parts.slice(0, best), parts[best]! + parts[best + 1]!, ...parts.slice(best + 2)];
+  }
+}
