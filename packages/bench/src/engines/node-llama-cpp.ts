@@ -1,7 +1,6 @@
 import { withCpuPerWall } from "../cpu-time.js";
-import { spread, spreads } from "../stats.js";
 import { BenchError } from "../errors.js";
-import { peakRssMb, promptIds, type ModelBenchOptions, type ModelBenchResult } from "./types.js";
+import { engineResult, promptIds, type ModelBenchOptions, type ModelBenchResult } from "./types.js";
 import { DEFAULT_GEN_TOKENS, DEFAULT_PROMPT_TOKENS } from "./ryzen.js";
 
 type Nlc = typeof import("node-llama-cpp");
@@ -120,20 +119,7 @@ export async function runNodeLlamaCppSweep(modelPath: string, opts: ModelBenchOp
             ttft.push(performance.now() - t0);
           }
         }
-        results.push({
-          engine: "node-llama-cpp",
-          file: modelPath,
-          threads,
-          repetitions: reps,
-          pp_tokens_per_s: spreads(pp),
-          tg_tokens_per_s: spreads(tg),
-          ttft_ms: ttft ? spread(ttft) : undefined,
-          pp_cpu_per_wall: spreads(ppCpu),
-          tg_cpu_per_wall: spreads(tgCpu),
-          peak_rss_mb: peakRssMb(),
-          load_ms: loadMs,
-          notes,
-        });
+        results.push(engineResult({ engine: "node-llama-cpp", file: modelPath, threads, repetitions: reps, load_ms: loadMs, notes }, { pp, tg, ttft, ppCpu, tgCpu }));
       } finally {
         await context.dispose();
       }

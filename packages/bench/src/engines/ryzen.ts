@@ -1,7 +1,6 @@
 import { loadKernels, loadRuntime, type ModelLike } from "../deps.js";
 import { withCpuPerWall } from "../cpu-time.js";
-import { spread, spreads } from "../stats.js";
-import { peakRssMb, promptIds, type ModelBenchOptions, type ModelBenchResult } from "./types.js";
+import { engineResult, promptIds, type ModelBenchOptions, type ModelBenchResult } from "./types.js";
 
 export const DEFAULT_PROMPT_TOKENS = [128, 512];
 export const DEFAULT_GEN_TOKENS = [64, 128];
@@ -87,20 +86,7 @@ export async function runModelBenchSweep(modelPath: string, opts: ModelBenchOpti
           ttft.push(res.timings.ttftMs);
         }
       }
-      results.push({
-        engine: "ryzen",
-        file: modelPath,
-        threads,
-        repetitions: reps,
-        pp_tokens_per_s: spreads(pp),
-        tg_tokens_per_s: spreads(tg),
-        ttft_ms: ttft ? spread(ttft) : undefined,
-        pp_cpu_per_wall: spreads(ppCpu),
-        tg_cpu_per_wall: spreads(tgCpu),
-        peak_rss_mb: peakRssMb(),
-        load_ms: loadMs,
-        notes,
-      });
+      results.push(engineResult({ engine: "ryzen", file: modelPath, threads, repetitions: reps, load_ms: loadMs, notes }, { pp, tg, ttft, ppCpu, tgCpu }));
     }
     return results;
   } finally {

@@ -1,4 +1,4 @@
-import type { Spread } from "../stats.js";
+import { spread, spreads, type Spread } from "../stats.js";
 
 /** Prefix of the one stdout line a worker process answers with. */
 export const RESULT_MARKER = "@@ryzen-bench-result ";
@@ -78,4 +78,34 @@ export function promptIds(n: number, vocabSize: number, seed: number): number[] 
 
 export function peakRssMb(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+/** Raw samples of one in-process engine at one thread count, per prompt / generation length. */
+export interface EngineSamples {
+  pp: Record<number, (number | undefined)[]>;
+  tg: Record<number, (number | undefined)[]>;
+  ttft?: number[];
+  ppCpu: Record<number, (number | undefined)[]>;
+  tgCpu: Record<number, (number | undefined)[]>;
+}
+
+/** The result row of an in-process engine (Ryzen, node-llama-cpp): samples summarized, peak RSS now. */
+export function engineResult(
+  head: Pick<ModelBenchResult, "engine" | "file" | "threads" | "repetitions" | "load_ms" | "notes">,
+  s: EngineSamples,
+): ModelBenchResult {
+  return {
+    engine: head.engine,
+    file: head.file,
+    threads: head.threads,
+    repetitions: head.repetitions,
+    pp_tokens_per_s: spreads(s.pp),
+    tg_tokens_per_s: spreads(s.tg),
+    ttft_ms: s.ttft ? spread(s.ttft) : undefined,
+    pp_cpu_per_wall: spreads(s.ppCpu),
+    tg_cpu_per_wall: spreads(s.tgCpu),
+    peak_rss_mb: peakRssMb(),
+    load_ms: head.load_ms,
+    notes: head.notes,
+  };
 }
