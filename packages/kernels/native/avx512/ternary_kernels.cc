@@ -56,12 +56,6 @@ static inline __m512 finish(const t3::Args& a, const Out& o, float inv) {
 // and sums each row's 4 slots into its dword. Low and high bytes accumulate apart and recombine
 // per 256-weight block modulo 2^16: lo + 256*hi == the exact block sum (mod 2^16), and
 // |block sum| <= 256 x 127 = 32512 fits int16, so sign-extending the low 16 bits is exact.
-// Per step and token: vpermb looks up 16 rows x 4 slots in the 64-byte low-byte and high-byte
-// tables of the step's low-nibble groups (and again for the high-nibble groups); vpdpbusd
-// multiplies the (unsigned) looked-up bytes by the mirror sign (+1/-1 bytes from the stored mask)
-// and sums each row's 4 slots into its dword. Low and high bytes accumulate apart and recombine
-// per 256-weight block modulo 2^16: lo + 256*hi == the exact block sum (mod 2^16), and
-// |block sum| <= 256 x 127 = 32512 fits int16, so sign-extending the low 16 bits is exact.
 // (Passing several tiles per table load was faster from cache but much slower from DRAM: the
 // extra concurrent weight streams defeat the prefetchers.)
 //
