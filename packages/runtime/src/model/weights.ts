@@ -1,5 +1,6 @@
 // Model weights: every tensor the graph needs, looked up by GGUF name, shape-checked, and
-// mapped zero-copy from the file through the kernels' MappedFile.
+// mapped zero-copy from the file through the kernels' MappedFile (small norm/bias vectors are
+// copied out, see vector()).
 import { GGMLType, type MappedFile, Tensor, matmulKernels, typeName } from "@ryzen/kernels";
 import type { GGUFFile, GGUFTensorInfo } from "../gguf/index.js";
 import { ModelLoadError } from "../errors.js";
