@@ -104,18 +104,7 @@ describe("rank-implied merges (tiktoken) on long words", () => {
   const t = tokenizerFromTiktoken(file, { pattern: "\\p{L}+", specialTokens: {} });
 
   // tiktoken's rule, written plainly: merge the adjacent pair whose concatenation has the lowest rank, leftmost first.
-  function reference(word: string): number[] {
-    let parts = [...word];
-    for (;;) {
-      let best = -1, bestRank = Infinity;
-      for (let i = 0; i + 1 < parts.length; i++) {
-        const r = pieces.indexOf(parts[i]! + parts[i + 1]!);
-        if (r >= 0 && r < bestRank) { bestRank = r; best = i; }
-      }
-      if (best < 0) return parts.map((p) => pieces.indexOf(p));
-      parts = [...parts.slice(0, best), parts[best]! + parts[best + 1]!, ...parts.slice(best + 2)];
-    }
-  }
+  const reference = (word: string) => referenceRankMerge(pieces, word);
 
   it("short and long words agree with the reference", () => {
     expect(t.encode("abc".repeat(60))).toEqual(reference("abc".repeat(60)));
