@@ -10,6 +10,7 @@ import { IdCache, MAX_CACHED_WORD, wordHash } from "./id-cache.js";
 import type { Junctions } from "./junctions.js";
 import { IdBuffer } from "./id-buffer.js";
 import { WholeTokens } from "./whole-tokens.js";
+import { scalarAt } from "./utf16.js";
 
 const UNKNOWN = -1, SEVERAL = -2;
 
@@ -136,18 +137,12 @@ export class BpeEncoder {
     const ids = this.byteIds;
     let n = 0;
     for (let i = start; i < end; i++) {
-      let c = s.charCodeAt(i);
+      const c = scalarAt(s, i, end);
       if (c < 0x80) {
         out[n++] = ids[c]!;
         continue;
       }
-      if (c >= 0xd800 && c <= 0xdfff) {
-        const d = i + 1 < end ? s.charCodeAt(i + 1) : 0;
-        if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
-          c = ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000;
-          i++;
-        } else c = 0xfffd;
-      }
+      if (c > 0xffff) i++;
       if (c < 0x800) {
         out[n++] = ids[0xc0 | (c >> 6)]!;
       } else if (c < 0x10000) {

@@ -12,6 +12,7 @@
 // there are almost all unique.
 
 import { CHAR_TO_BYTE } from "./byte-level.js";
+import { scalarAt } from "./utf16.js";
 
 export class Junctions {
   /** 1 at x << 8 | y if some merge joins a piece ending in byte x to one starting with y. */
@@ -44,19 +45,9 @@ export class Junctions {
     let prevLast = -1;
     for (let i = start; i < end; i++) {
       const at = i;
-      let c = s.charCodeAt(i);
-      let first: number;
-      if (c < 0x80) first = c;
-      else {
-        if (c >= 0xd800 && c <= 0xdfff) {
-          const d = i + 1 < end ? s.charCodeAt(i + 1) : 0;
-          if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
-            c = ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000;
-            i++;
-          } else c = 0xfffd;
-        }
-        first = c < 0x800 ? 0xc0 | (c >> 6) : c < 0x10000 ? 0xe0 | (c >> 12) : 0xf0 | (c >> 18);
-      }
+      const c = scalarAt(s, i, end);
+      if (c > 0xffff) i++;
+      const first = c < 0x80 ? c : c < 0x800 ? 0xc0 | (c >> 6) : c < 0x10000 ? 0xe0 | (c >> 12) : 0xf0 | (c >> 18);
       if (prevLast >= 0 && joined[(prevLast << 8) | first] === 0) return at;
       prevLast = c < 0x80 ? c : 0x80 | (c & 63);
     }
