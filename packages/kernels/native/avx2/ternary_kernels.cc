@@ -10,6 +10,7 @@
 #include <immintrin.h>
 #include <cstdint>
 #include <cstring>
+#include "core/prefetch.h"
 #include "ternary/kernels.h"
 #include "ternary/t3.h"
 
@@ -94,15 +95,16 @@ static void lut_tile(const t3::Args& a, int64_t tile, int64_t t0, int64_t s0, in
     tabs[t] = a.acts + (t0 + t) * rec + 64;
     if (s0 == 0) out_init(o[t]);
   }
-  for (int64_t s = s0; s < s1; ++s) {
+  // s0..s1 lie in one K-chunk, whose segments are contiguous (t3.h): no seg_offset per segment
+  const uint8_t* seg = a.codes + t3::seg_offset(a.rows, a.K, tile, s0);
+  for (int64_t s = s0; s < s1; ++s, seg += t3::kSegBytes) {
+    prefetch_piece_ahead(seg, t3::kSegBytes);
     // Negative groups look up ~v (both table bytes XORed with the sign byte mask): ~v = -v - 1,
     // so each row's count of negative groups (token-independent, kept in bytes) is added back.
     __m256i accA[T], accB[T], negs = _mm256_setzero_si256();
     for (int t = 0; t < T; ++t) accA[t] = accB[t] = _mm256_setzero_si256();
-    const uint8_t* seg = a.codes + t3::seg_offset(a.rows, a.K, tile, s);
     for (int st = 0; st < t3::kStepsPerSeg; ++st) {
       const uint8_t* step = seg + st * t3::kStepBytes;
-      _mm_prefetch((const char*)(step + 12288), _MM_HINT_T0);  // see the AVX-512 kernel
       uint64_t sg[2];
       std::memcpy(sg, step + 64, 16);
       const __m256i sb0 = _mm256_shuffle_epi8(_mm256_set1_epi64x((long long)sg[0]), sctrl);
@@ -222,8 +224,9 @@ static void decode_tile(const t3::Args& a, int64_t tile, int64_t s0, int64_t s1,
     }
   }
   for (int64_t s = s0; s < s1; ++s) {
+    const uint8_t* seg = a.codes + t3::seg_offset(a.rows, a.K, tile, s);
     for (int st = 0; st < t3::kStepsPerSeg; ++st) {
-      const uint8_t* step = a.codes + t3::seg_offset(a.rows, a.K, tile, s) + st * t3::kStepBytes;
+      const uint8_t* step = seg + st * t3::kStepBytes;
       uint64_t sg[2];
       std::memcpy(sg, step + 64, 16);
       __m256i xs[2];

@@ -209,7 +209,7 @@ static void gemm(const GemmArgs& g) {
       for (int t = 0; t < nt; t++) acts[t] = g.acts + (t0 + t) * g.act_row_bytes;
       for (int64_t r = rb; r < re; r++) {
         const uint8_t* w = g.w + r * g.w_row_bytes;
-        if (nt <= 2) prefetch_row_ahead(w, g.w_row_bytes);
+        if (nt <= 2) prefetch_piece_ahead(w, g.w_row_bytes);
         float out[kTile];
         switch (nt) {
           case 1: Row<1>::run(w, acts, g.K, out); break;

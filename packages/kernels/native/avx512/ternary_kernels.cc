@@ -12,16 +12,13 @@
 #include <immintrin.h>
 #include <cstdint>
 #include <cstring>
+#include "core/prefetch.h"
 #include "ternary/kernels.h"
 #include "ternary/t3.h"
 
 namespace ryzen {
 namespace avx512 {
 namespace {
-
-// Bytes ahead in the weight stream. Measured on Zen 4 (2560x6912 GEMV, 1 thread): 2 KB ~16 GB/s,
-// 4 KB ~21, 8-16 KB ~23-26 (the hardware prefetcher alone ~13).
-static const int kPrefetch = 12288;
 
 static inline void store_rows(const t3::Args& a, int64_t tile, int64_t t, __m512 v) {
   const int64_t r = tile * 16;
@@ -77,7 +74,6 @@ template <int T>
 static inline __attribute__((always_inline)) void lut_step(const uint8_t* step, const uint8_t* const* tabs,
                                                           int64_t toff, const LutConsts& c, __m512i (&lo0)[T],
                                                           __m512i (&hi0)[T], __m512i (&lo1)[T], __m512i (&hi1)[T]) {
-  _mm_prefetch((const char*)(step + kPrefetch), _MM_HINT_T0);
   const __m512i idx = _mm512_loadu_si512(step);
   const __m512i il = _mm512_ternarylogic_epi32(idx, c.nib, c.slot, 0xEA);  // (idx & 15) | L << 4
   const __m512i ih = _mm512_ternarylogic_epi32(_mm512_srli_epi16(idx, 4), c.nib, c.slot, 0xEA);
@@ -106,12 +102,15 @@ static void lut_tile(const t3::Args& a, int64_t tile, int64_t t0, int64_t s0, in
       o[t].facc = _mm512_setzero_ps();
     }
   }
-  for (int64_t s = s0; s < s1; ++s) {
+  // s0..s1 lie in one K-chunk, whose segments are contiguous (t3.h): no seg_offset (with its
+  // divisions) per segment, which cost ~20 % of a K = 2560 GEMV from L2
+  const uint8_t* seg = a.codes + t3::seg_offset(a.rows, a.K, tile, s0);
+  for (int64_t s = s0; s < s1; ++s, seg += t3::kSegBytes) {
+    prefetch_piece_ahead(seg, t3::kSegBytes);
     // Separate chains hide vpdpbusd latency. (Accumulating even and odd steps apart as well made
     // one token ~15 % faster from cache but ~1.5x slower streaming from DRAM on Zen 5.)
     __m512i lo0[T], hi0[T], lo1[T], hi1[T];
     for (int t = 0; t < T; ++t) lo0[t] = hi0[t] = lo1[t] = hi1[t] = _mm512_setzero_si512();
-    const uint8_t* seg = a.codes + t3::seg_offset(a.rows, a.K, tile, s);
     const int64_t toff = s * t3::kStepsPerSeg * t3::kLutStepBytes;
     for (int st = 0; st < t3::kStepsPerSeg; ++st)
       lut_step<T>(seg + st * t3::kStepBytes, tabs, toff + st * t3::kLutStepBytes, c, lo0, hi0, lo1, hi1);

@@ -7,6 +7,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include "core/prefetch.h"
 
 namespace ryzen {
 
@@ -19,16 +20,6 @@ namespace ryzen {
 // Values are round(x / d) with d = absmax / 127 per block, so |q| <= 127 (never -128).
 
 static inline size_t act_align64(size_t b) { return (b + 63) & ~(size_t)63; }
-
-// Decode (1-2 tokens) streams a weight matrix once and is memory-bound, but one core's hardware
-// prefetcher alone leaves bandwidth unused (Q6_K/Q8_0 output head, AVX-512, 1 thread: ~30 -> ~35-38
-// GB/s; 2 threads gain more): the row kernels' drivers fetch the row about 12 KB ahead while they
-// compute this one. A prefetch never faults, so running past the tensor's end is harmless.
-static inline void prefetch_row_ahead(const uint8_t* row, int64_t row_bytes) {
-  const int64_t rows_ahead = (12288 + row_bytes - 1) / row_bytes;
-  const uint8_t* p = row + rows_ahead * row_bytes;
-  for (int64_t l = 0; l < row_bytes; l += 64) __builtin_prefetch(p + l, 0, 3);
-}
 
 static inline size_t a32_row_bytes(int64_t K) {
   return act_align64((size_t)K + (size_t)(K / 32) * 4 + (size_t)(K / 32) * 2);

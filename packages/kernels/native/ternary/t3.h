@@ -19,7 +19,8 @@
 //    lookups' byte mask.)
 //  * Tile = segments x 11 steps. Rows longer than 12 segments are cut into K-chunks of at most 8
 //    segments (chunk_segs), and tiles are stored in bands of 16: a band holds chunk 0 of each of
-//    its tiles, then chunk 1 of each, ... (seg_offset). A kernel can then pass a band chunk by
+//    its tiles, then chunk 1 of each, ... (seg_offset; inside one chunk a tile's segments are
+//    contiguous, so kernels call it once per chunk). A kernel can then pass a band chunk by
 //    chunk, reusing a token's tables (a chunk's fit L1) while the weights still stream
 //    sequentially. With <= 12 segments this is plain tile-major order. (Measured on Zen 4, AVX-512
 //    LUT, 1 thread: chunking K = 2560 into 5-segment chunks, or K = 6912 into 9- or 14-segment

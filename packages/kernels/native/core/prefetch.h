@@ -1,0 +1,31 @@
+// Software prefetch for decode-sized matmuls, which stream their weights once and are bound by
+// memory bandwidth. One core's hardware prefetchers alone leave bandwidth unused, so kernels fetch
+// the weights they will need about 12 KB ahead of the ones they compute on. Measured on Zen 5,
+// AVX-512 ternary LUT GEMV, 1 thread, 256 MB stream (read probe ~39 GB/s): one burst per 880-byte
+// segment, each line once, ~33-34 GB/s; a prefetch per 80-byte step (some lines twice) ~28 GB/s;
+// none ~19 GB/s.
+//
+// `static inline` and intrinsic-free (__builtin_prefetch is baseline x86-64), so flag-free and
+// SIMD translation units can share it (see the ISA rule). A prefetch never faults, so running past
+// the end of a tensor is harmless.
+#pragma once
+#include <cstdint>
+
+namespace ryzen {
+
+static const int64_t kPrefetchAheadBytes = 12288;
+
+// Prefetch every cache line of [p, p + bytes) once, into L1.
+static inline void prefetch_lines(const uint8_t* p, int64_t bytes) {
+  const uintptr_t end = (uintptr_t)p + (uintptr_t)bytes;
+  for (uintptr_t l = (uintptr_t)p & ~(uintptr_t)63; l < end; l += 64) __builtin_prefetch((const void*)l, 0, 3);
+}
+
+// For a kernel that walks memory in consecutive pieces of `bytes` (rows, segments): prefetch the
+// piece about kPrefetchAheadBytes beyond the one at p.
+static inline void prefetch_piece_ahead(const uint8_t* p, int64_t bytes) {
+  const int64_t ahead = (kPrefetchAheadBytes + bytes - 1) / bytes;
+  prefetch_lines(p + ahead * bytes, bytes);
+}
+
+}  // namespace ryzen
