@@ -332,48 +332,70 @@ static float quantize_token(const float* x, int64_t K, int8_t* q, int32_t* sum) 
   return amax / 127.0f;
 }
 
+// Tables by vpdpbusd: for group g, the 16 dword lanes are the entries m; each lane holds the
+// group's 3 activations biased to u8 (a + 128, by vpermb from the step's 24) and vpdpbusd
+// multiplies them by the entry's trits (s8), starting from -128 x (sum of the trits), so a lane
+// ends as t0*a0 + t1*a1 + t2*a2 exactly. vpackssdw pairs two groups' entries as int16 (|v| <=
+// 381) and vpermt2b splits the words into the low- and high-byte tables. (~2x faster than
+// broadcasting words with vpermw and multiplying with vpmullw.)
 struct TableConsts {
-  __m512i idx[4][3];  // word vector v (groups (0,2),(4,6),(1,3),(5,7)), trit p -> activation word
-  __m512i coef[3];    // trit p of entry m = word % 16 (0 for the unused entries 14, 15)
-  __m512i lo, hi;     // byte gathers: low / high bytes of two word vectors
+  __m512i gather[8];  // group g: byte 4m+p <- activation 3g+p (p < 3)
+  __m512i trits;      // byte 4m+p: trit p of entry m (0 for p = 3 and the unused entries 14, 15)
+  __m512i init;       // lane m: -128 x (sum of entry m's trits)
+  __m512i lo, hi;     // bytes of two packed word vectors -> [group A 16 entries][group B 16 entries] x 2
 };
 
 static TableConsts table_consts() {
   TableConsts c;
-  static const int pairs[4][2] = {{0, 2}, {4, 6}, {1, 3}, {5, 7}};
-  alignas(64) int16_t w[32];
-  for (int v = 0; v < 4; ++v)
-    for (int p = 0; p < 3; ++p) {
-      for (int i = 0; i < 32; ++i) w[i] = (int16_t)(3 * pairs[v][i / 16] + p);
-      c.idx[v][p] = _mm512_load_si512(w);
-    }
-  for (int p = 0; p < 3; ++p) {
-    for (int i = 0; i < 32; ++i) w[i] = (int16_t)(i % 16 < 14 ? t3::trit_of(i % 16, p) : 0);
-    c.coef[p] = _mm512_load_si512(w);
-  }
   alignas(64) uint8_t b[64];
-  for (int i = 0; i < 64; ++i) b[i] = (uint8_t)(i < 32 ? 2 * i : 64 + 2 * (i - 32));
+  alignas(64) int8_t t[64];
+  alignas(64) int32_t init[16];
+  for (int g = 0; g < 8; ++g) {
+    for (int i = 0; i < 64; ++i) b[i] = (uint8_t)(3 * g + (i % 4 < 3 ? i % 4 : 0));
+    c.gather[g] = _mm512_load_si512(b);
+  }
+  for (int m = 0; m < 16; ++m) {
+    int sum = 0;
+    for (int p = 0; p < 4; ++p) {
+      t[4 * m + p] = (int8_t)(p < 3 && m < 14 ? t3::trit_of(m, p) : 0);
+      sum += t[4 * m + p];
+    }
+    init[m] = -128 * sum;
+  }
+  c.trits = _mm512_load_si512(t);
+  c.init = _mm512_load_si512(init);
+  // vpackssdw(A, B) puts entry m of A at word 8(m/4) + m%4 and of B at word 8(m/4) + 4 + m%4;
+  // output byte i takes (word vector i / 32, group i % 32 / 16, entry i % 16).
+  for (int i = 0; i < 64; ++i) {
+    const int m = i % 16, word = 8 * (m / 4) + 4 * (i % 32 / 16) + m % 4;
+    b[i] = (uint8_t)(64 * (i / 32) + 2 * word);
+  }
   c.lo = _mm512_load_si512(b);
   c.hi = _mm512_add_epi8(c.lo, _mm512_set1_epi8(1));
   return c;
 }
 
+static inline __m512i group_entries(__m512i biased, int g, const TableConsts& c) {
+  return _mm512_dpbusd_epi32(c.init, _mm512_permutexvar_epi8(c.gather[g], biased), c.trits);
+}
+
 static void build_tables(const int8_t* q, int64_t segs, uint8_t* out, const TableConsts& c) {
+  const __m512i bias = _mm512_set1_epi8((char)0x80);
   for (int64_t s = 0; s < segs; ++s) {
     for (int st = 0; st < t3::kStepsPerSeg; ++st) {
       const int valid = 256 - 24 * st < 24 ? 256 - 24 * st : 24;
-      const __m512i aw = _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8((__mmask32)((1u << valid) - 1), q + s * 256 + 24 * st));
-      __m512i wv[4];
-      for (int v = 0; v < 4; ++v) {
-        __m512i t = _mm512_mullo_epi16(_mm512_permutexvar_epi16(c.idx[v][0], aw), c.coef[0]);
-        t = _mm512_add_epi16(t, _mm512_mullo_epi16(_mm512_permutexvar_epi16(c.idx[v][1], aw), c.coef[1]));
-        wv[v] = _mm512_add_epi16(t, _mm512_mullo_epi16(_mm512_permutexvar_epi16(c.idx[v][2], aw), c.coef[2]));
-      }
+      const __m512i a = _mm512_xor_si512(
+          _mm512_zextsi256_si512(_mm256_maskz_loadu_epi8((__mmask32)((1u << valid) - 1), q + s * 256 + 24 * st)), bias);
+      // word vectors of group pairs (0,2), (4,6), (1,3), (5,7): see t3::kLutStepBytes
+      const __m512i w02 = _mm512_packs_epi32(group_entries(a, 0, c), group_entries(a, 2, c));
+      const __m512i w46 = _mm512_packs_epi32(group_entries(a, 4, c), group_entries(a, 6, c));
+      const __m512i w13 = _mm512_packs_epi32(group_entries(a, 1, c), group_entries(a, 3, c));
+      const __m512i w57 = _mm512_packs_epi32(group_entries(a, 5, c), group_entries(a, 7, c));
       uint8_t* o = out + (s * t3::kStepsPerSeg + st) * t3::kLutStepBytes;
-      _mm512_storeu_si512(o, _mm512_permutex2var_epi8(wv[0], c.lo, wv[1]));
-      _mm512_storeu_si512(o + 64, _mm512_permutex2var_epi8(wv[0], c.hi, wv[1]));
-      _mm512_storeu_si512(o + 128, _mm512_permutex2var_epi8(wv[2], c.lo, wv[3]));
-      _mm512_storeu_si512(o + 192, _mm512_permutex2var_epi8(wv[2], c.hi, wv[3]));
+      _mm512_storeu_si512(o, _mm512_permutex2var_epi8(w02, c.lo, w46));
+      _mm512_storeu_si512(o + 64, _mm512_permutex2var_epi8(w02, c.hi, w46));
+      _mm512_storeu_si512(o + 128, _mm512_permutex2var_epi8(w13, c.lo, w57));
+      _mm512_storeu_si512(o + 192, _mm512_permutex2var_epi8(w13, c.hi, w57));
     }
   }
 }

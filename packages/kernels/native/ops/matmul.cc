@@ -10,6 +10,7 @@
 #include "core/errors.h"
 #include "core/matmul_op.h"
 #include "core/plan.h"
+#include "core/prefetch.h"
 #include "core/weights.h"
 
 namespace ryzen {
@@ -74,6 +75,19 @@ int64_t split_multiple(const MatmulState& st, int nth) {
   return st.N >= aligned * nth * 4 ? aligned : m;
 }
 
+// Decode-sized matmuls stream their weights once. The kernels prefetch ~12 KB ahead of where they
+// compute, so the first 12 KB of a share would arrive by demand misses alone: fetch them up front,
+// overlapping that latency with the activation conversion (or the previous part's tail). Row r
+// starts about r/N of the way into any format's layout (exact for row-major formats; T3's scale
+// tail and K-chunked bands make it approximate, which costs only useless prefetches).
+void prefetch_share_start(const MatmulState& st, int64_t r0, int64_t r1) {
+  if (st.n > kPrivateActsTokens || r0 >= r1) return;
+  const MatmulWeights& w = *st.w;
+  const size_t share = w.bytes / (size_t)st.N * (size_t)(r1 - r0);
+  prefetch_lines(w.data + w.bytes / (size_t)st.N * (size_t)r0,
+                 (int64_t)(share < (size_t)kPrefetchAheadBytes ? share : (size_t)kPrefetchAheadBytes));
+}
+
 int phases(const OpNode& node) {
   const MatmulState& st = *static_cast<const MatmulState*>(node.state.get());
   return st.has_acts && !st.private_acts ? 2 : 1;
@@ -91,6 +105,7 @@ void run(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch) {
   int64_t r0, r1;
   split_range(st.N, ith, nth, split_multiple(st, nth), &r0, &r1);
   if (r0 >= r1) return;
+  prefetch_share_start(st, r0, r1);
   if (st.private_acts) {
     scratch = thread_scratch(node, scratch, ith);
     st.kernel->prepare_acts(x, st.K, st.K, 0, st.n, scratch);
@@ -183,6 +198,9 @@ void run_multi(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch
   const MultiState& st = *static_cast<const MultiState*>(node.state.get());
   const float* x = node.t.back()->as<float>();
   if (st.private_acts) {
+    int64_t r0, r1;
+    split_range(st.parts[0].N, ith, nth, split_multiple(st.parts[0], nth), &r0, &r1);
+    prefetch_share_start(st.parts[0], r0, r1);
     scratch = thread_scratch(node, scratch, ith);
     convert_multi(st, x, ith, nth, scratch);
   } else if (st.has_acts && phase == 0) {
@@ -193,6 +211,7 @@ void run_multi(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch
     const MatmulState& p = st.parts[j];
     int64_t r0, r1;
     split_range(p.N, ith, nth, split_multiple(p, nth), &r0, &r1);
+    if (j > 0) prefetch_share_start(p, r0, r1);
     if (r0 < r1)
       p.kernel->compute(*p.w, scratch + st.act_off[j], x, p.K, p.n, node.t[2 * j]->as<float>(), p.N, r0, r1);
   }
