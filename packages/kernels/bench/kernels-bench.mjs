@@ -5,7 +5,7 @@
 // "bench_peak"). Weights stream from >= --mb MB of distinct memory so DRAM, not cache, is measured.
 //
 //   node bench/kernels-bench.mjs [--json] [--quick] [--mb 256] [--isa avx512,avx2] [--threads 1,2]
-//                                [--reps 5] [--no-head] [--shapes q/o,down] [--family lut,mad]
+//                                [--reps 5] [--no-head] [--no-fused] [--shapes q/o,down] [--family lut,mad]
 //                                [--only gemv|gemm]
 //
 // Also exported: runKernelBench(options) -> result object (used by @ryzen/bench).
@@ -19,6 +19,12 @@ export const SHAPES = [
   { name: "attn k/v", K: 2560, N: 640 },
   { name: "ffn gate/up", K: 2560, N: 6912 },
   { name: "ffn down", K: 6912, N: 2560 },
+];
+// The runtime runs these projections as one matmul_multi op over a shared input: the activation
+// tables are built once for all parts (a standalone k/v GEMV pays them for 1/4 of q's bytes).
+export const FUSED_SHAPES = [
+  { name: "attn q+k+v", K: 2560, N: 3840, parts: [2560, 640, 640] },
+  { name: "ffn gate+up", K: 2560, N: 13824, parts: [6912, 6912] },
 ];
 export const HEAD = { name: "output head", K: 2560, N: 128256 };
 
@@ -98,17 +104,24 @@ function probePeak(threads, reps) {
   return out;
 }
 
-/** A plan of `count` matmuls over distinct prepared copies of the same weights. */
-function matmulPlan(weights, x, y) {
-  return new K.Plan(weights.map((w) => ({ op: "matmul", t: [y, w, x] })));
+const partsOf = (shape) => shape.parts ?? [shape.N];
+
+/** A plan of one matmul (or matmul_multi over a shape's parts) per copy; y holds the parts' outputs. */
+function matmulPlan(copies, x, y) {
+  return new K.Plan(copies.map((ws) =>
+    ws.length === 1 ? { op: "matmul", t: [y[0], ws[0], x] } : { op: "matmul_multi", t: [...ws.flatMap((w, j) => [y[j], w]), x] }));
 }
 
+const outputs = (shape, n) => partsOf(shape).map((N) => K.Tensor.empty(K.GGMLType.F32, [N, n]));
+
+/** Distinct prepared copies (each a list of part tensors) of >= mb MB of one shape's weights. */
 function ternaryCopies(shape, mb, type) {
-  const bytes = K.quantize(type, seededTernary(shape.K * shape.N, shape.K + shape.N), shape.N, shape.K);
-  const per = t3Bytes(shape.K, shape.N);
+  const parts = partsOf(shape);
+  const bytes = parts.map((N) => K.quantize(type, seededTernary(shape.K * N, shape.K + N), N, shape.K));
+  const per = parts.reduce((sum, N) => sum + t3Bytes(shape.K, N), 0);
   const count = Math.max(1, Math.ceil((mb * MB) / per));
   const weights = [];
-  for (let c = 0; c < count; c++) weights.push(K.Tensor.from(type, [shape.K, shape.N], bytes).prepare());
+  for (let c = 0; c < count; c++) weights.push(parts.map((N, j) => K.Tensor.from(type, [shape.K, N], bytes[j]).prepare()));
   return { weights, per };
 }
 
@@ -124,7 +137,8 @@ export function runKernelBench(opts = {}) {
   const reps = opts.reps ?? 5;
   const mb = opts.mb ?? 256;
   const families = opts.families ?? ["lut", "mad"];
-  const shapes = opts.shapes ? SHAPES.filter((s) => opts.shapes.some((w) => s.name.includes(w))) : SHAPES;
+  const allShapes = opts.fused === false ? SHAPES : [...SHAPES, ...FUSED_SHAPES];
+  const shapes = opts.shapes ? allShapes.filter((s) => opts.shapes.some((w) => s.name.includes(w))) : allShapes;
   const doGemv = opts.only !== "gemm", doGemm = opts.only !== "gemv";
   const type = opts.type ?? K.GGMLType.I2_S;
   const probeBytes = Math.max(256, mb) * MB;
@@ -151,10 +165,10 @@ export function runKernelBench(opts = {}) {
     for (const shape of shapes) {
       const { weights, per } = ternaryCopies(shape, mb, type);
       const x1 = K.Tensor.fromFloat32([shape.K, 1], seededTernary(shape.K, 1).map((v, k) => v + (k % 7) * 0.1));
-      const y1 = K.Tensor.empty(K.GGMLType.F32, [shape.N, 1]);
+      const y1 = outputs(shape, 1);
       const n = 128;
       const xn = K.Tensor.fromFloat32([shape.K, n], seededTernary(shape.K * n, 2).map((v, k) => v + (k % 5) * 0.1));
-      const yn = K.Tensor.empty(K.GGMLType.F32, [shape.N, n]);
+      const yn = outputs(shape, n);
       for (const isa of isas) {
         K.setIsa(isa);
         for (const family of families) {
@@ -194,7 +208,7 @@ export function runKernelBench(opts = {}) {
         }
       }
       setFamily(prevFamily);
-      for (const w of weights) w.dispose();
+      for (const w of weights.flat()) w.dispose();
     }
     if (opts.head !== false) {
       for (const [tname, ttype] of [["q6_K", K.GGMLType.Q6_K], ["q8_0", K.GGMLType.Q8_0]]) {
@@ -216,7 +230,7 @@ export function runKernelBench(opts = {}) {
           K.setIsa(isa);
           for (const t of threads) {
             K.setThreads(t);
-            const plan = matmulPlan([w], x, y);
+            const plan = matmulPlan([[w]], x, [y]);
             const probe = readBandwidth(probeBytes, 3), bw = probe.gbs;
             const { best: s, cpu } = timeRuns(() => plan.run(), reps);
             plan.dispose();
@@ -281,6 +295,7 @@ function parseArgs(argv) {
     else if (a === "--isa") o.isas = v().split(",");
     else if (a === "--threads") o.threads = v().split(",").map(Number);
     else if (a === "--no-head") o.head = false;
+    else if (a === "--no-fused") o.fused = false;
     else if (a === "--shapes") o.shapes = v().split(",");
     else if (a === "--family") o.families = v().split(",");
     else if (a === "--only") o.only = v();

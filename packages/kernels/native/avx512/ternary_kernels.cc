@@ -300,8 +300,16 @@ void ternary_lut_compute(const t3::Args& a) {
 
 // BitNet absmax int8 of one token into q[K]; returns amax/127 and the sum.
 static float quantize_token(const float* x, int64_t K, int8_t* q, int32_t* sum) {
-  __m512 vmax = _mm512_setzero_ps();
+  // four chains: one vmaxps chain was latency-bound (~0.1 us per 2560 values)
+  __m512 m0 = _mm512_setzero_ps(), m1 = m0, m2 = m0, m3 = m0;
   int64_t k = 0;
+  for (; k + 64 <= K; k += 64) {
+    m0 = _mm512_max_ps(m0, _mm512_abs_ps(_mm512_loadu_ps(x + k)));
+    m1 = _mm512_max_ps(m1, _mm512_abs_ps(_mm512_loadu_ps(x + k + 16)));
+    m2 = _mm512_max_ps(m2, _mm512_abs_ps(_mm512_loadu_ps(x + k + 32)));
+    m3 = _mm512_max_ps(m3, _mm512_abs_ps(_mm512_loadu_ps(x + k + 48)));
+  }
+  __m512 vmax = _mm512_max_ps(_mm512_max_ps(m0, m1), _mm512_max_ps(m2, m3));
   for (; k + 16 <= K; k += 16) vmax = _mm512_max_ps(vmax, _mm512_abs_ps(_mm512_loadu_ps(x + k)));
   if (k < K) vmax = _mm512_max_ps(vmax, _mm512_abs_ps(_mm512_maskz_loadu_ps((__mmask16)((1u << (K - k)) - 1), x + k)));
   const float amax = _mm512_reduce_max_ps(vmax);
