@@ -15,6 +15,18 @@ namespace ryzen {
 namespace avx512 {
 namespace {
 
+// One 256-value block of a K-quant row against int8 activations a: vpmaddubsw forms int16 pair
+// sums of the u8 codes v[k] (values 64k..64k+63) times a, and vpdpwssd multiplies them by the
+// per-pair int16 sub-block scales s[k] and adds them into int32 lanes.
+static inline __m512i dot256(const __m512i (&v)[4], const __m512i (&s)[4], const int8_t* a) {
+  __m512i isum = _mm512_setzero_si512();
+  for (int k = 0; k < 4; k++) {
+    const __m512i av = _mm512_loadu_si512((const void*)(a + 64 * k));
+    isum = _mm512_dpwssd_epi32(isum, _mm512_maddubs_epi16(v[k], av), s[k]);  // VNNI: madd + add in one
+  }
+  return isum;
+}
+
 constexpr int kTile = 8;  // 32 zmm registers: up to 8 token accumulators beside the decoded block
 
 static inline float load_f16(const uint8_t* p) { return _cvtsh_ss((uint16_t)(p[0] | (p[1] << 8))); }
@@ -134,12 +146,7 @@ static void row_q4_K(const uint8_t* w, const uint8_t* const* acts, int64_t K, fl
     for (int k = 0; k < 4; k++)
       s[k] = _mm512_permutexvar_epi16(_mm512_add_epi16(idx0, _mm512_set1_epi16((short)(2 * k))), sc16);
     for (int t = 0; t < NT; t++) {
-      const int8_t* a = a256_q(acts[t]) + b * 256;
-      __m512i isum = _mm512_setzero_si512();
-      for (int k = 0; k < 4; k++) {
-        const __m512i av = _mm512_loadu_si512((const void*)(a + 64 * k));
-        isum = _mm512_dpwssd_epi32(isum, _mm512_maddubs_epi16(v[k], av), s[k]);  // VNNI: madd + add in one
-      }
+      __m512i isum = dot256(v, s, a256_q(acts[t]) + b * 256);
       const float ad = a256_d(acts[t], K)[b];
       const __m256i bs = _mm256_loadu_si256((const __m256i*)(a256_sum(acts[t], K) + b * 16));
       acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(d * ad), acc[t]);
@@ -178,12 +185,7 @@ static void row_q6_K(const uint8_t* w, const uint8_t* const* acts, int64_t K, fl
     for (int k = 0; k < 4; k++)
       s[k] = _mm512_permutexvar_epi16(_mm512_add_epi16(idx0, _mm512_set1_epi16((short)(4 * k))), sc512);
     for (int t = 0; t < NT; t++) {
-      const int8_t* a = a256_q(acts[t]) + b * 256;
-      __m512i isum = _mm512_setzero_si512();
-      for (int k = 0; k < 4; k++) {
-        const __m512i av = _mm512_loadu_si512((const void*)(a + 64 * k));
-        isum = _mm512_dpwssd_epi32(isum, _mm512_maddubs_epi16(v[k], av), s[k]);  // VNNI: madd + add in one
-      }
+      __m512i isum = dot256(v, s, a256_q(acts[t]) + b * 256);
       // codes are stored +32: subtract 32 * sum_g sc[g] * (sum of group g's activations)
       const __m256i bs = _mm256_loadu_si256((const __m256i*)(a256_sum(acts[t], K) + b * 16));
       const __m256i corr = _mm256_madd_epi16(bs, sc16x32);

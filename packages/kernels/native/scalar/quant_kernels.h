@@ -86,30 +86,26 @@ struct FormatKernels {
   ActsFn acts_a32, acts_a256;
 };
 
-namespace scalar {
-const FormatKernels& format_kernels();
-void gemm_q8_0(const GemmArgs& g);
-void gemm_q4_0(const GemmArgs& g);
-void gemm_q4_K(const GemmArgs& g);
-void gemm_q6_K(const GemmArgs& g);
-}  // namespace scalar
-namespace avx2 {
-const FormatKernels& format_kernels();
-void quantize_acts_a32(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch);
-void quantize_acts_a256(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch);
-void gemm_q8_0(const GemmArgs& g);
-void gemm_q4_0(const GemmArgs& g);
-void gemm_q4_K(const GemmArgs& g);
-void gemm_q6_K(const GemmArgs& g);
-}  // namespace avx2
-namespace avx512 {
-const FormatKernels& format_kernels();
-void quantize_acts_a32(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch);
-void quantize_acts_a256(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch);
-void gemm_q8_0(const GemmArgs& g);
-void gemm_q4_0(const GemmArgs& g);
-void gemm_q4_K(const GemmArgs& g);
-void gemm_q6_K(const GemmArgs& g);
-}  // namespace avx512
+// Each ISA's kernels; the SIMD ISAs also quantize activations (bit-identical to quantize_acts_* above).
+#define RYZEN_QUANT_GEMMS(ns)                  \
+  namespace ns {                               \
+  const FormatKernels& format_kernels();       \
+  void gemm_q8_0(const GemmArgs& g);           \
+  void gemm_q4_0(const GemmArgs& g);           \
+  void gemm_q4_K(const GemmArgs& g);           \
+  void gemm_q6_K(const GemmArgs& g);           \
+  }
+#define RYZEN_QUANT_ACTS(ns)                                                                                        \
+  namespace ns {                                                                                                    \
+  void quantize_acts_a32(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch);  \
+  void quantize_acts_a256(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch); \
+  }
+RYZEN_QUANT_GEMMS(scalar)
+RYZEN_QUANT_GEMMS(avx2)
+RYZEN_QUANT_GEMMS(avx512)
+RYZEN_QUANT_ACTS(avx2)
+RYZEN_QUANT_ACTS(avx512)
+#undef RYZEN_QUANT_GEMMS
+#undef RYZEN_QUANT_ACTS
 
 }  // namespace ryzen
