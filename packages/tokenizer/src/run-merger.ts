@@ -13,8 +13,8 @@
 // tiktoken merges, or a merges list that makes one token by two rules), the order within a
 // rank would matter: `merge` gives up and the caller uses a heap, which handles any order.
 
-import { KeyHeap } from "./heap.js";
 import type { MergeTable } from "./merge-table.js";
+import { RankBuckets } from "./rank-buckets.js";
 
 const INTRA = 1; // entry kind: the pair inside a run (else the pair with the next run)
 
@@ -33,39 +33,29 @@ export class RunMerger {
   /** Freed nodes, reused first (a stack). */
   private free = new Int32Array(0);
   private freeCount = 0;
-  /** Distinct ranks that have a bucket. */
-  private readonly heap = new KeyHeap();
-  /** Per rank: its first and last bucket entry (-1: empty). Entries: node << 1 | kind, and
-   *  the next (appended in turn: the initial pairs come left to right). */
-  private readonly bucketHead: Int32Array;
-  private readonly bucketTail: Int32Array;
-  private entryKey = new Int32Array(1024);
-  private entryNext = new Int32Array(1024);
-  private entries = 0;
+  /** Pairs by rank; entries: node << 1 | kind (appended in turn: the initial pairs come left to right). */
+  private readonly buckets: RankBuckets;
   /** The rank being merged; a new pair ranking lower sets `failed`. */
   private current = -1;
   private failed = false;
 
   constructor(private readonly merges: MergeTable, maxRank: number) {
-    this.bucketHead = new Int32Array(maxRank + 1).fill(-1);
-    this.bucketTail = new Int32Array(maxRank + 1);
+    this.buckets = new RankBuckets(maxRank);
   }
 
   /** BPE of symbols[0..n): the resulting ids, or undefined if a merge made a pair that ranks
    *  below it (see above). `symbols` is not modified. */
   merge(symbols: Int32Array, n: number): number[] | undefined {
     this.start(symbols, n);
-    const { heap, bucketHead } = this;
-    while (heap.length > 0 && !this.failed) {
-      const rank = heap.pop() | 0; // an int32 (the heap keys are float64)
+    const buckets = this.buckets;
+    while (!buckets.empty && !this.failed) {
+      const rank = buckets.lowestRank();
       this.current = rank;
-      let e = bucketHead[rank]!;
-      bucketHead[rank] = -1;
-      // merges add no entries of this rank, so its chain does not change while we walk it
-      for (; e !== -1 && !this.failed; e = this.entryNext[e]!) this.mergeEntry(this.entryKey[e]!, rank);
+      // merges add no entries of this rank, so its list does not change while we walk it
+      for (let e = buckets.take(rank); e !== -1 && !this.failed; e = buckets.next(e)) this.mergeEntry(buckets.value(e), rank);
     }
     if (this.failed) {
-      while (heap.length > 0) bucketHead[heap.pop()] = -1;
+      buckets.clear();
       return undefined;
     }
     return this.collect();
@@ -76,10 +66,9 @@ export class RunMerger {
     if (this.sym.length < n) this.allocate(n);
     this.nodes = 0;
     this.freeCount = 0;
-    this.entries = 0;
     this.failed = false;
     this.current = -1;
-    this.heap.clear();
+    this.buckets.clear();
     let last = -1;
     for (let i = 0; i < n; i++) {
       const s = symbols[i]!;
@@ -169,25 +158,8 @@ export class RunMerger {
   }
 
   private queue(rank: number, key: number): void {
-    if (rank < this.current) {
-      this.failed = true;
-      return;
-    }
-    if (this.entries === this.entryKey.length) {
-      const key2 = new Int32Array(this.entries * 2), next2 = new Int32Array(this.entries * 2);
-      key2.set(this.entryKey);
-      next2.set(this.entryNext);
-      this.entryKey = key2;
-      this.entryNext = next2;
-    }
-    const e = this.entries++;
-    this.entryKey[e] = key;
-    this.entryNext[e] = -1;
-    if (this.bucketHead[rank] === -1) {
-      this.bucketHead[rank] = e;
-      this.heap.push(rank);
-    } else this.entryNext[this.bucketTail[rank]!] = e;
-    this.bucketTail[rank] = e;
+    if (rank < this.current) this.failed = true;
+    else this.buckets.add(rank, key);
   }
 
   /** Merge the pair of entry `key` if it is still there with this rank. */

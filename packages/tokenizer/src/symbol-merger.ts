@@ -5,6 +5,7 @@
 
 import { KeyHeap } from "./heap.js";
 import type { MergeTable } from "./merge-table.js";
+import { RankBuckets } from "./rank-buckets.js";
 import { RunMerger } from "./run-merger.js";
 
 const SHORT_WORD = 64; // symbols; below this the direct scan beats the bucket queue
@@ -25,11 +26,8 @@ export class SymbolMerger {
   private rankAt = new Int32Array(0);
   private mergedAt = new Int32Array(0);
   private readonly heap = new KeyHeap();
-  // mergeBuckets: per rank, the first and last entry of its list (-1: empty), and the pool.
-  private readonly bucketHead: Int32Array;
-  private readonly bucketTail: Int32Array;
-  private entryPos = new Int32Array(0);
-  private entryNext = new Int32Array(0);
+  // mergeBuckets: positions of pairs by rank, and one rank's positions in order
+  private readonly buckets: RankBuckets;
   private bucketList = new Int32Array(0);
   /** mergeLong: the input symbols, kept for the heap if the buckets give up. */
   private saved = new Int32Array(0);
@@ -38,8 +36,7 @@ export class SymbolMerger {
 
   constructor(private readonly merges: MergeTable, maxRank: number) {
     this.runs = new RunMerger(merges, maxRank);
-    this.bucketHead = new Int32Array(maxRank + 1).fill(-1);
-    this.bucketTail = new Int32Array(maxRank + 1);
+    this.buckets = new RankBuckets(maxRank);
   }
 
   /** Make room for n symbols (may replace `sym`). */
@@ -139,27 +136,21 @@ export class SymbolMerger {
   }
 
   private mergeBuckets(n: number): number[] | undefined {
-    const { sym, prev, next, heap, merges, bucketHead: head, bucketTail: tail } = this;
+    const { sym, prev, next, merges, buckets } = this;
     this.linkSymbols(n);
-    // Buckets are linked lists in one entry pool: n - 1 initial pairs plus at most two new
-    // pairs per merge, so 3n entries always suffice.
-    if (this.entryPos.length < 3 * n) {
-      this.entryPos = new Int32Array(3 * n);
-      this.entryNext = new Int32Array(3 * n);
-      this.bucketList = new Int32Array(3 * n);
-    }
-    this.entries = 0;
-    heap.clear(); // holds the distinct ranks that have a bucket
+    // n - 1 initial pairs plus at most two new pairs per merge: a bucket never holds more than 3n
+    if (this.bucketList.length < 3 * n) this.bucketList = new Int32Array(3 * n);
+    buckets.clear();
     // The pair at each position is looked up once per change of it: a bucket entry is current
     // iff its position still holds a pair of the bucket's rank.
     const { rankAt, mergedAt } = this;
     for (let i = 0; i + 1 < n; i++) {
       const rank = this.setLinkedPair(i);
-      if (rank >= 0) this.addEntry(rank, i);
+      if (rank >= 0) buckets.add(rank, i);
     }
     rankAt[n - 1] = -1;
-    while (heap.length > 0) {
-      const rank = heap.pop() | 0; // an int32 (the heap keys are float64)
+    while (!buckets.empty) {
+      const rank = buckets.lowestRank();
       const list = this.takeBucket(rank);
       for (let k = 0; k < list.length; k++) {
         const l = list[k]!;
@@ -180,7 +171,7 @@ export class SymbolMerger {
             const r2 = this.setLinkedPair(l);
             if (r2 >= 0) {
               if (r2 < rank) return this.abandonBuckets();
-              this.addEntry(r2, l);
+              buckets.add(r2, l);
             }
           }
         } else rankAt[l] = -1;
@@ -189,26 +180,12 @@ export class SymbolMerger {
           const r1 = this.setLinkedPair(lp);
           if (r1 >= 0) {
             if (r1 < rank) return this.abandonBuckets();
-            this.addEntry(r1, lp);
+            buckets.add(r1, lp);
           }
         }
       }
     }
     return this.collect();
-  }
-
-  private entries = 0;
-
-  /** Append position `pos` to the bucket of `rank`. */
-  private addEntry(rank: number, pos: number): void {
-    const e = this.entries++;
-    this.entryPos[e] = pos;
-    this.entryNext[e] = -1;
-    if (this.bucketHead[rank] === -1) {
-      this.bucketHead[rank] = e;
-      this.heap.push(rank);
-    } else this.entryNext[this.bucketTail[rank]!] = e;
-    this.bucketTail[rank] = e;
   }
 
   /** Look up the pair now starting at linked position i; returns its rank (-1: none). */
@@ -220,20 +197,20 @@ export class SymbolMerger {
 
   /** The positions in a rank's bucket, ascending; empties the bucket. */
   private takeBucket(rank: number): Int32Array {
-    const all = this.bucketList; // as long as the entry pool (mergeBuckets)
+    const all = this.bucketList; // 3n long: holds any bucket (mergeBuckets)
+    const buckets = this.buckets;
     let k = 0, sorted = true;
-    for (let e = this.bucketHead[rank]!; e !== -1; e = this.entryNext[e]!) {
-      const pos = this.entryPos[e]!;
+    for (let e = buckets.take(rank); e !== -1; e = buckets.next(e)) {
+      const pos = buckets.value(e);
       if (k > 0 && pos < all[k - 1]!) sorted = false;
       all[k++] = pos;
     }
     const list = all.subarray(0, k);
-    this.bucketHead[rank] = -1;
     return sorted ? list : list.sort();
   }
 
   private abandonBuckets(): undefined {
-    while (this.heap.length > 0) this.bucketHead[this.heap.pop()] = -1;
+    this.buckets.clear();
     return undefined;
   }
 
