@@ -279,8 +279,34 @@ export function formatKernelBench(r) {
     for (const h of r.head)
       lines.push(h.error ? `${pad(h.type, 6)} unavailable: ${h.error}` : `${pad(h.type, 6)} ${pad(h.isa, 7)} ${lpad(h.threads, 3)}T ${lpad(h.us.toFixed(0), 8)} us ${lpad(h.gbs.toFixed(2), 7)} GB/s ${lpad(h.bwPct.toFixed(0) + "%", 5)} of read bw (cpu ${h.cpuBwPct.toFixed(0)}%)`);
   }
+  const bars = barChecks(r);
+  if (bars.length) {
+    lines.push("", "bars (issue #2; best family per shape on the best ISA measured)");
+    for (const b of bars)
+      lines.push(`${pad(b.bar, 44)} ${pad(b.shape, 12)} ${lpad(pct(b.value), 5)}  ${b.pass ? "pass" : "MISS"}`);
+  }
   lines.push("", ...r.notes.map((n) => `note: ${n}`));
   return lines.join("\n");
+}
+
+/** The issue's bars: ternary GEMV >= 70 % of read bandwidth at 1 thread and >= 85 % at 2 threads,
+ *  GEMM over 128 tokens >= 80 % of the int8 peak at 2 threads; per shape, the better family. */
+export function barChecks(r) {
+  const isa = ["avx512", "avx2"].find((i) => r.gemv.some((g) => g.isa === i) || r.gemm.some((g) => g.isa === i));
+  if (!isa) return [];
+  const best = (rows, shape, threads, field) =>
+    Math.max(...rows.filter((x) => x.isa === isa && x.shape === shape && x.threads === threads).map((x) => x[field]));
+  const out = [];
+  const shapes = [...new Set([...r.gemv, ...r.gemm].map((x) => x.shape))];
+  for (const [kind, threads, field, goal] of [["gemv", 1, "bwPct", 70], ["gemv", 2, "bwPct", 85], ["gemm", 2, "peakPct", 80]]) {
+    for (const shape of shapes) {
+      const value = best(r[kind], shape, threads, field);
+      if (!Number.isFinite(value)) continue;
+      const what = kind === "gemv" ? `GEMV ${threads}T >= ${goal}% of read bw` : `GEMM n=128 ${threads}T >= ${goal}% of int8 peak`;
+      out.push({ bar: `${what} (${isa})`, shape, value, goal, pass: value >= goal });
+    }
+  }
+  return out;
 }
 
 function parseArgs(argv) {

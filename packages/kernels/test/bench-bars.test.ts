@@ -1,0 +1,38 @@
+// The kernel benchmark script: its bar summary picks the better family per shape and compares with
+// the issue's goals, and a tiny run produces rows for every requested case. (It asserts no
+// timing: speed is the benchmark's business, not a test's.)
+import { describe, expect, it } from "vitest";
+// @ts-expect-error: plain .mjs script without type declarations
+import { barChecks, formatKernelBench, runKernelBench } from "../bench/kernels-bench.mjs";
+
+type Row = Record<string, unknown>;
+const report = (gemv: Row[], gemm: Row[]) => ({ machine: {}, bandwidth: {}, peak: {}, head: [], notes: [], gemv, gemm });
+
+describe("kernel benchmark", () => {
+  it("checks each bar on the better family of each shape", () => {
+    const r = report(
+      [
+        { isa: "avx512", shape: "q/o", family: "lut", threads: 1, bwPct: 72 },
+        { isa: "avx512", shape: "q/o", family: "mad", threads: 1, bwPct: 15 },
+        { isa: "avx512", shape: "q/o", family: "lut", threads: 2, bwPct: 84 },
+        { isa: "avx2", shape: "q/o", family: "lut", threads: 2, bwPct: 99 },
+      ],
+      [{ isa: "avx512", shape: "q/o", family: "mad", threads: 2, peakPct: 80 }],
+    );
+    const bars = barChecks(r) as { bar: string; value: number; pass: boolean }[];
+    expect(bars.map((b) => [b.bar, b.value, b.pass])).toEqual([
+      ["GEMV 1T >= 70% of read bw (avx512)", 72, true],
+      ["GEMV 2T >= 85% of read bw (avx512)", 84, false],
+      ["GEMM n=128 2T >= 80% of int8 peak (avx512)", 80, true],
+    ]);
+  });
+
+  it("a tiny run gives a row per ISA, family and thread count, and a bar summary", () => {
+    const r = runKernelBench({ threads: [1], mb: 1, reps: 1, shapes: ["k/v"], head: false, fused: false });
+    const isas = Object.keys(r.bandwidth);
+    expect(r.gemv).toHaveLength(isas.length * 2);
+    expect(r.gemm).toHaveLength(isas.length * 2);
+    for (const row of [...r.gemv, ...r.gemm]) expect(row.shape).toBe("attn k/v");
+    expect(formatKernelBench(r)).toContain(isas.length > 0 ? "bars (issue #2" : "ternary GEMV");
+  });
+});
