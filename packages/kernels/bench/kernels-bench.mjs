@@ -34,12 +34,18 @@ export const t3Bytes = (K, N) => Math.ceil(N / 16) * Math.ceil(K / 256) * 880;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const nowNs = () => process.hrtime.bigint();
 
+// Idle pool workers spin ~1 ms before they sleep (thread_pool.cc): a timed run that starts sooner
+// would count the previous run's spinning as its own CPU time.
+const idleSlot = new Int32Array(new SharedArrayBuffer(4));
+const letWorkersSleep = () => Atomics.wait(idleSlot, 0, 0, 3);
+
 // Wall time (median, best) and process CPU time (best): on a shared machine the CPU time divided
 // by the thread count approximates the run time without being descheduled.
 function timeRuns(fn, reps) {
   fn(); // warm up (also first-touch of scratch)
   const ts = [], cs = [];
   for (let r = 0; r < reps; r++) {
+    letWorkersSleep();
     const c0 = process.cpuUsage();
     const t0 = nowNs();
     fn();
