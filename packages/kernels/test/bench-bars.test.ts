@@ -27,6 +27,18 @@ describe("kernel benchmark", () => {
     ]);
   });
 
+  it("does not count a 2-thread GEMM row whose probe ran at one core's rate", () => {
+    const gemm = [
+      { isa: "avx512", shape: "q/o", family: "mad", threads: 2, peakGops: 950, peakPct: 99 },
+      { isa: "avx512", shape: "q/o", family: "lut", threads: 2, peakGops: 1900, peakPct: 41 },
+    ];
+    const r = { ...report([], gemm), peak: { avx512: { 1: { gops: 940 }, 2: { gops: 1880 } } } };
+    const bars = barChecks(r) as { value: number; pass: boolean }[];
+    expect(bars.map((b) => [b.value, b.pass])).toEqual([[41, false]]);
+    const alone = { ...r, gemm: [gemm[0]] };
+    expect((barChecks(alone) as { value: number; pass: boolean; note: string }[]).map((b) => [b.pass, b.note])).toEqual([[false, "no 2-core sample"]]);
+  });
+
   it("a tiny run gives a row per ISA, family and thread count, and a bar summary", () => {
     const r = runKernelBench({ threads: [1], mb: 1, reps: 1, shapes: ["k/v"], head: false, fused: false });
     const isas = Object.keys(r.bandwidth);
