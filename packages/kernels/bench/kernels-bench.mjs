@@ -34,18 +34,14 @@ export const t3Bytes = (K, N) => Math.ceil(N / 16) * Math.ceil(K / 256) * 880;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const nowNs = () => process.hrtime.bigint();
 
-// Idle pool workers spin ~1 ms before they sleep (thread_pool.cc): a timed run that starts sooner
-// would count the previous run's spinning as its own CPU time.
-const idleSlot = new Int32Array(new SharedArrayBuffer(4));
-const letWorkersSleep = () => Atomics.wait(idleSlot, 0, 0, 3);
-
-// Wall time (median, best) and process CPU time (best): on a shared machine the CPU time divided
-// by the thread count approximates the run time without being descheduled.
+// Wall time (median, best) and process CPU time (best): on a shared machine one thread's CPU time
+// approximates its run time without being descheduled. (Only for 1 thread: Linux accounts other
+// running threads' CPU time at scheduler ticks, so over these few-ms runs their share is
+// undercounted by up to a tick each; 2-thread rows leave the column empty.)
 function timeRuns(fn, reps) {
   fn(); // warm up (also first-touch of scratch)
   const ts = [], cs = [];
   for (let r = 0; r < reps; r++) {
-    letWorkersSleep();
     const c0 = process.cpuUsage();
     const t0 = nowNs();
     fn();
@@ -159,7 +155,7 @@ export function runKernelBench(opts = {}) {
       "weight GB/s counts the bytes the kernels stream: the T3 layout (1.72 bits/weight) for ternary",
       "GEMM GOPS = 2*N*K*n / time (multiply-add = 2 ops), n = 128 tokens",
       "each row's ratio is against a read-bandwidth / int8-peak probe taken just before it (same ISA and threads); times are best of reps",
-      "'cpu %' repeats the ratio on process CPU time / threads (robust to being descheduled on a shared machine; spinning waits count as busy)",
+      "'cpu %' (1 thread only) repeats the ratio on process CPU time (robust to being descheduled on a shared machine)",
     ],
   };
   try {
@@ -193,7 +189,7 @@ export function runKernelBench(opts = {}) {
               result.gemv.push({
                 shape: shape.name, K: shape.K, N: shape.N, isa, family, threads: t,
                 us: (best / gemvCopies.length) * 1e6, usMedian: (s / gemvCopies.length) * 1e6, gbs, readGbs: bw, bwPct: (100 * gbs) / bw,
-                cpuGbs, cpuReadGbs: probe.cpuGbs, cpuBwPct: (100 * cpuGbs) / probe.cpuGbs,
+                cpuGbs, cpuReadGbs: probe.cpuGbs, cpuBwPct: t === 1 ? (100 * cpuGbs) / probe.cpuGbs : NaN,
               });
             }
             if (!doGemm) continue;
@@ -208,7 +204,7 @@ export function runKernelBench(opts = {}) {
             result.gemm.push({
               shape: shape.name, K: shape.K, N: shape.N, n, isa, family, threads: t,
               ms: (s2 / gemmCopies.length) * 1e3, gops, peakGops: peak, peakPct: (100 * gops) / peak,
-              cpuGops, cpuPeakGops: peakProbe.cpuGops, cpuPeakPct: (100 * cpuGops) / peakProbe.cpuGops,
+              cpuGops, cpuPeakGops: peakProbe.cpuGops, cpuPeakPct: t === 1 ? (100 * cpuGops) / peakProbe.cpuGops : NaN,
             });
           }
         }
@@ -243,7 +239,7 @@ export function runKernelBench(opts = {}) {
             const gbs = bytes.length / s / 1e9, cpuGbs = (bytes.length * t) / cpu / 1e9;
             result.head.push({
               type: tname, K: k, N, isa, threads: t, us: s * 1e6, gbs, readGbs: bw, bwPct: (100 * gbs) / bw,
-              cpuBwPct: (100 * cpuGbs) / probe.cpuGbs,
+              cpuBwPct: t === 1 ? (100 * cpuGbs) / probe.cpuGbs : NaN,
             });
           }
         }
@@ -275,7 +271,7 @@ export function formatKernelBench(r) {
   lines.push("", "ternary GEMV (1 token; weights streamed from DRAM)");
   lines.push(`${pad("shape", 12)} ${pad("K x N", 12)} ${pad("isa", 7)} ${pad("family", 6)} ${lpad("thr", 3)} ${lpad("us", 9)} ${lpad("GB/s", 7)} ${lpad("read GB/s", 10)} ${lpad("% read bw", 10)} ${lpad("cpu %", 6)}`);
   for (const g of r.gemv)
-    lines.push(`${pad(g.shape, 12)} ${pad(`${g.K}x${g.N}`, 12)} ${pad(g.isa, 7)} ${pad(g.family, 6)} ${lpad(g.threads, 3)} ${lpad(g.us.toFixed(1), 9)} ${lpad(g.gbs.toFixed(2), 7)} ${lpad(g.readGbs.toFixed(2), 10)} ${lpad(g.bwPct.toFixed(0) + "%", 10)} ${lpad(g.cpuBwPct.toFixed(0) + "%", 6)}`);
+    lines.push(`${pad(g.shape, 12)} ${pad(`${g.K}x${g.N}`, 12)} ${pad(g.isa, 7)} ${pad(g.family, 6)} ${lpad(g.threads, 3)} ${lpad(g.us.toFixed(1), 9)} ${lpad(g.gbs.toFixed(2), 7)} ${lpad(g.readGbs.toFixed(2), 10)} ${lpad(g.bwPct.toFixed(0) + "%", 10)} ${lpad(pct(g.cpuBwPct), 6)}`);
   lines.push("", "ternary GEMM (128 tokens)");
   lines.push(`${pad("shape", 12)} ${pad("K x N", 12)} ${pad("isa", 7)} ${pad("family", 6)} ${lpad("thr", 3)} ${lpad("ms", 9)} ${lpad("GOPS", 7)} ${lpad("peak GOPS", 10)} ${lpad("% peak", 10)} ${lpad("cpu %", 6)}`);
   for (const g of r.gemm)
@@ -283,7 +279,7 @@ export function formatKernelBench(r) {
   if (r.head.length) {
     lines.push("", "output head GEMV 2560 -> 128256");
     for (const h of r.head)
-      lines.push(h.error ? `${pad(h.type, 6)} unavailable: ${h.error}` : `${pad(h.type, 6)} ${pad(h.isa, 7)} ${lpad(h.threads, 3)}T ${lpad(h.us.toFixed(0), 8)} us ${lpad(h.gbs.toFixed(2), 7)} GB/s ${lpad(h.bwPct.toFixed(0) + "%", 5)} of read bw (cpu ${h.cpuBwPct.toFixed(0)}%)`);
+      lines.push(h.error ? `${pad(h.type, 6)} unavailable: ${h.error}` : `${pad(h.type, 6)} ${pad(h.isa, 7)} ${lpad(h.threads, 3)}T ${lpad(h.us.toFixed(0), 8)} us ${lpad(h.gbs.toFixed(2), 7)} GB/s ${lpad(h.bwPct.toFixed(0) + "%", 5)} of read bw (cpu ${pct(h.cpuBwPct)})`);
   }
   const bars = barChecks(r);
   if (bars.length) {
