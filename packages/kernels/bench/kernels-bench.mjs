@@ -22,10 +22,8 @@ export const SHAPES = [
 ];
 // The runtime runs these projections as one matmul_multi op over a shared input: the activation
 // tables are built once for all parts (a standalone k/v GEMV pays them for 1/4 of q's bytes).
-export const FUSED_SHAPES = [
-  { name: "attn q+k+v", K: 2560, N: 3840, parts: [2560, 640, 640] },
-  { name: "ffn gate+up", K: 2560, N: 13824, parts: [6912, 6912] },
-];
+const fused = (name, K, parts) => ({ name, K, N: parts.reduce((a, b) => a + b, 0), parts });
+export const FUSED_SHAPES = [fused("attn q+k+v", 2560, [2560, 640, 640]), fused("ffn gate+up", 2560, [6912, 6912])];
 export const HEAD = { name: "output head", K: 2560, N: 128256 };
 
 /** Bytes the T3 engine layout streams for an N x K ternary matrix (see native/ternary/t3.h). */
@@ -34,10 +32,13 @@ export const t3Bytes = (K, N) => Math.ceil(N / 16) * Math.ceil(K / 256) * 880;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const nowNs = () => process.hrtime.bigint();
 
-// Wall time (median, best) and process CPU time (best): on a shared machine one thread's CPU time
-// approximates its run time without being descheduled. (Only for 1 thread: Linux accounts other
+// The 'cpu %' ratio, on rates from process CPU time: on a shared machine one thread's CPU time
+// approximates its run time without being descheduled. Only for 1 thread: Linux accounts other
 // running threads' CPU time at scheduler ticks, so over these few-ms runs their share is
-// undercounted by up to a tick each; 2-thread rows leave the column empty.)
+// undercounted by up to a tick each.
+const cpuRatioPct = (threads, rate, probeRate) => (threads === 1 ? (100 * rate) / probeRate : NaN);
+
+// Wall time (median, best) and process CPU time (best).
 function timeRuns(fn, reps) {
   fn(); // warm up (also first-touch of scratch)
   const ts = [], cs = [];
@@ -189,7 +190,7 @@ export function runKernelBench(opts = {}) {
               result.gemv.push({
                 shape: shape.name, K: shape.K, N: shape.N, isa, family, threads: t,
                 us: (best / gemvCopies.length) * 1e6, usMedian: (s / gemvCopies.length) * 1e6, gbs, readGbs: bw, bwPct: (100 * gbs) / bw,
-                cpuGbs, cpuReadGbs: probe.cpuGbs, cpuBwPct: t === 1 ? (100 * cpuGbs) / probe.cpuGbs : NaN,
+                cpuGbs, cpuReadGbs: probe.cpuGbs, cpuBwPct: cpuRatioPct(t, cpuGbs, probe.cpuGbs),
               });
             }
             if (!doGemm) continue;
@@ -204,7 +205,7 @@ export function runKernelBench(opts = {}) {
             result.gemm.push({
               shape: shape.name, K: shape.K, N: shape.N, n, isa, family, threads: t,
               ms: (s2 / gemmCopies.length) * 1e3, gops, peakGops: peak, peakPct: (100 * gops) / peak,
-              cpuGops, cpuPeakGops: peakProbe.cpuGops, cpuPeakPct: t === 1 ? (100 * cpuGops) / peakProbe.cpuGops : NaN,
+              cpuGops, cpuPeakGops: peakProbe.cpuGops, cpuPeakPct: cpuRatioPct(t, cpuGops, peakProbe.cpuGops),
             });
           }
         }
@@ -239,7 +240,7 @@ export function runKernelBench(opts = {}) {
             const gbs = bytes.length / s / 1e9, cpuGbs = (bytes.length * t) / cpu / 1e9;
             result.head.push({
               type: tname, K: k, N, isa, threads: t, us: s * 1e6, gbs, readGbs: bw, bwPct: (100 * gbs) / bw,
-              cpuBwPct: t === 1 ? (100 * cpuGbs) / probe.cpuGbs : NaN,
+              cpuBwPct: cpuRatioPct(t, cpuGbs, probe.cpuGbs),
             });
           }
         }

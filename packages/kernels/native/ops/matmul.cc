@@ -88,6 +88,11 @@ void prefetch_share_start(const MatmulState& st, int64_t r0, int64_t r1) {
                  (int64_t)(share < (size_t)kPrefetchAheadBytes ? share : (size_t)kPrefetchAheadBytes));
 }
 
+// Output rows [r0, r1) of share ith of nth.
+void share_rows(const MatmulState& st, int ith, int nth, int64_t* r0, int64_t* r1) {
+  split_range(st.N, ith, nth, split_multiple(st, nth), r0, r1);
+}
+
 int phases(const OpNode& node) {
   const MatmulState& st = *static_cast<const MatmulState*>(node.state.get());
   return st.has_acts && !st.private_acts ? 2 : 1;
@@ -103,7 +108,7 @@ void run(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch) {
     return;
   }
   int64_t r0, r1;
-  split_range(st.N, ith, nth, split_multiple(st, nth), &r0, &r1);
+  share_rows(st, ith, nth, &r0, &r1);
   if (r0 >= r1) return;
   prefetch_share_start(st, r0, r1);
   if (st.private_acts) {
@@ -199,7 +204,7 @@ void run_multi(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch
   const float* x = node.t.back()->as<float>();
   if (st.private_acts) {
     int64_t r0, r1;
-    split_range(st.parts[0].N, ith, nth, split_multiple(st.parts[0], nth), &r0, &r1);
+    share_rows(st.parts[0], ith, nth, &r0, &r1);
     prefetch_share_start(st.parts[0], r0, r1);
     scratch = thread_scratch(node, scratch, ith);
     convert_multi(st, x, ith, nth, scratch);
@@ -210,7 +215,7 @@ void run_multi(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch
   for (size_t j = 0; j < st.parts.size(); j++) {
     const MatmulState& p = st.parts[j];
     int64_t r0, r1;
-    split_range(p.N, ith, nth, split_multiple(p, nth), &r0, &r1);
+    share_rows(p, ith, nth, &r0, &r1);
     if (j > 0) prefetch_share_start(p, r0, r1);
     if (r0 < r1)
       p.kernel->compute(*p.w, scratch + st.act_off[j], x, p.K, p.n, node.t[2 * j]->as<float>(), p.N, r0, r1);
