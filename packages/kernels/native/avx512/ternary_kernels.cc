@@ -8,11 +8,13 @@
 // vpdpbusd multiplies them by each token's int8 activations broadcast 4 at a time, so every
 // accumulator lane is one output row (no horizontal sums).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 false positives inside intrinsics
+#pragma GCC diagnostic ignored "-Wuninitialized"        // (the same, in _mm512_reduce_*_ps)
 #include <alloca.h>
 #include <immintrin.h>
 #include <cstdint>
 #include <cstring>
 #include "core/prefetch.h"
+#include "ternary/chunk_prefetch.h"
 #include "ternary/kernels.h"
 #include "ternary/t3.h"
 
@@ -203,9 +205,13 @@ static void mad_group(const t3::Args& a, int64_t tile, int ng, int64_t t0, int64
 }
 
 static void mad_tokens(const t3::Args& a, int64_t tile, int ng, int64_t t0, int64_t t1, int64_t s0, int64_t s1,
-                       const uint8_t* panel, Out* o) {
+                       const uint8_t* panel, Out* o, t3::NextChunkPrefetch& next) {
   int64_t t = t0;
-  for (; t + 8 <= t1; t += 8) mad_group<8>(a, tile, ng, t, s0, s1, panel, o + (t - t0) * kMadGroup);
+  for (const int64_t blocks = (t1 - t0) / 8; t + 8 <= t1; t += 8) {
+    next.step(blocks);
+    mad_group<8>(a, tile, ng, t, s0, s1, panel, o + (t - t0) * kMadGroup);
+  }
+  next.finish();
   if (t + 4 <= t1) mad_group<4>(a, tile, ng, t, s0, s1, panel, o + (t - t0) * kMadGroup), t += 4;
   if (t + 2 <= t1) mad_group<2>(a, tile, ng, t, s0, s1, panel, o + (t - t0) * kMadGroup), t += 2;
   if (t < t1) mad_group<1>(a, tile, ng, t, s0, s1, panel, o + (t - t0) * kMadGroup);
@@ -478,7 +484,8 @@ void ternary_mad_compute(const t3::Args& a) {
       for (int64_t s0 = 0; s0 < segs; s0 += kMadChunk) {
         const int64_t s1 = segs - s0 < kMadChunk ? segs : s0 + kMadChunk;
         for (int p = 0; p < ng; ++p) decode_tile(a, tile + p, s0, s1, d, panel + p * kMadChunk * 4096);
-        mad_tokens(a, tile, ng, tb0, tb1, s0, s1, panel, o);
+        t3::NextChunkPrefetch next(a, tile, kMadGroup, kMadChunk, s1, end);
+        mad_tokens(a, tile, ng, tb0, tb1, s0, s1, panel, o, next);
       }
       if (block)
         for (int64_t t = tb0; t < tb1; ++t) {
