@@ -5,7 +5,7 @@
 // "bench_peak"). Weights stream from >= --mb MB of distinct memory so DRAM, not cache, is measured.
 //
 //   node bench/kernels-bench.mjs [--json] [--quick] [--mb 256] [--isa avx512,avx2] [--threads 1,2]
-//                                [--reps 5] [--no-head] [--no-fused] [--shapes q/o,down] [--family lut,mad]
+//                                [--reps 5] [--no-head] [--no-fused] [--shapes q/o,down] [--family lut,mad,t2]
 //                                [--only gemv|gemm]
 //
 // Also exported: runKernelBench(options) -> result object (used by @ryzen/bench).
@@ -28,6 +28,8 @@ export const HEAD = { name: "output head", K: 2560, N: 128256 };
 
 /** Bytes the T3 engine layout streams for an N x K ternary matrix (see native/ternary/t3.h). */
 export const t3Bytes = (K, N) => Math.ceil(N / 16) * Math.ceil(K / 256) * 880;
+/** The same for the 2-bit T2 layout (native/ternary/t2.h). */
+export const t2Bytes = (K, N) => N * Math.ceil(K / 256) * 64;
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const nowNs = () => process.hrtime.bigint();
@@ -117,19 +119,29 @@ function matmulPlan(copies, x, y) {
 
 const outputs = (shape, n) => partsOf(shape).map((N) => K.Tensor.empty(K.GGMLType.F32, [N, n]));
 
-/** Distinct prepared copies (each a list of part tensors) of >= mb MB of one shape's weights. */
-function ternaryCopies(shape, mb, type) {
+/** Distinct prepared copies (each a list of part tensors) of >= mb MB of one shape's weights, in
+ *  the T3 or T2 engine layout. */
+function ternaryCopies(shape, mb, type, layout) {
   const parts = partsOf(shape);
   const bytes = parts.map((N) => K.quantize(type, seededTernary(shape.K * N, shape.K + N), N, shape.K));
-  const per = parts.reduce((sum, N) => sum + t3Bytes(shape.K, N), 0);
+  const per = parts.reduce((sum, N) => sum + (layout === "t2" ? t2Bytes : t3Bytes)(shape.K, N), 0);
   const count = Math.max(1, Math.ceil((mb * MB) / per));
   const weights = [];
-  for (let c = 0; c < count; c++) weights.push(parts.map((N, j) => K.Tensor.from(type, [shape.K, N], bytes[j]).prepare()));
+  const prev = process.env.RYZEN_TERNARY_LAYOUT;
+  process.env.RYZEN_TERNARY_LAYOUT = layout;
+  try {
+    for (let c = 0; c < count; c++) weights.push(parts.map((N, j) => K.Tensor.from(type, [shape.K, N], bytes[j]).prepare()));
+  } finally {
+    if (prev === undefined) delete process.env.RYZEN_TERNARY_LAYOUT;
+    else process.env.RYZEN_TERNARY_LAYOUT = prev;
+  }
   return { weights, per };
 }
 
+// Families: lut and mad run on T3 weights (RYZEN_TERNARY_KERNEL picks one); t2 is the 2-bit
+// layout's multiply-add, benchmarked on AVX2 only (AVX-512 CPUs run the same AVX2 kernel on it).
 function setFamily(family) {
-  if (family) process.env.RYZEN_TERNARY_KERNEL = family;
+  if (family === "lut" || family === "mad") process.env.RYZEN_TERNARY_KERNEL = family;
   else delete process.env.RYZEN_TERNARY_KERNEL;
 }
 
@@ -139,7 +151,7 @@ export function runKernelBench(opts = {}) {
   const threads = opts.threads ?? [1, 2];
   const reps = opts.reps ?? 5;
   const mb = opts.mb ?? 256;
-  const families = opts.families ?? ["lut", "mad"];
+  const families = opts.families ?? ["lut", "mad", "t2"];
   const allShapes = opts.fused === false ? SHAPES : [...SHAPES, ...FUSED_SHAPES];
   const shapes = opts.shapes ? allShapes.filter((s) => opts.shapes.some((w) => s.name.includes(w))) : allShapes;
   const doGemv = opts.only !== "gemm", doGemm = opts.only !== "gemv";
@@ -166,7 +178,7 @@ export function runKernelBench(opts = {}) {
       result.peak[isa] = probePeak(threads, 3);
     }
     for (const shape of shapes) {
-      const { weights, per } = ternaryCopies(shape, mb, type);
+      const copies = { t3: ternaryCopies(shape, mb, type, "t3"), t2: null };
       const x1 = K.Tensor.fromFloat32([shape.K, 1], seededTernary(shape.K, 1).map((v, k) => v + (k % 7) * 0.1));
       const y1 = outputs(shape, 1);
       const n = 128;
@@ -175,6 +187,9 @@ export function runKernelBench(opts = {}) {
       for (const isa of isas) {
         K.setIsa(isa);
         for (const family of families) {
+          if (family === "t2" && isa !== "avx2") continue;
+          if (family === "t2") copies.t2 ??= ternaryCopies(shape, mb, type, "t2");
+          const { weights, per } = family === "t2" ? copies.t2 : copies.t3;
           setFamily(family);
           for (const t of threads) {
             K.setThreads(t);
@@ -211,7 +226,7 @@ export function runKernelBench(opts = {}) {
         }
       }
       setFamily(prevFamily);
-      for (const w of weights.flat()) w.dispose();
+      for (const c of [copies.t3, copies.t2]) for (const w of c?.weights.flat() ?? []) w.dispose();
     }
     if (opts.head !== false) {
       for (const [tname, ttype] of [["q6_K", K.GGMLType.Q6_K], ["q8_0", K.GGMLType.Q8_0]]) {

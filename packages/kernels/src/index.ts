@@ -81,7 +81,11 @@ export const runOp = (op: string, t: Tensor[], i?: number[], f?: number[]): void
 /** Names of all registered ops. */
 export const opNames = (): string[] => native.opNames();
 
-/** Matmul kernels available for `type` on the active ISA. */
-export const matmulKernels = (type: number): string[] => native.matmulKernels(type);
+/**
+ * Matmul kernels available for `type` on the active ISA. With `w` (a tensor of that type, prepared
+ * now if it is not yet), only those that run on its engine layout (ternary weights are prepared in
+ * T3 or T2: see the package README).
+ */
+export const matmulKernels = (type: number, w?: Tensor): string[] => native.matmulKernels(type, w);
 /** y = x·Wᵀ with one named kernel (any ISA the CPU has), e.g. "tq2_0.lut.avx512". */
 export const matmulWith = (kernel: string, y: Tensor, w: Tensor, x: Tensor): void => native.matmulWith(kernel, y, w, x);

@@ -121,7 +121,7 @@ export interface NativeAddon {
   tensorBytes(type: number, shape: number[]): number;
   quantize(type: number, src: Float32Array, rows: number, cols: number): Uint8Array;
   dequantize(type: number, bytes: Uint8Array, rows: number, cols: number): Float32Array;
-  matmulKernels(type: number): string[];
+  matmulKernels(type: number, w?: TensorHandle): string[];
   matmulWith(kernel: string, y: TensorHandle, w: TensorHandle, x: TensorHandle): void;
   runOp(op: string, t: TensorHandle[], i?: number[], f?: number[]): void;
   opNames(): string[];

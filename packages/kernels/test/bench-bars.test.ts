@@ -39,11 +39,14 @@ describe("kernel benchmark", () => {
     expect((barChecks(alone) as { value: number; pass: boolean; note: string }[]).map((b) => [b.pass, b.note])).toEqual([[false, "no 2-core sample"]]);
   });
 
-  it("a tiny run gives a row per ISA, family and thread count, and a bar summary", () => {
+  it("a tiny run gives a row per ISA, family (t2 on AVX2) and thread count, and a bar summary", () => {
     const r = runKernelBench({ threads: [1], mb: 1, reps: 1, shapes: ["k/v"], head: false, fused: false });
     const isas = Object.keys(r.bandwidth);
-    expect(r.gemv).toHaveLength(isas.length * 2);
-    expect(r.gemm).toHaveLength(isas.length * 2);
+    // lut and mad on every ISA, t2 on AVX2 only
+    const rows = isas.length * 2 + (isas.includes("avx2") ? 1 : 0);
+    expect(r.gemv).toHaveLength(rows);
+    expect(r.gemm).toHaveLength(rows);
+    expect(r.gemv.filter((g: { family: string }) => g.family === "t2").every((g: { isa: string }) => g.isa === "avx2")).toBe(true);
     for (const row of [...r.gemv, ...r.gemm]) expect(row.shape).toBe("attn k/v");
     expect(formatKernelBench(r)).toContain(isas.length > 0 ? "bars (issue #2" : "ternary GEMV");
   });

@@ -1,10 +1,11 @@
-// Ternary matmul: every kernel (LUT and MAD families, every ISA on this CPU, 1 and 2 threads)
-// against a plain TypeScript reference (reference dequantization -> float64 matmul with the same
-// BitNet int8 activation quantization), bit-identical results across thread counts (and across
-// kernels when the tensor has one scale), the int16/int32 overflow worst case, and selection.
+// Ternary matmul: every kernel (LUT and MAD families on T3 weights, multiply-add on T2 weights,
+// every ISA on this CPU, 1 and 2 threads) against a plain TypeScript reference (reference dequantization -> float64 matmul with the same
+// BitNet int8 activation quantization), bit-identical results across thread counts, kernels and
+// layouts (the same integer block sums, then the same float operations), the int16/int32 overflow worst case, and selection.
 import { describe, expect, it } from "vitest";
-import { GGMLType, Tensor, matmulKernels, matmulWith, ops, quantize, setThreads, getThreads } from "../src/index";
+import { GGMLType, Tensor, cpuInfo, matmulKernels, matmulWith, ops, quantize, setIsa, setThreads, getThreads } from "../src/index";
 import { forEachIsaAndThreads } from "./helpers/isa";
+import { LAYOUTS, type Layout, preparedInEach, withLayout } from "./helpers/ternary-layout";
 import { maxRelError } from "./helpers/reference";
 import { rng } from "./helpers/rng";
 import { dequantizeI2s, dequantizeTq1, dequantizeTq2, ternaryMatmulRef } from "./ternary-ref";
@@ -43,13 +44,12 @@ function activations(K: number, n: number, seed: number): Float32Array {
 
 interface Case {
   label: string;
-  W: Tensor;
+  W: Record<Layout, Tensor>;
   X: Tensor;
   K: number;
   N: number;
   n: number;
   want: Float64Array;
-  uniform: boolean;
 }
 
 function makeCase(f: (typeof TYPES)[number], s: (typeof SHAPES)[number], seed: number, blockScales: boolean): Case {
@@ -59,18 +59,17 @@ function makeCase(f: (typeof TYPES)[number], s: (typeof SHAPES)[number], seed: n
   const deq = f.dequant(bytes); // the reference decoder, not the native one
   return {
     label: `${f.name} K=${s.K} N=${s.N} n=${s.n} ${blockScales ? "block-scales" : "one-scale"}`,
-    W: Tensor.from(f.type, [s.K, s.N], bytes),
+    W: preparedInEach(f.type, [s.K, s.N], bytes),
     X: Tensor.fromFloat32([s.K, s.n], x),
     ...s,
     want: ternaryMatmulRef(deq, x, s.K, s.N, s.n),
-    uniform: !blockScales || f.type === GGMLType.I2_S,
   };
 }
 
-function run(kernel: string | null, c: Case): Float32Array {
+function run(kernel: string | null, c: Case, layout: Layout): Float32Array {
   const y = Tensor.empty(GGMLType.F32, [c.N, c.n]);
-  if (kernel) matmulWith(kernel, y, c.W, c.X);
-  else ops.matmul(y, c.W, c.X);
+  if (kernel) matmulWith(kernel, y, c.W[layout], c.X);
+  else ops.matmul(y, c.W[layout], c.X);
   return y.f32().slice();
 }
 
@@ -83,22 +82,27 @@ describe("ternary matmul kernels", () => {
       const seen = new Map<string, Float32Array>(); // kernel|case -> result at the first thread count
       let runs = 0;
       forEachIsaAndThreads(({ isa }) => {
-        const kernels = matmulKernels(f.type);
-        expect(kernels).toContain(`${f.name}.lut.${isa}`);
-        expect(kernels).toContain(`${f.name}.mad.${isa}`);
+        const kernels = { t3: matmulKernels(f.type, cases[0].W.t3), t2: matmulKernels(f.type, cases[0].W.t2) };
+        expect(kernels.t3).toContain(`${f.name}.lut.${isa}`);
+        expect(kernels.t3).toContain(`${f.name}.mad.${isa}`);
+        expect(kernels.t2).toContain(`${f.name}.t2.${isa === "scalar" ? "scalar" : "avx2"}`);
+        expect(kernels.t2.every((k) => k.includes(".t2.")) && kernels.t3.every((k) => !k.includes(".t2."))).toBe(true);
         for (const c of cases) {
           let first: Float32Array | null = null;
-          for (const kernel of [null, ...kernels]) {
-            const got = run(kernel, c);
-            expect(maxRelError(got, c.want), `${kernel ?? "selected"} ${c.label}`).toBeLessThan(2e-6);
-            const key = `${kernel}|${c.label}`;
-            const prev = seen.get(key);
-            if (prev) expect(same(prev, got), `${key}: 1 vs 2 threads`).toBe(true);
-            else seen.set(key, got);
-            // One tensor scale: exact integer sums then identical float ops in every kernel.
-            if (c.uniform && first) expect(same(first, got), `${kernel} vs first kernel, ${c.label}`).toBe(true);
-            first ??= got;
-            runs++;
+          for (const layout of LAYOUTS) {
+            for (const kernel of [null, ...kernels[layout]]) {
+              const got = run(kernel, c, layout);
+              const name = `${kernel ?? "selected"} (${layout})`;
+              expect(maxRelError(got, c.want), `${name} ${c.label}`).toBeLessThan(2e-6);
+              const key = `${name}|${c.label}`;
+              const prev = seen.get(key);
+              if (prev) expect(same(prev, got), `${key}: 1 vs 2 threads`).toBe(true);
+              else seen.set(key, got);
+              // Exact integer sums then identical float ops in every kernel, for either scale mode.
+              if (first) expect(same(first, got), `${name} vs first kernel, ${c.label}`).toBe(true);
+              first ??= got;
+              runs++;
+            }
           }
         }
       });
@@ -115,8 +119,8 @@ describe("ternary matmul kernels", () => {
         const w = new Float32Array(K * N).fill(sign);
         const bytes = quantize(f.type, w, N, K);
         const c: Case = {
-          label: `${f.name} all ${sign}`, W: Tensor.from(f.type, [K, N], bytes), X: Tensor.fromFloat32([K, n], x),
-          K, N, n, want: ternaryMatmulRef(f.dequant(bytes), x, K, N, n), uniform: true,
+          label: `${f.name} all ${sign}`, W: preparedInEach(f.type, [K, N], bytes), X: Tensor.fromFloat32([K, n], x),
+          K, N, n, want: ternaryMatmulRef(f.dequant(bytes), x, K, N, n),
         };
         // the exact answer: integer sum sign * K * (+-127) (far outside int16), times 1/127
         const near = (a: number, b: number) => Math.abs(a - b) <= 1e-6 * K;
@@ -124,10 +128,12 @@ describe("ternary matmul kernels", () => {
           expect(near(c.want[r], sign * K) && near(c.want[N + r], -sign * K) && near(c.want[2 * N + r], 0)).toBe(true);
         }
         forEachIsaAndThreads(() => {
-          for (const kernel of [null, ...matmulKernels(f.type)]) {
-            const got = run(kernel, c);
-            for (let e = 0; e < N * n; e++) expect(Math.abs(got[e] - c.want[e]), `${kernel} ${c.label} [${e}]`).toBeLessThanOrEqual(1e-6 * K);
-          }
+          for (const layout of LAYOUTS)
+            for (const kernel of [null, ...matmulKernels(f.type, c.W[layout])]) {
+              const got = run(kernel, c, layout);
+              for (let e = 0; e < N * n; e++)
+                expect(Math.abs(got[e] - c.want[e]), `${kernel} (${layout}) ${c.label} [${e}]`).toBeLessThanOrEqual(1e-6 * K);
+            }
         });
       }
     }
@@ -138,14 +144,16 @@ describe("ternary matmul kernels", () => {
     for (const f of [TYPES[1], TYPES[2]]) {
       for (const blockScales of [false, true]) {
         const c = makeCase(f, s, 300, blockScales);
-        expect(maxRelError(run(null, c), c.want), c.label).toBeLessThan(2e-6);
+        for (const layout of LAYOUTS) expect(maxRelError(run(null, c, layout), c.want), `${c.label} (${layout})`).toBeLessThan(2e-6);
       }
     }
     const bytes = quantize(GGMLType.TQ2_0, weights(s.K, s.N, 9, false), s.N, s.K);
     bytes[(s.N - 1) * (s.K / 256) * 66 + 3] |= 3; // row N-1, element 3
     const y = Tensor.empty(GGMLType.F32, [s.N, 1]);
-    expect(() => ops.matmul(y, Tensor.from(GGMLType.TQ2_0, [s.K, s.N], bytes), Tensor.fromFloat32([s.K, 1], activations(s.K, 1, 1))))
-      .toThrow(/row 1699, column 3/);
+    for (const layout of LAYOUTS)
+      withLayout(layout, () =>
+        expect(() => ops.matmul(y, Tensor.from(GGMLType.TQ2_0, [s.K, s.N], bytes), Tensor.fromFloat32([s.K, 1], activations(s.K, 1, 1))))
+          .toThrow(/row 1699, column 3/));
   });
 
   it("selection runs for decode and prefill token counts and leaves the thread count alone", () => {
@@ -153,9 +161,36 @@ describe("ternary matmul kernels", () => {
     setThreads(2);
     try {
       const c = makeCase(TYPES[2], { K: 512, N: 48, n: 128 }, 7, false);
-      expect(maxRelError(run(null, c), c.want)).toBeLessThan(2e-6);
+      for (const layout of LAYOUTS) expect(maxRelError(run(null, c, layout), c.want)).toBeLessThan(2e-6);
     } finally {
       setThreads(before);
     }
+  });
+
+  it("weights are prepared in T2 where AVX2 is the widest active ISA, in T3 otherwise; a kernel refuses the other layout", () => {
+    const bytes = quantize(GGMLType.TQ2_0, weights(512, 20, 5, false), 20, 512);
+    const layoutUnder = (isa: "scalar" | "avx2" | "avx512", env?: "t2" | "t3") => {
+      const prev = cpuInfo().isa;
+      try {
+        setIsa(isa);
+        const w = withLayout(env, () => Tensor.from(GGMLType.TQ2_0, [512, 20], bytes).prepare());
+        const ks = matmulKernels(GGMLType.TQ2_0, w);
+        return ks.every((k) => k.includes(".t2.")) ? "t2" : ks.every((k) => !k.includes(".t2.")) ? "t3" : "mixed";
+      } finally {
+        setIsa(prev);
+      }
+    };
+    const have = cpuInfo().available;
+    expect(layoutUnder("scalar")).toBe("t3");
+    expect(layoutUnder("scalar", "t2")).toBe("t2");
+    if (have.includes("avx2")) {
+      expect(layoutUnder("avx2")).toBe("t2");
+      expect(layoutUnder("avx2", "t3")).toBe("t3");
+    }
+    if (have.includes("avx512")) expect(layoutUnder("avx512")).toBe("t3");
+    const c = makeCase(TYPES[1], { K: 512, N: 20, n: 1 }, 5, false);
+    const y = Tensor.empty(GGMLType.F32, [20, 1]);
+    expect(() => matmulWith("tq2_0.mad.scalar", y, c.W.t2, c.X)).toThrow(/another layout/);
+    expect(() => matmulWith("tq2_0.t2.scalar", y, c.W.t3, c.X)).toThrow(/another layout/);
   });
 });

@@ -1,10 +1,11 @@
 // Ternary matmul tiling edges: token counts around the kernels' token blocks (1, 2, 15, 17, 33 and
 // 129, past a 128-token block), tile counts that leave a single tile after tile pairs, K that is
-// not a multiple of the MAD kernels' K-chunk, and per-block scales, for every kernel on every ISA
-// and 1 and 2 threads, against the plain reference; results must not depend on the thread count.
+// not a multiple of the MAD kernels' K-chunk, and per-block scales, for every kernel (on T3 and T2
+// weights) on every ISA and 1 and 2 threads, against the plain reference; results must not depend on the thread count.
 import { describe, expect, it } from "vitest";
 import { GGMLType, Tensor, matmulKernels, matmulWith, memoryStats, ops, quantize } from "../src/index";
 import { forEachIsaAndThreads } from "./helpers/isa";
+import { LAYOUTS, preparedInEach } from "./helpers/ternary-layout";
 import { maxRelError } from "./helpers/reference";
 import { rng } from "./helpers/rng";
 import { dequantizeI2s, dequantizeTq2, ternaryMatmulRef } from "./ternary-ref";
@@ -40,7 +41,7 @@ describe("ternary matmul tiling edges", () => {
       let checks = 0;
       const cases = SHAPES.flatMap((s, i) => {
         const bytes = quantize(f.type, ternary(s.K, s.N, 11 + i, f.blockScales), s.N, s.K);
-        const W = Tensor.from(f.type, [s.K, s.N], bytes);
+        const W = preparedInEach(f.type, [s.K, s.N], bytes);
         const deq = f.dequant(bytes);
         return TOKENS.map((n) => {
           const r = rng(1000 * i + n);
@@ -49,12 +50,13 @@ describe("ternary matmul tiling edges", () => {
         });
       });
       forEachIsaAndThreads(({ isa }) => {
-        const kernels = matmulKernels(f.type).filter((k) => k.endsWith(`.${isa}`));
-        expect(kernels.length).toBe(2);
+        const kernels = LAYOUTS.flatMap((layout) =>
+          matmulKernels(f.type, cases[0].W[layout]).filter((k) => k.endsWith(`.${isa}`)).map((kernel) => ({ kernel, layout })));
+        expect(kernels.length).toBe(isa === "avx512" ? 2 : 3); // lut, mad (+ t2 up to AVX2)
         for (const c of cases) {
-          for (const kernel of kernels) {
+          for (const { kernel, layout } of kernels) {
             const y = Tensor.empty(GGMLType.F32, [c.N, c.n]);
-            matmulWith(kernel, y, c.W, c.X);
+            matmulWith(kernel, y, c.W[layout], c.X);
             const got = y.f32().slice();
             const label = `${kernel} K=${c.K} N=${c.N} n=${c.n}`;
             expect(maxRelError(got, c.want), label).toBeLessThan(2e-6);

@@ -235,7 +235,14 @@ Napi::Value Dequantize(const Napi::CallbackInfo& info) {
 Napi::Value MatmulKernels(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     const DType type = checked_dtype(int_arg(info[0], "type"));
-    std::vector<const MatmulKernel*> ks = matmul_kernels(type, active_isa());
+    // with a weight tensor: only the kernels that run on its prepared layout (prepares it)
+    std::shared_ptr<MatmulWeights> w;
+    if (info.Length() > 1 && !info[1].IsUndefined()) {
+      TensorPtr t = TensorWrap::unwrap(info.Env(), info[1], "w");
+      if (t->type != type) fail(ErrorCode::InvalidArgument, "matmulKernels: w is not of the given type");
+      w = prepared_weights(*t);
+    }
+    std::vector<const MatmulKernel*> ks = matmul_kernels(type, active_isa(), w.get());
     Napi::Array a = Napi::Array::New(info.Env(), ks.size());
     for (size_t k = 0; k < ks.size(); k++) a.Set((uint32_t)k, ks[k]->name);
     return a;

@@ -35,6 +35,9 @@ struct MatmulKernel {
   // y[t*ldy + r] for rows [r0, r1) and all n tokens; x is passed too for kernels without scratch.
   void (*compute)(const MatmulWeights& w, const uint8_t* scratch, const float* x, int64_t ldx,
                   int64_t n, float* y, int64_t ldy, int64_t r0, int64_t r1);
+  // Whether compute() can run on these prepared weights (formats with several engine layouts);
+  // null: any.
+  bool (*accepts)(const MatmulWeights& w) = nullptr;
 };
 
 struct WeightFormat {

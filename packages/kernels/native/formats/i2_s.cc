@@ -69,7 +69,7 @@ bool prepare(const uint8_t* src, size_t src_bytes, int64_t rows, int64_t cols, s
     return false;
   }
   ternary::Reader rd{src, src_bytes, rows, cols, read_row, true};
-  if (!ternary::pack_t3(rd, out, err)) return false;
+  if (!ternary::pack_ternary(rd, out, err)) return false;
   out.type = DType::I2_S;
   out.scale = tensor_scale(src, rows * cols);
   return true;

@@ -10,6 +10,8 @@
 #include "core/fp16.h"
 #include "core/memory.h"
 #include "ternary/kernels.h"
+#include "core/isa.h"
+#include "ternary/t2.h"
 #include "ternary/t3.h"
 
 namespace ryzen {
@@ -76,6 +78,22 @@ void pack_tile(const int8_t* trits, int64_t Kp, uint8_t* codes, int64_t rows, in
 
 namespace {
 
+// Where the repacked codes and scales go: T3 tiles or T2 rows (t2.h).
+struct PackTarget {
+  bool t2;
+  uint8_t* codes;
+  float* scales;  // T3: [tiles][segments][16]; T2: [rows][segments]
+};
+
+// T2 codes of one row (trits padded to Kp with zeros).
+void pack_t2_row(const int8_t* trits, int64_t Kp, uint8_t* out) {
+  std::memset(out, 0, Kp / 4);
+  for (int64_t k = 0; k < Kp; ++k) {
+    const int64_t s = k / 256, j = k % 256, h = j / 128, l = (j % 128) / 32, m = j % 32;
+    out[s * t2::kSegBytes + h * 32 + m] |= (uint8_t)((trits[k] + 1) << (2 * l));
+  }
+}
+
 // One thread's share of the repacking: tiles [t0, t1).
 struct PackPart {
   bool ok = true, uniform = true, have_scale = false;
@@ -83,7 +101,7 @@ struct PackPart {
   std::string err;
 };
 
-void pack_tiles(const Reader& rd, int64_t t0, int64_t t1, uint8_t* codes, float* scales, PackPart& part) {
+void pack_tiles(const Reader& rd, const PackTarget& to, int64_t t0, int64_t t1, PackPart& part) {
   const int64_t rows = rd.rows, K = rd.cols, segs = t3::segments(K), Kp = segs * t3::kSegK;
   std::vector<int8_t> trits(16 * Kp);
   std::vector<float> row_scales(segs);
@@ -100,7 +118,7 @@ void pack_tiles(const Reader& rd, int64_t t0, int64_t t1, uint8_t* codes, float*
       std::fill(row + K, row + Kp, 0);
       part.any_scale = row_scales[0];
       for (int64_t s = 0; s < segs; ++s) {
-        scales[(tile * segs + s) * 16 + i] = row_scales[s];
+        to.scales[to.t2 ? r * segs + s : (tile * segs + s) * 16 + i] = row_scales[s];
         int nonzero = 0;
         for (int k = 0; k < t3::kSegK; ++k) nonzero |= row[s * t3::kSegK + k];
         if (!nonzero) continue;  // an all-zero block's scale is irrelevant
@@ -111,9 +129,20 @@ void pack_tiles(const Reader& rd, int64_t t0, int64_t t1, uint8_t* codes, float*
           part.uniform = false;
         }
       }
+      if (to.t2) pack_t2_row(row, Kp, to.codes + r * t2::row_bytes(K));
     }
-    pack_tile(trits.data(), Kp, codes, rows, tile);
+    if (!to.t2) pack_tile(trits.data(), Kp, to.codes, rows, tile);
   }
+}
+
+// T2 where multiply-add wins at every token count (AVX2 without AVX-512), T3 elsewhere;
+// RYZEN_TERNARY_LAYOUT=t2|t3 forces one (tests, benchmarks).
+bool use_t2() {
+  if (const char* e = std::getenv("RYZEN_TERNARY_LAYOUT")) {
+    if (!std::strcmp(e, "t2")) return true;
+    if (!std::strcmp(e, "t3")) return false;
+  }
+  return active_isa() == Isa::Avx2;
 }
 
 }  // namespace
@@ -169,12 +198,12 @@ bool prepare_block_format(const BlockCodec& c, decltype(Reader::row) row, const 
     return false;
   }
   Reader rd{src, src_bytes, rows, cols, row, false};
-  if (!pack_t3(rd, out, err)) return false;
+  if (!pack_ternary(rd, out, err)) return false;
   out.type = c.type;
   return true;
 }
 
-bool pack_t3(const Reader& rd, MatmulWeights& out, std::string& err) {
+bool pack_ternary(const Reader& rd, MatmulWeights& out, std::string& err) {
   const int64_t rows = rd.rows, K = rd.cols;
   if (rows <= 0 || K <= 0) {
     err = "ternary matmul weights need rows > 0 and cols > 0";
@@ -184,18 +213,20 @@ bool pack_t3(const Reader& rd, MatmulWeights& out, std::string& err) {
     err = "ternary matmul weights support at most 65536 columns (got " + std::to_string(K) + ")";
     return false;
   }
+  const bool t2 = use_t2();
   const int64_t segs = t3::segments(K), tiles = t3::tiles(rows);
-  const int64_t code_bytes = t3::code_bytes(rows, K);
   // 64-byte aligned storage; per-block scales live after the codes.
-  const size_t scale_off = (size_t)((code_bytes + 63) / 64 * 64);
-  const size_t total = scale_off + (size_t)(tiles * segs * 16) * sizeof(float);
+  const size_t scale_off = (size_t)(t2 ? t2::scale_offset(rows, K) : (t3::code_bytes(rows, K) + 63) / 64 * 64);
+  const int64_t scale_count = t2 ? rows * segs : tiles * segs * 16;
+  const size_t total = scale_off + (size_t)scale_count * sizeof(float);
   std::shared_ptr<uint8_t> buf = alloc_weight_buffer(total);
   if (!buf) {
     err = "out of memory repacking ternary weights";
     return false;
   }
   float* scales = reinterpret_cast<float*>(buf.get() + scale_off);
-  std::fill(scales, scales + tiles * segs * 16, 0.0f);
+  std::fill(scales, scales + scale_count, 0.0f);
+  const PackTarget to{t2, buf.get(), scales};
 
   // Model loading repacks billions of weights: large tensors use every hardware thread.
   const int64_t hw = std::max<int64_t>(1, std::min<int64_t>(8, std::thread::hardware_concurrency()));
@@ -203,8 +234,8 @@ bool pack_t3(const Reader& rd, MatmulWeights& out, std::string& err) {
   std::vector<PackPart> parts(nth);
   std::vector<std::thread> workers;
   for (int64_t j = 1; j < nth; ++j)
-    workers.emplace_back(pack_tiles, std::cref(rd), tiles * j / nth, tiles * (j + 1) / nth, buf.get(), scales, std::ref(parts[j]));
-  pack_tiles(rd, 0, tiles / nth, buf.get(), scales, parts[0]);
+    workers.emplace_back(pack_tiles, std::cref(rd), std::cref(to), tiles * j / nth, tiles * (j + 1) / nth, std::ref(parts[j]));
+  pack_tiles(rd, to, 0, tiles / nth, parts[0]);
   for (auto& w : workers) w.join();
 
   bool uniform = true, have_scale = false;
@@ -227,7 +258,7 @@ bool pack_t3(const Reader& rd, MatmulWeights& out, std::string& err) {
   out.cols = K;
   out.data = buf.get();
   out.bytes = total;
-  out.layout = uniform || rd.per_tensor ? t3::kLayoutUniform : t3::kLayoutBlock;
+  out.layout = (uniform || rd.per_tensor ? t3::kLayoutUniform : t3::kLayoutBlock) | (t2 ? t2::kLayoutT2 : 0);
   out.scale = rd.per_tensor ? parts[0].any_scale : (have_scale ? common : 0.0f);
   out.owner = buf;
   return true;
@@ -322,10 +353,11 @@ t3::Args make_args(const MatmulWeights& w, const uint8_t* scratch, int64_t n, fl
                    int64_t r1) {
   t3::Args a;
   a.codes = w.data;
-  const size_t scale_off = (size_t)((t3::code_bytes(w.rows, w.cols) + 63) / 64 * 64);
-  a.block_scales = w.layout == t3::kLayoutBlock ? reinterpret_cast<const float*>(w.data + scale_off) : nullptr;
+  const bool t2 = t2::is_t2(w.layout);
+  const size_t scale_off = (size_t)(t2 ? t2::scale_offset(w.rows, w.cols) : (t3::code_bytes(w.rows, w.cols) + 63) / 64 * 64);
+  a.layout = t2::scale_mode(w.layout);
+  a.block_scales = a.layout == t3::kLayoutBlock ? reinterpret_cast<const float*>(w.data + scale_off) : nullptr;
   a.scale = w.scale;
-  a.layout = w.layout;
   a.rows = w.rows;
   a.K = w.cols;
   a.acts = scratch;
@@ -346,21 +378,35 @@ void run(const MatmulWeights& w, const uint8_t* scratch, const float*, int64_t, 
 
 enum Family { kLut = 0, kMad = 1 };
 
-#define T3_KERNELS(tname)                                                                              \
-  {                                                                                                     \
-    {tname ".lut.scalar", 16, lut_bytes, lut_prepare, run<scalar::ternary_lut_compute>},               \
-        {tname ".mad.scalar", 16, mad_bytes, mad_prepare, run<scalar::ternary_mad_compute>},           \
-        {tname ".lut.avx2", 16, lut_bytes, avx2::ternary_lut_prepare, run<avx2::ternary_lut_compute>}, \
-        {tname ".mad.avx2", 16, mad_bytes, avx2::ternary_mad_prepare, run<avx2::ternary_mad_compute>}, \
-        {tname ".lut.avx512", 16, lut_bytes, avx512::ternary_lut_prepare, run<avx512::ternary_lut_compute>}, \
-        {tname ".mad.avx512", 16, mad_bytes, avx512::ternary_mad_prepare, run<avx512::ternary_mad_compute>}, \
+bool accepts_t3(const MatmulWeights& w) { return !t2::is_t2(w.layout); }
+bool accepts_t2(const MatmulWeights& w) { return t2::is_t2(w.layout); }
+
+#define T3_KERNEL(tname, family, isa, prepare)                                                            \
+  { tname "." #family "." #isa, 16, family##_bytes, prepare, run<isa::ternary_##family##_compute>, accepts_t3 }
+#define T3_KERNELS(tname)                                                                               \
+  {                                                                                                      \
+    T3_KERNEL(tname, lut, scalar, lut_prepare), T3_KERNEL(tname, mad, scalar, mad_prepare),             \
+        T3_KERNEL(tname, lut, avx2, avx2::ternary_lut_prepare),                                          \
+        T3_KERNEL(tname, mad, avx2, avx2::ternary_mad_prepare),                                          \
+        T3_KERNEL(tname, lut, avx512, avx512::ternary_lut_prepare),                                      \
+        T3_KERNEL(tname, mad, avx512, avx512::ternary_mad_prepare),                                      \
+  }
+// T2 weights run multiply-add on MAD activation records; AVX-512 CPUs use the AVX2 kernel.
+#define T2_KERNELS(tname)                                                                               \
+  {                                                                                                      \
+    {tname ".t2.scalar", 16, mad_bytes, mad_prepare, run<scalar::ternary_t2_compute>, accepts_t2},      \
+        {tname ".t2.avx2", 16, mad_bytes, avx2::ternary_mad_prepare, run<avx2::ternary_t2_compute>, accepts_t2}, \
   }
 
-const MatmulKernel kTq1[6] = T3_KERNELS("tq1_0");
-const MatmulKernel kTq2[6] = T3_KERNELS("tq2_0");
-const MatmulKernel kI2s[6] = T3_KERNELS("i2_s");
+struct Kernels {
+  MatmulKernel t3[6];  // [2 * isa + family]
+  MatmulKernel t2[2];  // [scalar, avx2]
+};
+const Kernels kTq1{T3_KERNELS("tq1_0"), T2_KERNELS("tq1_0")};
+const Kernels kTq2{T3_KERNELS("tq2_0"), T2_KERNELS("tq2_0")};
+const Kernels kI2s{T3_KERNELS("i2_s"), T2_KERNELS("i2_s")};
 
-const MatmulKernel* table(DType type) {
+const Kernels& table(DType type) {
   switch (type) {
     case DType::TQ1_0: return kTq1;
     case DType::TQ2_0: return kTq2;
@@ -368,11 +414,13 @@ const MatmulKernel* table(DType type) {
   }
 }
 
-const MatmulKernel* pick(DType type, Isa isa, Family f) { return &table(type)[2 * (int)isa + (int)f]; }
+const MatmulKernel* pick(DType type, Isa isa, Family f) { return &table(type).t3[2 * (int)isa + (int)f]; }
+const MatmulKernel* pick_t2(DType type, Isa isa) { return &table(type).t2[isa == Isa::Scalar ? 0 : 1]; }
 
 }  // namespace
 
-const MatmulKernel* select_kernel(DType type, Isa isa, int64_t n_tokens, const MatmulWeights&) {
+const MatmulKernel* select_kernel(DType type, Isa isa, int64_t n_tokens, const MatmulWeights& w) {
+  if (t2::is_t2(w.layout)) return pick_t2(type, isa);  // one family
   // RYZEN_TERNARY_KERNEL=lut|mad forces a family (benchmarks compare them inside plans).
   if (const char* f = std::getenv("RYZEN_TERNARY_KERNEL")) {
     if (!std::strcmp(f, "lut")) return pick(type, isa, kLut);
@@ -391,6 +439,8 @@ int list_kernels(DType type, Isa isa, const MatmulKernel** out, int max) {
   for (int i = 0; i <= (int)isa; ++i)
     for (int f = 0; f < 2; ++f)
       if (n < max) out[n++] = pick(type, (Isa)i, (Family)f);
+  for (int i = 0; i <= (int)isa && i <= (int)Isa::Avx2; ++i)
+    if (n < max) out[n++] = pick_t2(type, (Isa)i);
   return n;
 }
 

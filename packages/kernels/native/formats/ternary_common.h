@@ -1,5 +1,5 @@
-// Shared machinery of the ternary weight formats (TQ1_0, TQ2_0, I2_S): repacking into the T3
-// engine layout, activation preparation, and the kernel tables that select() chooses from.
+// Shared machinery of the ternary weight formats (TQ1_0, TQ2_0, I2_S): repacking into the T3 or
+// T2 engine layout, activation preparation, and the kernel tables that select() chooses from.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -19,8 +19,9 @@ struct Reader {
   bool per_tensor;     // one scale for the whole tensor (I2_S)
 };
 
-// Repack into T3 (uniform-scale layout when every non-zero block shares one scale).
-bool pack_t3(const Reader& rd, MatmulWeights& out, std::string& err);
+// Repack into the engine layout: T3, or T2 where AVX2 is the widest active ISA (or as
+// RYZEN_TERNARY_LAYOUT says); uniform-scale when every non-zero block shares one scale.
+bool pack_ternary(const Reader& rd, MatmulWeights& out, std::string& err);
 
 // A llama.cpp ternary block format (TQ1_0, TQ2_0): 256 weights per block of `bytes`, decoded by
 // `codes` into w+1 (0..2; 3 is invalid) in element order, with an f16 scale at byte `scale_at`.
@@ -34,7 +35,7 @@ struct BlockCodec {
 bool read_block_row(const BlockCodec& c, const Reader& rd, int64_t r, int8_t* trits, float* scales, std::string& err);
 // WeightFormat::dequantize for a block format (first and count are multiples of 256).
 void dequantize_blocks(const BlockCodec& c, const uint8_t* src, int64_t first, int64_t count, float* dst);
-// WeightFormat::prepare for a block format: check cols and the byte count, then repack into T3.
+// WeightFormat::prepare for a block format: check cols and the byte count, then repack.
 bool prepare_block_format(const BlockCodec& c, decltype(Reader::row) row, const uint8_t* src, size_t src_bytes,
                           int64_t rows, int64_t cols, MatmulWeights& out, std::string& err);
 

@@ -53,6 +53,8 @@ std::string validate_with(OpNode& node, const MatmulKernel* forced) {
   st->w = prepared_weights(w);
   st->kernel = forced ? forced : f.select(active_isa(), n, *st->w);
   if (!st->kernel) return std::string("no kernel for ") + dtype_traits((int32_t)w.type).name;
+  if (st->kernel->accepts && !st->kernel->accepts(*st->w))
+    return std::string("kernel ") + st->kernel->name + " does not run on these weights (prepared in another layout)";
   st->K = K;
   st->N = N;
   st->n = n;
@@ -243,13 +245,14 @@ const RegisterOp reg_multi({"matmul_multi", validate_multi, phases_multi, run_mu
 
 }  // namespace
 
-std::vector<const MatmulKernel*> matmul_kernels(DType type, Isa isa) {
+std::vector<const MatmulKernel*> matmul_kernels(DType type, Isa isa, const MatmulWeights* w) {
   std::vector<const MatmulKernel*> out;
   const WeightFormat* f = find_weight_format(type);
   if (!f || !f->kernels) return out;
   const MatmulKernel* buf[64];
   const int count = f->kernels(isa, buf, 64);
-  for (int k = 0; k < count && k < 64; k++) out.push_back(buf[k]);
+  for (int k = 0; k < count && k < 64; k++)
+    if (!w || !buf[k]->accepts || buf[k]->accepts(*w)) out.push_back(buf[k]);
   return out;
 }
 

@@ -60,6 +60,16 @@ RYZEN_T3_KERNELS(avx2)
 RYZEN_T3_KERNELS(avx512)
 #undef RYZEN_T3_KERNELS
 
+// Multiply-add over the T2 layout (t2.h; Args as for T3, layout = scale mode, activations in MAD
+// records). No AVX-512 version: T2 is chosen where AVX-512 is absent, and AVX-512 CPUs run the
+// AVX2 kernel on T2 weights.
+namespace scalar {
+void ternary_t2_compute(const t3::Args& a);
+}
+namespace avx2 {
+void ternary_t2_compute(const t3::Args& a);
+}
+
 // Activation preparation with SIMD (same bytes as the portable versions in the format code).
 #define RYZEN_T3_PREPARE(ns)                                                                                   \
   namespace ns {                                                                                               \

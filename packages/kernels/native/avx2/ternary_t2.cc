@@ -1,0 +1,124 @@
+// AVX2 ternary multiply-add over the T2 layout (t2.h); results match scalar/ternary_t2.cc bit for
+// bit (same integer sums, then the same float operations in the same order).
+//
+// R rows x T tokens at a time: per 32-weight slice, one shift and one mask turn each row's packed
+// byte vector into 32 codes (w+1) in activation order, and vpmaddubsw (u8 codes x s8 activations,
+// pair sums <= 2 x 2 x 127 = 508) accumulates into int16. Eight slices make a 256-weight segment
+// (<= 4064 per lane), so int16 holds 8 segments (<= 32512) before widening to int32; with
+// per-block scales every segment is widened and scaled on its own. The codes' +1 is removed with
+// the activation sums (per token or per block).
+#include <immintrin.h>
+#include <cstdint>
+#include "core/prefetch.h"
+#include "ternary/kernels.h"
+#include "ternary/t2.h"
+
+namespace ryzen {
+namespace avx2 {
+namespace {
+
+static const int kSegsPerWiden = 8;
+
+// acc += pair sums of w (u8) x b (s8), as int16 (in asm: see maddubs_acc in ternary_kernels.cc).
+static inline __m256i madd_codes(__m256i acc, __m256i w, __m256i b) {
+  __m256i t;
+  __asm__("vpmaddubsw %2, %3, %1\n\tvpaddw %1, %0, %0" : "+x"(acc), "=&x"(t) : "x"(b), "x"(w));
+  return acc;
+}
+
+static inline int32_t hsum(__m256i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+  return _mm_cvtsi128_si32(s);
+}
+
+struct Tokens {
+  const int8_t* q;           // int8 activations (segments x 256)
+  const int32_t* block_sum;  // per segment
+  const t3::ActHeader* hdr;
+};
+
+static inline Tokens token(const t3::Args& a, int64_t t) {
+  const uint8_t* r = a.acts + t * t3::mad_record_bytes(a.K);
+  return {reinterpret_cast<const int8_t*>(r + 64 + t3::mad_sums_bytes(a.K)), reinterpret_cast<const int32_t*>(r + 64),
+          reinterpret_cast<const t3::ActHeader*>(r)};
+}
+
+// Rows [r, r + R) for tokens [t0, t0 + T).
+template <int R, int T>
+static void rows_tokens(const t3::Args& a, int64_t r, int64_t t0) {
+  const int64_t segs = t3::segments(a.K), rb = t2::row_bytes(a.K);
+  const bool block = a.layout == t3::kLayoutBlock;
+  const __m256i m3 = _mm256_set1_epi8(3), ones = _mm256_set1_epi16(1);
+  const uint8_t* w = a.codes + r * rb;
+  // Weights stream row block after row block: fetch the lines of the block ~12 KB ahead that sit
+  // where this segment's are (decode-sized calls only; larger ones reuse a row block per token pair).
+  const int64_t block_bytes = R * rb, ahead = (kPrefetchAheadBytes + block_bytes - 1) / block_bytes * block_bytes;
+  const bool prefetch = a.n <= 4;
+  Tokens tk[T];
+  for (int t = 0; t < T; ++t) tk[t] = token(a, t0 + t);
+  __m256i wide[R][T];  // one tensor scale: int32 sums
+  float facc[R][T];    // per-block scales: scaled block sums
+  for (int i = 0; i < R; ++i)
+    for (int t = 0; t < T; ++t) wide[i][t] = _mm256_setzero_si256(), facc[i][t] = 0.0f;
+  const int64_t pass = block ? 1 : kSegsPerWiden;  // segments per int16 pass
+  for (int64_t s0 = 0; s0 < segs; s0 += pass) {
+    const int64_t s1 = segs - s0 < pass ? segs : s0 + pass;
+    __m256i acc[R][T];
+    for (int i = 0; i < R; ++i)
+      for (int t = 0; t < T; ++t) acc[i][t] = _mm256_setzero_si256();
+    for (int64_t s = s0; s < s1; ++s) {
+      if (prefetch)
+        for (int i = 0; i < R; ++i) __builtin_prefetch(w + ahead + i * rb + s * t2::kSegBytes, 0, 3);
+      for (int h = 0; h < 2; ++h) {
+        __m256i x[R];
+        for (int i = 0; i < R; ++i)
+          x[i] = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + i * rb + s * t2::kSegBytes + 32 * h));
+        for (int l = 0; l < 4; ++l) {
+          __m256i av[T];
+          for (int t = 0; t < T; ++t)
+            av[t] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tk[t].q + s * 256 + 128 * h + 32 * l));
+          for (int i = 0; i < R; ++i) {
+            const __m256i c = _mm256_and_si256(l ? _mm256_srli_epi16(x[i], 2 * l) : x[i], m3);
+            for (int t = 0; t < T; ++t) acc[i][t] = madd_codes(acc[i][t], c, av[t]);
+          }
+        }
+      }
+    }
+    for (int i = 0; i < R; ++i)
+      for (int t = 0; t < T; ++t) {
+        const __m256i v = _mm256_madd_epi16(acc[i][t], ones);
+        if (!block) {
+          wide[i][t] = _mm256_add_epi32(wide[i][t], v);
+          continue;
+        }
+        const int32_t b = hsum(v) - tk[t].block_sum[s0];
+        facc[i][t] += (float)b * a.block_scales[(r + i) * segs + s0];
+      }
+  }
+  for (int i = 0; i < R; ++i)
+    for (int t = 0; t < T; ++t) {
+      const float inv = tk[t].hdr->inv_scale;
+      float* y = a.y + (t0 + t) * a.ldy + r + i;
+      *y = block ? facc[i][t] * inv : (float)(hsum(wide[i][t]) - tk[t].hdr->sum) * (a.scale * inv);
+    }
+}
+
+template <int R>
+static void rows(const t3::Args& a, int64_t r) {
+  int64_t t = 0;
+  for (; t + 2 <= a.n; t += 2) rows_tokens<R, 2>(a, r, t);
+  if (t < a.n) rows_tokens<R, 1>(a, r, t);
+}
+
+}  // namespace
+
+void ternary_t2_compute(const t3::Args& a) {
+  int64_t r = a.r0;
+  for (; r + 4 <= a.r1; r += 4) rows<4>(a, r);
+  for (; r < a.r1; ++r) rows<1>(a, r);
+}
+
+}  // namespace avx2
+}  // namespace ryzen
