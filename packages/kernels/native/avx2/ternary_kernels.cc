@@ -413,10 +413,56 @@ void ternary_mad_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int
   }
 }
 
+namespace {
+
+// T2 rows into the MAD panel: per 32-weight slice (half h, shift l) one shift and one mask give
+// each row's 32 codes as 8 dwords (columns 4j..4j+3, j = 8(4h + l) / 8 ..); two 8 x 8 dword
+// transposes (rows 0-7, 8-15) put them in [k/4][row][4] order. Rows past the tensor decode as 0.
+static inline void transpose8x8(__m256i v[8]) {
+  __m256i t[8], u[8];
+  for (int i = 0; i < 4; ++i) {
+    t[2 * i] = _mm256_unpacklo_epi32(v[2 * i], v[2 * i + 1]);
+    t[2 * i + 1] = _mm256_unpackhi_epi32(v[2 * i], v[2 * i + 1]);
+  }
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 2; ++j) {
+      u[4 * i + 2 * j] = _mm256_unpacklo_epi64(t[4 * i + j], t[4 * i + 2 + j]);
+      u[4 * i + 2 * j + 1] = _mm256_unpackhi_epi64(t[4 * i + j], t[4 * i + 2 + j]);
+    }
+  // u[0..3]: rows 0-3, dwords (0|4), (1|5), (2|6), (3|7); u[4..7]: rows 4-7
+  for (int j = 0; j < 4; ++j) {
+    v[j] = _mm256_permute2x128_si256(u[j], u[4 + j], 0x20);
+    v[4 + j] = _mm256_permute2x128_si256(u[j], u[4 + j], 0x31);
+  }
+}
+
+static void decode_t2_tile(const t3::Args& a, int64_t tile, int64_t s0, int64_t s1, uint8_t* panel) {
+  const int64_t rb = t2::row_bytes(a.K);
+  const __m256i m3 = _mm256_set1_epi8(3);
+  for (int64_t s = s0; s < s1; ++s)
+    for (int h = 0; h < 2; ++h)
+      for (int half = 0; half < 2; ++half) {
+        __m256i x[8];
+        for (int i = 0; i < 8; ++i) {
+          const int64_t r = tile * 16 + 8 * half + i;
+          x[i] = r < a.rows ? _mm256_load_si256(reinterpret_cast<const __m256i*>(a.codes + r * rb + s * t2::kSegBytes + 32 * h))
+                            : _mm256_setzero_si256();
+        }
+        for (int l = 0; l < 4; ++l) {
+          __m256i v[8];
+          for (int i = 0; i < 8; ++i) v[i] = _mm256_and_si256(l ? _mm256_srli_epi16(x[i], 2 * l) : x[i], m3);
+          transpose8x8(v);
+          uint8_t* out = panel + (s - s0) * 4096 + (32 * h + 8 * l) * 64 + 32 * half;
+          for (int j = 0; j < 8; ++j) _mm256_store_si256(reinterpret_cast<__m256i*>(out + 64 * j), v[j]);
+        }
+      }
+}
+
 // Groups of kMadGroup tiles; per group, blocks of up to kMadTokenBlock tokens; per block, K in
-// chunks of kMadChunk segments: decode the chunk of the group's tiles, then pass every token of
-// the block over it.
-void ternary_mad_compute(const t3::Args& a) {
+// chunks of kMadChunk segments: decode the chunk of the group's tiles (T3 or T2), then pass every
+// token of the block over it.
+template <typename Decode>
+static void mad_compute(const t3::Args& a, bool t2_layout, Decode decode) {
   const int64_t segs = t3::segments(a.K), end = (a.r1 + 15) / 16, rec = t3::mad_record_bytes(a.K);
   alignas(64) uint8_t panel[kMadGroup * kMadChunk * 4096];
   Out o[kMadTokenBlock * kMadGroup];
@@ -427,8 +473,8 @@ void ternary_mad_compute(const t3::Args& a) {
       for (int64_t i = 0; i < (tb1 - tb0) * kMadGroup; ++i) out_init(o[i]);
       for (int64_t s0 = 0; s0 < segs; s0 += kMadChunk) {
         const int64_t s1 = segs - s0 < kMadChunk ? segs : s0 + kMadChunk;
-        for (int p = 0; p < ng; ++p) decode_tile(a, tile + p, s0, s1, panel + p * kMadChunk * 4096);
-        t3::NextChunkPrefetch next(a, tile, kMadGroup, kMadChunk, s1, end);
+        for (int p = 0; p < ng; ++p) decode(a, tile + p, s0, s1, panel + p * kMadChunk * 4096);
+        t3::NextChunkPrefetch next(a, t2_layout, tile, kMadGroup, kMadChunk, s1, end);
         int64_t t = tb0;
         for (const int64_t blocks = (tb1 - tb0) / 4; t + 4 <= tb1; t += 4) {
           next.step(blocks);
@@ -449,6 +495,12 @@ void ternary_mad_compute(const t3::Args& a) {
     }
   }
 }
+
+}  // namespace
+
+void ternary_mad_compute(const t3::Args& a) { mad_compute(a, false, decode_tile); }
+
+void ternary_t2_mad_compute(const t3::Args& a) { mad_compute(a, true, decode_t2_tile); }
 
 }  // namespace avx2
 }  // namespace ryzen

@@ -3,14 +3,15 @@
 //
 // R rows x T tokens at a time: per 32-weight slice, one shift and one mask turn each row's packed
 // byte vector into 32 codes (w+1) in activation order, and vpmaddubsw (u8 codes x s8 activations,
-// pair sums <= 2 x 2 x 127 = 508) accumulates into int16. Decode (up to 4 tokens): 4 rows, one
-// token at a time (the rows stay in L1 for the next token). Prefill: 2 rows x 4 tokens, the
-// activations as memory operands (registers hold the 8 accumulators), so each unpacked slice
-// feeds 4 vpmaddubsw (measured on Zen 5 against 4 x 2, 3 x 4, 2 x 5, 2 x 6 and 1 x 8: +7 % over
-// 4 x 2, the others slower). Eight slices make a 256-weight segment
+// pair sums <= 2 x 2 x 127 = 508) accumulates into int16. Eight slices make a 256-weight segment
 // (<= 4064 per lane), so int16 holds 8 segments (<= 32512) before widening to int32; with
 // per-block scales every segment is widened and scaled on its own. The codes' +1 is removed with
 // the activation sums (per token or per block).
+//  * Decode (up to 4 tokens): 4 rows, one token at a time (the rows stay in L1 for the next).
+//  * Small batches and per-block scales: 2 rows x 4 tokens, the activations as memory operands
+//    (registers hold the 8 accumulators), so each unpacked slice feeds 4 vpmaddubsw (measured on
+//    Zen 5 against 4 x 2, 3 x 4, 2 x 5, 2 x 6 and 1 x 8: +7 % over 4 x 2, the others slower).
+//  * Prefill with one tensor scale: ternary_t2_mad_compute (avx2/ternary_kernels.cc).
 #include <immintrin.h>
 #include <cstdint>
 #include "core/prefetch.h"
@@ -22,6 +23,10 @@ namespace avx2 {
 namespace {
 
 static const int kSegsPerWiden = 8;
+// From this many tokens with one tensor scale, prefill decodes 16-row tiles into the T3 MAD panel
+// and runs its token loop (ternary_t2_mad_compute): 10-25 % faster than the loop below from 16
+// tokens in alternating runs on Zen 5, ~10 % slower at 8.
+static const int64_t kPanelFromTokens = 16;
 
 // acc += pair sums of w (u8) x b (s8), as int16 (in asm: see maddubs_acc in ternary_kernels.cc);
 // b in a register or, for madd_codes_mem, read from memory.
@@ -127,6 +132,7 @@ static void rows(const t3::Args& a, int64_t r) {
 }  // namespace
 
 void ternary_t2_compute(const t3::Args& a) {
+  if (a.n >= kPanelFromTokens && a.layout == t3::kLayoutUniform) return ternary_t2_mad_compute(a);
   int64_t r = a.r0;
   if (a.n <= 4)
     for (; r + 4 <= a.r1; r += 4) rows<4, 1>(a, r);

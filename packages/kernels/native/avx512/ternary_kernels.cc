@@ -484,7 +484,7 @@ void ternary_mad_compute(const t3::Args& a) {
       for (int64_t s0 = 0; s0 < segs; s0 += kMadChunk) {
         const int64_t s1 = segs - s0 < kMadChunk ? segs : s0 + kMadChunk;
         for (int p = 0; p < ng; ++p) decode_tile(a, tile + p, s0, s1, d, panel + p * kMadChunk * 4096);
-        t3::NextChunkPrefetch next(a, tile, kMadGroup, kMadChunk, s1, end);
+        t3::NextChunkPrefetch next(a, false, tile, kMadGroup, kMadChunk, s1, end);
         mad_tokens(a, tile, ng, tb0, tb1, s0, s1, panel, o, next);
       }
       if (block)

@@ -10,6 +10,7 @@
 #pragma once
 #include <cstdint>
 #include "ternary/kernels.h"
+#include "ternary/t2.h"
 
 namespace ryzen {
 namespace t3 {
@@ -17,35 +18,46 @@ namespace {
 
 class NextChunkPrefetch {
  public:
-  static const int kMaxSegs = 8;  // group tiles x chunk segments
-
   // The chunk after segments [.., s1) of the `group` tiles from `tile` (tiles < end): the group's
-  // next chunk, else the next group's first.
-  NextChunkPrefetch(const Args& a, int64_t tile, int group, int chunk, int64_t s1, int64_t end) {
+  // next chunk, else the next group's first. T3: each tile's segments of the chunk; T2: the 16
+  // rows' 64-byte pieces of each segment.
+  NextChunkPrefetch(const Args& a, bool t2_layout, int64_t tile, int group, int chunk, int64_t s1, int64_t end) {
     const int64_t segs = segments(a.K);
     if (s1 >= segs) tile += group, s1 = 0;
     const int64_t s2 = segs - s1 < chunk ? segs : s1 + chunk;
     for (int64_t t = tile; t < end && t < tile + group; ++t)
-      for (int64_t s = s1; s < s2 && count_ < kMaxSegs; ++s) seg_[count_++] = a.codes + seg_offset(a.rows, a.K, t, s);
+      for (int64_t s = s1; s < s2; ++s) {
+        if (!t2_layout) {
+          add(a.codes + seg_offset(a.rows, a.K, t, s), kSegBytes);
+          continue;
+        }
+        for (int64_t r = t * kTileRows; r < a.rows && r < (t + 1) * kTileRows; ++r)
+          add(a.codes + r * t2::row_bytes(a.K) + s * t2::kSegBytes, t2::kSegBytes);
+      }
   }
 
   // One of `steps` calls spread over the tokens: issues its share of the lines.
   void step(int64_t steps) {
-    const int64_t lines = count_ * kSegLines, per = (lines + steps - 1) / steps;
-    for (int64_t e = 0; e < per && next_ < lines; ++e, ++next_) issue(next_);
+    const int64_t per = (count_ + steps - 1) / steps;
+    for (int64_t e = 0; e < per && next_ < count_; ++e) issue(next_++);
   }
   // Issues whatever step() has not (too few token blocks).
   void finish() {
-    for (; next_ < count_ * kSegLines; ++next_) issue(next_);
+    while (next_ < count_) issue(next_++);
   }
 
  private:
-  static const int kSegLines = (kSegBytes + 63) / 64;
-  void issue(int64_t line) const { __builtin_prefetch(seg_[line / kSegLines] + (line % kSegLines) * 64, 0, 3); }
+  static const int kMaxLines = 128;  // 8 T3 segments of <= 15 lines; 2 x 2 T2 tile segments of 16
+  void add(const uint8_t* p, int64_t bytes) {
+    const uintptr_t end = (uintptr_t)p + (uintptr_t)bytes;
+    for (uintptr_t l = (uintptr_t)p & ~(uintptr_t)63; l < end && count_ < kMaxLines; l += 64)
+      line_[count_++] = reinterpret_cast<const uint8_t*>(l);
+  }
+  void issue(int i) const { __builtin_prefetch(line_[i], 0, 3); }
 
-  const uint8_t* seg_[kMaxSegs];
+  const uint8_t* line_[kMaxLines];
   int count_ = 0;
-  int64_t next_ = 0;
+  int next_ = 0;
 };
 
 }  // namespace

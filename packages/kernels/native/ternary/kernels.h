@@ -68,6 +68,8 @@ void ternary_t2_compute(const t3::Args& a);
 }
 namespace avx2 {
 void ternary_t2_compute(const t3::Args& a);
+// Prefill on T2 with one tensor scale: tiles decoded into the MAD panel, then the T3 MAD token loop.
+void ternary_t2_mad_compute(const t3::Args& a);
 }
 
 // Activation preparation with SIMD (same bytes as the portable versions in the format code).
