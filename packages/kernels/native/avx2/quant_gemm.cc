@@ -79,6 +79,11 @@ static inline __m128i q4k_scales_mins(const uint8_t* p) {
 static inline __m256i q4k_mins_per16(__m128i scm) {
   return _mm256_cvtepu8_epi16(_mm_shuffle_epi8(scm, _mm_setr_epi8(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15)));
 }
+// Scale j broadcast as int16 from the 8 scales (as int16, in both lanes): one vpshufb each.
+// (Broadcasting each from a stored byte took 3 instructions.)
+static inline __m256i pick_word(__m256i words, int j) {
+  return _mm256_shuffle_epi8(words, _mm256_set1_epi16((short)(2 * j | (2 * j + 1) << 8)));
+}
 template <int NT>
 static void row_q4_K(const uint8_t* w, const uint8_t* const* acts, int64_t K, float* out) {
   __m256 acc[NT];
@@ -88,15 +93,14 @@ static void row_q4_K(const uint8_t* w, const uint8_t* const* acts, int64_t K, fl
     const float d = load_f16(w), dmin = load_f16(w + 2);
     const __m128i scm = q4k_scales_mins(w + 4);
     const __m256i mins16 = q4k_mins_per16(scm);
-    alignas(16) uint8_t sc[16];
-    _mm_store_si128((__m128i*)sc, scm);
+    const __m256i sc16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(scm));  // scales 0..7, both lanes
     __m256i isum[NT];
     for (int t = 0; t < NT; t++) isum[t] = _mm256_setzero_si256();
     for (int p = 0; p < 4; p++) {
       const __m256i q = _mm256_loadu_si256((const __m256i*)(w + 16 + 32 * p));
       const __m256i lo = _mm256_and_si256(q, m4);
       const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
-      const __m256i slo = _mm256_set1_epi16(sc[2 * p]), shi = _mm256_set1_epi16(sc[2 * p + 1]);
+      const __m256i slo = pick_word(sc16, 2 * p), shi = pick_word(sc16, 2 * p + 1);
       for (int t = 0; t < NT; t++) {
         const int8_t* a = a256_q(acts[t]) + b * 256 + 64 * p;
         const __m256i a0 = _mm256_loadu_si256((const __m256i*)a);
@@ -117,15 +121,26 @@ static void row_q4_K(const uint8_t* w, const uint8_t* const* acts, int64_t K, fl
 }
 
 // ---- Q6_K ----
-static inline __m256i scale_pair(const int8_t* sc, int a, int b) {
-  return _mm256_set_m128i(_mm_set1_epi16(sc[b]), _mm_set1_epi16(sc[a]));
-}
+// Group g of a 128-weight half takes scales 2g (low lane) and 2g+1 (high lane) of the half's 8:
+// one vpshufb of the half's scales (as int16, in both lanes) per group. (Building each pair
+// from scalars took ~60 of the ~150 instructions per block.)
+struct Q6Scales {
+  __m256i pick[4];
+  Q6Scales() {
+    alignas(32) int8_t m[32];
+    for (int g = 0; g < 4; g++) {
+      for (int e = 0; e < 32; e++) m[e] = (int8_t)(4 * g + 2 * (e / 16) + (e & 1));
+      pick[g] = _mm256_load_si256((const __m256i*)m);
+    }
+  }
+};
 
 template <int NT>
 static void row_q6_K(const uint8_t* w, const uint8_t* const* acts, int64_t K, float* out) {
   __m256 acc[NT];
   for (int t = 0; t < NT; t++) acc[t] = _mm256_setzero_ps();
   const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(3);
+  const Q6Scales q6s;
   for (int64_t b = 0; b < K / 256; b++, w += kQ6_KBlock) {
     const int8_t* sc = (const int8_t*)(w + 192);
     const float d = load_f16(w + 208);
@@ -145,8 +160,9 @@ static void row_q6_K(const uint8_t* w, const uint8_t* const* acts, int64_t K, fl
                              _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 4), m2), 4));
       q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
                              _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 6), m2), 4));
+      const __m256i half_sc = _mm256_permute4x64_epi64(sc16, h ? 0xEE : 0x44);  // scales 8h..8h+7, both lanes
       __m256i s[4];
-      for (int g = 0; g < 4; g++) s[g] = scale_pair(sc, 8 * h + 2 * g, 8 * h + 2 * g + 1);
+      for (int g = 0; g < 4; g++) s[g] = _mm256_shuffle_epi8(half_sc, q6s.pick[g]);
       for (int t = 0; t < NT; t++) {
         const int8_t* a = a256_q(acts[t]) + b * 256 + 128 * h;
         for (int g = 0; g < 4; g++) {
