@@ -165,7 +165,7 @@ export function runKernelBench(opts = {}) {
     },
     bandwidth: {}, peak: {}, gemv: [], gemm: [], head: [],
     notes: [
-      "weight GB/s counts the bytes the kernels stream: the T3 layout (1.72 bits/weight) for ternary",
+      "weight GB/s counts the bytes the kernels stream: the T3 layout (1.72 bits/weight) for ternary lut/mad rows, T2 (2 bits/weight) for t2 rows",
       "GEMM GOPS = 2*N*K*n / time (multiply-add = 2 ops), n = 128 tokens",
       "each row's ratio is against a read-bandwidth / int8-peak probe taken just before it (same ISA and threads); times are best of reps",
       "'cpu %' (1 thread only) repeats the ratio on process CPU time (robust to being descheduled on a shared machine)",
