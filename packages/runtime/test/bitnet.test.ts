@@ -70,6 +70,25 @@ describe("BitNet tiny models vs the reference forward pass", () => {
     });
   }
 
+  it("ternary weights in the T2 layout (AVX2-only CPUs) give the same logits, bit for bit, as T3", async () => {
+    for (const spec of cases.slice(0, 3)) {
+      const { path } = await buildTinyBitnet(spec);
+      const logits: Float32Array[] = [];
+      for (const layout of ["t3", "t2"]) {
+        process.env.RYZEN_TERNARY_LAYOUT = layout;
+        const model = await loadModel(path);
+        try {
+          logits.push(Float32Array.from(await model.evaluate(PROMPT, { allLogits: true })));
+        } finally {
+          model.dispose();
+          delete process.env.RYZEN_TERNARY_LAYOUT;
+        }
+      }
+      expect(logits[0].length).toBe(PROMPT.length * TINY.vocab);
+      expect(Buffer.from(logits[1].buffer).equals(Buffer.from(logits[0].buffer)), typeName(spec.type)).toBe(true);
+    }
+  });
+
   it("batched decode of ternary models gives each sequence what it gets alone", async () => {
     for (const type of [GGMLType.I2_S, GGMLType.TQ2_0, GGMLType.TQ1_0]) {
       const { path } = await buildTinyBitnet({ arch: "bitnet-b1.58", type, seed: 21 });
