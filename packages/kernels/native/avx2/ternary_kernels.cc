@@ -10,6 +10,7 @@
 #include <immintrin.h>
 #include <cstdint>
 #include <cstring>
+#include "avx2/maddubs_acc.h"
 #include "core/prefetch.h"
 #include "ternary/chunk_prefetch.h"
 #include "ternary/kernels.h"
@@ -153,15 +154,6 @@ static void lut_tile(const t3::Args& a, int64_t tile, int64_t t0, int64_t s0, in
 static const int kMadGroup = 2;
 static const int kMadChunk = 2;
 static const int kMadTokenBlock = 128;  // tokens whose Outs are kept across the chunks (32 KB)
-
-// acc += pair sums of w (u8) x b (s8), as int16. In asm because GCC 12 schedules all the
-// token broadcasts first, runs out of the 16 ymm registers and keeps an accumulator in memory,
-// so the loop waited on store-to-load forwarding (~2.5x slower).
-static inline __m256i maddubs_acc(__m256i acc, __m256i w, __m256i b) {
-  __m256i t;
-  __asm__("vpmaddubsw %2, %3, %1\n\tvpaddw %1, %0, %0" : "+x"(acc), "=&x"(t) : "x"(b), "x"(w));
-  return acc;
-}
 
 // Segments [s0, s1) of one tile for T tokens from t0; panel holds the tile's codes for those
 // segments ([seg - s0][k/4][row][4]); o[t * kMadGroup] accumulates token t0 + t.

@@ -14,6 +14,7 @@
 //  * Prefill with one tensor scale: ternary_t2_mad_compute (avx2/ternary_kernels.cc).
 #include <immintrin.h>
 #include <cstdint>
+#include "avx2/maddubs_acc.h"
 #include "core/prefetch.h"
 #include "ternary/kernels.h"
 #include "ternary/t2.h"
@@ -27,20 +28,6 @@ static const int kSegsPerWiden = 8;
 // and runs its token loop (ternary_t2_mad_compute): 10-25 % faster than the loop below from 16
 // tokens in alternating runs on Zen 5, ~10 % slower at 8.
 static const int64_t kPanelFromTokens = 16;
-
-// acc += pair sums of w (u8) x b (s8), as int16 (in asm: see maddubs_acc in ternary_kernels.cc);
-// b in a register or, for madd_codes_mem, read from memory.
-static inline __m256i madd_codes(__m256i acc, __m256i w, __m256i b) {
-  __m256i t;
-  __asm__("vpmaddubsw %2, %3, %1\n\tvpaddw %1, %0, %0" : "+x"(acc), "=&x"(t) : "x"(b), "x"(w));
-  return acc;
-}
-
-static inline __m256i madd_codes_mem(__m256i acc, __m256i w, const int8_t* b) {
-  __m256i t;
-  __asm__("vpmaddubsw %2, %3, %1\n\tvpaddw %1, %0, %0" : "+x"(acc), "=&x"(t) : "m"(*reinterpret_cast<const __m256i*>(b)), "x"(w));
-  return acc;
-}
 
 static inline int32_t hsum(__m256i v) {
   __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
@@ -95,9 +82,9 @@ static void rows_tokens(const t3::Args& a, int64_t r, int64_t t0) {
           for (int i = 0; i < R; ++i) {
             const __m256i x = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + i * rb + s * t2::kSegBytes + 32 * h));
             const __m256i c = _mm256_and_si256(l ? _mm256_srli_epi16(x, 2 * l) : x, m3);
-            if (T == 1) acc[i][0] = madd_codes(acc[i][0], c, av);
+            if (T == 1) acc[i][0] = maddubs_acc(acc[i][0], c, av);
             else
-              for (int t = 0; t < T; ++t) acc[i][t] = madd_codes_mem(acc[i][t], c, tk[t].q + ko);
+              for (int t = 0; t < T; ++t) acc[i][t] = maddubs_acc_mem(acc[i][t], c, tk[t].q + ko);
           }
         }
       }
