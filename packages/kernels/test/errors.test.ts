@@ -54,6 +54,7 @@ describe("error paths", () => {
     expectKernelError(() => Tensor.from(-1, [4], new Uint8Array(4)), "UNKNOWN_TYPE");
     expectKernelError(() => quantize(1000, new Float32Array(4), 1, 4), "UNKNOWN_TYPE");
     expectKernelError(() => matmulKernels(5), "UNKNOWN_TYPE");
+    expectKernelError(() => matmulKernels(GGMLType.Q8_0, Tensor.empty(GGMLType.F32, [32, 2])), "INVALID_ARGUMENT", /not of the given type/);
     expectKernelError(() => quantize(GGMLType.I32, new Float32Array(4), 1, 4), "UNKNOWN_TYPE", /i32/);
   });
 
