@@ -28,8 +28,9 @@ describe("thread pool", () => {
     }
   });
 
-  it("integer kernels give identical bits for any thread count, on every ISA", () => {
-    const K = 512, N = 37, n = 3;
+  // n = 3: one share per thread (decode); n = 40: several shares per thread (prefill, see ops/matmul.cc)
+  it.each([3, 40])("integer kernels give identical bits for any thread count, on every ISA (n = %i)", (n) => {
+    const K = 512, N = 37;
     const wf = randomFloats(K * N, 11), xf = randomFloats(K * n, 12);
     const X = Tensor.fromFloat32([K, n], xf);
     const prevThreads = getThreads();
@@ -60,8 +61,9 @@ describe("thread pool", () => {
     expect(tested, "no integer weight format registered").toBeGreaterThan(0);
   });
 
-  it("barriers hold with more threads than cores (waits that yield and sleep)", () => {
-    const K = 48, n = 3, steps = 200;
+  // n = 24 runs the matmuls in several shares per thread, claimed as threads come free
+  it.each([3, 24])("barriers hold with more threads than cores (waits that yield and sleep), n = %i", (n) => {
+    const K = 48, steps = 200;
     const perm = Array.from({ length: K }, (_, k) => (k * 7 + 1) % K);
     const P = Tensor.fromFloat32([K, K], permutationMatrix(perm));
     const start = Float32Array.from({ length: K * n }, (_, k) => k);

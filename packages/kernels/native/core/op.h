@@ -32,6 +32,11 @@ struct OpDef {
   // Optional, for the profiler (core/profile.h): refine `label` (preset to the op name) for
   // `phase` and set the weight bytes one run of that phase reads. Called once per plan, not per run.
   void (*describe)(const OpNode& node, int phase, std::string& label, uint64_t& bytes) = nullptr;
+  // Optional: how many shares to cut `phase` into for `threads` pool threads (default: one per
+  // thread). More shares than threads let a thread that runs faster (the other core is busy or
+  // descheduled) take over more of the work; such a phase must not use per-thread scratch,
+  // which is sized for `threads` shares.
+  int (*shares)(const OpNode& node, int phase, int threads) = nullptr;
 };
 
 struct OpNode {

@@ -18,7 +18,7 @@ ErrorCode validation_error_code(const std::string& msg);
 // Looks up `name`, validates node (throws KernelException naming the node) and sets node.def.
 void build_node(OpNode& node, const std::string& name);
 
-// One phase of one node; a run executes steps in order, each split into nth shares.
+// One phase of one node; a run executes steps in order, each split into shares (OpDef::shares).
 struct PlanStep {
   const OpNode* node;
   int phase;
@@ -34,7 +34,8 @@ class Plan {
 
  private:
   std::vector<OpNode> nodes_;
-  std::vector<PlanStep> steps_;  // point into nodes_, which never reallocates  // (node, phase) in execution order, fixed at construction
+  std::vector<PlanStep> steps_;  // (node, phase) in execution order, fixed at construction; point into nodes_
+  std::vector<uint64_t> first_share_;     // per step, its first share ticket (+ the total), for scratch_threads_
   std::vector<const Storage*> external_;  // storages that can be detached from JS
   AlignedBuffer scratch_;                 // max scratch over nodes, for scratch_threads_ threads
   int scratch_threads_ = 0;

@@ -100,6 +100,22 @@ int phases(const OpNode& node) {
   return st.has_acts && !st.private_acts ? 2 : 1;
 }
 
+// Prefill-sized products are cut into kSharesPerThread shares per thread, so that when one core
+// runs slower (busy with something else, or descheduled on a shared host) the other takes over
+// more of the rows instead of waiting at the barrier with half the work done. Decode-sized ones
+// keep one share per thread: each share streams its weights once, and a stream's ramp-up and
+// its activation conversion (per share, in private scratch) are paid per share.
+constexpr int kSharesPerThread = 4;
+
+int compute_shares(int64_t n_tokens, bool compute_phase, int threads) {
+  return threads > 1 && compute_phase && n_tokens > kPrivateActsTokens ? threads * kSharesPerThread : threads;
+}
+
+int shares(const OpNode& node, int phase, int threads) {
+  const MatmulState& st = *static_cast<const MatmulState*>(node.state.get());
+  return compute_shares(st.n, phase == phases(node) - 1, threads);
+}
+
 void run(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch) {
   const MatmulState& st = *static_cast<const MatmulState*>(node.state.get());
   const float* x = node.t[2]->as<float>();
@@ -132,7 +148,7 @@ void describe(const OpNode& node, int phase, std::string& label, uint64_t& bytes
   bytes = st.w->bytes;
 }
 
-const RegisterOp reg({"matmul", validate, phases, run, nullptr, describe});
+const RegisterOp reg({"matmul", validate, phases, run, nullptr, describe, shares});
 
 // ---- matmul_multi: several weights over one input ----
 // t = [y0, w0, y1, w1, ..., x]: y_j = x . W_j^T, as separate "matmul" nodes would compute them
@@ -224,6 +240,11 @@ void run_multi(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch
   }
 }
 
+int shares_multi(const OpNode& node, int phase, int threads) {
+  const MultiState& st = *static_cast<const MultiState*>(node.state.get());
+  return compute_shares(st.parts[0].n, phase == phases_multi(node) - 1, threads);
+}
+
 void describe_multi(const OpNode& node, int phase, std::string& label, uint64_t& bytes) {
   const MultiState& st = *static_cast<const MultiState*>(node.state.get());
   const MatmulState& first = st.parts[0];
@@ -241,7 +262,7 @@ void describe_multi(const OpNode& node, int phase, std::string& label, uint64_t&
   label += " " + std::to_string(first.K) + "x(" + shapes + ") " + first.kernel->name;
 }
 
-const RegisterOp reg_multi({"matmul_multi", validate_multi, phases_multi, run_multi, nullptr, describe_multi});
+const RegisterOp reg_multi({"matmul_multi", validate_multi, phases_multi, run_multi, nullptr, describe_multi, shares_multi});
 
 }  // namespace
 
