@@ -8,9 +8,9 @@
 #include <thread>
 #include <vector>
 #include "core/fp16.h"
+#include "core/isa.h"
 #include "core/memory.h"
 #include "ternary/kernels.h"
-#include "core/isa.h"
 #include "ternary/t2.h"
 #include "ternary/t3.h"
 
@@ -216,8 +216,8 @@ bool pack_ternary(const Reader& rd, MatmulWeights& out, std::string& err) {
   const bool t2 = use_t2();
   const int64_t segs = t3::segments(K), tiles = t3::tiles(rows);
   // 64-byte aligned storage; per-block scales live after the codes.
-  const size_t scale_off = (size_t)(t2 ? t2::scale_offset(rows, K) : (t3::code_bytes(rows, K) + 63) / 64 * 64);
-  const int64_t scale_count = t2 ? rows * segs : tiles * segs * 16;
+  const size_t scale_off = (size_t)(t2 ? t2::scale_offset(rows, K) : t3::scale_offset(rows, K));
+  const int64_t scale_count = t2 ? rows * segs : t3::scale_floats(rows, K);
   const size_t total = scale_off + (size_t)scale_count * sizeof(float);
   std::shared_ptr<uint8_t> buf = alloc_weight_buffer(total);
   if (!buf) {
@@ -354,7 +354,7 @@ t3::Args make_args(const MatmulWeights& w, const uint8_t* scratch, int64_t n, fl
   t3::Args a;
   a.codes = w.data;
   const bool t2 = t2::is_t2(w.layout);
-  const size_t scale_off = (size_t)(t2 ? t2::scale_offset(w.rows, w.cols) : (t3::code_bytes(w.rows, w.cols) + 63) / 64 * 64);
+  const size_t scale_off = (size_t)(t2 ? t2::scale_offset(w.rows, w.cols) : t3::scale_offset(w.rows, w.cols));
   a.layout = t2::scale_mode(w.layout);
   a.block_scales = a.layout == t3::kLayoutBlock ? reinterpret_cast<const float*>(w.data + scale_off) : nullptr;
   a.scale = w.scale;

@@ -64,6 +64,8 @@ static inline int64_t seg_offset(int64_t rows, int64_t K, int64_t tile, int64_t 
   return (band * kBandTiles * segs + c * ch * in_band + j * len + (s - c * ch)) * kSegBytes;
 }
 static inline int64_t scale_floats(int64_t rows, int64_t K) { return tiles(rows) * segments(K) * kTileRows; }
+// Per-block scales (layout kLayoutBlock) start here, 64-byte aligned after the codes.
+static inline int64_t scale_offset(int64_t rows, int64_t K) { return (code_bytes(rows, K) + 63) / 64 * 64; }
 
 // ---- activation scratch shared by the kernels ----
 // Each token's record starts with this 64-byte header.
