@@ -4,7 +4,8 @@
 // (2 slots x 16 rows) at a time: looked-up bytes XOR the sign byte mask (~v = -v - 1), vpunpck
 // forms int16 values, and each row's count of negative groups is added back per block.
 // MAD: codes interleaved [k/4][row][4]; vpmaddubsw (u8 codes x s8 activations, pair sums <= 508)
-// accumulates in int16 for one 256-weight block (64 x 508 = 32512 < 32767), then widens.
+// accumulates in int16 for one 256-weight block (64 x 508 = 32512 < 32767), then widens. The same
+// token loop runs T2 prefill (ternary_t2_mad_compute), its tiles decoded from T2 rows instead.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 false positives inside intrinsics
 #include <alloca.h>
 #include <immintrin.h>
@@ -14,6 +15,7 @@
 #include "core/prefetch.h"
 #include "ternary/chunk_prefetch.h"
 #include "ternary/kernels.h"
+#include "ternary/t2.h"
 #include "ternary/t3.h"
 
 namespace ryzen {
@@ -408,8 +410,9 @@ void ternary_mad_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int
 namespace {
 
 // T2 rows into the MAD panel: per 32-weight slice (half h, shift l) one shift and one mask give
-// each row's 32 codes as 8 dwords (columns 4j..4j+3, j = 8(4h + l) / 8 ..); two 8 x 8 dword
-// transposes (rows 0-7, 8-15) put them in [k/4][row][4] order. Rows past the tensor decode as 0.
+// each row's codes of columns 128h + 32l .. +31 as 8 dwords (dword j: k/4 = 32h + 8l + j); two
+// 8 x 8 dword transposes (rows 0-7, 8-15) put them in [k/4][row][4] order. Rows past the tensor
+// decode as 0 (their outputs are not stored).
 static inline void transpose8x8(__m256i v[8]) {
   __m256i t[8], u[8];
   for (int i = 0; i < 4; ++i) {
