@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
-import { runBench } from "./run.js";
+import { runBench, type BenchIsa } from "./run.js";
 import type { EngineName } from "./engines/types.js";
 import type { WeightType } from "./models/shapes.js";
 import { BenchError } from "./errors.js";
@@ -22,6 +22,8 @@ const HELP = `ryzen-bench — Ryzen vs llama.cpp / bitnet.cpp / ik_llama.cpp / n
   --cache DIR           model cache (default ~/.cache/ryzen/bench or RYZEN_BENCH_CACHE)
   --job-timeout MIN     time limit per engine and file (default 60; a job over it is a "failed: timed out" row)
   --native-peers        each peer only on its own format (skip the cross-format attempts)
+  --isa avx2|avx512     compare on that instruction set: Ryzen with RYZEN_ISA, peers from
+                        <peers dir>/<peer>/build-<isa>/bin/llama-bench, no node-llama-cpp
   --kernels-quick       kernel microbenchmarks with their short settings
   --no-kernels          skip kernel microbenchmarks      --no-tokenizer  skip the tokenizer bench
 
@@ -55,6 +57,7 @@ async function main(): Promise<number> {
       "job-timeout": { type: "string" },
       "no-tokenizer": { type: "boolean" },
       "back-to-back": { type: "boolean" },
+      isa: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -78,6 +81,7 @@ async function main(): Promise<number> {
     tokenizer: values["no-tokenizer"] ? false : undefined,
     peerFormats: values["native-peers"] ? "native" : "all",
     jobTimeoutMinutes: ints(values["job-timeout"], "job-timeout")?.[0],
+    isa: values.isa as BenchIsa | undefined,
   });
   console.log(out.terminal);
   console.log(`\nJSON: ${out.jsonPath}\nHTML: ${out.htmlPath}`);

@@ -19,6 +19,8 @@ export interface KernelsApi {
   };
   quantize(type: number, src: Float32Array, rows: number, cols: number): Uint8Array;
   setThreads?(n: number): void;
+  /** activates an ISA path (clamped to what the CPU has); returns the active one */
+  setIsa?(isa: string): string;
   getThreads?(): number;
   memoryStats?(): { peak: number; used: number; reserved: number; mapped: number };
   /** ops by name; "bench_read" is the native streaming-read probe (kernels-ternary) */

@@ -1,4 +1,4 @@
-export { runBench, resolveSettings, resultToRows, type BenchOptions, type BenchReport, type BenchOutput } from "./run.js";
+export { runBench, resolveSettings, resultToRows, BENCH_ISAS, type BenchIsa, type BenchOptions, type BenchReport, type BenchOutput } from "./run.js";
 export { runModelBench, runModelBenchSweep, DEFAULT_GEN_TOKENS, DEFAULT_PROMPT_TOKENS } from "./engines/ryzen.js";
 export { runNodeLlamaCppBench, runNodeLlamaCppSweep } from "./engines/node-llama-cpp.js";
 export type { BenchRow, EngineName, ModelBenchOptions, ModelBenchResult, RowStatus, TestName } from "./engines/types.js";

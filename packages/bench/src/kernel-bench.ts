@@ -37,10 +37,11 @@ export function toRows(result: unknown): Row[] {
   return out;
 }
 
-export async function runKernelBench(opts: { quick?: boolean; threads?: number[] }): Promise<KernelBenchSection> {
+export async function runKernelBench(opts: { quick?: boolean; threads?: number[]; isas?: string[] }): Promise<KernelBenchSection> {
   // quick: the kernel bench's own quick settings (64 MB of weights, 3 repetitions); the output head
   // stays in, the time budget needs it
   const args: Record<string, unknown> = opts.quick ? { quick: true, mb: 64, reps: 3, threads: opts.threads } : { threads: opts.threads };
+  if (opts.isas) args.isas = opts.isas;
   const specs: string[] = ["@ryzen/kernels/bench", ...candidates().map((p) => pathToFileURL(p).href)];
   const reasons: string[] = [];
   for (const spec of specs) {

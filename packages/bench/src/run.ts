@@ -5,6 +5,7 @@ import { computeRatios, evaluateGoals, threadUseNotes, type GoalResult, type Rat
 import { runInWorker } from "./engines/spawn.js";
 import type { BenchRow, EngineName, ModelBenchOptions, ModelBenchResult } from "./engines/types.js";
 import { BenchError } from "./errors.js";
+import { loadKernels } from "./deps.js";
 import { runKernelBench, type KernelBenchSection } from "./kernel-bench.js";
 import { machineInfo, measureBandwidth, type BandwidthResult, type MachineInfo } from "./machine.js";
 import { generateModel, type GeneratedModel } from "./models/generate.js";
@@ -45,6 +46,12 @@ export interface BenchOptions {
   cpuMinWallMs?: number;
   /** peer llama-bench paths (default: RYZEN_PEER_* environment variables) */
   peerBins?: Partial<Record<EngineName, string>>;
+  /**
+   * Compare on a narrower instruction set than the machine's best: Ryzen runs with RYZEN_ISA set to
+   * it, peers from their build-<isa>/ directories (see peerBinary), and node-llama-cpp, which picks
+   * its own binaries, is left out.
+   */
+  isa?: BenchIsa;
   log?: (line: string) => void;
 }
 
@@ -81,6 +88,8 @@ export interface BenchOutput {
 }
 
 const ALL_ENGINES: EngineName[] = ["ryzen", "node-llama-cpp", "llama.cpp", "bitnet.cpp", "ik_llama.cpp"];
+export const BENCH_ISAS = ["avx2", "avx512"] as const;
+export type BenchIsa = (typeof BENCH_ISAS)[number];
 
 export function resolveSettings(opts: BenchOptions, physicalCores: number): BenchReport["settings"] {
   const quick = !!opts.quick;
@@ -132,10 +141,19 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchOutput> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const startedAt = new Date().toISOString();
   const notes: string[] = [];
+  if (opts.isa !== undefined) {
+    if (!BENCH_ISAS.includes(opts.isa)) throw new BenchError("BAD_OPTION", `isa must be one of ${BENCH_ISAS.join(", ")}, got ${JSON.stringify(opts.isa)}`);
+    process.env.RYZEN_ISA = opts.isa; // inherited by the engine worker processes
+    (await loadKernels().catch(() => null))?.setIsa?.(opts.isa); // this process (probes, kernel bench)
+    notes.push(`isa ${opts.isa}: Ryzen ran with RYZEN_ISA=${opts.isa}, peers from their build-${opts.isa}/ directories (or RYZEN_PEER_*); node-llama-cpp, which picks its own binaries, was left out`);
+  }
   const machine = await machineInfo();
+  if (opts.isa !== undefined && machine.isa !== null && machine.isa !== opts.isa)
+    throw new BenchError("BAD_OPTION", `isa ${opts.isa}: this CPU runs at most ${machine.isa}`);
   const settings = resolveSettings(opts, machine.physicalCores ?? machine.logicalCores);
   machine.bandwidth = await measureBandwidth(settings.threads, machine.notes);
   const engines = new Set(opts.engines ?? ALL_ENGINES);
+  if (opts.isa !== undefined) engines.delete("node-llama-cpp");
   const workerOpts = (vocabSize: number, repetitions: number): ModelBenchOptions => ({
     promptTokens: settings.promptTokens,
     genTokens: settings.genTokens,
@@ -154,7 +172,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchOutput> {
   const peerBins = new Map<PeerTool, string>();
   for (const tool of PEER_TOOLS) {
     if (!engines.has(tool.engine)) continue;
-    const found = opts.peerBins?.[tool.engine] ? { path: opts.peerBins[tool.engine], source: "option" } : peerBinary(tool);
+    const found = opts.peerBins?.[tool.engine] ? { path: opts.peerBins[tool.engine], source: "option" } : peerBinary(tool, process.env, opts.isa);
     const bin = found.path;
     if (!bin) peers.push({ engine: tool.engine, status: "not-configured", detail: `${found.source}: set ${tool.envVar} to its llama-bench` });
     else if (!existsSync(bin)) peers.push({ engine: tool.engine, status: "missing", detail: `${tool.envVar}=${bin} does not exist` });
@@ -268,7 +286,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchOutput> {
   for (const r of rows) {
     if (r.file && existsSync(r.file)) r.fileBytes = statSync(r.file).size;
   }
-  const kernels: KernelBenchSection = opts.kernels === false ? { status: "unavailable", reason: "disabled (--no-kernels)", rows: [] } : await runKernelBench({ quick: opts.quick || opts.kernels === "quick", threads: settings.threads });
+  const kernels: KernelBenchSection = opts.kernels === false ? { status: "unavailable", reason: "disabled (--no-kernels)", rows: [] } : await runKernelBench({ quick: opts.quick || opts.kernels === "quick", threads: settings.threads, isas: opts.isa ? [opts.isa] : undefined });
   const tokenizer: TokenizerBenchSection = opts.tokenizer === false ? { status: "unavailable", reason: "disabled (--no-tokenizer)" } : await runTokenizerSection({ quick: opts.quick });
   const bandwidthAfter = await measureBandwidth(settings.threads, []);
   const cores = machine.physicalCores ?? machine.logicalCores;

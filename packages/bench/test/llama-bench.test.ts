@@ -82,4 +82,15 @@ describe("peer discovery", () => {
     writeFileSync(join(dir, "ik_llama.cpp", "build", "bin", "llama-bench"), "");
     expect(peerBinary(tool, { RYZEN_PEERS_DIR: dir }).path).toBe(join(dir, "ik_llama.cpp", "build", "bin", "llama-bench"));
   });
+
+  it("with an isa, looks in build-<isa>/ instead (the environment variable still wins)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rb-peers-"));
+    mkdirSync(join(dir, "ik_llama.cpp", "build", "bin"), { recursive: true });
+    writeFileSync(join(dir, "ik_llama.cpp", "build", "bin", "llama-bench"), "");
+    expect(peerBinary(tool, { RYZEN_PEERS_DIR: dir }, "avx2").path).toBeUndefined();
+    mkdirSync(join(dir, "ik_llama.cpp", "build-avx2", "bin"), { recursive: true });
+    writeFileSync(join(dir, "ik_llama.cpp", "build-avx2", "bin", "llama-bench"), "");
+    expect(peerBinary(tool, { RYZEN_PEERS_DIR: dir }, "avx2").path).toBe(join(dir, "ik_llama.cpp", "build-avx2", "bin", "llama-bench"));
+    expect(peerBinary(tool, { RYZEN_PEERS_DIR: dir, RYZEN_PEER_IK_BENCH: "/x/llama-bench" }, "avx2").path).toBe("/x/llama-bench");
+  });
 });

@@ -25,12 +25,13 @@ export const PEER_TOOLS: PeerTool[] = [
 /**
  * A peer's llama-bench: its environment variable, else the conventional build location
  * <RYZEN_PEERS_DIR or /tmp/peers>/<dir>/build/bin/llama-bench when that exists (turbo's strict env
- * mode may not pass RYZEN_PEER_* through `pnpm bench`).
+ * mode may not pass RYZEN_PEER_* through `pnpm bench`). With `isa`, the conventional location is
+ * build-<isa>/ (a build for that instruction set, e.g. llama.cpp with -DGGML_NATIVE=OFF -DGGML_AVX2=ON).
  */
-export function peerBinary(tool: PeerTool, env: NodeJS.ProcessEnv = process.env): { path?: string; source: string } {
+export function peerBinary(tool: PeerTool, env: NodeJS.ProcessEnv = process.env, isa?: string): { path?: string; source: string } {
   const fromEnv = env[tool.envVar];
   if (fromEnv) return { path: fromEnv, source: tool.envVar };
-  const conventional = join(env.RYZEN_PEERS_DIR ?? "/tmp/peers", tool.dir, "build", "bin", "llama-bench");
+  const conventional = join(env.RYZEN_PEERS_DIR ?? "/tmp/peers", tool.dir, isa ? `build-${isa}` : "build", "bin", "llama-bench");
   return existsSync(conventional) ? { path: conventional, source: "default location" } : { source: `${tool.envVar} unset and no ${conventional}` };
 }
 
