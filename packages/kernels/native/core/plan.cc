@@ -18,10 +18,11 @@ struct Job {
   const Step* steps;
   size_t count;
   uint8_t* scratch;
-  // progress.next hands out shares (ticket t = share t % nth of step t / nth); progress.value
-  // counts finished shares. A share of step q may start once all shares of steps < q finished:
-  // that is the one barrier per phase. Threads claim shares as they come, so a thread the OS
-  // has not scheduled yet claims nothing and holds nobody up.
+  // first[q] = the first share ticket of step q (first[count] = all shares). progress.next hands
+  // out tickets in order; progress.value counts finished shares. A share of step q may start once
+  // all shares of steps < q finished: that is the one barrier per phase. Threads claim shares as
+  // they come, so a thread the OS has not scheduled yet claims nothing and holds nobody up.
+  const uint64_t* first = nullptr;
   ProgressCounter progress;
   // An op that throws despite its contract must not take the process down (an exception
   // leaving a worker thread terminates it) nor strand the other threads: the first failure is
@@ -67,6 +68,17 @@ void finish(Job& job, const OpNode* nodes, size_t count) {
   }
 }
 
+// first[q] for steps under `threads` pool threads (first.size() == steps + 1).
+void share_tickets(const Step* steps, size_t count, int threads, std::vector<uint64_t>& first) {
+  first.resize(count + 1);
+  first[0] = 0;
+  for (size_t q = 0; q < count; q++) {
+    const OpDef& def = *steps[q].node->def;
+    const int n = def.shares ? std::max(1, def.shares(*steps[q].node, steps[q].phase, threads)) : threads;
+    first[q + 1] = first[q] + (uint64_t)n;
+  }
+}
+
 size_t scratch_needed(const OpNode* nodes, size_t count, int nth) {
   size_t need = 0;
   for (size_t k = 0; k < count; k++) need = std::max(need, node_scratch_total(nodes[k], nth));
@@ -76,24 +88,27 @@ size_t scratch_needed(const OpNode* nodes, size_t count, int nth) {
 // The pool job: every thread claims shares until none is left.
 void run_nodes_job(void* ctx, int ith, int nth) {
   Job& job = *static_cast<Job*>(ctx);
+  const uint64_t* first = job.first;
   if (nth == 1) {
     for (size_t q = 0; q < job.count; q++) {
-      job.run_share(job.steps[q], 0, 1);
+      const int shares = (int)(first[q + 1] - first[q]);
+      for (int s = 0; s < shares; s++) job.run_share(job.steps[q], s, shares);
       if (job.step_end) job.step_end[q] = profile_now_ns();
     }
     return;
   }
-  const uint64_t total = (uint64_t)job.count * (uint64_t)nth;
+  const uint64_t total = first[job.count];
+  size_t q = 0;  // this thread's tickets only grow, so its step cursor only moves forward
   for (;;) {
     const uint64_t t = job.progress.next.fetch_add(1, std::memory_order_relaxed);
     if (t >= total) break;
-    const uint64_t q = t / (uint64_t)nth;
-    job.progress.wait_at_least(q * (uint64_t)nth);  // every share of the previous steps is done
-    job.run_share(job.steps[q], (int)(t % (uint64_t)nth), nth);
+    while (first[q + 1] <= t) q++;
+    job.progress.wait_at_least(first[q]);  // every share of the previous steps is done
+    job.run_share(job.steps[q], (int)(t - first[q]), (int)(first[q + 1] - first[q]));
     // timestamp before publishing the share: the next step cannot end before it
     const uint64_t end = job.step_end ? profile_now_ns() : 0;
     const uint64_t done = job.progress.add(1);
-    if (job.step_end && done == (q + 1) * (uint64_t)nth) job.step_end[q] = end;
+    if (job.step_end && done == first[q + 1]) job.step_end[q] = end;
   }
   if (ith == 0) job.progress.wait_at_least(total);  // the caller returns only when all is done
 }
@@ -138,11 +153,13 @@ Plan::Plan(std::vector<OpNode> nodes) : nodes_(std::move(nodes)) {
 void Plan::run() {
   check_attached(external_);
   const int nth = pool_threads();
-  if (nth != scratch_threads_) {  // per-thread scratch depends on the thread count
+  if (nth != scratch_threads_) {  // per-thread scratch and share counts depend on the thread count
     scratch_.reserve(scratch_needed(nodes_.data(), nodes_.size(), nth));
+    share_tickets(steps_.data(), steps_.size(), nth, first_share_);
     scratch_threads_ = nth;
   }
   Job job(steps_.data(), steps_.size(), scratch_.data());
+  job.first = first_share_.data();
   const bool profile = profiling_enabled() && !steps_.empty();
   uint64_t start = 0;
   if (profile) {
@@ -182,7 +199,10 @@ void run_node(OpNode& node) {
   scratch->reserve(node_scratch_total(node, nth));
   std::vector<Step> steps;
   append_steps(node, steps);
+  std::vector<uint64_t> first;
+  share_tickets(steps.data(), steps.size(), nth, first);
   Job job(steps.data(), steps.size(), scratch->data());
+  job.first = first.data();
   if (!steps.empty()) pool_run(run_nodes_job, &job, nth);
   finish(job, &node, 1);
 }
