@@ -138,15 +138,30 @@ function isLoadError(message: string): boolean {
 }
 
 export async function runBench(opts: BenchOptions = {}): Promise<BenchOutput> {
+  if (opts.isa === undefined) return runBenchHere(opts);
+  if (!BENCH_ISAS.includes(opts.isa)) throw new BenchError("BAD_OPTION", `isa must be one of ${BENCH_ISAS.join(", ")}, got ${JSON.stringify(opts.isa)}`);
+  // RYZEN_ISA is inherited by the engine worker processes; setIsa covers this process (probes,
+  // kernel bench). Both are put back afterwards.
+  const prevEnv = process.env.RYZEN_ISA;
+  const kernels = await loadKernels().catch(() => null);
+  const prevIsa = kernels?.cpuInfo().isa;
+  process.env.RYZEN_ISA = opts.isa;
+  kernels?.setIsa?.(opts.isa);
+  try {
+    return await runBenchHere(opts);
+  } finally {
+    if (prevEnv === undefined) delete process.env.RYZEN_ISA;
+    else process.env.RYZEN_ISA = prevEnv;
+    if (prevIsa) kernels?.setIsa?.(prevIsa);
+  }
+}
+
+async function runBenchHere(opts: BenchOptions): Promise<BenchOutput> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const startedAt = new Date().toISOString();
   const notes: string[] = [];
-  if (opts.isa !== undefined) {
-    if (!BENCH_ISAS.includes(opts.isa)) throw new BenchError("BAD_OPTION", `isa must be one of ${BENCH_ISAS.join(", ")}, got ${JSON.stringify(opts.isa)}`);
-    process.env.RYZEN_ISA = opts.isa; // inherited by the engine worker processes
-    (await loadKernels().catch(() => null))?.setIsa?.(opts.isa); // this process (probes, kernel bench)
+  if (opts.isa !== undefined)
     notes.push(`isa ${opts.isa}: Ryzen ran with RYZEN_ISA=${opts.isa}, peers from their build-${opts.isa}/ directories (or RYZEN_PEER_*); node-llama-cpp, which picks its own binaries, was left out`);
-  }
   const machine = await machineInfo();
   if (opts.isa !== undefined && machine.isa !== null && machine.isa !== opts.isa)
     throw new BenchError("BAD_OPTION", `isa ${opts.isa}: this CPU runs at most ${machine.isa}`);

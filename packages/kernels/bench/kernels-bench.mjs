@@ -178,7 +178,7 @@ export function runKernelBench(opts = {}) {
       result.peak[isa] = probePeak(threads, 3);
     }
     for (const shape of shapes) {
-      const copies = { t3: ternaryCopies(shape, mb, type, "t3"), t2: null };
+      const copies = { t3: null, t2: null }; // prepared on first use: `--family t2` needs no T3 copies
       const x1 = K.Tensor.fromFloat32([shape.K, 1], seededTernary(shape.K, 1).map((v, k) => v + (k % 7) * 0.1));
       const y1 = outputs(shape, 1);
       const n = 128;
@@ -188,8 +188,9 @@ export function runKernelBench(opts = {}) {
         K.setIsa(isa);
         for (const family of families) {
           if (family === "t2" && isa !== "avx2") continue;
-          if (family === "t2") copies.t2 ??= ternaryCopies(shape, mb, type, "t2");
-          const { weights, per } = family === "t2" ? copies.t2 : copies.t3;
+          const layout = family === "t2" ? "t2" : "t3";
+          copies[layout] ??= ternaryCopies(shape, mb, type, layout);
+          const { weights, per } = copies[layout];
           setFamily(family);
           for (const t of threads) {
             K.setThreads(t);
