@@ -43,16 +43,24 @@ const cpuRatioPct = (threads, rate, probeRate) => (threads === 1 ? (100 * rate) 
 // Wall time (median, best) and process CPU time (best).
 function timeRuns(fn, reps) {
   fn(); // warm up (also first-touch of scratch)
-  const ts = [], cs = [];
-  for (let r = 0; r < reps; r++) {
-    const c0 = process.cpuUsage();
-    const t0 = nowNs();
-    fn();
-    ts.push(Number(nowNs() - t0) / 1e9);
-    const c = process.cpuUsage(c0);
-    cs.push((c.user + c.system) / 1e6);
-  }
-  return { median: median(ts), best: Math.min(...ts), cpu: Math.min(...cs) };
+  return pairedRuns([fn], reps)[0];
+}
+
+// Runs fns[0], fns[1], ... in turn, `reps` rounds, and returns per fn the wall time (median, best)
+// and process CPU time (best). Interleaving a probe with the kernel it is compared with gives both
+// the same machine: on a shared host, separate series catch different moments of a second vCPU.
+function pairedRuns(fns, reps) {
+  const ts = fns.map(() => []), cs = fns.map(() => []);
+  for (let r = 0; r < reps; r++)
+    fns.forEach((fn, i) => {
+      const c0 = process.cpuUsage();
+      const t0 = nowNs();
+      fn(r);
+      ts[i].push(Number(nowNs() - t0) / 1e9);
+      const c = process.cpuUsage(c0);
+      cs[i].push((c.user + c.system) / 1e6);
+    });
+  return fns.map((_, i) => ({ median: median(ts[i]), best: Math.min(...ts[i]), cpu: Math.min(...cs[i]) }));
 }
 
 function seededTernary(n, seed) {
@@ -65,30 +73,56 @@ function seededTernary(n, seed) {
   return out;
 }
 
-// The machine is shared and noisy, so every kernel row is paired with a probe taken right before
-// it (same ISA and thread count) and ratios use the best of `reps` runs of each.
+// The machine is shared and noisy, so every kernel row is paired with a probe run in alternation
+// with it (same ISA and thread count) and ratios use the best of the rounds of each.
 let probeBuf = null;
 const probeSink = () => K.Tensor.empty(K.GGMLType.I32, [64]);
 
-function readBandwidth(bytes, reps) {
+/** The read-bandwidth probe: run() streams `bytes` once; rates(timing) converts a timing to GB/s. */
+function readProbe(bytes) {
   if (!probeBuf || probeBuf.byteLength !== bytes) {
     probeBuf?.dispose();
     probeBuf = K.Tensor.empty(K.GGMLType.F32, [bytes / 4]);
     probeBuf.f32().fill(1); // touch every page: untouched zero pages would be read from cache
   }
+  const sink = probeSink(), threads = K.getThreads();
+  return {
+    run: () => K.runOp("bench_read", [sink, probeBuf]),
+    rates: ({ median: s, best, cpu }) => ({ gbs: bytes / best / 1e9, medianGbs: bytes / s / 1e9, cpuGbs: (bytes * threads) / cpu / 1e9 }),
+  };
+}
+
+/** The int8 multiply-add peak probe (vpdpbusd / vpmaddubsw chains), as readProbe. */
+function peakProbe(threads) {
+  if (K.cpuInfo().isa === "scalar") return null; // no portable peak probe
   const sink = probeSink();
-  const { median: s, best, cpu } = timeRuns(() => K.runOp("bench_read", [sink, probeBuf]), reps);
-  return { gbs: bytes / best / 1e9, medianGbs: bytes / s / 1e9, cpuGbs: (bytes * K.getThreads()) / cpu / 1e9 };
+  const iters = 1_000_000;
+  const ops = threads * iters * (K.cpuInfo().isa === "avx512" ? 16 * 64 * 2 : 16 * 32 * 2);
+  return {
+    run: () => K.runOp("bench_peak", [sink], [iters]),
+    rates: ({ median: s, best, cpu }) => ({ gops: ops / best / 1e9, medianGops: ops / s / 1e9, cpuGops: (ops * threads) / cpu / 1e9 }),
+  };
+}
+
+const NO_PEAK = { gops: NaN, medianGops: NaN, cpuGops: NaN };
+
+function readBandwidth(bytes, reps) {
+  const p = readProbe(bytes);
+  return p.rates(timeRuns(p.run, reps));
 }
 
 function int8Peak(threads, reps) {
-  if (K.cpuInfo().isa === "scalar") return { gops: NaN, medianGops: NaN, cpuGops: NaN }; // no portable peak probe
-  const sink = probeSink();
-  const iters = 1_000_000;
-  const opsPerIter = K.cpuInfo().isa === "avx512" ? 16 * 64 * 2 : 16 * 32 * 2;
-  const { median: s, best, cpu } = timeRuns(() => K.runOp("bench_peak", [sink], [iters]), reps);
-  const ops = threads * iters * opsPerIter;
-  return { gops: ops / best / 1e9, medianGops: ops / s / 1e9, cpuGops: (ops * threads) / cpu / 1e9 };
+  const p = peakProbe(threads);
+  return p ? p.rates(timeRuns(p.run, reps)) : NO_PEAK;
+}
+
+/** Times `kernel` and `probe` in alternation after one warm-up run each: [probe rates, kernel timing]. */
+function pairedWithProbe(probe, kernel, reps) {
+  probe?.run();
+  kernel(0);
+  if (!probe) return [NO_PEAK, pairedRuns([kernel], reps)[0]];
+  const [p, k] = pairedRuns([probe.run, kernel], reps);
+  return [probe.rates(p), k];
 }
 
 function probeBandwidth(threads, bytes, reps) {
@@ -150,6 +184,7 @@ export function runKernelBench(opts = {}) {
   const isas = opts.isas ?? info.available.filter((i) => i !== "scalar");
   const threads = opts.threads ?? [1, 2];
   const reps = opts.reps ?? 5;
+  const gemmReps = 3 * reps;
   const mb = opts.mb ?? 256;
   const families = opts.families ?? ["lut", "mad", "t2"];
   const allShapes = opts.fused === false ? SHAPES : [...SHAPES, ...FUSED_SHAPES];
@@ -167,7 +202,7 @@ export function runKernelBench(opts = {}) {
     notes: [
       "weight GB/s counts the bytes the kernels stream: the T3 layout (1.72 bits/weight) for ternary lut/mad rows, T2 (2 bits/weight) for t2 rows",
       "GEMM GOPS = 2*N*K*n / time (multiply-add = 2 ops), n = 128 tokens",
-      "each row's ratio is against a read-bandwidth / int8-peak probe taken just before it (same ISA and threads); times are best of reps",
+      "each row's ratio is against a read-bandwidth / int8-peak probe run in alternation with it (same ISA and threads); times are the best of the rounds (GEMM: 3x reps rounds of one product)",
       "'cpu %' (1 thread only) repeats the ratio on process CPU time (robust to being descheduled on a shared machine)",
     ],
   };
@@ -198,8 +233,8 @@ export function runKernelBench(opts = {}) {
             if (doGemv) {
               const gemvCopies = family === "mad" ? weights.slice(0, Math.max(1, Math.ceil(weights.length / 8))) : weights;
               const plan = matmulPlan(gemvCopies, x1, y1);
-              const probe = readBandwidth(probeBytes, 3), bw = probe.gbs;
-              const { median: s, best, cpu } = timeRuns(() => plan.run(), reps);
+              const [probe, { median: s, best, cpu }] = pairedWithProbe(readProbe(probeBytes), () => plan.run(), reps);
+              const bw = probe.gbs;
               plan.dispose();
               const gbs = (per * gemvCopies.length) / best / 1e9;
               const cpuGbs = (per * gemvCopies.length * t) / cpu / 1e9;
@@ -210,18 +245,18 @@ export function runKernelBench(opts = {}) {
               });
             }
             if (!doGemm) continue;
-            // GEMM n=128 over a few distinct copies
-            const gemmCopies = weights.slice(0, opts.quick ? 1 : 4);
-            const p2 = matmulPlan(gemmCopies, xn, yn);
-            const peakProbe = int8Peak(t, 3), peak = peakProbe.gops;
-            const { best: s2, cpu: cpu2 } = timeRuns(() => p2.run(), reps);
-            p2.dispose();
-            const ops = 2 * shape.N * shape.K * n * gemmCopies.length;
+            // GEMM n=128: one product per round, rotating over a few distinct copies, so that a
+            // round lasts about as long as the peak probe it alternates with (0.3 to 6 ms)
+            const gemmPlans = weights.slice(0, opts.quick ? 1 : 4).map((c) => matmulPlan([c], xn, yn));
+            const [peakRates, { best: s2, cpu: cpu2 }] =
+              pairedWithProbe(peakProbe(t), (r) => gemmPlans[r % gemmPlans.length].run(), gemmReps);
+            for (const p2 of gemmPlans) p2.dispose();
+            const peak = peakRates.gops, ops = 2 * shape.N * shape.K * n;
             const gops = ops / s2 / 1e9, cpuGops = (ops * t) / cpu2 / 1e9;
             result.gemm.push({
               shape: shape.name, K: shape.K, N: shape.N, n, isa, family, threads: t,
-              ms: (s2 / gemmCopies.length) * 1e3, gops, peakGops: peak, peakPct: (100 * gops) / peak,
-              cpuGops, cpuPeakGops: peakProbe.cpuGops, cpuPeakPct: cpuRatioPct(t, cpuGops, peakProbe.cpuGops),
+              ms: s2 * 1e3, gops, peakGops: peak, peakPct: (100 * gops) / peak,
+              cpuGops, cpuPeakGops: peakRates.cpuGops, cpuPeakPct: cpuRatioPct(t, cpuGops, peakRates.cpuGops),
             });
           }
         }
@@ -250,8 +285,8 @@ export function runKernelBench(opts = {}) {
           for (const t of threads) {
             K.setThreads(t);
             const plan = matmulPlan([[w]], x, [y]);
-            const probe = readBandwidth(probeBytes, 3), bw = probe.gbs;
-            const { best: s, cpu } = timeRuns(() => plan.run(), reps);
+            const [probe, { best: s, cpu }] = pairedWithProbe(readProbe(probeBytes), () => plan.run(), reps);
+            const bw = probe.gbs;
             plan.dispose();
             const gbs = bytes.length / s / 1e9, cpuGbs = (bytes.length * t) / cpu / 1e9;
             result.head.push({

@@ -28,9 +28,15 @@ describe("thread pool", () => {
     }
   });
 
-  // n = 3: one share per thread (decode); n = 40: several shares per thread (prefill, see ops/matmul.cc)
-  it.each([3, 40])("integer kernels give identical bits for any thread count, on every ISA (n = %i)", (n) => {
-    const K = 512, N = 37;
+  // n = 3: one share per thread (decode); n = 40: several shares per thread (prefill, see
+  // ops/matmul.cc); N = 600 also cuts those shares in whole row groups of the multiply-add kernels
+  // (64 rows on AVX-512, 32 on AVX2), the last group partial.
+  it.each([
+    [3, 37],
+    [40, 37],
+    [40, 600],
+  ])("integer kernels give identical bits for any thread count, on every ISA (n = %i, N = %i)", (n, N) => {
+    const K = 512;
     const wf = randomFloats(K * N, 11), xf = randomFloats(K * n, 12);
     const X = Tensor.fromFloat32([K, n], xf);
     const prevThreads = getThreads();

@@ -156,6 +156,7 @@ static void lut_tile(const t3::Args& a, int64_t tile, int64_t t0, int64_t s0, in
 static const int kMadGroup = 2;
 static const int kMadChunk = 2;
 static const int kMadTokenBlock = 128;  // tokens whose Outs are kept across the chunks (32 KB)
+static_assert(kMadGroup * 16 == kMadGroupRows, "kernels.h names the group size");
 
 // Segments [s0, s1) of one tile for T tokens from t0; panel holds the tile's codes for those
 // segments ([seg - s0][k/4][row][4]); o[t * kMadGroup] accumulates token t0 + t.

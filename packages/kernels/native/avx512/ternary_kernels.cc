@@ -136,6 +136,7 @@ static void lut_tile(const t3::Args& a, int64_t tile, int64_t t0, int64_t s0, in
 static const int kMadGroup = 4;
 static const int kMadChunk = 2;
 static const int kMadTokenBlock = 128;  // tokens whose Outs are kept across the chunks (32 KB)
+static_assert(kMadGroup * 16 == kMadGroupRows, "kernels.h names the group size");
 
 // Segments [s0, s1) of NT (1 or 2) tiles from `tile` for T tokens from t0; panel p (kMadChunk * 4 KB
 // apart) holds tile `tile + p`'s codes for those segments ([seg - s0][k/4][row][4]);

@@ -38,6 +38,9 @@ struct MatmulKernel {
   // Whether compute() can run on these prepared weights (formats with several engine layouts);
   // null: any.
   bool (*accepts)(const MatmulWeights& w) = nullptr;
+  // Prefill (many-token) row shares are whole multiples of this when each share gets at least
+  // one: the kernel's row group (a multiple of row_multiple). 0: no preference.
+  int64_t group_rows = 0;
 };
 
 struct WeightFormat {

@@ -381,21 +381,22 @@ enum Family { kLut = 0, kMad = 1 };
 bool accepts_t3(const MatmulWeights& w) { return !t2::is_t2(w.layout); }
 bool accepts_t2(const MatmulWeights& w) { return t2::is_t2(w.layout); }
 
-#define T3_KERNEL(tname, family, isa, prepare)                                                            \
-  { tname "." #family "." #isa, 16, family##_bytes, prepare, run<isa::ternary_##family##_compute>, accepts_t3 }
+#define T3_KERNEL(tname, family, isa, prepare, group)                                                     \
+  { tname "." #family "." #isa, 16, family##_bytes, prepare, run<isa::ternary_##family##_compute>, accepts_t3, group }
 #define T3_KERNELS(tname)                                                                               \
   {                                                                                                      \
-    T3_KERNEL(tname, lut, scalar, lut_prepare), T3_KERNEL(tname, mad, scalar, mad_prepare),             \
-        T3_KERNEL(tname, lut, avx2, avx2::ternary_lut_prepare),                                          \
-        T3_KERNEL(tname, mad, avx2, avx2::ternary_mad_prepare),                                          \
-        T3_KERNEL(tname, lut, avx512, avx512::ternary_lut_prepare),                                      \
-        T3_KERNEL(tname, mad, avx512, avx512::ternary_mad_prepare),                                      \
+    T3_KERNEL(tname, lut, scalar, lut_prepare, 0), T3_KERNEL(tname, mad, scalar, mad_prepare, 0), \
+        T3_KERNEL(tname, lut, avx2, avx2::ternary_lut_prepare, 0),                                       \
+        T3_KERNEL(tname, mad, avx2, avx2::ternary_mad_prepare, avx2::kMadGroupRows),                     \
+        T3_KERNEL(tname, lut, avx512, avx512::ternary_lut_prepare, 0),                                   \
+        T3_KERNEL(tname, mad, avx512, avx512::ternary_mad_prepare, avx512::kMadGroupRows),               \
   }
 // T2 weights run multiply-add on MAD activation records; AVX-512 CPUs use the AVX2 kernel.
 #define T2_KERNELS(tname)                                                                               \
   {                                                                                                      \
     {tname ".t2.scalar", 16, mad_bytes, mad_prepare, run<scalar::ternary_t2_compute>, accepts_t2},      \
-        {tname ".t2.avx2", 16, mad_bytes, avx2::ternary_mad_prepare, run<avx2::ternary_t2_compute>, accepts_t2}, \
+        {tname ".t2.avx2", 16, mad_bytes, avx2::ternary_mad_prepare, run<avx2::ternary_t2_compute>, accepts_t2, \
+         avx2::kMadGroupRows},                                                                         \
   }
 
 struct Kernels {

@@ -70,8 +70,11 @@ std::string validate_with(OpNode& node, const MatmulKernel* forced) {
 std::string validate(OpNode& node) { return validate_with(node, nullptr); }
 
 // Row ranges start at multiples of the kernel's row_multiple and, when there are enough rows,
-// of 16 too, so that no two threads write the same 64-byte line of y.
+// of 16 too, so that no two threads write the same 64-byte line of y. Prefill shares take whole
+// row groups of the kernel when every share gets one (k/v 2560x640 at 2 threads: 0.35 -> 0.30 ms).
 int64_t split_multiple(const MatmulState& st, int nth) {
+  const int64_t g = st.kernel->group_rows;
+  if (st.n > kPrivateActsTokens && g > 0 && st.N >= g * nth) return g;
   const int64_t m = st.kernel->row_multiple > 0 ? st.kernel->row_multiple : 1;
   const int64_t aligned = m / std::gcd(m, int64_t(16)) * 16;
   return st.N >= aligned * nth * 4 ? aligned : m;

@@ -60,6 +60,15 @@ RYZEN_T3_KERNELS(avx2)
 RYZEN_T3_KERNELS(avx512)
 #undef RYZEN_T3_KERNELS
 
+// Rows the multiply-add kernels decode and run together (their tile group): a prefill share of a
+// whole number of groups never runs the slower partial-group path (one broadcast per vpdpbusd).
+namespace avx2 {
+constexpr int64_t kMadGroupRows = 32;
+}
+namespace avx512 {
+constexpr int64_t kMadGroupRows = 64;
+}
+
 // Multiply-add over the T2 layout (t2.h; Args as for T3, layout = scale mode, activations in MAD
 // records). No AVX-512 version: T2 is chosen where AVX-512 is absent, and AVX-512 CPUs run the
 // AVX2 kernel on T2 weights.
