@@ -2,9 +2,12 @@
 // path and 1/2 threads, each listed kernel forced through matmulWith, against a float64 reference
 // over the weights as llama.cpp's dequantizer decodes them (TS ports in quant-ref.ts) and, for the
 // integer kernels, the activations as the A32/A256 quantizer rounds them. Plus get_rows decoding,
-// thread/batch determinism and preparation errors.
+// thread/batch determinism and preparation errors. Q4_0 runs in both its matmul layouts: llama.cpp's
+// blocks as on disk ("gguf") and the 16-row tiles it is repacked into where AVX-512 VNNI is active
+// ("x16"), each prepared explicitly through RYZEN_Q4_0_LAYOUT.
 import { describe, expect, it } from "vitest";
-import { GGMLType, Tensor, matmulKernels, matmulWith, ops, quantize, setThreads, getThreads } from "../src/index";
+import { GGMLType, Tensor, cpuInfo, matmulKernels, matmulWith, ops, quantize, setIsa, setThreads, getThreads } from "../src/index";
+import { withEnv } from "./helpers/env";
 import { expectKernelError } from "./helpers/errors";
 import { forEachIsaAndThreads } from "./helpers/isa";
 import { randomFloats } from "./helpers/rng";
@@ -17,6 +20,8 @@ interface Format {
   actBlock: number;  // activation quantization block of the integer kernels (0: f32 activations)
   encode: (w: Float32Array) => Uint8Array;
   decode: (b: Uint8Array) => Float32Array;
+  layouts: (string | undefined)[];  // values of layoutEnv to prepare the weights in (undefined: default)
+  layoutEnv?: string;
 }
 
 const halfs = (w: Float32Array, enc: (v: number) => number) => {
@@ -27,10 +32,11 @@ const halfs = (w: Float32Array, enc: (v: number) => number) => {
 const fromHalfs = (b: Uint8Array, dec: (h: number) => number) =>
   Float32Array.from(new Uint16Array(b.buffer, b.byteOffset, b.length / 2), dec);
 
+const DEFAULT = [undefined];
 const FORMATS: Format[] = [
-  { name: "f32", type: GGMLType.F32, block: 1, actBlock: 0, encode: (w) => new Uint8Array(w.slice().buffer), decode: (b) => new Float32Array(b.slice().buffer) },
-  { name: "f16", type: GGMLType.F16, block: 1, actBlock: 0, encode: (w) => halfs(w, f32ToF16), decode: (b) => fromHalfs(b, f16ToF32) },
-  { name: "bf16", type: GGMLType.BF16, block: 1, actBlock: 0, encode: (w) => halfs(w, f32ToBf16), decode: (b) => fromHalfs(b, bf16ToF32) },
+  { name: "f32", type: GGMLType.F32, block: 1, actBlock: 0, encode: (w) => new Uint8Array(w.slice().buffer), decode: (b) => new Float32Array(b.slice().buffer), layouts: DEFAULT },
+  { name: "f16", type: GGMLType.F16, block: 1, actBlock: 0, encode: (w) => halfs(w, f32ToF16), decode: (b) => fromHalfs(b, f16ToF32), layouts: DEFAULT },
+  { name: "bf16", type: GGMLType.BF16, block: 1, actBlock: 0, encode: (w) => halfs(w, f32ToBf16), decode: (b) => fromHalfs(b, bf16ToF32), layouts: DEFAULT },
   ...[GGMLType.Q8_0, GGMLType.Q4_0, GGMLType.Q4_K, GGMLType.Q6_K].map((type) => ({
     name: ["q8_0", "q4_0", "q4_K", "q6_K"][[GGMLType.Q8_0, GGMLType.Q4_0, GGMLType.Q4_K, GGMLType.Q6_K].indexOf(type)],
     type,
@@ -38,8 +44,15 @@ const FORMATS: Format[] = [
     actBlock: REF[type].block,
     encode: REF[type].quantize,
     decode: REF[type].dequantize,
+    ...(type === GGMLType.Q4_0 ? { layouts: ["gguf", "x16"], layoutEnv: "RYZEN_Q4_0_LAYOUT" } : { layouts: DEFAULT }),
   })),
 ];
+
+/** Weights prepared now in each of the format's layouts. */
+function preparedLayouts(fmt: Format, K: number, N: number, bytes: Uint8Array): [string, Tensor][] {
+  const prepare = () => Tensor.from(fmt.type, [K, N], bytes).prepare();
+  return fmt.layouts.map((l) => [l ?? "default", fmt.layoutEnv ? withEnv(fmt.layoutEnv, l, prepare) : prepare()]);
+}
 
 // K: one block, odd block counts, a non-multiple of every SIMD width for the float formats.
 function shapesFor(fmt: Format) {
@@ -81,7 +94,7 @@ function makeCase(fmt: Format, K: number, N: number, n: number, seed: number) {
   const bytes = fmt.encode(wf);
   const x = randomFloats(K * n, seed + 1);
   return {
-    W: Tensor.from(fmt.type, [K, N], bytes),
+    W: preparedLayouts(fmt, K, N, bytes),
     X: Tensor.fromFloat32([K, n], x),
     want: reference(fmt, fmt.decode(bytes), x, K, N, n),
   };
@@ -100,17 +113,19 @@ describe("matmul per weight format", () => {
       const cases = shapesFor(fmt).map((s, k) => ({ ...s, ...makeCase(fmt, s.K, s.N, s.n, 500 + k * 13) }));
       let checks = 0;
       forEachIsaAndThreads(({ isa }) => {
-        const kernels = matmulKernels(fmt.type);
-        expect(kernels).toContain(`${fmt.name}.${isa}`);
+        expect(matmulKernels(fmt.type)).toContain(`${fmt.name}.${isa}`);
         for (const c of cases) {
-          const y = Tensor.empty(GGMLType.F32, [c.N, c.n]);
-          ops.matmul(y, c.W, c.X);
-          expect(scaledError(y.f32(), c.want), `op ${JSON.stringify({ K: c.K, N: c.N, n: c.n })}`).toBeLessThan(TOL);
-          for (const kernel of kernels) {
-            const yk = Tensor.empty(GGMLType.F32, [c.N, c.n]);
-            matmulWith(kernel, yk, c.W, c.X);
-            expect(scaledError(yk.f32(), c.want), `${kernel} ${JSON.stringify({ K: c.K, N: c.N, n: c.n })}`).toBeLessThan(TOL);
-            checks++;
+          for (const [layout, W] of c.W) {
+            const what = `${layout} ${JSON.stringify({ K: c.K, N: c.N, n: c.n })}`;
+            const y = Tensor.empty(GGMLType.F32, [c.N, c.n]);
+            ops.matmul(y, W, c.X);
+            expect(scaledError(y.f32(), c.want), `op ${what}`).toBeLessThan(TOL);
+            for (const kernel of matmulKernels(fmt.type, W)) {
+              const yk = Tensor.empty(GGMLType.F32, [c.N, c.n]);
+              matmulWith(kernel, yk, W, c.X);
+              expect(scaledError(yk.f32(), c.want), `${kernel} ${what}`).toBeLessThan(TOL);
+              checks++;
+            }
           }
         }
       });
@@ -125,8 +140,8 @@ describe("integer kernels are deterministic", () => {
     try {
       for (const fmt of FORMATS.filter((f) => f.actBlock)) {
         const K = fmt.block * 3, N = 37, n = 6;
-        const { W, X } = makeCase(fmt, K, N, n, 99);
-        forEachIsaAndThreads(() => {
+        const { W: layouts, X } = makeCase(fmt, K, N, n, 99);
+        for (const [, W] of layouts) forEachIsaAndThreads(() => {
           const run = (threads: number) => {
             setThreads(threads);
             const y = Tensor.empty(GGMLType.F32, [N, n]);
@@ -144,6 +159,46 @@ describe("integer kernels are deterministic", () => {
     } finally {
       setThreads(prev);
     }
+  });
+});
+
+describe("Q4_0 layouts", () => {
+  const K = 96, N = 37, n = 5;
+  const bytes = REF[GGMLType.Q4_0].quantize(randomFloats(K * N, 7));
+  const X = Tensor.fromFloat32([K, n], randomFloats(K * n, 8));
+  const prepared = (layout: string | undefined) => withEnv("RYZEN_Q4_0_LAYOUT", layout, () => Tensor.from(GGMLType.Q4_0, [K, N], bytes).prepare());
+
+  it("the default follows the active ISA: x16 tiles with AVX-512 VNNI, llama.cpp's blocks otherwise", () => {
+    const prevIsa = cpuInfo().isa;
+    try {
+      for (const isa of cpuInfo().available) {
+        setIsa(isa);
+        const kernels = matmulKernels(GGMLType.Q4_0, prepared(undefined));
+        expect(kernels[0], isa).toBe(isa === "avx512" ? "q4_0.x16.avx512" : `q4_0.${isa}`);
+      }
+    } finally {
+      setIsa(prevIsa);
+    }
+  });
+
+  it("each kernel refuses weights prepared in the other layout", () => {
+    const gguf = prepared("gguf"), x16 = prepared("x16");
+    expect(matmulKernels(GGMLType.Q4_0, x16).every((k) => k.startsWith("q4_0.x16."))).toBe(true);
+    expect(matmulKernels(GGMLType.Q4_0, gguf).some((k) => k.includes("x16"))).toBe(false);
+    const y = Tensor.empty(GGMLType.F32, [N, n]);
+    expectKernelError(() => matmulWith("q4_0.scalar", y, x16, X), "INVALID_ARGUMENT", /another layout/);
+    expectKernelError(() => matmulWith("q4_0.x16.scalar", y, gguf, X), "INVALID_ARGUMENT", /another layout/);
+  });
+
+  it("the x16 kernels of every ISA give the same bits (same operations in the same order)", () => {
+    const x16 = prepared("x16");
+    const outs = matmulKernels(GGMLType.Q4_0, x16).map((k) => {
+      const y = Tensor.empty(GGMLType.F32, [N, n]);
+      matmulWith(k, y, x16, X);
+      return Array.from(y.f32());
+    });
+    expect(outs.length).toBe(cpuInfo().available.includes("avx512") ? 2 : 1);
+    for (const o of outs) expect(o).toEqual(outs[0]);
   });
 });
 

@@ -2,21 +2,14 @@
 // AVX-512 multiply-add) or T2 (2-bit multiply-add, the default where AVX2 is the widest active
 // ISA). Tests prepare a tensor in each explicitly, through RYZEN_TERNARY_LAYOUT.
 import { Tensor } from "../../src/index";
+import { withEnv } from "./env";
 
 export const LAYOUTS = ["t3", "t2"] as const;
 export type Layout = (typeof LAYOUTS)[number];
 
 /** Runs fn with RYZEN_TERNARY_LAYOUT set to `layout` (unset: the default choice), then restores it. */
 export function withLayout<T>(layout: Layout | undefined, fn: () => T): T {
-  const prev = process.env.RYZEN_TERNARY_LAYOUT;
-  if (layout) process.env.RYZEN_TERNARY_LAYOUT = layout;
-  else delete process.env.RYZEN_TERNARY_LAYOUT;
-  try {
-    return fn();
-  } finally {
-    if (prev === undefined) delete process.env.RYZEN_TERNARY_LAYOUT;
-    else process.env.RYZEN_TERNARY_LAYOUT = prev;
-  }
+  return withEnv("RYZEN_TERNARY_LAYOUT", layout, fn);
 }
 
 /** A tensor of on-disk ternary bytes, prepared now in `layout`. */
