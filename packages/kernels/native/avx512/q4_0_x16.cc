@@ -55,10 +55,7 @@ static void tiles_tokens(const Ctx& c, int64_t tile, int64_t t0, int64_t r1) {
     for (int p = 0; p < NT; ++p) facc[t][p] = _mm512_setzero_ps();
   for (int64_t b = 0; b < c.blocks; ++b) {
     if (kAheadBlocks)
-      for (int p = 0; p < NT; ++p) {
-        prefetch_lines(codes[p] + (b + kAheadBlocks) * q4x16::kBlockCodeBytes, q4x16::kBlockCodeBytes);
-        if ((b & 1) == 0) prefetch_lines(reinterpret_cast<const uint8_t*>(scales[p] + (b + kAheadBlocks) * 16), 64);
-      }
+      for (int p = 0; p < NT; ++p) prefetch_lines(codes[p] + (b + kAheadBlocks) * q4x16::kBlockCodeBytes, q4x16::kBlockCodeBytes);
     // one tile and token: two dependency chains (low and high nibbles), added at the end
     constexpr bool kTwoChains = T * NT == 1;
     __m512i acc[T][NT], acc_hi[T][NT];

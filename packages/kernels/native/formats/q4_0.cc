@@ -1,7 +1,7 @@
 // Q4_0 (32 4-bit codes - 8, f16 scale per block) weights. Two matmul layouts, chosen at prepare():
-//  - "gguf": llama.cpp's block layout kept as is (mmap zero-copy), for scalar and AVX2;
-//  - "x16": repacked into 16-row tiles (formats/q4_0_x16.h) where AVX-512 VNNI is active: codes
-//    feed vpdpbusd directly, ~1.5x faster decode and ~3x faster prefill than the block layout.
+//  - "gguf": llama.cpp's block layout kept as is (mmap zero-copy), for CPUs without AVX2;
+//  - "x16": repacked into 16-row tiles (formats/q4_0_x16.h) where AVX2 or AVX-512 is active:
+//    unsigned codes feed vpdpbusd / vpmaddubsw directly, with no per-token sign fix-up.
 // RYZEN_Q4_0_LAYOUT=gguf|x16 forces one (tests, benchmarks). Reference (de)quantization is
 // bit-compatible with ggml-quants.c and always reads the on-disk bytes.
 #include <cstdlib>
@@ -42,6 +42,7 @@ MatmulKernel x16_kernel(const char* name, int64_t group_rows) {
                       compute_x16<F>, accepts_x16, group_rows};
 }
 const MatmulKernel k_x16_scalar = x16_kernel<Isa::Scalar, scalar::gemm_q4_0_x16>("q4_0.x16.scalar", 0);
+const MatmulKernel k_x16_avx2 = x16_kernel<Isa::Avx2, avx2::gemm_q4_0_x16>("q4_0.x16.avx2", 0);
 // prefill runs tile pairs
 const MatmulKernel k_x16_avx512 = x16_kernel<Isa::Avx512, avx512::gemm_q4_0_x16>("q4_0.x16.avx512", 32);
 
@@ -50,7 +51,7 @@ bool use_x16() {
     if (!std::strcmp(e, "x16")) return true;
     if (!std::strcmp(e, "gguf")) return false;
   }
-  return active_isa() == Isa::Avx512;
+  return active_isa() != Isa::Scalar;
 }
 
 // On-disk block b of row r: f16 d, then qs[16] with column j in the low nibble of qs[j] and
@@ -91,13 +92,14 @@ bool prepare(const uint8_t* src, size_t src_bytes, int64_t rows, int64_t cols, s
 }
 
 const MatmulKernel* select_fn(Isa isa, int64_t, const MatmulWeights& w) {
-  if (accepts_x16(w)) return isa == Isa::Avx512 && best_isa() == Isa::Avx512 ? &k_x16_avx512 : &k_x16_scalar;
+  if (accepts_x16(w)) return isa == Isa::Avx512 ? &k_x16_avx512 : isa == Isa::Avx2 ? &k_x16_avx2 : &k_x16_scalar;
   return select_kernel(k_set, isa);
 }
 
 int kernels_fn(Isa isa, const MatmulKernel** out, int max) {
   int n = list_kernels(k_set, isa, out, max);
   if (isa == Isa::Avx512 && n < max) out[n++] = &k_x16_avx512;
+  if (isa >= Isa::Avx2 && n < max) out[n++] = &k_x16_avx2;
   if (n < max) out[n++] = &k_x16_scalar;
   return n;
 }

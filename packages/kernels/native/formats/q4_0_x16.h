@@ -1,4 +1,4 @@
-// Q4_0 "x16" engine layout, built at prepare() where AVX-512 VNNI is active: rows in tiles of 16,
+// Q4_0 "x16" engine layout, built at prepare() on AVX2 and AVX-512 CPUs: rows in tiles of 16,
 // each 32-column block of a tile stored as 256 bytes of 4-bit codes, and the blocks' f16 scales
 // (16 per tile and block) in an array after all the codes.
 //
@@ -47,6 +47,7 @@ inline bool code_high(int c) { return (c % 8) >= 4; }
   void gemm_q4_0_x16(const uint8_t* data, int64_t rows, const GemmArgs& g); \
   }
 RYZEN_Q4X16_GEMM(scalar)
+RYZEN_Q4X16_GEMM(avx2)
 RYZEN_Q4X16_GEMM(avx512)
 #undef RYZEN_Q4X16_GEMM
 

@@ -1,0 +1,111 @@
+// Q4_0 on the x16 layout (formats/q4_0_x16.h) with AVX2: each 64-byte code group is two halves of
+// 8 rows x 4 columns; vpmaddubsw multiplies the unsigned codes (0..15) by a token's broadcast
+// activations (s8) into int16 pairs. A block's 16 products per int16 lane stay within
+// 16 * 15 * 127 = 30480 < 2^15, so the whole block accumulates in int16 and one vpmaddwd widens
+// it. Then, as on AVX-512: the codes' +8 comes off with the activation block sum and one fma
+// applies d_w * d_a, so the bits equal the scalar and AVX-512 kernels'.
+// Runs half tiles (8 rows) x up to 4 tokens (14 of the 16 ymm registers); decode whole tiles.
+#include <immintrin.h>
+#include <cstring>
+#include "core/prefetch.h"
+#include "formats/q4_0_x16.h"
+#include "scalar/quant_kernels.h"
+
+namespace ryzen {
+namespace avx2 {
+namespace {
+
+static inline __m256i bcast4(const int8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return _mm256_set1_epi32(v);
+}
+
+// Rows 8h..8h+8H-1 of `tile` (H halves from h) for tokens [t0, t0 + T); rows stored below r1 only.
+// Decode (T = 1) runs both halves in one pass: one stream over the tile's codes, each broadcast
+// used twice.
+template <int H, int T>
+static void halves_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, int64_t tile, int h, int64_t t0) {
+  const int64_t blocks = g.K / 32;
+  const int8_t* q[T];
+  const float* d[T];
+  const int16_t* s[T];
+  for (int t = 0; t < T; ++t) {
+    const uint8_t* row = g.acts + (size_t)(t0 + t) * g.act_row_bytes;
+    q[t] = a32_q(row), d[t] = a32_d(row, g.K), s[t] = a32_sum(row, g.K);
+  }
+  const uint8_t* codes = q4x16::tile_codes(data, g.K, tile) + 32 * h;
+  const uint16_t* scales = q4x16::tile_scales(data, rows, g.K, tile) + 8 * h;
+  const __m256i m4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
+  __m256 facc[T][H];
+  for (int t = 0; t < T; ++t)
+    for (int u = 0; u < H; ++u) facc[t][u] = _mm256_setzero_ps();
+  for (int64_t b = 0; b < blocks; ++b) {
+    const uint8_t* c = codes + b * q4x16::kBlockCodeBytes;
+    if (T == 1) prefetch_piece_ahead(c, q4x16::kBlockCodeBytes);  // decode: one stream
+    __m256i acc[T][H];
+    for (int t = 0; t < T; ++t)
+      for (int u = 0; u < H; ++u) acc[t][u] = _mm256_setzero_si256();
+    for (int L = 0; L < 4; ++L) {
+      __m256i lo[H], hi[H];
+      for (int u = 0; u < H; ++u) {
+        const __m256i v = _mm256_loadu_si256((const __m256i*)(c + 64 * L + 32 * u));
+        lo[u] = _mm256_and_si256(v, m4), hi[u] = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
+      }
+      for (int t = 0; t < T; ++t) {
+        const __m256i a0 = bcast4(q[t] + b * 32 + 8 * L), a1 = bcast4(q[t] + b * 32 + 8 * L + 4);
+        for (int u = 0; u < H; ++u) {
+          acc[t][u] = _mm256_add_epi16(acc[t][u], _mm256_maddubs_epi16(lo[u], a0));
+          acc[t][u] = _mm256_add_epi16(acc[t][u], _mm256_maddubs_epi16(hi[u], a1));
+        }
+      }
+    }
+    for (int u = 0; u < H; ++u) {
+      const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)(scales + b * 16 + 8 * u)));
+      for (int t = 0; t < T; ++t) {
+        const __m256i sum = _mm256_sub_epi32(_mm256_madd_epi16(acc[t][u], ones), _mm256_set1_epi32(8 * s[t][b]));
+        facc[t][u] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_mul_ps(dw, _mm256_set1_ps(d[t][b])), facc[t][u]);
+      }
+    }
+  }
+  for (int u = 0; u < H; ++u) {
+    const int64_t r0 = tile * q4x16::kTileRows + 8 * (h + u);
+    const int64_t valid = g.r1 - r0 < 8 ? g.r1 - r0 : 8;
+    if (valid <= 0) continue;
+    for (int t = 0; t < T; ++t) {
+      float* y = g.y + (t0 + t) * g.ldy + r0;
+      if (valid == 8) {
+        _mm256_storeu_ps(y, facc[t][u]);
+      } else {
+        alignas(32) float tmp[8];
+        _mm256_store_ps(tmp, facc[t][u]);
+        std::memcpy(y, tmp, (size_t)valid * sizeof(float));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void gemm_q4_0_x16(const uint8_t* data, int64_t rows, const GemmArgs& g) {
+  const int64_t end = (g.r1 + q4x16::kTileRows - 1) / q4x16::kTileRows;
+  for (int64_t tile = g.r0 / q4x16::kTileRows; tile < end; ++tile) {
+    if (g.n == 1) {
+      halves_tokens<2, 1>(data, rows, g, tile, 0, 0);
+      continue;
+    }
+    for (int h = 0; h < 2; ++h) {
+      int64_t t = 0;
+      for (; t + 4 <= g.n; t += 4) halves_tokens<1, 4>(data, rows, g, tile, h, t);
+      switch (g.n - t) {
+        case 3: halves_tokens<1, 3>(data, rows, g, tile, h, t); break;
+        case 2: halves_tokens<1, 2>(data, rows, g, tile, h, t); break;
+        case 1: halves_tokens<1, 1>(data, rows, g, tile, h, t); break;
+        default: break;
+      }
+    }
+  }
+}
+
+}  // namespace avx2
+}  // namespace ryzen
