@@ -190,6 +190,25 @@ describe("Q4_0 layouts", () => {
     expectKernelError(() => matmulWith("q4_0.x16.scalar", y, gguf, X), "INVALID_ARGUMENT", /another layout/);
   });
 
+  it("no intermediate overflows in the worst case: every code 15 (w = 7d), every activation ±127, K = 16384", () => {
+    // AVX2 keeps a block's 16 products per int16 lane: 16 * 15 * 127 = 30480 < 2^15
+    const K2 = 16384, N2 = 16, block = new Uint8Array(18).fill(0xff);
+    block[0] = 0x00, block[1] = 0x3c; // d = 1
+    const w = new Uint8Array((K2 / 32) * 18 * N2);
+    for (let o = 0; o < w.length; o += 18) w.set(block, o);
+    for (const sign of [1, -1]) {
+      const x = Tensor.fromFloat32([K2, 2], new Float32Array(2 * K2).fill(sign));
+      for (const layout of ["gguf", "x16"]) {
+        const W = withEnv("RYZEN_Q4_0_LAYOUT", layout, () => Tensor.from(GGMLType.Q4_0, [K2, N2], w).prepare());
+        for (const kernel of matmulKernels(GGMLType.Q4_0, W)) {
+          const y = Tensor.empty(GGMLType.F32, [N2, 2]);
+          matmulWith(kernel, y, W, x);
+          for (const v of y.f32()) expect(Math.abs(v - sign * 7 * K2), `${kernel} sign ${sign}`).toBeLessThan(1e-3 * K2);
+        }
+      }
+    }
+  });
+
   it("the x16 kernels of every ISA give the same bits (same operations in the same order)", () => {
     const x16 = prepared("x16");
     const outs = matmulKernels(GGMLType.Q4_0, x16).map((k) => {
