@@ -2,9 +2,9 @@
 // path and 1/2 threads, each listed kernel forced through matmulWith, against a float64 reference
 // over the weights as llama.cpp's dequantizer decodes them (TS ports in quant-ref.ts) and, for the
 // integer kernels, the activations as the A32/A256 quantizer rounds them. Plus get_rows decoding,
-// thread/batch determinism and preparation errors. Q4_0 runs in both its matmul layouts: llama.cpp's
-// blocks as on disk ("gguf") and the 16-row tiles it is repacked into where AVX2 or AVX-512 is active
-// ("x16"), each prepared explicitly through RYZEN_Q4_0_LAYOUT.
+// thread/batch determinism and preparation errors. Q4_0 and Q4_K run in both their matmul layouts:
+// llama.cpp's blocks as on disk ("gguf") and the 16-row tiles they are repacked into on SIMD paths
+// ("x16"), each prepared explicitly through RYZEN_Q4_0_LAYOUT / RYZEN_Q4_K_LAYOUT.
 import { describe, expect, it } from "vitest";
 import { GGMLType, Tensor, cpuInfo, matmulKernels, matmulWith, ops, quantize, setIsa, setThreads, getThreads } from "../src/index";
 import { withEnv } from "./helpers/env";
@@ -44,7 +44,9 @@ const FORMATS: Format[] = [
     actBlock: REF[type].block,
     encode: REF[type].quantize,
     decode: REF[type].dequantize,
-    ...(type === GGMLType.Q4_0 ? { layouts: ["gguf", "x16"], layoutEnv: "RYZEN_Q4_0_LAYOUT" } : { layouts: DEFAULT }),
+    ...(type === GGMLType.Q4_0 || type === GGMLType.Q4_K
+      ? { layouts: ["gguf", "x16"], layoutEnv: type === GGMLType.Q4_0 ? "RYZEN_Q4_0_LAYOUT" : "RYZEN_Q4_K_LAYOUT" }
+      : { layouts: DEFAULT }),
   })),
 ];
 
@@ -162,19 +164,36 @@ describe("integer kernels are deterministic", () => {
   });
 });
 
-describe("Q4_0 layouts", () => {
-  const K = 96, N = 37, n = 5;
-  const bytes = REF[GGMLType.Q4_0].quantize(randomFloats(K * N, 7));
-  const X = Tensor.fromFloat32([K, n], randomFloats(K * n, 8));
-  const prepared = (layout: string | undefined) => withEnv("RYZEN_Q4_0_LAYOUT", layout, () => Tensor.from(GGMLType.Q4_0, [K, N], bytes).prepare());
+// Formats with an x16 engine layout beside llama.cpp's blocks ("gguf"), and a worst-case block:
+// every code 15 with the largest scales (the weight value `w`), for the overflow test.
+const X16_FORMATS = [
+  {
+    name: "q4_0", type: GGMLType.Q4_0, env: "RYZEN_Q4_0_LAYOUT", block: 32, x16From: ["avx2", "avx512"],
+    worstBlock: () => Uint8Array.from({ length: 18 }, (_, k) => (k === 0 ? 0x00 : k === 1 ? 0x3c : 0xff)), // d = 1
+    w: 7, // codes 15 - 8
+  },
+  {
+    name: "q4_K", type: GGMLType.Q4_K, env: "RYZEN_Q4_K_LAYOUT", block: 256, x16From: ["avx512"],
+    // d = dmin = 1, every 6-bit scale and min 63, every code 15: 63 * 15 - 63
+    worstBlock: () => Uint8Array.from({ length: 144 }, (_, k) => (k === 0 || k === 2 ? 0x00 : k === 1 || k === 3 ? 0x3c : 0xff)),
+    w: 882,
+  },
+];
 
-  it("the default follows the active ISA: x16 tiles with AVX2 or AVX-512, llama.cpp's blocks on scalar", () => {
+describe.each(X16_FORMATS)("$name layouts", (f) => {
+  const K = 3 * f.block, N = 37, n = 5;
+  const bytes = REF[f.type].quantize(randomFloats(K * N, 7));
+  const X = Tensor.fromFloat32([K, n], randomFloats(K * n, 8));
+  const prepared = (layout: string | undefined, b = bytes, k = K, rows = N) =>
+    withEnv(f.env, layout, () => Tensor.from(f.type, [k, rows], b).prepare());
+
+  it("the default follows the active ISA", () => {
     const prevIsa = cpuInfo().isa;
     try {
       for (const isa of cpuInfo().available) {
         setIsa(isa);
-        const kernels = matmulKernels(GGMLType.Q4_0, prepared(undefined));
-        expect(kernels[0], isa).toBe(isa === "scalar" ? "q4_0.scalar" : `q4_0.x16.${isa}`);
+        const kernels = matmulKernels(f.type, prepared(undefined));
+        expect(kernels[0], isa).toBe(f.x16From.includes(isa) ? `${f.name}.x16.${isa}` : `${f.name}.${isa}`);
       }
     } finally {
       setIsa(prevIsa);
@@ -183,27 +202,26 @@ describe("Q4_0 layouts", () => {
 
   it("each kernel refuses weights prepared in the other layout", () => {
     const gguf = prepared("gguf"), x16 = prepared("x16");
-    expect(matmulKernels(GGMLType.Q4_0, x16).every((k) => k.startsWith("q4_0.x16."))).toBe(true);
-    expect(matmulKernels(GGMLType.Q4_0, gguf).some((k) => k.includes("x16"))).toBe(false);
+    expect(matmulKernels(f.type, x16).every((k) => k.startsWith(`${f.name}.x16.`))).toBe(true);
+    expect(matmulKernels(f.type, gguf).some((k) => k.includes("x16"))).toBe(false);
     const y = Tensor.empty(GGMLType.F32, [N, n]);
-    expectKernelError(() => matmulWith("q4_0.scalar", y, x16, X), "INVALID_ARGUMENT", /another layout/);
-    expectKernelError(() => matmulWith("q4_0.x16.scalar", y, gguf, X), "INVALID_ARGUMENT", /another layout/);
+    expectKernelError(() => matmulWith(`${f.name}.scalar`, y, x16, X), "INVALID_ARGUMENT", /another layout/);
+    expectKernelError(() => matmulWith(`${f.name}.x16.scalar`, y, gguf, X), "INVALID_ARGUMENT", /another layout/);
   });
 
-  it("no intermediate overflows in the worst case: every code 15 (w = 7d), every activation ±127, K = 16384", () => {
-    // AVX2 keeps a block's 16 products per int16 lane: 16 * 15 * 127 = 30480 < 2^15
-    const K2 = 16384, N2 = 16, block = new Uint8Array(18).fill(0xff);
-    block[0] = 0x00, block[1] = 0x3c; // d = 1
-    const w = new Uint8Array((K2 / 32) * 18 * N2);
-    for (let o = 0; o < w.length; o += 18) w.set(block, o);
+  it("no intermediate overflows in the worst case: every code 15, largest scales, activations ±127, K = 16384", () => {
+    // AVX2 Q4_0 keeps a block's 16 products per int16 lane: 16 * 15 * 127 = 30480 < 2^15
+    const K2 = 16384, N2 = 16, block = f.worstBlock();
+    const w = new Uint8Array((K2 / f.block) * block.length * N2);
+    for (let o = 0; o < w.length; o += block.length) w.set(block, o);
     for (const sign of [1, -1]) {
       const x = Tensor.fromFloat32([K2, 2], new Float32Array(2 * K2).fill(sign));
       for (const layout of ["gguf", "x16"]) {
-        const W = withEnv("RYZEN_Q4_0_LAYOUT", layout, () => Tensor.from(GGMLType.Q4_0, [K2, N2], w).prepare());
-        for (const kernel of matmulKernels(GGMLType.Q4_0, W)) {
+        const W = prepared(layout, w, K2, N2);
+        for (const kernel of matmulKernels(f.type, W)) {
           const y = Tensor.empty(GGMLType.F32, [N2, 2]);
           matmulWith(kernel, y, W, x);
-          for (const v of y.f32()) expect(Math.abs(v - sign * 7 * K2), `${kernel} sign ${sign}`).toBeLessThan(1e-3 * K2);
+          for (const v of y.f32()) expect(Math.abs(v - sign * f.w * K2), `${kernel} sign ${sign}`).toBeLessThan(1e-4 * f.w * K2);
         }
       }
     }
@@ -211,12 +229,12 @@ describe("Q4_0 layouts", () => {
 
   it("the x16 kernels of every ISA give the same bits (same operations in the same order)", () => {
     const x16 = prepared("x16");
-    const outs = matmulKernels(GGMLType.Q4_0, x16).map((k) => {
+    const outs = matmulKernels(f.type, x16).map((k) => {
       const y = Tensor.empty(GGMLType.F32, [N, n]);
       matmulWith(k, y, x16, X);
       return Array.from(y.f32());
     });
-    expect(outs.length).toBe(cpuInfo().available.length);
+    expect(outs.length).toBe(1 + f.x16From.filter((i) => cpuInfo().available.includes(i as never)).length);
     for (const o of outs) expect(o).toEqual(outs[0]);
   });
 });

@@ -4,11 +4,10 @@
 //    unsigned codes feed vpdpbusd / vpmaddubsw directly, with no per-token sign fix-up.
 // RYZEN_Q4_0_LAYOUT=gguf|x16 forces one (tests, benchmarks). Reference (de)quantization is
 // bit-compatible with ggml-quants.c and always reads the on-disk bytes.
-#include <cstdlib>
 #include <cstring>
 #include "core/memory.h"
 #include "formats/q4_0_x16.h"
-#include "scalar/quant_format.h"
+#include "formats/x16_format.h"
 #include "scalar/quant_ref.h"
 
 namespace ryzen {
@@ -30,29 +29,11 @@ const MatmulKernel k_avx512 = gguf_kernel<Isa::Avx512>("q4_0.avx512");
 const FormatKernelSet k_set = {{&k_scalar, &k_avx2, &k_avx512}, &FormatKernels::q4_0};
 
 // ---- x16 layout ----
-template <void (*F)(const uint8_t*, int64_t, const GemmArgs&)>
-void compute_x16(const MatmulWeights& w, const uint8_t* scratch, const float* x, int64_t ldx, int64_t n, float* y,
-                 int64_t ldy, int64_t r0, int64_t r1) {
-  GemmArgs g{nullptr, 0, w.cols, scratch, a32_row_bytes(w.cols), x, ldx, n, y, ldy, r0, r1};
-  F(w.data, w.rows, g);
-}
-template <Isa I, void (*F)(const uint8_t*, int64_t, const GemmArgs&)>
-MatmulKernel x16_kernel(const char* name, int64_t group_rows) {
-  return MatmulKernel{name, q4x16::kTileRows, act_bytes_t<ActKind::A32>, prepare_acts_t<ActKind::A32, I>,
-                      compute_x16<F>, accepts_x16, group_rows};
-}
-const MatmulKernel k_x16_scalar = x16_kernel<Isa::Scalar, scalar::gemm_q4_0_x16>("q4_0.x16.scalar", 0);
-const MatmulKernel k_x16_avx2 = x16_kernel<Isa::Avx2, avx2::gemm_q4_0_x16>("q4_0.x16.avx2", 0);
+const MatmulKernel k_x16_scalar = x16_kernel<Isa::Scalar, scalar::gemm_q4_0_x16, ActKind::A32>("q4_0.x16.scalar", accepts_x16, 0);
+const MatmulKernel k_x16_avx2 = x16_kernel<Isa::Avx2, avx2::gemm_q4_0_x16, ActKind::A32>("q4_0.x16.avx2", accepts_x16, 0);
 // prefill runs tile pairs
-const MatmulKernel k_x16_avx512 = x16_kernel<Isa::Avx512, avx512::gemm_q4_0_x16>("q4_0.x16.avx512", 32);
-
-bool use_x16() {
-  if (const char* e = std::getenv("RYZEN_Q4_0_LAYOUT")) {
-    if (!std::strcmp(e, "x16")) return true;
-    if (!std::strcmp(e, "gguf")) return false;
-  }
-  return active_isa() != Isa::Scalar;
-}
+const MatmulKernel k_x16_avx512 =
+    x16_kernel<Isa::Avx512, avx512::gemm_q4_0_x16, ActKind::A32>("q4_0.x16.avx512", accepts_x16, 32);
 
 // On-disk block b of row r: f16 d, then qs[16] with column j in the low nibble of qs[j] and
 // column j + 16 in the high nibble.
@@ -78,7 +59,7 @@ void repack_x16(const uint8_t* src, int64_t rows, int64_t K, uint8_t* dst) {
 bool prepare(const uint8_t* src, size_t src_bytes, int64_t rows, int64_t cols, std::shared_ptr<void> owner,
              MatmulWeights& out, std::string& err) {
   if (!prepare_alias(DType::Q4_0, src, src_bytes, rows, cols, std::move(owner), out, err)) return false;
-  if (!use_x16()) return true;
+  if (!x16_chosen("RYZEN_Q4_0_LAYOUT", Isa::Avx2)) return true;
   const size_t bytes = q4x16::total_bytes(rows, cols);
   std::shared_ptr<uint8_t> buf = alloc_weight_buffer(bytes);
   if (!buf) return true;  // out of memory for the copy: keep the (slower) block layout

@@ -1,16 +1,92 @@
-// Q4_K (256-element super-blocks, 8 sub-blocks with 6-bit scales and mins) weights (llama.cpp block layout, kept as is): integer matmul against A256-quantized
-// activations, reference (de)quantization bit-compatible with ggml-quants.c.
-#include "scalar/quant_format.h"
+// Q4_K (256-element super-blocks, 8 sub-blocks with 6-bit scales and mins) weights. Two matmul
+// layouts, chosen at prepare():
+//  - "gguf": llama.cpp's block layout kept as is (mmap zero-copy), for scalar and AVX2;
+//  - "x16": repacked into 16-row tiles (formats/q4_k_x16.h) where AVX-512 VNNI is active.
+// RYZEN_Q4_K_LAYOUT=gguf|x16 forces one (tests, benchmarks). Reference (de)quantization is
+// bit-compatible with ggml-quants.c and always reads the on-disk bytes.
+#include <cstring>
+#include "core/memory.h"
+#include "formats/q4_k_x16.h"
+#include "formats/x16_format.h"
 #include "scalar/quant_ref.h"
 
 namespace ryzen {
 namespace {
 
-RYZEN_FORMAT_KERNELS("q4_K", ActKind::A256, q4_K)
+bool accepts_gguf(const MatmulWeights& w) { return w.layout != q4kx16::kLayout; }
+bool accepts_x16(const MatmulWeights& w) { return w.layout == q4kx16::kLayout; }
+
+template <Isa I>
+MatmulKernel gguf_kernel(const char* name) {
+  MatmulKernel k = make_kernel<ActKind::A256, &FormatKernels::q4_K, I>(name);
+  k.accepts = accepts_gguf;
+  return k;
+}
+const MatmulKernel k_scalar = gguf_kernel<Isa::Scalar>("q4_K.scalar");
+const MatmulKernel k_avx2 = gguf_kernel<Isa::Avx2>("q4_K.avx2");
+const MatmulKernel k_avx512 = gguf_kernel<Isa::Avx512>("q4_K.avx512");
+const FormatKernelSet k_set = {{&k_scalar, &k_avx2, &k_avx512}, &FormatKernels::q4_K};
+
+const MatmulKernel k_x16_scalar = x16_kernel<Isa::Scalar, scalar::gemm_q4_K_x16, ActKind::A256>("q4_K.x16.scalar", accepts_x16, 0);
+// prefill runs tile pairs
+const MatmulKernel k_x16_avx512 =
+    x16_kernel<Isa::Avx512, avx512::gemm_q4_K_x16, ActKind::A256>("q4_K.x16.avx512", accepts_x16, 32);
+
+// On-disk super-block of a row (144 bytes): f16 d, f16 dmin, 12 bytes of packed 6-bit scales and
+// mins, then qs[128]: byte 32p + l holds column 64p + l (low nibble) and 64p + 32 + l (high).
+void repack_x16(const uint8_t* src, int64_t rows, int64_t K, uint8_t* dst) {
+  const int64_t supers = q4kx16::supers(K);
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t tile = r / q4x16::kTileRows;
+    const int i = (int)(r % q4x16::kTileRows);
+    for (int64_t B = 0; B < supers; ++B) {
+      const uint8_t* blk = src + (r * supers + B) * kQ4_KBlock;
+      uint8_t* codes = dst + (tile * supers + B) * q4kx16::kSuperCodeBytes;
+      uint8_t* meta = dst + q4kx16::codes_bytes(rows, K) + (tile * supers + B) * q4kx16::kMetaBytes;
+      for (int j = 0; j < 8; ++j) {
+        for (int col = 0; col < 32; ++col) {
+          const uint8_t byte = blk[16 + 32 * (j / 2) + col];
+          const uint8_t q = j % 2 ? byte >> 4 : byte & 15;
+          codes[256 * j + q4x16::code_byte(i, col)] |= (uint8_t)(q4x16::code_high(col) ? q << 4 : q);
+        }
+        uint8_t sc, m;
+        q4k_scale_min(j, blk + 4, &sc, &m);
+        meta[q4kx16::kScOffset + 16 * j + i] = sc;
+        const int16_t m16 = m;
+        std::memcpy(meta + q4kx16::kMinOffset + 64 * (j / 2) + 4 * i + 2 * (j % 2), &m16, 2);
+      }
+      std::memcpy(meta + 2 * i, blk, 2);           // d
+      std::memcpy(meta + 32 + 2 * i, blk + 2, 2);  // dmin
+    }
+  }
+}
 
 bool prepare(const uint8_t* src, size_t src_bytes, int64_t rows, int64_t cols, std::shared_ptr<void> owner,
              MatmulWeights& out, std::string& err) {
-  return prepare_alias(DType::Q4_K, src, src_bytes, rows, cols, std::move(owner), out, err);
+  if (!prepare_alias(DType::Q4_K, src, src_bytes, rows, cols, std::move(owner), out, err)) return false;
+  if (!x16_chosen("RYZEN_Q4_K_LAYOUT", Isa::Avx512)) return true;
+  const size_t bytes = q4kx16::total_bytes(rows, cols);
+  std::shared_ptr<uint8_t> buf = alloc_weight_buffer(bytes);
+  if (!buf) return true;  // out of memory for the copy: keep the block layout
+  std::memset(buf.get(), 0, bytes);  // padding rows: zero codes and scales
+  repack_x16(src, rows, cols, buf.get());
+  out.data = buf.get();
+  out.bytes = bytes;
+  out.layout = q4kx16::kLayout;
+  out.owner = buf;
+  return true;
+}
+
+const MatmulKernel* select_fn(Isa isa, int64_t, const MatmulWeights& w) {
+  if (accepts_x16(w)) return isa == Isa::Avx512 ? &k_x16_avx512 : &k_x16_scalar;
+  return select_kernel(k_set, isa);
+}
+
+int kernels_fn(Isa isa, const MatmulKernel** out, int max) {
+  int n = list_kernels(k_set, isa, out, max);
+  if (isa == Isa::Avx512 && n < max) out[n++] = &k_x16_avx512;
+  if (n < max) out[n++] = &k_x16_scalar;
+  return n;
 }
 
 void dequantize(const uint8_t* src, size_t src_bytes, int64_t first, int64_t count, float* dst) {

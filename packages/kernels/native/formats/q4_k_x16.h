@@ -1,0 +1,48 @@
+// Q4_K "x16" engine layout, built at prepare() where AVX-512 VNNI is active: rows in tiles of 16;
+// per tile and 256-column super-block, 2048 bytes of 4-bit codes (its 8 sub-blocks of 32 columns,
+// each 256 bytes arranged as a Q4_0 x16 block: see q4_0_x16.h), and in a separate array 448 bytes
+// of scales:
+//   [0, 32)    d    (f16) of the 16 rows
+//   [32, 64)   dmin (f16) of the 16 rows
+//   [64, 192)  sub-block scales sc: byte 64 + 16j + i = sc of row i, sub-block j (6-bit, u8)
+//   [192, 448) sub-block mins as int16 pairs: int16 at 192 + 64p + 4i + 2h = m of row i,
+//              sub-block 2p + h (one vpdpwssd operand per p against two activation sums)
+// Weight = d*sc*q - dmin*m as on disk (q = 0..15 unsigned, no offset). Rows past the tensor's last
+// row are zero. Flag-free and intrinsic-free (see the ISA rule).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include "formats/q4_0_x16.h"
+
+namespace ryzen {
+namespace q4kx16 {
+
+constexpr int kLayout = 0x41;
+constexpr int64_t kSuperCodeBytes = 2048;
+constexpr int64_t kMetaBytes = 448;
+constexpr int64_t kScOffset = 64, kMinOffset = 192;
+
+inline int64_t supers(int64_t K) { return K / 256; }
+inline size_t codes_bytes(int64_t rows, int64_t K) { return (size_t)(q4x16::tiles(rows) * supers(K) * kSuperCodeBytes); }
+inline size_t total_bytes(int64_t rows, int64_t K) {
+  return codes_bytes(rows, K) + (size_t)(q4x16::tiles(rows) * supers(K) * kMetaBytes);
+}
+inline const uint8_t* tile_codes(const uint8_t* data, int64_t K, int64_t tile) {
+  return data + (size_t)(tile * supers(K) * kSuperCodeBytes);
+}
+inline const uint8_t* tile_meta(const uint8_t* data, int64_t rows, int64_t K, int64_t tile) {
+  return data + codes_bytes(rows, K) + (size_t)(tile * supers(K) * kMetaBytes);
+}
+
+}  // namespace q4kx16
+
+// The kernels (A256 activations; g.w and g.w_row_bytes unused).
+#define RYZEN_Q4KX16_GEMM(ns) \
+  namespace ns {              \
+  void gemm_q4_K_x16(const uint8_t* data, int64_t rows, const GemmArgs& g); \
+  }
+RYZEN_Q4KX16_GEMM(scalar)
+RYZEN_Q4KX16_GEMM(avx512)
+#undef RYZEN_Q4KX16_GEMM
+
+}  // namespace ryzen
