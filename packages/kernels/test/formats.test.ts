@@ -2,11 +2,11 @@
 // path and 1/2 threads, each listed kernel forced through matmulWith, against a float64 reference
 // over the weights as llama.cpp's dequantizer decodes them (TS ports in quant-ref.ts) and, for the
 // integer kernels, the activations as the A32/A256 quantizer rounds them. Plus get_rows decoding,
-// thread/batch determinism and preparation errors. Q4_0 and Q4_K run in both their matmul layouts:
-// llama.cpp's blocks as on disk ("gguf") and the 16-row tiles they are repacked into on SIMD paths
-// ("x16"), each prepared explicitly through RYZEN_Q4_0_LAYOUT / RYZEN_Q4_K_LAYOUT.
+// thread/batch determinism and preparation errors. Q4_0, Q4_K and Q6_K run in both their matmul
+// layouts: llama.cpp's blocks as on disk ("gguf") and the 16-row tiles they are repacked into on
+// SIMD paths ("x16"), each prepared explicitly through RYZEN_<TYPE>_LAYOUT.
 import { describe, expect, it } from "vitest";
-import { GGMLType, Tensor, cpuInfo, matmulKernels, matmulWith, ops, quantize, setIsa, setThreads, getThreads } from "../src/index";
+import { GGMLType, Tensor, cpuInfo, matmulKernels, matmulWith, ops, quantize, runOp, setIsa, setThreads, getThreads } from "../src/index";
 import { withEnv } from "./helpers/env";
 import { expectKernelError } from "./helpers/errors";
 import { forEachIsaAndThreads } from "./helpers/isa";
@@ -33,6 +33,12 @@ const fromHalfs = (b: Uint8Array, dec: (h: number) => number) =>
   Float32Array.from(new Uint16Array(b.buffer, b.byteOffset, b.length / 2), dec);
 
 const DEFAULT = [undefined];
+// The formats with an x16 engine layout, and the variable that forces their layout.
+const X16_ENV: Record<number, string> = {
+  [GGMLType.Q4_0]: "RYZEN_Q4_0_LAYOUT",
+  [GGMLType.Q4_K]: "RYZEN_Q4_K_LAYOUT",
+  [GGMLType.Q6_K]: "RYZEN_Q6_K_LAYOUT",
+};
 const FORMATS: Format[] = [
   { name: "f32", type: GGMLType.F32, block: 1, actBlock: 0, encode: (w) => new Uint8Array(w.slice().buffer), decode: (b) => new Float32Array(b.slice().buffer), layouts: DEFAULT },
   { name: "f16", type: GGMLType.F16, block: 1, actBlock: 0, encode: (w) => halfs(w, f32ToF16), decode: (b) => fromHalfs(b, f16ToF32), layouts: DEFAULT },
@@ -44,9 +50,7 @@ const FORMATS: Format[] = [
     actBlock: REF[type].block,
     encode: REF[type].quantize,
     decode: REF[type].dequantize,
-    ...(type === GGMLType.Q4_0 || type === GGMLType.Q4_K
-      ? { layouts: ["gguf", "x16"], layoutEnv: type === GGMLType.Q4_0 ? "RYZEN_Q4_0_LAYOUT" : "RYZEN_Q4_K_LAYOUT" }
-      : { layouts: DEFAULT }),
+    ...(X16_ENV[type] ? { layouts: ["gguf", "x16"], layoutEnv: X16_ENV[type] } : { layouts: DEFAULT }),
   })),
 ];
 
@@ -178,6 +182,12 @@ const X16_FORMATS = [
     worstBlock: () => Uint8Array.from({ length: 144 }, (_, k) => (k === 0 || k === 2 ? 0x00 : k === 1 || k === 3 ? 0x3c : 0xff)),
     w: 882,
   },
+  {
+    name: "q6_K", type: GGMLType.Q6_K, env: "RYZEN_Q6_K_LAYOUT", block: 256, x16From: ["avx512"],
+    // every code 63 (q - 32 = 31), every sub-scale 127, d = 1
+    worstBlock: () => Uint8Array.from({ length: 210 }, (_, k) => (k < 192 ? 0xff : k < 208 ? 0x7f : k === 208 ? 0x00 : 0x3c)),
+    w: 31 * 127,
+  },
 ];
 
 describe.each(X16_FORMATS)("$name layouts", (f) => {
@@ -225,6 +235,18 @@ describe.each(X16_FORMATS)("$name layouts", (f) => {
         }
       }
     }
+  });
+
+  it("get_rows on x16 weights (a tied embedding) decodes the on-disk values bit for bit", () => {
+    const ids = Tensor.from(GGMLType.I32, [5], new Int32Array([0, 15, 16, 36, 7]));
+    const rowsOf = (table: Tensor) => {
+      const out = Tensor.empty(GGMLType.F32, [K, 5]);
+      runOp("get_rows", [out, table, ids]);
+      return Array.from(out.f32());
+    };
+    const want = rowsOf(Tensor.from(f.type, [K, N], bytes)); // not prepared: the reference dequantizer
+    expect(rowsOf(prepared("x16"))).toEqual(want);
+    expect(want.some((v) => v !== 0)).toBe(true);
   });
 
   it("the x16 kernels of every ISA give the same bits (same operations in the same order)", () => {

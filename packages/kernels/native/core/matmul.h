@@ -59,6 +59,10 @@ struct WeightFormat {
   // Encode rows x cols f32 into on-disk bytes (bit-compatible with llama.cpp / bitnet.cpp),
   // dst has dtype_tensor_bytes(type, rows, cols) bytes. nullptr if the format cannot quantize.
   void (*quantize)(const float* src, int64_t rows, int64_t cols, uint8_t* dst);
+  // Optional: decode row `row` of weights prepared in an engine layout (layout != 0) into f32,
+  // the same values as dequantize on the on-disk row. Lets get_rows read a tied embedding from
+  // the repacked copy instead of faulting the dropped file pages back in.
+  void (*dequantize_prepared)(const MatmulWeights& w, int64_t row, float* dst) = nullptr;
 };
 
 // Registry. Formats register from static initializers in their (non-ISA) translation units.

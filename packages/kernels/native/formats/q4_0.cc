@@ -5,6 +5,7 @@
 // RYZEN_Q4_0_LAYOUT=gguf|x16 forces one (tests, benchmarks). Reference (de)quantization is
 // bit-compatible with ggml-quants.c and always reads the on-disk bytes.
 #include <cstring>
+#include "core/fp16.h"
 #include "core/memory.h"
 #include "formats/q4_0_x16.h"
 #include "formats/x16_format.h"
@@ -89,12 +90,27 @@ void dequantize(const uint8_t* src, size_t src_bytes, int64_t first, int64_t cou
   dequantize_blocks(dequantize_row_q4_0, 32, 18, src, src_bytes, first, count, dst);
 }
 
+// Row `row` of x16 weights, as dequantize_row_q4_0 computes it: (q - 8) * d.
+void dequantize_prepared(const MatmulWeights& w, int64_t row, float* dst) {
+  const int64_t tile = row / q4x16::kTileRows, blocks = w.cols / 32;
+  const int i = (int)(row % q4x16::kTileRows);
+  const uint8_t* codes = q4x16::tile_codes(w.data, w.cols, tile);
+  const uint16_t* scales = q4x16::tile_scales(w.data, w.rows, w.cols, tile);
+  for (int64_t b = 0; b < blocks; ++b) {
+    const float d = fp16_to_f32(scales[b * 16 + i]);
+    for (int col = 0; col < 32; ++col) {
+      const uint8_t v = codes[b * q4x16::kBlockCodeBytes + q4x16::code_byte(i, col)];
+      dst[b * 32 + col] = ((q4x16::code_high(col) ? v >> 4 : v & 15) - 8) * d;
+    }
+  }
+}
+
 void quantize(const float* src, int64_t rows, int64_t cols, uint8_t* dst) {
   const int64_t row_bytes = cols / 32 * 18;
   for (int64_t r = 0; r < rows; r++) quantize_row_q4_0(src + r * cols, dst + r * row_bytes, cols);
 }
 
-const RegisterWeightFormat reg({DType::Q4_0, prepare, select_fn, kernels_fn, dequantize, quantize});
+const RegisterWeightFormat reg({DType::Q4_0, prepare, select_fn, kernels_fn, dequantize, quantize, dequantize_prepared});
 
 }  // namespace
 }  // namespace ryzen

@@ -5,6 +5,7 @@
 // RYZEN_Q4_K_LAYOUT=gguf|x16 forces one (tests, benchmarks). Reference (de)quantization is
 // bit-compatible with ggml-quants.c and always reads the on-disk bytes.
 #include <cstring>
+#include "core/fp16.h"
 #include "core/memory.h"
 #include "formats/q4_k_x16.h"
 #include "formats/x16_format.h"
@@ -93,12 +94,36 @@ void dequantize(const uint8_t* src, size_t src_bytes, int64_t first, int64_t cou
   dequantize_blocks(dequantize_row_q4_K, 256, 144, src, src_bytes, first, count, dst);
 }
 
+// Row `row` of x16 weights, as dequantize_row_q4_K computes it: (d * sc) * q - dmin * m.
+void dequantize_prepared(const MatmulWeights& w, int64_t row, float* dst) {
+  const int64_t tile = row / q4x16::kTileRows, supers = q4kx16::supers(w.cols);
+  const int i = (int)(row % q4x16::kTileRows);
+  const uint8_t* codes = q4kx16::tile_codes(w.data, w.cols, tile);
+  const uint8_t* meta = q4kx16::tile_meta(w.data, w.rows, w.cols, tile);
+  for (int64_t B = 0; B < supers; ++B) {
+    const uint8_t* m = meta + B * q4kx16::kMetaBytes;
+    uint16_t dh, mh;
+    std::memcpy(&dh, m + 2 * i, 2);
+    std::memcpy(&mh, m + 32 + 2 * i, 2);
+    const float d = fp16_to_f32(dh), min = fp16_to_f32(mh);
+    for (int j = 0; j < 8; ++j) {
+      int16_t mj;
+      std::memcpy(&mj, m + q4kx16::kMinOffset + 64 * (j / 2) + 4 * i + 2 * (j % 2), 2);
+      const float d1 = d * m[q4kx16::kScOffset + 16 * j + i], m1 = min * (uint8_t)mj;
+      for (int col = 0; col < 32; ++col) {
+        const uint8_t v = codes[B * q4kx16::kSuperCodeBytes + 256 * j + q4x16::code_byte(i, col)];
+        dst[B * 256 + 32 * j + col] = d1 * (q4x16::code_high(col) ? v >> 4 : v & 15) - m1;
+      }
+    }
+  }
+}
+
 void quantize(const float* src, int64_t rows, int64_t cols, uint8_t* dst) {
   const int64_t row_bytes = cols / 256 * 144;
   for (int64_t r = 0; r < rows; r++) quantize_row_q4_K(src + r * cols, dst + r * row_bytes, cols);
 }
 
-const RegisterWeightFormat reg({DType::Q4_K, prepare, select_fn, kernels_fn, dequantize, quantize});
+const RegisterWeightFormat reg({DType::Q4_K, prepare, select_fn, kernels_fn, dequantize, quantize, dequantize_prepared});
 
 }  // namespace
 }  // namespace ryzen

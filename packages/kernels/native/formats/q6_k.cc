@@ -1,20 +1,122 @@
-// Q6_K (256-element super-blocks, 6-bit codes - 32, 16 int8 sub-scales) weights (llama.cpp block layout, kept as is): integer matmul against A256-quantized
-// activations, reference (de)quantization bit-compatible with ggml-quants.c.
-#include "scalar/quant_format.h"
+// Q6_K (256-element super-blocks, 6-bit codes - 32, 16 int8 sub-scales) weights. Two matmul
+// layouts, chosen at prepare():
+//  - "gguf": llama.cpp's block layout kept as is (mmap zero-copy), for scalar and AVX2;
+//  - "x16": repacked into 16-row tiles (formats/q6_k_x16.h) where AVX-512 VNNI is active.
+// RYZEN_Q6_K_LAYOUT=gguf|x16 forces one (tests, benchmarks). Reference (de)quantization is
+// bit-compatible with ggml-quants.c and always reads the on-disk bytes.
+#include <cstring>
+#include "core/fp16.h"
+#include "core/memory.h"
+#include "formats/q6_k_x16.h"
+#include "formats/x16_format.h"
 #include "scalar/quant_ref.h"
 
 namespace ryzen {
 namespace {
 
-RYZEN_FORMAT_KERNELS("q6_K", ActKind::A256, q6_K)
+bool accepts_gguf(const MatmulWeights& w) { return w.layout != q6kx16::kLayout; }
+bool accepts_x16(const MatmulWeights& w) { return w.layout == q6kx16::kLayout; }
+
+template <Isa I>
+MatmulKernel gguf_kernel(const char* name) {
+  MatmulKernel k = make_kernel<ActKind::A256, &FormatKernels::q6_K, I>(name);
+  k.accepts = accepts_gguf;
+  return k;
+}
+const MatmulKernel k_scalar = gguf_kernel<Isa::Scalar>("q6_K.scalar");
+const MatmulKernel k_avx2 = gguf_kernel<Isa::Avx2>("q6_K.avx2");
+const MatmulKernel k_avx512 = gguf_kernel<Isa::Avx512>("q6_K.avx512");
+const FormatKernelSet k_set = {{&k_scalar, &k_avx2, &k_avx512}, &FormatKernels::q6_K};
+
+const MatmulKernel k_x16_scalar = x16_kernel<Isa::Scalar, scalar::gemm_q6_K_x16, ActKind::A256>("q6_K.x16.scalar", accepts_x16, 0);
+// prefill runs tile pairs
+const MatmulKernel k_x16_avx512 =
+    x16_kernel<Isa::Avx512, avx512::gemm_q6_K_x16, ActKind::A256>("q6_K.x16.avx512", accepts_x16, 32);
+
+// On-disk super-block of a row (210 bytes): ql[128], qh[64], int8 scales[16], f16 d. Element e:
+// low 4 bits in ql[64h + l + 32(w & 1)] (high nibble when w >= 2), high 2 bits at 2w in
+// qh[32h + l], with h = e / 128, w = e % 128 / 32, l = e % 32 (llama.cpp dequantize_row_q6_K).
+uint8_t code_of(const uint8_t* blk, int e) {
+  const int h = e / 128, w = e % 128 / 32, l = e % 32;
+  const uint8_t ql = blk[64 * h + l + 32 * (w & 1)];
+  return (uint8_t)((w >= 2 ? ql >> 4 : ql & 15) | ((blk[128 + 32 * h + l] >> (2 * w)) & 3) << 4);
+}
+
+void repack_x16(const uint8_t* src, int64_t rows, int64_t K, uint8_t* dst) {
+  const int64_t supers = q6kx16::supers(K);
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t tile = r / q4x16::kTileRows;
+    const int i = (int)(r % q4x16::kTileRows);
+    for (int64_t B = 0; B < supers; ++B) {
+      const uint8_t* blk = src + (r * supers + B) * kQ6_KBlock;
+      uint8_t* codes = dst + (tile * supers + B) * q6kx16::kSuperCodeBytes;
+      uint8_t* meta = dst + q6kx16::codes_bytes(rows, K) + (tile * supers + B) * q6kx16::kMetaBytes;
+      for (int e = 0; e < 256; ++e) {
+        uint8_t* piece = codes + (e / 32) * q6kx16::kPieceBytes;
+        const int col = e % 32;
+        const uint8_t q = code_of(blk, e);
+        piece[q4x16::code_byte(i, col)] |= (uint8_t)(q4x16::code_high(col) ? (q & 15) << 4 : q & 15);
+        piece[q6kx16::high_byte(i, col)] |= (uint8_t)((q >> 4) << q6kx16::high_shift(col));
+      }
+      for (int grp = 0; grp < 16; ++grp) meta[q6kx16::kScOffset + 16 * grp + i] = blk[192 + grp];
+      std::memcpy(meta + 2 * i, blk + 208, 2);  // d
+    }
+  }
+}
 
 bool prepare(const uint8_t* src, size_t src_bytes, int64_t rows, int64_t cols, std::shared_ptr<void> owner,
              MatmulWeights& out, std::string& err) {
-  return prepare_alias(DType::Q6_K, src, src_bytes, rows, cols, std::move(owner), out, err);
+  if (!prepare_alias(DType::Q6_K, src, src_bytes, rows, cols, std::move(owner), out, err)) return false;
+  if (!x16_chosen("RYZEN_Q6_K_LAYOUT", Isa::Avx512)) return true;
+  const size_t bytes = q6kx16::total_bytes(rows, cols);
+  std::shared_ptr<uint8_t> buf = alloc_weight_buffer(bytes);
+  if (!buf) return true;  // out of memory for the copy: keep the block layout
+  std::memset(buf.get(), 0, bytes);  // padding rows: zero codes and scales
+  repack_x16(src, rows, cols, buf.get());
+  out.data = buf.get();
+  out.bytes = bytes;
+  out.layout = q6kx16::kLayout;
+  out.owner = buf;
+  return true;
+}
+
+const MatmulKernel* select_fn(Isa isa, int64_t, const MatmulWeights& w) {
+  if (accepts_x16(w)) return isa == Isa::Avx512 ? &k_x16_avx512 : &k_x16_scalar;
+  return select_kernel(k_set, isa);
+}
+
+int kernels_fn(Isa isa, const MatmulKernel** out, int max) {
+  int n = list_kernels(k_set, isa, out, max);
+  if (isa == Isa::Avx512 && n < max) out[n++] = &k_x16_avx512;
+  if (n < max) out[n++] = &k_x16_scalar;
+  return n;
 }
 
 void dequantize(const uint8_t* src, size_t src_bytes, int64_t first, int64_t count, float* dst) {
   dequantize_blocks(dequantize_row_q6_K, 256, 210, src, src_bytes, first, count, dst);
+}
+
+// Row `row` of x16 weights, as dequantize_row_q6_K computes it: d * sc * (q - 32).
+void dequantize_prepared(const MatmulWeights& w, int64_t row, float* dst) {
+  const int64_t tile = row / q4x16::kTileRows, supers = q6kx16::supers(w.cols);
+  const int i = (int)(row % q4x16::kTileRows);
+  const uint8_t* codes = q6kx16::tile_codes(w.data, w.cols, tile);
+  const uint8_t* meta = q6kx16::tile_meta(w.data, w.rows, w.cols, tile);
+  for (int64_t B = 0; B < supers; ++B) {
+    const uint8_t* m = meta + B * q6kx16::kMetaBytes;
+    uint16_t dh;
+    std::memcpy(&dh, m + 2 * i, 2);
+    const float d = fp16_to_f32(dh);
+    for (int e = 0; e < 256; ++e) {
+      const uint8_t* piece = codes + B * q6kx16::kSuperCodeBytes + (e / 32) * q6kx16::kPieceBytes;
+      const int col = e % 32;
+      const uint8_t v = piece[q4x16::code_byte(i, col)];
+      const int lo = q4x16::code_high(col) ? v >> 4 : v & 15;
+      const int hi = (piece[q6kx16::high_byte(i, col)] >> q6kx16::high_shift(col)) & 3;
+      const int8_t q = (int8_t)((lo | hi << 4) - 32);
+      dst[B * 256 + e] = d * (int8_t)m[q6kx16::kScOffset + 16 * (e / 16) + i] * q;
+    }
+  }
 }
 
 void quantize(const float* src, int64_t rows, int64_t cols, uint8_t* dst) {
@@ -22,7 +124,7 @@ void quantize(const float* src, int64_t rows, int64_t cols, uint8_t* dst) {
   for (int64_t r = 0; r < rows; r++) quantize_row_q6_K(src + r * cols, dst + r * row_bytes, cols);
 }
 
-const RegisterWeightFormat reg({DType::Q6_K, prepare, select_fn, kernels_fn, dequantize, quantize});
+const RegisterWeightFormat reg({DType::Q6_K, prepare, select_fn, kernels_fn, dequantize, quantize, dequantize_prepared});
 
 }  // namespace
 }  // namespace ryzen

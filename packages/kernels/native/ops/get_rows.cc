@@ -19,6 +19,8 @@ struct GetRowsState {
   const uint8_t* table;  // the table's bytes: its prepared copy when that keeps the file layout
   size_t table_bytes;
   std::shared_ptr<MatmulWeights> copy;  // keeps that copy alive
+  // A table repacked into an engine layout (x16 tiles): rows decoded from the copy by its format.
+  void (*decode_prepared)(const MatmulWeights& w, int64_t row, float* dst) = nullptr;
   mutable std::atomic<int64_t> bad_id{INT64_MIN};  // first out-of-range id seen by a run
 };
 
@@ -50,6 +52,12 @@ std::string validate(OpNode& node) {
   if (mw && mw->type == table.type && mw->layout == 0 && mw->bytes == st->table_bytes) {
     st->table = mw->data;
     st->copy = mw;
+  } else if (mw && mw->type == table.type && mw->layout != 0 && mw->rows == V && mw->cols == K) {
+    const WeightFormat* f = find_weight_format(table.type);
+    if (f && f->dequantize_prepared) {
+      st->decode_prepared = f->dequantize_prepared;
+      st->copy = mw;
+    }
   }
   node.state = st;
   return "";
@@ -70,7 +78,8 @@ void run(const OpNode& node, int, int ith, int nth, uint8_t*) {
       st.bad_id.compare_exchange_strong(none, id, std::memory_order_relaxed);
       id = id < 0 ? 0 : st.V - 1;
     }
-    dequantize_elements(node.t[1]->type, st.table, st.table_bytes, id * st.K, st.K, out.f32_row(t));
+    if (st.decode_prepared) st.decode_prepared(*st.copy, id, out.f32_row(t));
+    else dequantize_elements(node.t[1]->type, st.table, st.table_bytes, id * st.K, st.K, out.f32_row(t));
   }
 }
 

@@ -1,0 +1,134 @@
+// Q6_K on the x16 layout (formats/q6_k_x16.h) with AVX-512 VNNI. A 64-byte group of low nibbles
+// and the matching 2-bit fields of a high-bits vector give two vpdpbusd operands of 16 rows x 4
+// columns of unsigned 6-bit codes; per 16-column scale group the int32 dots lose 32 x the
+// group's activation sum and take the rows' int8 sub-scales (vpmulld) into S, and per
+// super-block one fma applies d * d_a: the scalar kernel's operations, in its order.
+// Decode runs one tile at a time (two dependency chains); more tokens run 2 tiles x 2 tokens.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#include <cstring>
+#include "core/prefetch.h"
+#include "formats/q6_k_x16.h"
+#include "scalar/quant_kernels.h"
+
+namespace ryzen {
+namespace avx512 {
+namespace {
+
+static inline __m512i bcast4(const int8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return _mm512_set1_epi32(v);
+}
+
+// The high 2 bits (as 0x30) of operand (L % 2, h) from its half's high-bits vector: field 2(L%2) + h.
+template <int F>
+static inline __m512i high_bits(__m512i hv, __m512i m30) {
+  if (F == 0) return _mm512_and_si512(_mm512_slli_epi16(hv, 4), m30);
+  if (F == 1) return _mm512_and_si512(_mm512_slli_epi16(hv, 2), m30);
+  if (F == 2) return _mm512_and_si512(hv, m30);
+  return _mm512_and_si512(_mm512_srli_epi16(hv, 2), m30);
+}
+
+template <int NT, int T>
+static void tiles_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, int64_t tile, int64_t t0) {
+  const int64_t supers = q6kx16::supers(g.K);
+  const int8_t* q[T];
+  const float* d[T];
+  const int16_t* s[T];
+  for (int t = 0; t < T; ++t) {
+    const uint8_t* row = g.acts + (size_t)(t0 + t) * g.act_row_bytes;
+    q[t] = a256_q(row), d[t] = a256_d(row, g.K), s[t] = a256_sum(row, g.K);
+  }
+  const uint8_t* codes[NT];
+  const uint8_t* meta[NT];
+  for (int p = 0; p < NT; ++p) {
+    codes[p] = q6kx16::tile_codes(data, g.K, tile + p);
+    meta[p] = q6kx16::tile_meta(data, rows, g.K, tile + p);
+  }
+  constexpr bool kTwoChains = T * NT == 1;
+  const __m512i m4 = _mm512_set1_epi8(0x0F), m30 = _mm512_set1_epi8(0x30);
+  __m512 facc[T][NT];
+  for (int t = 0; t < T; ++t)
+    for (int p = 0; p < NT; ++p) facc[t][p] = _mm512_setzero_ps();
+  for (int64_t B = 0; B < supers; ++B) {
+    __m512i sacc[T][NT];
+    for (int t = 0; t < T; ++t)
+      for (int p = 0; p < NT; ++p) sacc[t][p] = _mm512_setzero_si512();
+    for (int grp = 0; grp < 16; ++grp) {
+      const int64_t off = B * q6kx16::kSuperCodeBytes + (grp / 2) * q6kx16::kPieceBytes;
+      const int m = grp % 2;
+      if (T == 1 && m == 0)
+        for (int p = 0; p < NT; ++p) prefetch_piece_ahead(codes[p] + off, q6kx16::kPieceBytes);
+      __m512i acc[T][NT], acc_hi[T][NT];
+      for (int t = 0; t < T; ++t)
+        for (int p = 0; p < NT; ++p) acc[t][p] = acc_hi[t][p] = _mm512_setzero_si512();
+      __m512i hv[NT];
+      for (int p = 0; p < NT; ++p) hv[p] = _mm512_loadu_si512(codes[p] + off + 256 + 64 * m);
+      for (int l2 = 0; l2 < 2; ++l2) {
+        const int L = 2 * m + l2;
+        __m512i lo[NT], hi[NT];
+        for (int p = 0; p < NT; ++p) {
+          const __m512i v = _mm512_loadu_si512(codes[p] + off + 64 * L);
+          lo[p] = _mm512_or_si512(_mm512_and_si512(v, m4), l2 ? high_bits<2>(hv[p], m30) : high_bits<0>(hv[p], m30));
+          hi[p] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(v, 4), m4),
+                                  l2 ? high_bits<3>(hv[p], m30) : high_bits<1>(hv[p], m30));
+        }
+        for (int t = 0; t < T; ++t) {
+          const int8_t* a = q[t] + B * 256 + 32 * (grp / 2) + 8 * L;
+          const __m512i a0 = bcast4(a), a1 = bcast4(a + 4);
+          for (int p = 0; p < NT; ++p) {
+            acc[t][p] = _mm512_dpbusd_epi32(acc[t][p], lo[p], a0);
+            if (kTwoChains) acc_hi[t][p] = _mm512_dpbusd_epi32(acc_hi[t][p], hi[p], a1);
+            else acc[t][p] = _mm512_dpbusd_epi32(acc[t][p], hi[p], a1);
+          }
+        }
+      }
+      for (int p = 0; p < NT; ++p) {
+        const __m512i sc = _mm512_cvtepi8_epi32(
+            _mm_loadu_si128((const __m128i*)(meta[p] + B * q6kx16::kMetaBytes + q6kx16::kScOffset + 16 * grp)));
+        for (int t = 0; t < T; ++t) {
+          const __m512i dot = kTwoChains ? _mm512_add_epi32(acc[t][p], acc_hi[t][p]) : acc[t][p];
+          const __m512i centered = _mm512_sub_epi32(dot, _mm512_set1_epi32(32 * s[t][B * 16 + grp]));
+          sacc[t][p] = _mm512_add_epi32(sacc[t][p], _mm512_mullo_epi32(centered, sc));
+        }
+      }
+    }
+    for (int p = 0; p < NT; ++p) {
+      const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(meta[p] + B * q6kx16::kMetaBytes)));
+      for (int t = 0; t < T; ++t)
+        facc[t][p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sacc[t][p]), _mm512_mul_ps(dw, _mm512_set1_ps(d[t][B])), facc[t][p]);
+    }
+  }
+  for (int p = 0; p < NT; ++p) {
+    const int64_t r0 = (tile + p) * q4x16::kTileRows;
+    const int64_t valid = g.r1 - r0 < q4x16::kTileRows ? g.r1 - r0 : q4x16::kTileRows;
+    if (valid <= 0) continue;
+    const __mmask16 mask = (__mmask16)(valid >= 16 ? 0xFFFF : (1u << valid) - 1);
+    for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(g.y + (t0 + t) * g.ldy + r0, mask, facc[t][p]);
+  }
+}
+
+template <int NT>
+static void tiles_all_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, int64_t tile) {
+  int64_t t = 0;
+  for (; t + 2 <= g.n; t += 2) tiles_tokens<NT, 2>(data, rows, g, tile, t);
+  if (t < g.n) tiles_tokens<NT, 1>(data, rows, g, tile, t);
+}
+
+}  // namespace
+
+void gemm_q6_K_x16(const uint8_t* data, int64_t rows, const GemmArgs& g) {
+  const int64_t end = (g.r1 + q4x16::kTileRows - 1) / q4x16::kTileRows;
+  int64_t tile = g.r0 / q4x16::kTileRows;
+  if (g.n == 1) {
+    for (; tile < end; ++tile) tiles_tokens<1, 1>(data, rows, g, tile, 0);
+    return;
+  }
+  for (; tile + 2 <= end; tile += 2) tiles_all_tokens<2>(data, rows, g, tile);
+  if (tile < end) tiles_all_tokens<1>(data, rows, g, tile);
+}
+
+}  // namespace avx512
+}  // namespace ryzen
