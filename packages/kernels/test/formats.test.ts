@@ -177,7 +177,7 @@ const X16_FORMATS = [
     w: 7, // codes 15 - 8
   },
   {
-    name: "q4_K", type: GGMLType.Q4_K, env: "RYZEN_Q4_K_LAYOUT", block: 256, x16From: ["avx512"],
+    name: "q4_K", type: GGMLType.Q4_K, env: "RYZEN_Q4_K_LAYOUT", block: 256, x16From: ["avx2", "avx512"],
     // d = dmin = 1, every 6-bit scale and min 63, every code 15: 63 * 15 - 63
     worstBlock: () => Uint8Array.from({ length: 144 }, (_, k) => (k === 0 || k === 2 ? 0x00 : k === 1 || k === 3 ? 0x3c : 0xff)),
     w: 882,

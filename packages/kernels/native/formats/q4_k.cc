@@ -1,7 +1,7 @@
 // Q4_K (256-element super-blocks, 8 sub-blocks with 6-bit scales and mins) weights. Two matmul
 // layouts, chosen at prepare():
-//  - "gguf": llama.cpp's block layout kept as is (mmap zero-copy), for scalar and AVX2;
-//  - "x16": repacked into 16-row tiles (formats/q4_k_x16.h) where AVX-512 VNNI is active.
+//  - "gguf": llama.cpp's block layout kept as is (mmap zero-copy), for CPUs without AVX2;
+//  - "x16": repacked into 16-row tiles (formats/q4_k_x16.h) where AVX2 or AVX-512 is active.
 // RYZEN_Q4_K_LAYOUT=gguf|x16 forces one (tests, benchmarks). Reference (de)quantization is
 // bit-compatible with ggml-quants.c and always reads the on-disk bytes.
 #include <cstring>
@@ -29,6 +29,7 @@ const MatmulKernel k_avx512 = gguf_kernel<Isa::Avx512>("q4_K.avx512");
 const FormatKernelSet k_set = {{&k_scalar, &k_avx2, &k_avx512}, &FormatKernels::q4_K};
 
 const MatmulKernel k_x16_scalar = x16_kernel<Isa::Scalar, scalar::gemm_q4_K_x16, ActKind::A256>("q4_K.x16.scalar", accepts_x16, 0);
+const MatmulKernel k_x16_avx2 = x16_kernel<Isa::Avx2, avx2::gemm_q4_K_x16, ActKind::A256>("q4_K.x16.avx2", accepts_x16, 0);
 // prefill runs tile pairs
 const MatmulKernel k_x16_avx512 =
     x16_kernel<Isa::Avx512, avx512::gemm_q4_K_x16, ActKind::A256>("q4_K.x16.avx512", accepts_x16, 32);
@@ -65,7 +66,7 @@ void repack_x16(const uint8_t* src, int64_t rows, int64_t K, uint8_t* dst) {
 bool prepare(const uint8_t* src, size_t src_bytes, int64_t rows, int64_t cols, std::shared_ptr<void> owner,
              MatmulWeights& out, std::string& err) {
   if (!prepare_alias(DType::Q4_K, src, src_bytes, rows, cols, std::move(owner), out, err)) return false;
-  if (!x16_chosen("RYZEN_Q4_K_LAYOUT", Isa::Avx512)) return true;
+  if (!x16_chosen("RYZEN_Q4_K_LAYOUT", Isa::Avx2)) return true;
   const size_t bytes = q4kx16::total_bytes(rows, cols);
   std::shared_ptr<uint8_t> buf = alloc_weight_buffer(bytes);
   if (!buf) return true;  // out of memory for the copy: keep the block layout
@@ -79,13 +80,14 @@ bool prepare(const uint8_t* src, size_t src_bytes, int64_t rows, int64_t cols, s
 }
 
 const MatmulKernel* select_fn(Isa isa, int64_t, const MatmulWeights& w) {
-  if (accepts_x16(w)) return isa == Isa::Avx512 ? &k_x16_avx512 : &k_x16_scalar;
+  if (accepts_x16(w)) return isa == Isa::Avx512 ? &k_x16_avx512 : isa == Isa::Avx2 ? &k_x16_avx2 : &k_x16_scalar;
   return select_kernel(k_set, isa);
 }
 
 int kernels_fn(Isa isa, const MatmulKernel** out, int max) {
   int n = list_kernels(k_set, isa, out, max);
   if (isa == Isa::Avx512 && n < max) out[n++] = &k_x16_avx512;
+  if (isa >= Isa::Avx2 && n < max) out[n++] = &k_x16_avx2;
   if (n < max) out[n++] = &k_x16_scalar;
   return n;
 }

@@ -1,4 +1,4 @@
-// Q4_K "x16" engine layout, built at prepare() where AVX-512 VNNI is active: rows in tiles of 16;
+// Q4_K "x16" engine layout, built at prepare() where AVX2 or AVX-512 is active: rows in tiles of 16;
 // per tile and 256-column super-block, 2048 bytes of 4-bit codes (its 8 sub-blocks of 32 columns,
 // each 256 bytes arranged as a Q4_0 x16 block: see q4_0_x16.h), and in a separate array 448 bytes
 // of scales:
@@ -42,6 +42,7 @@ inline const uint8_t* tile_meta(const uint8_t* data, int64_t rows, int64_t K, in
   void gemm_q4_K_x16(const uint8_t* data, int64_t rows, const GemmArgs& g); \
   }
 RYZEN_Q4KX16_GEMM(scalar)
+RYZEN_Q4KX16_GEMM(avx2)
 RYZEN_Q4KX16_GEMM(avx512)
 #undef RYZEN_Q4KX16_GEMM
 
