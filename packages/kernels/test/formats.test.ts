@@ -2,7 +2,7 @@
 // path and 1/2 threads, each listed kernel forced through matmulWith, against a float64 reference
 // over the weights as llama.cpp's dequantizer decodes them (TS ports in quant-ref.ts) and, for the
 // integer kernels, the activations as the A32/A256 quantizer rounds them. Plus get_rows decoding,
-// thread/batch determinism and preparation errors. Q4_0, Q4_K and Q6_K run in both their matmul
+// thread/batch determinism and preparation errors. Q8_0, Q4_0, Q4_K and Q6_K run in both their matmul
 // layouts: llama.cpp's blocks as on disk ("gguf") and the 16-row tiles they are repacked into on
 // SIMD paths ("x16"), each prepared explicitly through RYZEN_<TYPE>_LAYOUT.
 import { describe, expect, it } from "vitest";
@@ -35,6 +35,7 @@ const fromHalfs = (b: Uint8Array, dec: (h: number) => number) =>
 const DEFAULT = [undefined];
 // The formats with an x16 engine layout, and the variable that forces their layout.
 const X16_ENV: Record<number, string> = {
+  [GGMLType.Q8_0]: "RYZEN_Q8_0_LAYOUT",
   [GGMLType.Q4_0]: "RYZEN_Q4_0_LAYOUT",
   [GGMLType.Q4_K]: "RYZEN_Q4_K_LAYOUT",
   [GGMLType.Q6_K]: "RYZEN_Q6_K_LAYOUT",
@@ -172,6 +173,11 @@ describe("integer kernels are deterministic", () => {
 // every code 15 with the largest scales (the weight value `w`), for the overflow test.
 const X16_FORMATS = [
   {
+    name: "q8_0", type: GGMLType.Q8_0, env: "RYZEN_Q8_0_LAYOUT", block: 32, x16From: ["avx512"],
+    worstBlock: () => Uint8Array.from({ length: 34 }, (_, k) => (k === 0 ? 0x00 : k === 1 ? 0x3c : 0x80)), // d = 1, codes -128
+    w: -128,
+  },
+  {
     name: "q4_0", type: GGMLType.Q4_0, env: "RYZEN_Q4_0_LAYOUT", block: 32, x16From: ["avx2", "avx512"],
     worstBlock: () => Uint8Array.from({ length: 18 }, (_, k) => (k === 0 ? 0x00 : k === 1 ? 0x3c : 0xff)), // d = 1
     w: 7, // codes 15 - 8
@@ -231,7 +237,7 @@ describe.each(X16_FORMATS)("$name layouts", (f) => {
         for (const kernel of matmulKernels(f.type, W)) {
           const y = Tensor.empty(GGMLType.F32, [N2, 2]);
           matmulWith(kernel, y, W, x);
-          for (const v of y.f32()) expect(Math.abs(v - sign * f.w * K2), `${kernel} sign ${sign}`).toBeLessThan(1e-4 * f.w * K2);
+          for (const v of y.f32()) expect(Math.abs(v - sign * f.w * K2), `${kernel} sign ${sign}`).toBeLessThan(1e-4 * Math.abs(f.w) * K2);
         }
       }
     }

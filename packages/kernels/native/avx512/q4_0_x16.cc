@@ -1,8 +1,9 @@
-// Q4_0 on the x16 layout (formats/q4_0_x16.h) with AVX-512 VNNI. Each 64-byte code group gives two
-// vpdpbusd operands (low and high nibbles: 16 rows x 4 columns of unsigned codes q = w/d + 8); a
-// token's 4 activations per operand are broadcast, so one vpdpbusd does 64 multiply-adds with no
-// per-token sign fix-up (the on-disk layout needs one per token and block). Per block and token:
-// the codes' +8 comes off with the activation block sum, then one fma applies d_w * d_a.
+// Q4_0 and Q8_0 on their x16 layouts (formats/q4_0_x16.h, q8_0_x16.h) with AVX-512 VNNI. Each
+// 64-byte Q4_0 code group gives two vpdpbusd operands (low and high nibbles: 16 rows x 4 columns
+// of unsigned codes q = w/d + 8; Q8_0: two 64-byte vectors of codes + 128); a token's 4
+// activations per operand are broadcast, so one vpdpbusd does 64 multiply-adds with no per-token
+// sign fix-up (the on-disk layout needs one per token and block). Per block and token: the codes'
+// offset comes off with the activation block sum, then one fma applies d_w * d_a.
 // Decode runs one tile at a time (one weight stream, two dependency chains); more tokens run
 // 2 tiles x 4 tokens, so each decoded group feeds 8 vpdpbusd. Every output takes the same operations in the same order on all paths (and as the
 // scalar kernel), so a token gives the same bits alone or inside a batch.
@@ -11,7 +12,7 @@
 #include <immintrin.h>
 #include <cstring>
 #include "core/prefetch.h"
-#include "formats/q4_0_x16.h"
+#include "formats/q8_0_x16.h"
 #include "scalar/quant_kernels.h"
 
 namespace ryzen {
@@ -24,6 +25,25 @@ struct Ctx {
   const GemmArgs* g;
 };
 
+// The two vpdpbusd operands of group L (columns 8L..8L+3 and 8L+4..8L+7) of a block, by layout.
+struct Q4Codes {
+  static constexpr int64_t kBlock = q4x16::kBlockCodeBytes;
+  static constexpr int kOffset = 8;
+  static inline void operands(const uint8_t* blk, int L, __m512i m4, __m512i& lo, __m512i& hi) {
+    const __m512i v = _mm512_loadu_si512(blk + 64 * L);
+    lo = _mm512_and_si512(v, m4);
+    hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
+  }
+};
+struct Q8Codes {
+  static constexpr int64_t kBlock = q8x16::kBlockCodeBytes;
+  static constexpr int kOffset = 128;
+  static inline void operands(const uint8_t* blk, int L, __m512i, __m512i& lo, __m512i& hi) {
+    lo = _mm512_loadu_si512(blk + 128 * L);
+    hi = _mm512_loadu_si512(blk + 128 * L + 64);
+  }
+};
+
 static inline __m512i bcast4(const int8_t* p) {
   int32_t v;
   std::memcpy(&v, p, 4);
@@ -31,7 +51,7 @@ static inline __m512i bcast4(const int8_t* p) {
 }
 
 // Tiles [tile, tile + NT) for tokens [t0, t0 + T); rows stored below `r1` only.
-template <int NT, int T>
+template <class C, int NT, int T>
 static void tiles_tokens(const Ctx& c, int64_t tile, int64_t t0, int64_t r1) {
   const GemmArgs& g = *c.g;
   const int8_t* q[T];
@@ -44,18 +64,18 @@ static void tiles_tokens(const Ctx& c, int64_t tile, int64_t t0, int64_t r1) {
   const uint8_t* codes[NT];
   const uint16_t* scales[NT];
   for (int p = 0; p < NT; ++p) {
-    codes[p] = q4x16::tile_codes(c.data, c.K, tile + p);
-    scales[p] = q4x16::tile_scales(c.data, c.rows, c.K, tile + p);
+    codes[p] = q4x16::tile_codes(c.data, c.K, tile + p, C::kBlock);
+    scales[p] = q4x16::tile_scales(c.data, c.rows, c.K, tile + p, C::kBlock);
   }
   // decode streams its weights once: fetch ~12 KB ahead, split over the NT tile streams
-  constexpr int64_t kAheadBlocks = T == 1 ? kPrefetchAheadBytes / (q4x16::kBlockCodeBytes * NT) : 0;
+  constexpr int64_t kAheadBlocks = T == 1 ? kPrefetchAheadBytes / (C::kBlock * NT) : 0;
   const __m512i m4 = _mm512_set1_epi8(0x0F);
   __m512 facc[T][NT];
   for (int t = 0; t < T; ++t)
     for (int p = 0; p < NT; ++p) facc[t][p] = _mm512_setzero_ps();
   for (int64_t b = 0; b < c.blocks; ++b) {
     if (kAheadBlocks)
-      for (int p = 0; p < NT; ++p) prefetch_lines(codes[p] + (b + kAheadBlocks) * q4x16::kBlockCodeBytes, q4x16::kBlockCodeBytes);
+      for (int p = 0; p < NT; ++p) prefetch_lines(codes[p] + (b + kAheadBlocks) * C::kBlock, C::kBlock);
     // one tile and token: two dependency chains (low and high nibbles), added at the end
     constexpr bool kTwoChains = T * NT == 1;
     __m512i acc[T][NT], acc_hi[T][NT];
@@ -63,11 +83,7 @@ static void tiles_tokens(const Ctx& c, int64_t tile, int64_t t0, int64_t r1) {
       for (int p = 0; p < NT; ++p) acc[t][p] = acc_hi[t][p] = _mm512_setzero_si512();
     for (int L = 0; L < 4; ++L) {
       __m512i lo[NT], hi[NT];
-      for (int p = 0; p < NT; ++p) {
-        const __m512i v = _mm512_loadu_si512(codes[p] + b * q4x16::kBlockCodeBytes + 64 * L);
-        lo[p] = _mm512_and_si512(v, m4);
-        hi[p] = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
-      }
+      for (int p = 0; p < NT; ++p) C::operands(codes[p] + b * C::kBlock, L, m4, lo[p], hi[p]);
       for (int t = 0; t < T; ++t) {
         const __m512i a0 = bcast4(q[t] + b * 32 + 8 * L), a1 = bcast4(q[t] + b * 32 + 8 * L + 4);
         for (int p = 0; p < NT; ++p) {
@@ -81,7 +97,7 @@ static void tiles_tokens(const Ctx& c, int64_t tile, int64_t t0, int64_t r1) {
     for (int p = 0; p < NT; ++p) dw[p] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(scales[p] + b * 16)));
     if (kTwoChains) acc[0][0] = _mm512_add_epi32(acc[0][0], acc_hi[0][0]);
     for (int t = 0; t < T; ++t) {
-      const __m512i corr = _mm512_set1_epi32(8 * s[t][b]);
+      const __m512i corr = _mm512_set1_epi32(C::kOffset * s[t][b]);
       const __m512 da = _mm512_set1_ps(d[t][b]);
       for (int p = 0; p < NT; ++p)
         facc[t][p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[t][p], corr)), _mm512_mul_ps(dw[p], da), facc[t][p]);
@@ -96,32 +112,36 @@ static void tiles_tokens(const Ctx& c, int64_t tile, int64_t t0, int64_t r1) {
   }
 }
 
-template <int NT>
+template <class C, int NT>
 static void tiles_all_tokens(const Ctx& c, int64_t tile, int64_t r1) {
   const int64_t n = c.g->n;
   int64_t t = 0;
-  for (; t + 4 <= n; t += 4) tiles_tokens<NT, 4>(c, tile, t, r1);
+  for (; t + 4 <= n; t += 4) tiles_tokens<C, NT, 4>(c, tile, t, r1);
   switch (n - t) {
-    case 3: tiles_tokens<NT, 3>(c, tile, t, r1); break;
-    case 2: tiles_tokens<NT, 2>(c, tile, t, r1); break;
-    case 1: tiles_tokens<NT, 1>(c, tile, t, r1); break;
+    case 3: tiles_tokens<C, NT, 3>(c, tile, t, r1); break;
+    case 2: tiles_tokens<C, NT, 2>(c, tile, t, r1); break;
+    case 1: tiles_tokens<C, NT, 1>(c, tile, t, r1); break;
     default: break;
   }
 }
 
-}  // namespace
-
-void gemm_q4_0_x16(const uint8_t* data, int64_t rows, const GemmArgs& g) {
+template <class C>
+void gemm(const uint8_t* data, int64_t rows, const GemmArgs& g) {
   const Ctx c{data, rows, g.K, g.K / 32, &g};
   const int64_t end = (g.r1 + q4x16::kTileRows - 1) / q4x16::kTileRows;
   int64_t tile = g.r0 / q4x16::kTileRows;
   if (g.n == 1) {  // one weight stream: 35 GB/s from DRAM on one core, against 27 for 4 tiles at once
-    for (; tile < end; ++tile) tiles_tokens<1, 1>(c, tile, 0, g.r1);
+    for (; tile < end; ++tile) tiles_tokens<C, 1, 1>(c, tile, 0, g.r1);
     return;
   }
-  for (; tile + 2 <= end; tile += 2) tiles_all_tokens<2>(c, tile, g.r1);
-  if (tile < end) tiles_all_tokens<1>(c, tile, g.r1);
+  for (; tile + 2 <= end; tile += 2) tiles_all_tokens<C, 2>(c, tile, g.r1);
+  if (tile < end) tiles_all_tokens<C, 1>(c, tile, g.r1);
 }
+
+}  // namespace
+
+void gemm_q4_0_x16(const uint8_t* data, int64_t rows, const GemmArgs& g) { gemm<Q4Codes>(data, rows, g); }
+void gemm_q8_0_x16(const uint8_t* data, int64_t rows, const GemmArgs& g) { gemm<Q8Codes>(data, rows, g); }
 
 }  // namespace avx512
 }  // namespace ryzen

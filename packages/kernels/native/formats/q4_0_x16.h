@@ -21,17 +21,23 @@ constexpr int64_t kTileRows = 16;
 constexpr int64_t kBlockCodeBytes = 256;  // 16 rows x 32 columns x 4 bits
 constexpr int64_t kBlockScaleBytes = 32;  // 16 f16 scales
 
+// `block` = code bytes per tile and block: 256 here, 512 for Q8_0 x16 (q8_0_x16.h), which shares
+// the rest of this layout.
 inline int64_t tiles(int64_t rows) { return (rows + kTileRows - 1) / kTileRows; }
-inline size_t codes_bytes(int64_t rows, int64_t K) { return (size_t)(tiles(rows) * (K / 32) * kBlockCodeBytes); }
-inline size_t total_bytes(int64_t rows, int64_t K) {
-  return codes_bytes(rows, K) + (size_t)(tiles(rows) * (K / 32) * kBlockScaleBytes);
+inline size_t codes_bytes(int64_t rows, int64_t K, int64_t block = kBlockCodeBytes) {
+  return (size_t)(tiles(rows) * (K / 32) * block);
+}
+inline size_t total_bytes(int64_t rows, int64_t K, int64_t block = kBlockCodeBytes) {
+  return codes_bytes(rows, K, block) + (size_t)(tiles(rows) * (K / 32) * kBlockScaleBytes);
 }
 // Codes of `tile` (all its blocks, consecutive) and its scales (16 per block, consecutive).
-inline const uint8_t* tile_codes(const uint8_t* data, int64_t K, int64_t tile) {
-  return data + (size_t)(tile * (K / 32) * kBlockCodeBytes);
+inline const uint8_t* tile_codes(const uint8_t* data, int64_t K, int64_t tile, int64_t block = kBlockCodeBytes) {
+  return data + (size_t)(tile * (K / 32) * block);
 }
-inline const uint16_t* tile_scales(const uint8_t* data, int64_t rows, int64_t K, int64_t tile) {
-  return reinterpret_cast<const uint16_t*>(data + codes_bytes(rows, K) + (size_t)(tile * (K / 32) * kBlockScaleBytes));
+inline const uint16_t* tile_scales(const uint8_t* data, int64_t rows, int64_t K, int64_t tile,
+                                   int64_t block = kBlockCodeBytes) {
+  return reinterpret_cast<const uint16_t*>(data + codes_bytes(rows, K, block) +
+                                           (size_t)(tile * (K / 32) * kBlockScaleBytes));
 }
 
 // Byte offset, inside a block, of row i's code for column c, and whether it is the high nibble.

@@ -1,20 +1,97 @@
-// Q8_0 (32 int8 + f16 scale per block) weights (llama.cpp block layout, kept as is): integer matmul against A32-quantized
-// activations, reference (de)quantization bit-compatible with ggml-quants.c.
-#include "scalar/quant_format.h"
+// Q8_0 (32 int8 + f16 scale per block) weights. Two matmul layouts, chosen at prepare():
+//  - "gguf": llama.cpp's block layout kept as is (mmap zero-copy), for scalar and AVX2;
+//  - "x16": repacked into 16-row tiles of codes + 128 (formats/q8_0_x16.h) where AVX-512 VNNI is
+//    active: they feed vpdpbusd with no per-token sign fix-up.
+// RYZEN_Q8_0_LAYOUT=gguf|x16 forces one (tests, benchmarks). Reference (de)quantization is
+// bit-compatible with ggml-quants.c and always reads the on-disk bytes.
+#include <cstring>
+#include "core/fp16.h"
+#include "core/memory.h"
+#include "formats/q8_0_x16.h"
+#include "formats/x16_format.h"
 #include "scalar/quant_ref.h"
 
 namespace ryzen {
 namespace {
 
-RYZEN_FORMAT_KERNELS("q8_0", ActKind::A32, q8_0)
+bool accepts_gguf(const MatmulWeights& w) { return w.layout != q8x16::kLayout; }
+bool accepts_x16(const MatmulWeights& w) { return w.layout == q8x16::kLayout; }
+
+template <Isa I>
+MatmulKernel gguf_kernel(const char* name) {
+  MatmulKernel k = make_kernel<ActKind::A32, &FormatKernels::q8_0, I>(name);
+  k.accepts = accepts_gguf;
+  return k;
+}
+const MatmulKernel k_scalar = gguf_kernel<Isa::Scalar>("q8_0.scalar");
+const MatmulKernel k_avx2 = gguf_kernel<Isa::Avx2>("q8_0.avx2");
+const MatmulKernel k_avx512 = gguf_kernel<Isa::Avx512>("q8_0.avx512");
+const FormatKernelSet k_set = {{&k_scalar, &k_avx2, &k_avx512}, &FormatKernels::q8_0};
+
+const MatmulKernel k_x16_scalar = x16_kernel<Isa::Scalar, scalar::gemm_q8_0_x16, ActKind::A32>("q8_0.x16.scalar", accepts_x16, 0);
+// prefill runs tile pairs
+const MatmulKernel k_x16_avx512 =
+    x16_kernel<Isa::Avx512, avx512::gemm_q8_0_x16, ActKind::A32>("q8_0.x16.avx512", accepts_x16, 32);
+
+// On-disk block b of row r: f16 d, then qs[32] (int8).
+void repack_x16(const uint8_t* src, int64_t rows, int64_t K, uint8_t* dst) {
+  const int64_t blocks = K / 32;
+  uint16_t* scales = reinterpret_cast<uint16_t*>(dst + q4x16::codes_bytes(rows, K, q8x16::kBlockCodeBytes));
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t tile = r / q4x16::kTileRows;
+    const int i = (int)(r % q4x16::kTileRows);
+    for (int64_t b = 0; b < blocks; ++b) {
+      const uint8_t* blk = src + (r * blocks + b) * kQ8_0Block;
+      uint8_t* out = dst + (tile * blocks + b) * q8x16::kBlockCodeBytes;
+      for (int col = 0; col < 32; ++col) out[q8x16::code_byte(i, col)] = (uint8_t)(blk[2 + col] ^ 0x80);  // + 128
+      std::memcpy(&scales[(tile * blocks + b) * 16 + i], blk, 2);
+    }
+  }
+}
 
 bool prepare(const uint8_t* src, size_t src_bytes, int64_t rows, int64_t cols, std::shared_ptr<void> owner,
              MatmulWeights& out, std::string& err) {
-  return prepare_alias(DType::Q8_0, src, src_bytes, rows, cols, std::move(owner), out, err);
+  if (!prepare_alias(DType::Q8_0, src, src_bytes, rows, cols, std::move(owner), out, err)) return false;
+  if (!x16_chosen("RYZEN_Q8_0_LAYOUT", Isa::Avx512)) return true;
+  const size_t bytes = q8x16::total_bytes(rows, cols);
+  std::shared_ptr<uint8_t> buf = alloc_weight_buffer(bytes);
+  if (!buf) return true;  // out of memory for the copy: keep the block layout
+  std::memset(buf.get(), 0, bytes);  // padding rows: any codes, zero scales
+  repack_x16(src, rows, cols, buf.get());
+  out.data = buf.get();
+  out.bytes = bytes;
+  out.layout = q8x16::kLayout;
+  out.owner = buf;
+  return true;
+}
+
+const MatmulKernel* select_fn(Isa isa, int64_t, const MatmulWeights& w) {
+  if (accepts_x16(w)) return isa == Isa::Avx512 ? &k_x16_avx512 : &k_x16_scalar;
+  return select_kernel(k_set, isa);
+}
+
+int kernels_fn(Isa isa, const MatmulKernel** out, int max) {
+  int n = list_kernels(k_set, isa, out, max);
+  if (isa == Isa::Avx512 && n < max) out[n++] = &k_x16_avx512;
+  if (n < max) out[n++] = &k_x16_scalar;
+  return n;
 }
 
 void dequantize(const uint8_t* src, size_t src_bytes, int64_t first, int64_t count, float* dst) {
   dequantize_blocks(dequantize_row_q8_0, 32, 34, src, src_bytes, first, count, dst);
+}
+
+// Row `row` of x16 weights, as dequantize_row_q8_0 computes it: q * d.
+void dequantize_prepared(const MatmulWeights& w, int64_t row, float* dst) {
+  const int64_t tile = row / q4x16::kTileRows, blocks = w.cols / 32;
+  const int i = (int)(row % q4x16::kTileRows);
+  const uint8_t* codes = q8x16::tile_codes(w.data, w.cols, tile);
+  const uint16_t* scales = q8x16::tile_scales(w.data, w.rows, w.cols, tile);
+  for (int64_t b = 0; b < blocks; ++b) {
+    const float d = fp16_to_f32(scales[b * 16 + i]);
+    for (int col = 0; col < 32; ++col)
+      dst[b * 32 + col] = (int8_t)(codes[b * q8x16::kBlockCodeBytes + q8x16::code_byte(i, col)] ^ 0x80) * d;
+  }
 }
 
 void quantize(const float* src, int64_t rows, int64_t cols, uint8_t* dst) {
@@ -22,7 +99,7 @@ void quantize(const float* src, int64_t rows, int64_t cols, uint8_t* dst) {
   for (int64_t r = 0; r < rows; r++) quantize_row_q8_0(src + r * cols, dst + r * row_bytes, cols);
 }
 
-const RegisterWeightFormat reg({DType::Q8_0, prepare, select_fn, kernels_fn, dequantize, quantize});
+const RegisterWeightFormat reg({DType::Q8_0, prepare, select_fn, kernels_fn, dequantize, quantize, dequantize_prepared});
 
 }  // namespace
 }  // namespace ryzen

@@ -1,39 +1,58 @@
-// Q4_0 on the x16 layout (formats/q4_0_x16.h), portable: the reference for the AVX-512 kernel,
-// and what runs when x16 weights meet a narrower ISA (RYZEN_ISA / setIsa after prepare).
-// Per block the same operations as the AVX-512 kernel, in the same order, so results match it.
+// Q4_0 and Q8_0 on their x16 layouts (formats/q4_0_x16.h, q8_0_x16.h), portable: the reference for
+// the SIMD kernels, and what runs when x16 weights meet a narrower ISA (RYZEN_ISA / setIsa after
+// prepare). Per block the same operations as the SIMD kernels, in the same order, so results
+// match them bit for bit.
 #include <cmath>
 #include "core/fp16.h"
-#include "formats/q4_0_x16.h"
+#include "formats/q8_0_x16.h"
 #include "scalar/quant_kernels.h"
 
 namespace ryzen {
 namespace scalar {
+namespace {
 
-void gemm_q4_0_x16(const uint8_t* data, int64_t rows, const GemmArgs& g) {
+// Unsigned codes (weight / d + offset) of a 32-column block, by layout.
+struct Q4Codes {
+  static constexpr int64_t kBlock = q4x16::kBlockCodeBytes;
+  static constexpr int kOffset = 8;
+  static int code(const uint8_t* blk, int i, int col) {
+    const uint8_t v = blk[q4x16::code_byte(i, col)];
+    return q4x16::code_high(col) ? v >> 4 : v & 15;
+  }
+};
+struct Q8Codes {
+  static constexpr int64_t kBlock = q8x16::kBlockCodeBytes;
+  static constexpr int kOffset = 128;
+  static int code(const uint8_t* blk, int i, int col) { return blk[q8x16::code_byte(i, col)]; }
+};
+
+template <class C>
+void gemm(const uint8_t* data, int64_t rows, const GemmArgs& g) {
   const int64_t blocks = g.K / 32;
   for (int64_t r = g.r0; r < g.r1; ++r) {
     const int64_t tile = r / q4x16::kTileRows;
     const int i = (int)(r % q4x16::kTileRows);
-    const uint8_t* codes = q4x16::tile_codes(data, g.K, tile);
-    const uint16_t* scales = q4x16::tile_scales(data, rows, g.K, tile);
+    const uint8_t* codes = q4x16::tile_codes(data, g.K, tile, C::kBlock);
+    const uint16_t* scales = q4x16::tile_scales(data, rows, g.K, tile, C::kBlock);
     for (int64_t t = 0; t < g.n; ++t) {
       const uint8_t* row = g.acts + (size_t)t * g.act_row_bytes;
       const int8_t* a = a32_q(row);
       float acc = 0.0f;
       for (int64_t b = 0; b < blocks; ++b) {
-        const uint8_t* c = codes + b * q4x16::kBlockCodeBytes;
-        int32_t s = 0;  // sum of code * activation, then the codes' +8 removed: exact in int32
-        for (int col = 0; col < 32; ++col) {
-          const uint8_t v = c[q4x16::code_byte(i, col)];
-          s += (q4x16::code_high(col) ? v >> 4 : v & 15) * a[b * 32 + col];
-        }
-        s -= 8 * a32_sum(row, g.K)[b];
+        int32_t s = 0;  // sum of code * activation, then the codes' offset removed: exact in int32
+        for (int col = 0; col < 32; ++col) s += C::code(codes + b * C::kBlock, i, col) * a[b * 32 + col];
+        s -= C::kOffset * a32_sum(row, g.K)[b];
         acc = std::fma((float)s, fp16_to_f32(scales[b * 16 + i]) * a32_d(row, g.K)[b], acc);
       }
       g.y[t * g.ldy + r] = acc;
     }
   }
 }
+
+}  // namespace
+
+void gemm_q4_0_x16(const uint8_t* data, int64_t rows, const GemmArgs& g) { gemm<Q4Codes>(data, rows, g); }
+void gemm_q8_0_x16(const uint8_t* data, int64_t rows, const GemmArgs& g) { gemm<Q8Codes>(data, rows, g); }
 
 }  // namespace scalar
 }  // namespace ryzen

@@ -1,0 +1,35 @@
+// Q8_0 "x16" engine layout, built at prepare() where AVX-512 VNNI is active: the Q4_0 x16 layout
+// (q4_0_x16.h: 16-row tiles, per tile and 32-column block the codes, f16 scales after all codes)
+// with 8-bit codes: 512 bytes per block, 64-byte vector v (0..7) = columns 4v..4v+3 of the 16 rows
+// (byte 4i + j = row i, column 4v + j), each code stored + 128 (unsigned, for vpdpbusd). (AVX2 has
+// no x16 Q8_0 kernel: vpmaddubsw pair sums of 255 * 127 saturate int16.)
+#pragma once
+#include "formats/q4_0_x16.h"
+
+namespace ryzen {
+namespace q8x16 {
+
+constexpr int kLayout = 0x43;
+constexpr int64_t kBlockCodeBytes = 512;
+
+inline size_t total_bytes(int64_t rows, int64_t K) { return q4x16::total_bytes(rows, K, kBlockCodeBytes); }
+inline const uint8_t* tile_codes(const uint8_t* data, int64_t K, int64_t tile) {
+  return q4x16::tile_codes(data, K, tile, kBlockCodeBytes);
+}
+inline const uint16_t* tile_scales(const uint8_t* data, int64_t rows, int64_t K, int64_t tile) {
+  return q4x16::tile_scales(data, rows, K, tile, kBlockCodeBytes);
+}
+// Byte offset, inside a block, of row i's code for column c.
+inline int code_byte(int i, int c) { return 64 * (c / 4) + 4 * i + c % 4; }
+
+}  // namespace q8x16
+
+// The kernels (as the Q4_0 x16 ones; in the same files).
+namespace scalar {
+void gemm_q8_0_x16(const uint8_t* data, int64_t rows, const GemmArgs& g);
+}
+namespace avx512 {
+void gemm_q8_0_x16(const uint8_t* data, int64_t rows, const GemmArgs& g);
+}
+
+}  // namespace ryzen
