@@ -7,6 +7,7 @@
 // Runs half tiles (8 rows) x up to 4 tokens (14 of the 16 ymm registers); decode whole tiles.
 #include <immintrin.h>
 #include <cstring>
+#include "avx2/x16_common.h"
 #include "core/prefetch.h"
 #include "formats/q4_0_x16.h"
 #include "scalar/quant_kernels.h"
@@ -14,12 +15,6 @@
 namespace ryzen {
 namespace avx2 {
 namespace {
-
-static inline __m256i bcast4(const int8_t* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return _mm256_set1_epi32(v);
-}
 
 // Rows 8h..8h+8H-1 of `tile` (H halves from h) for tokens [t0, t0 + T); rows stored below r1 only.
 // Decode (T = 1) runs both halves in one pass: one stream over the tile's codes, each broadcast
@@ -68,21 +63,8 @@ static void halves_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, 
       }
     }
   }
-  for (int u = 0; u < H; ++u) {
-    const int64_t r0 = tile * q4x16::kTileRows + 8 * (h + u);
-    const int64_t valid = g.r1 - r0 < 8 ? g.r1 - r0 : 8;
-    if (valid <= 0) continue;
-    for (int t = 0; t < T; ++t) {
-      float* y = g.y + (t0 + t) * g.ldy + r0;
-      if (valid == 8) {
-        _mm256_storeu_ps(y, facc[t][u]);
-      } else {
-        alignas(32) float tmp[8];
-        _mm256_store_ps(tmp, facc[t][u]);
-        std::memcpy(y, tmp, (size_t)valid * sizeof(float));
-      }
-    }
-  }
+  for (int u = 0; u < H; ++u)
+    for (int t = 0; t < T; ++t) store_half(g.y + (t0 + t) * g.ldy, tile, h + u, g.r1, facc[t][u]);
 }
 
 }  // namespace

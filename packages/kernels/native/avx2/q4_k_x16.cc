@@ -7,6 +7,7 @@
 // more tokens run half tiles x 2 tokens.
 #include <immintrin.h>
 #include <cstring>
+#include "avx2/x16_common.h"
 #include "core/prefetch.h"
 #include "formats/q4_k_x16.h"
 #include "scalar/quant_kernels.h"
@@ -14,20 +15,6 @@
 namespace ryzen {
 namespace avx2 {
 namespace {
-
-static inline __m256i bcast4(const int8_t* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return _mm256_set1_epi32(v);
-}
-
-// (asum_{2p}, asum_{2p+1}) int16 pairs of super-block B of a token (see the AVX-512 kernel).
-static inline void sub_sum_pairs(const int16_t* sums16, int32_t out[4]) {
-  for (int p = 0; p < 4; ++p) {
-    const int32_t a = sums16[4 * p] + sums16[4 * p + 1], b = sums16[4 * p + 2] + sums16[4 * p + 3];
-    out[p] = (int32_t)(((uint32_t)(uint16_t)(int16_t)a) | ((uint32_t)(uint16_t)(int16_t)b << 16));
-  }
-}
 
 // Rows 8h..8h+8H-1 of `tile` (H halves from h) for tokens [t0, t0 + T).
 template <int H, int T>
@@ -82,7 +69,7 @@ static void halves_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, 
     }
     for (int t = 0; t < T; ++t) {
       int32_t pairs[4];
-      sub_sum_pairs(s[t] + B * 16, pairs);
+      q4kx16::sub_sum_pairs(s[t] + B * 16, pairs);
       const __m256 da = _mm256_set1_ps(d[t][B]);
       for (int u = 0; u < H; ++u) {
         const int hu = h + u;
@@ -97,21 +84,8 @@ static void halves_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, 
       }
     }
   }
-  for (int u = 0; u < H; ++u) {
-    const int64_t r0 = tile * q4x16::kTileRows + 8 * (h + u);
-    const int64_t valid = g.r1 - r0 < 8 ? g.r1 - r0 : 8;
-    if (valid <= 0) continue;
-    for (int t = 0; t < T; ++t) {
-      float* y = g.y + (t0 + t) * g.ldy + r0;
-      if (valid == 8) {
-        _mm256_storeu_ps(y, facc[t][u]);
-      } else {
-        alignas(32) float tmp[8];
-        _mm256_store_ps(tmp, facc[t][u]);
-        std::memcpy(y, tmp, (size_t)valid * sizeof(float));
-      }
-    }
-  }
+  for (int u = 0; u < H; ++u)
+    for (int t = 0; t < T; ++t) store_half(g.y + (t0 + t) * g.ldy, tile, h + u, g.r1, facc[t][u]);
 }
 
 }  // namespace

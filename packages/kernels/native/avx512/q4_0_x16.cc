@@ -11,6 +11,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 #include <cstring>
+#include "avx512/x16_common.h"
 #include "core/prefetch.h"
 #include "formats/q8_0_x16.h"
 #include "scalar/quant_kernels.h"
@@ -43,12 +44,6 @@ struct Q8Codes {
     hi = _mm512_loadu_si512(blk + 128 * L + 64);
   }
 };
-
-static inline __m512i bcast4(const int8_t* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return _mm512_set1_epi32(v);
-}
 
 // Tiles [tile, tile + NT) for tokens [t0, t0 + T); rows stored below `r1` only.
 template <class C, int NT, int T>
@@ -103,13 +98,8 @@ static void tiles_tokens(const Ctx& c, int64_t tile, int64_t t0, int64_t r1) {
         facc[t][p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[t][p], corr)), _mm512_mul_ps(dw[p], da), facc[t][p]);
     }
   }
-  for (int p = 0; p < NT; ++p) {
-    const int64_t r0 = (tile + p) * q4x16::kTileRows;
-    const int64_t valid = r1 - r0 < q4x16::kTileRows ? r1 - r0 : q4x16::kTileRows;
-    if (valid <= 0) continue;
-    const __mmask16 m = (__mmask16)(valid >= 16 ? 0xFFFF : (1u << valid) - 1);
-    for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(g.y + (t0 + t) * g.ldy + r0, m, facc[t][p]);
-  }
+  for (int p = 0; p < NT; ++p)
+    for (int t = 0; t < T; ++t) store_tile(g.y + (t0 + t) * g.ldy, tile + p, r1, facc[t][p]);
 }
 
 template <class C, int NT>

@@ -8,6 +8,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 #include <cstring>
+#include "avx512/x16_common.h"
 #include "core/prefetch.h"
 #include "formats/q4_k_x16.h"
 #include "scalar/quant_kernels.h"
@@ -15,21 +16,6 @@
 namespace ryzen {
 namespace avx512 {
 namespace {
-
-static inline __m512i bcast4(const int8_t* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return _mm512_set1_epi32(v);
-}
-
-// The four (asum_{2p}, asum_{2p+1}) int16 pairs of super-block B of a token (sub-block sums from
-// the A256 sums of 16; |asum| <= 32 * 127 fits int16).
-static inline void sub_sum_pairs(const int16_t* sums16, int32_t out[4]) {
-  for (int p = 0; p < 4; ++p) {
-    const int32_t a = sums16[4 * p] + sums16[4 * p + 1], b = sums16[4 * p + 2] + sums16[4 * p + 3];
-    out[p] = (int32_t)(((uint32_t)(uint16_t)(int16_t)a) | ((uint32_t)(uint16_t)(int16_t)b << 16));
-  }
-}
 
 template <int NT, int T>
 static void tiles_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, int64_t tile, int64_t t0) {
@@ -91,7 +77,7 @@ static void tiles_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, i
     }
     for (int t = 0; t < T; ++t) {
       int32_t pairs[4];
-      sub_sum_pairs(s[t] + B * 16, pairs);
+      q4kx16::sub_sum_pairs(s[t] + B * 16, pairs);
       const __m512 da = _mm512_set1_ps(d[t][B]);
       for (int p = 0; p < NT; ++p) {
         const uint8_t* m = meta[p] + B * q4kx16::kMetaBytes;
@@ -105,13 +91,8 @@ static void tiles_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, i
       }
     }
   }
-  for (int p = 0; p < NT; ++p) {
-    const int64_t r0 = (tile + p) * q4x16::kTileRows;
-    const int64_t valid = g.r1 - r0 < q4x16::kTileRows ? g.r1 - r0 : q4x16::kTileRows;
-    if (valid <= 0) continue;
-    const __mmask16 mask = (__mmask16)(valid >= 16 ? 0xFFFF : (1u << valid) - 1);
-    for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(g.y + (t0 + t) * g.ldy + r0, mask, facc[t][p]);
-  }
+  for (int p = 0; p < NT; ++p)
+    for (int t = 0; t < T; ++t) store_tile(g.y + (t0 + t) * g.ldy, tile + p, g.r1, facc[t][p]);
 }
 
 template <int NT>

@@ -8,6 +8,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 #include <cstring>
+#include "avx512/x16_common.h"
 #include "core/prefetch.h"
 #include "formats/q6_k_x16.h"
 #include "scalar/quant_kernels.h"
@@ -15,12 +16,6 @@
 namespace ryzen {
 namespace avx512 {
 namespace {
-
-static inline __m512i bcast4(const int8_t* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return _mm512_set1_epi32(v);
-}
 
 // The high 2 bits (as 0x30) of operand (L % 2, h) from its half's high-bits vector: field 2(L%2) + h.
 template <int F>
@@ -101,13 +96,8 @@ static void tiles_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, i
         facc[t][p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sacc[t][p]), _mm512_mul_ps(dw, _mm512_set1_ps(d[t][B])), facc[t][p]);
     }
   }
-  for (int p = 0; p < NT; ++p) {
-    const int64_t r0 = (tile + p) * q4x16::kTileRows;
-    const int64_t valid = g.r1 - r0 < q4x16::kTileRows ? g.r1 - r0 : q4x16::kTileRows;
-    if (valid <= 0) continue;
-    const __mmask16 mask = (__mmask16)(valid >= 16 ? 0xFFFF : (1u << valid) - 1);
-    for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(g.y + (t0 + t) * g.ldy + r0, mask, facc[t][p]);
-  }
+  for (int p = 0; p < NT; ++p)
+    for (int t = 0; t < T; ++t) store_tile(g.y + (t0 + t) * g.ldy, tile + p, g.r1, facc[t][p]);
 }
 
 template <int NT>

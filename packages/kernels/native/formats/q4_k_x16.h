@@ -34,6 +34,16 @@ inline const uint8_t* tile_meta(const uint8_t* data, int64_t rows, int64_t K, in
   return data + codes_bytes(rows, K) + (size_t)(tile * supers(K) * kMetaBytes);
 }
 
+// The four (asum_{2p}, asum_{2p+1}) int16 pairs of super-block B of a token, one vpdpwssd /
+// vpmaddwd operand each against the mins pairs (sub-block sums from the A256 sums of 16;
+// |asum| <= 32 * 127 fits int16).
+inline void sub_sum_pairs(const int16_t* sums16, int32_t out[4]) {
+  for (int p = 0; p < 4; ++p) {
+    const int32_t a = sums16[4 * p] + sums16[4 * p + 1], b = sums16[4 * p + 2] + sums16[4 * p + 3];
+    out[p] = (int32_t)(((uint32_t)(uint16_t)(int16_t)a) | ((uint32_t)(uint16_t)(int16_t)b << 16));
+  }
+}
+
 }  // namespace q4kx16
 
 // The kernels (A256 activations; g.w and g.w_row_bytes unused).

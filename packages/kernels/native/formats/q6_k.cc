@@ -6,7 +6,6 @@
 // bit-compatible with ggml-quants.c and always reads the on-disk bytes.
 #include <cstring>
 #include "core/fp16.h"
-#include "core/memory.h"
 #include "formats/q6_k_x16.h"
 #include "formats/x16_format.h"
 #include "scalar/quant_ref.h"
@@ -14,24 +13,13 @@
 namespace ryzen {
 namespace {
 
-bool accepts_gguf(const MatmulWeights& w) { return w.layout != q6kx16::kLayout; }
-bool accepts_x16(const MatmulWeights& w) { return w.layout == q6kx16::kLayout; }
-
-template <Isa I>
-MatmulKernel gguf_kernel(const char* name) {
-  MatmulKernel k = make_kernel<ActKind::A256, &FormatKernels::q6_K, I>(name);
-  k.accepts = accepts_gguf;
-  return k;
-}
-const MatmulKernel k_scalar = gguf_kernel<Isa::Scalar>("q6_K.scalar");
-const MatmulKernel k_avx2 = gguf_kernel<Isa::Avx2>("q6_K.avx2");
-const MatmulKernel k_avx512 = gguf_kernel<Isa::Avx512>("q6_K.avx512");
-const FormatKernelSet k_set = {{&k_scalar, &k_avx2, &k_avx512}, &FormatKernels::q6_K};
-
-const MatmulKernel k_x16_scalar = x16_kernel<Isa::Scalar, scalar::gemm_q6_K_x16, ActKind::A256>("q6_K.x16.scalar", accepts_x16, 0);
+constexpr int kLayout = q6kx16::kLayout;
+const MatmulKernel k_scalar = gguf_kernel<ActKind::A256, &FormatKernels::q6_K, Isa::Scalar, kLayout>("q6_K.scalar");
+const MatmulKernel k_avx2 = gguf_kernel<ActKind::A256, &FormatKernels::q6_K, Isa::Avx2, kLayout>("q6_K.avx2");
+const MatmulKernel k_avx512 = gguf_kernel<ActKind::A256, &FormatKernels::q6_K, Isa::Avx512, kLayout>("q6_K.avx512");
+const MatmulKernel k_x16_scalar = x16_kernel<Isa::Scalar, scalar::gemm_q6_K_x16, ActKind::A256, kLayout>("q6_K.x16.scalar", 0);
 // prefill runs tile pairs
-const MatmulKernel k_x16_avx512 =
-    x16_kernel<Isa::Avx512, avx512::gemm_q6_K_x16, ActKind::A256>("q6_K.x16.avx512", accepts_x16, 32);
+const MatmulKernel k_x16_avx512 = x16_kernel<Isa::Avx512, avx512::gemm_q6_K_x16, ActKind::A256, kLayout>("q6_K.x16.avx512", 32);
 
 // On-disk super-block of a row (210 bytes): ql[128], qh[64], int8 scales[16], f16 d. Element e:
 // low 4 bits in ql[64h + l + 32(w & 1)] (high nibble when w >= 2), high 2 bits at 2w in
@@ -64,33 +52,16 @@ void repack_x16(const uint8_t* src, int64_t rows, int64_t K, uint8_t* dst) {
   }
 }
 
+const X16Format k_format = {DType::Q6_K, "RYZEN_Q6_K_LAYOUT", Isa::Avx512, kLayout, q6kx16::total_bytes, repack_x16,
+                            {{&k_scalar, &k_avx2, &k_avx512}, &FormatKernels::q6_K},
+                            {&k_x16_scalar, nullptr, &k_x16_avx512}};
+
 bool prepare(const uint8_t* src, size_t src_bytes, int64_t rows, int64_t cols, std::shared_ptr<void> owner,
              MatmulWeights& out, std::string& err) {
-  if (!prepare_alias(DType::Q6_K, src, src_bytes, rows, cols, std::move(owner), out, err)) return false;
-  if (!x16_chosen("RYZEN_Q6_K_LAYOUT", Isa::Avx512)) return true;
-  const size_t bytes = q6kx16::total_bytes(rows, cols);
-  std::shared_ptr<uint8_t> buf = alloc_weight_buffer(bytes);
-  if (!buf) return true;  // out of memory for the copy: keep the block layout
-  std::memset(buf.get(), 0, bytes);  // padding rows: zero codes and scales
-  repack_x16(src, rows, cols, buf.get());
-  out.data = buf.get();
-  out.bytes = bytes;
-  out.layout = q6kx16::kLayout;
-  out.owner = buf;
-  return true;
+  return prepare_x16(k_format, src, src_bytes, rows, cols, std::move(owner), out, err);
 }
-
-const MatmulKernel* select_fn(Isa isa, int64_t, const MatmulWeights& w) {
-  if (accepts_x16(w)) return isa == Isa::Avx512 ? &k_x16_avx512 : &k_x16_scalar;
-  return select_kernel(k_set, isa);
-}
-
-int kernels_fn(Isa isa, const MatmulKernel** out, int max) {
-  int n = list_kernels(k_set, isa, out, max);
-  if (isa == Isa::Avx512 && n < max) out[n++] = &k_x16_avx512;
-  if (n < max) out[n++] = &k_x16_scalar;
-  return n;
-}
+const MatmulKernel* select_fn(Isa isa, int64_t, const MatmulWeights& w) { return select_x16(k_format, isa, w); }
+int kernels_fn(Isa isa, const MatmulKernel** out, int max) { return list_x16(k_format, isa, out, max); }
 
 void dequantize(const uint8_t* src, size_t src_bytes, int64_t first, int64_t count, float* dst) {
   dequantize_blocks(dequantize_row_q6_K, 256, 210, src, src_bytes, first, count, dst);

@@ -1,9 +1,10 @@
 // Glue for weight formats with an "x16" engine layout (16-row tiles repacked at prepare(), see
-// q4_0_x16.h and q4_k_x16.h) beside their on-disk block layout: layout choice, layout checks and
-// the MatmulKernel adapter. Flag-free code only (format TUs).
+// q4_0_x16.h, q8_0_x16.h, q4_k_x16.h, q6_k_x16.h) beside their on-disk block layout ("gguf"):
+// layout choice and repack, the kernels of both layouts, selection and listing. Flag-free code
+// only (format TUs).
 #pragma once
-#include <cstdlib>
-#include <cstring>
+#include <memory>
+#include <string>
 #include "scalar/quant_format.h"
 
 namespace ryzen {
@@ -11,15 +12,10 @@ namespace ryzen {
 // Kernel over x16 weights `data` (`rows` rows): rows [g.r0, g.r1), r0 a multiple of 16.
 using X16Gemm = void (*)(const uint8_t* data, int64_t rows, const GemmArgs& g);
 
-// Whether to repack into x16: `env` (e.g. RYZEN_Q4_0_LAYOUT) = "x16" or "gguf" forces the choice,
-// otherwise whether `min_isa` or wider is active.
-inline bool x16_chosen(const char* env, Isa min_isa) {
-  if (const char* e = std::getenv(env)) {
-    if (!std::strcmp(e, "x16")) return true;
-    if (!std::strcmp(e, "gguf")) return false;
-  }
-  return (int)active_isa() >= (int)min_isa;
-}
+template <int Layout>
+bool is_x16(const MatmulWeights& w) { return w.layout == Layout; }
+template <int Layout>
+bool is_gguf(const MatmulWeights& w) { return w.layout != Layout; }
 
 template <X16Gemm F, ActKind A>
 void compute_x16(const MatmulWeights& w, const uint8_t* scratch, const float* x, int64_t ldx, int64_t n, float* y,
@@ -28,10 +24,37 @@ void compute_x16(const MatmulWeights& w, const uint8_t* scratch, const float* x,
   F(w.data, w.rows, g);
 }
 
-// `accepts` tells x16 weights (layout tag) from the block layout.
-template <Isa I, X16Gemm F, ActKind A>
-MatmulKernel x16_kernel(const char* name, bool (*accepts)(const MatmulWeights&), int64_t group_rows) {
-  return MatmulKernel{name, 16, act_bytes_t<A>, prepare_acts_t<A, I>, compute_x16<F, A>, accepts, group_rows};
+// An x16 kernel; `group_rows`: rows its prefill loop runs together (MatmulKernel::group_rows).
+template <Isa I, X16Gemm F, ActKind A, int Layout>
+MatmulKernel x16_kernel(const char* name, int64_t group_rows) {
+  return MatmulKernel{name, 16, act_bytes_t<A>, prepare_acts_t<A, I>, compute_x16<F, A>, is_x16<Layout>, group_rows};
 }
+
+// A block-layout kernel (the generic per-ISA GemmFn tables) that refuses x16 weights.
+template <ActKind A, GemmFn FormatKernels::*M, Isa I, int Layout>
+MatmulKernel gguf_kernel(const char* name) {
+  MatmulKernel k = make_kernel<A, M, I>(name);
+  k.accepts = is_gguf<Layout>;
+  return k;
+}
+
+// Everything a format with an x16 layout declares once; prepare/select/list below do the rest.
+struct X16Format {
+  DType type;
+  const char* env;   // e.g. RYZEN_Q4_0_LAYOUT: "x16" or "gguf" forces the layout
+  Isa min_isa;       // x16 by default where this ISA or a wider one is active
+  int layout;        // MatmulWeights::layout of the x16 copy
+  size_t (*bytes)(int64_t rows, int64_t K);
+  void (*repack)(const uint8_t* src, int64_t rows, int64_t K, uint8_t* dst);  // into zeroed memory
+  FormatKernelSet gguf;
+  const MatmulKernel* x16[3];  // by Isa; null where the ISA has no x16 kernel
+};
+
+// prepare(): validates and aliases the on-disk bytes, then repacks into x16 when chosen (and
+// memory allows: otherwise the block layout stays).
+bool prepare_x16(const X16Format& f, const uint8_t* src, size_t src_bytes, int64_t rows, int64_t cols,
+                 std::shared_ptr<void> owner, MatmulWeights& out, std::string& err);
+const MatmulKernel* select_x16(const X16Format& f, Isa isa, const MatmulWeights& w);
+int list_x16(const X16Format& f, Isa isa, const MatmulKernel** out, int max);
 
 }  // namespace ryzen
