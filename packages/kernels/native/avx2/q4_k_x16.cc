@@ -88,22 +88,17 @@ static void halves_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, 
     for (int t = 0; t < T; ++t) store_half(g.y + (t0 + t) * g.ldy, tile, h + u, g.r1, facc[t][u]);
 }
 
+struct Halves {
+  const uint8_t* data;
+  int64_t rows;
+  const GemmArgs& g;
+  template <int H, int T>
+  void halves(int64_t tile, int h, int64_t t0) const { halves_tokens<H, T>(data, rows, g, tile, h, t0); }
+};
+
 }  // namespace
 
-void gemm_q4_K_x16(const uint8_t* data, int64_t rows, const GemmArgs& g) {
-  const int64_t end = (g.r1 + q4x16::kTileRows - 1) / q4x16::kTileRows;
-  for (int64_t tile = g.r0 / q4x16::kTileRows; tile < end; ++tile) {
-    if (g.n == 1) {
-      halves_tokens<2, 1>(data, rows, g, tile, 0, 0);
-      continue;
-    }
-    for (int h = 0; h < 2; ++h) {
-      int64_t t = 0;
-      for (; t + 2 <= g.n; t += 2) halves_tokens<1, 2>(data, rows, g, tile, h, t);
-      if (t < g.n) halves_tokens<1, 1>(data, rows, g, tile, h, t);
-    }
-  }
-}
+void gemm_q4_K_x16(const uint8_t* data, int64_t rows, const GemmArgs& g) { run_halves<2>(Halves{data, rows, g}, g); }
 
 }  // namespace avx2
 }  // namespace ryzen

@@ -102,30 +102,16 @@ static void tiles_tokens(const Ctx& c, int64_t tile, int64_t t0, int64_t r1) {
     for (int t = 0; t < T; ++t) store_tile(g.y + (t0 + t) * g.ldy, tile + p, r1, facc[t][p]);
 }
 
-template <class C, int NT>
-static void tiles_all_tokens(const Ctx& c, int64_t tile, int64_t r1) {
-  const int64_t n = c.g->n;
-  int64_t t = 0;
-  for (; t + 4 <= n; t += 4) tiles_tokens<C, NT, 4>(c, tile, t, r1);
-  switch (n - t) {
-    case 3: tiles_tokens<C, NT, 3>(c, tile, t, r1); break;
-    case 2: tiles_tokens<C, NT, 2>(c, tile, t, r1); break;
-    case 1: tiles_tokens<C, NT, 1>(c, tile, t, r1); break;
-    default: break;
-  }
-}
+template <class C>
+struct Tiles {
+  Ctx c;
+  template <int NT, int T>
+  void tiles(int64_t tile, int64_t t0) const { tiles_tokens<C, NT, T>(c, tile, t0, c.g->r1); }
+};
 
 template <class C>
 void gemm(const uint8_t* data, int64_t rows, const GemmArgs& g) {
-  const Ctx c{data, rows, g.K, g.K / 32, &g};
-  const int64_t end = (g.r1 + q4x16::kTileRows - 1) / q4x16::kTileRows;
-  int64_t tile = g.r0 / q4x16::kTileRows;
-  if (g.n == 1) {  // one weight stream: 35 GB/s from DRAM on one core, against 27 for 4 tiles at once
-    for (; tile < end; ++tile) tiles_tokens<C, 1, 1>(c, tile, 0, g.r1);
-    return;
-  }
-  for (; tile + 2 <= end; tile += 2) tiles_all_tokens<C, 2>(c, tile, g.r1);
-  if (tile < end) tiles_all_tokens<C, 1>(c, tile, g.r1);
+  run_tiles<4>(Tiles<C>{Ctx{data, rows, g.K, g.K / 32, &g}}, g);
 }
 
 }  // namespace

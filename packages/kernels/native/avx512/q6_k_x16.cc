@@ -100,25 +100,17 @@ static void tiles_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, i
     for (int t = 0; t < T; ++t) store_tile(g.y + (t0 + t) * g.ldy, tile + p, g.r1, facc[t][p]);
 }
 
-template <int NT>
-static void tiles_all_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, int64_t tile) {
-  int64_t t = 0;
-  for (; t + 2 <= g.n; t += 2) tiles_tokens<NT, 2>(data, rows, g, tile, t);
-  if (t < g.n) tiles_tokens<NT, 1>(data, rows, g, tile, t);
-}
+struct Tiles {
+  const uint8_t* data;
+  int64_t rows;
+  const GemmArgs& g;
+  template <int NT, int T>
+  void tiles(int64_t tile, int64_t t0) const { tiles_tokens<NT, T>(data, rows, g, tile, t0); }
+};
 
 }  // namespace
 
-void gemm_q6_K_x16(const uint8_t* data, int64_t rows, const GemmArgs& g) {
-  const int64_t end = (g.r1 + q4x16::kTileRows - 1) / q4x16::kTileRows;
-  int64_t tile = g.r0 / q4x16::kTileRows;
-  if (g.n == 1) {
-    for (; tile < end; ++tile) tiles_tokens<1, 1>(data, rows, g, tile, 0);
-    return;
-  }
-  for (; tile + 2 <= end; tile += 2) tiles_all_tokens<2>(data, rows, g, tile);
-  if (tile < end) tiles_all_tokens<1>(data, rows, g, tile);
-}
+void gemm_q6_K_x16(const uint8_t* data, int64_t rows, const GemmArgs& g) { run_tiles<2>(Tiles{data, rows, g}, g); }
 
 }  // namespace avx512
 }  // namespace ryzen
