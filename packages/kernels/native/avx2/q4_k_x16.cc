@@ -74,9 +74,13 @@ static void halves_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, 
       for (int u = 0; u < H; ++u) {
         const int hu = h + u;
         __m256i s2 = _mm256_setzero_si256();
-        for (int k = 0; k < 4; ++k)
-          s2 = _mm256_add_epi32(s2, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i*)(m + q4kx16::kMinOffset + 64 * k + 32 * hu)),
-                                                      _mm256_set1_epi32(pairs[k])));
+        for (int k = 0; k < 4; ++k) {  // rows' (m_2k, m_2k+1) as int16 pairs against the sums' pair
+          int64_t m0, m1;
+          std::memcpy(&m0, m + q4kx16::kMinOffset + 32 * k + 8 * hu, 8);
+          std::memcpy(&m1, m + q4kx16::kMinOffset + 32 * k + 16 + 8 * hu, 8);
+          const __m256i lo = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(m0)), hi = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(m1));
+          s2 = _mm256_add_epi32(s2, _mm256_madd_epi16(_mm256_or_si256(lo, _mm256_slli_epi32(hi, 16)), _mm256_set1_epi32(pairs[k])));
+        }
         const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)(m + 16 * hu)));
         const __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)(m + 32 + 16 * hu)));
         facc[t][u] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s1[t][u]), _mm256_mul_ps(dw, da), facc[t][u]);

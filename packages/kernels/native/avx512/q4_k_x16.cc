@@ -1,7 +1,7 @@
 // Q4_K on the x16 layout (formats/q4_k_x16.h) with AVX-512 VNNI. Codes feed vpdpbusd as in the
 // Q4_0 x16 kernel (unsigned, no sign fix-up); each sub-block's int32 dots are scaled by its 16
 // rows' sc with vpmulld into S1, the mins term S2 = sum_j m_j * asum_j takes four vpdpwssd per
-// super-block (mins stored as int16 pairs, activation sub-block sums broadcast in pairs), and per
+// super-block (mins widened to int16 pairs, activation sub-block sums broadcast in pairs), and per
 // super-block two fmas apply d * d_a and dmin * d_a: the scalar kernel's operations, in its order.
 // Decode runs one tile at a time (two dependency chains); more tokens run 2 tiles x 2 tokens.
 #pragma GCC diagnostic ignored "-Wuninitialized"
@@ -82,8 +82,11 @@ static void tiles_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, i
       for (int p = 0; p < NT; ++p) {
         const uint8_t* m = meta[p] + B * q4kx16::kMetaBytes;
         __m512i s2 = _mm512_setzero_si512();
-        for (int k = 0; k < 4; ++k)
-          s2 = _mm512_dpwssd_epi32(s2, _mm512_loadu_si512(m + q4kx16::kMinOffset + 64 * k), _mm512_set1_epi32(pairs[k]));
+        for (int k = 0; k < 4; ++k) {  // rows' (m_2k, m_2k+1) as int16 pairs against the sums' pair
+          const __m512i lo = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i*)(m + q4kx16::kMinOffset + 32 * k)));
+          const __m512i hi = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i*)(m + q4kx16::kMinOffset + 32 * k + 16)));
+          s2 = _mm512_dpwssd_epi32(s2, _mm512_or_si512(lo, _mm512_slli_epi32(hi, 16)), _mm512_set1_epi32(pairs[k]));
+        }
         const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)m));
         const __m512 dmin = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(m + 32)));
         facc[t][p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s1[t][p]), _mm512_mul_ps(dw, da), facc[t][p]);

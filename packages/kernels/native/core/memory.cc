@@ -91,9 +91,11 @@ std::shared_ptr<uint8_t> alloc_weight_buffer(size_t bytes) {
   const size_t size = round_up(bytes ? bytes : 1);
   if (size >= kHugePage) {
     // A tail short of a whole 2 MB page would get 4 KB pages (a 3.8 MB FFN matrix: its last
-    // 1.8 MB): round the mapping up to whole huge pages when that adds at most 1/8 of the size.
+    // 1.8 MB): round the mapping up to whole huge pages when that adds at most 1 MB and 1/8 of
+    // the size, so RSS grows by little (a short tail stays in 4 KB pages: it is little to read).
     const size_t whole = (size + kHugePage - 1) / kHugePage * kHugePage;
-    return map_huge(whole - size <= size / 8 ? whole : (size + 4095) / 4096 * 4096);
+    const size_t waste = whole - size;
+    return map_huge(waste <= size / 8 && waste <= kHugePage / 2 ? whole : (size + 4095) / 4096 * 4096);
   }
   static WeightSlab* slab = new WeightSlab();  // never destroyed: buffers may die during exit
   std::lock_guard<std::mutex> lock(slab->mu);

@@ -42,8 +42,7 @@ void repack_x16(const uint8_t* src, int64_t rows, int64_t K, uint8_t* dst) {
         uint8_t sc, m;
         q4k_scale_min(j, blk + 4, &sc, &m);
         meta[q4kx16::kScOffset + 16 * j + i] = sc;
-        const int16_t m16 = m;
-        std::memcpy(meta + q4kx16::kMinOffset + 64 * (j / 2) + 4 * i + 2 * (j % 2), &m16, 2);
+        meta[q4kx16::kMinOffset + 16 * j + i] = m;
       }
       std::memcpy(meta + 2 * i, blk, 2);           // d
       std::memcpy(meta + 32 + 2 * i, blk + 2, 2);  // dmin
@@ -79,9 +78,7 @@ void dequantize_prepared(const MatmulWeights& w, int64_t row, float* dst) {
     std::memcpy(&mh, m + 32 + 2 * i, 2);
     const float d = fp16_to_f32(dh), min = fp16_to_f32(mh);
     for (int j = 0; j < 8; ++j) {
-      int16_t mj;
-      std::memcpy(&mj, m + q4kx16::kMinOffset + 64 * (j / 2) + 4 * i + 2 * (j % 2), 2);
-      const float d1 = d * m[q4kx16::kScOffset + 16 * j + i], m1 = min * (uint8_t)mj;
+      const float d1 = d * m[q4kx16::kScOffset + 16 * j + i], m1 = min * m[q4kx16::kMinOffset + 16 * j + i];
       for (int col = 0; col < 32; ++col) {
         const uint8_t v = codes[B * q4kx16::kSuperCodeBytes + 256 * j + q4x16::code_byte(i, col)];
         dst[B * 256 + 32 * j + col] = d1 * (q4x16::code_high(col) ? v >> 4 : v & 15) - m1;

@@ -1,12 +1,11 @@
 // Q4_K "x16" engine layout, built at prepare() where AVX2 or AVX-512 is active: rows in tiles of 16;
 // per tile and 256-column super-block, 2048 bytes of 4-bit codes (its 8 sub-blocks of 32 columns,
-// each 256 bytes arranged as a Q4_0 x16 block: see q4_0_x16.h), and in a separate array 448 bytes
-// of scales:
+// each 256 bytes arranged as a Q4_0 x16 block: see q4_0_x16.h), and in a separate array 320 bytes
+// of scales (2.8 % more than on disk, where they are packed in 6 bits):
 //   [0, 32)    d    (f16) of the 16 rows
 //   [32, 64)   dmin (f16) of the 16 rows
 //   [64, 192)  sub-block scales sc: byte 64 + 16j + i = sc of row i, sub-block j (6-bit, u8)
-//   [192, 448) sub-block mins as int16 pairs: int16 at 192 + 64p + 4i + 2h = m of row i,
-//              sub-block 2p + h (one vpdpwssd operand per p against two activation sums)
+//   [192, 320) sub-block mins m: byte 192 + 16j + i = m of row i, sub-block j (6-bit, u8)
 // Weight = d*sc*q - dmin*m as on disk (q = 0..15 unsigned, no offset). Rows past the tensor's last
 // row are zero. Flag-free and intrinsic-free (see the ISA rule).
 #pragma once
@@ -19,7 +18,7 @@ namespace q4kx16 {
 
 constexpr int kLayout = 0x41;
 constexpr int64_t kSuperCodeBytes = 2048;
-constexpr int64_t kMetaBytes = 448;
+constexpr int64_t kMetaBytes = 320;
 constexpr int64_t kScOffset = 64, kMinOffset = 192;
 
 inline int64_t supers(int64_t K) { return K / 256; }

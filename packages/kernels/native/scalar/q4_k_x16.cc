@@ -34,10 +34,8 @@ void gemm_q4_K_x16(const uint8_t* data, int64_t rows, const GemmArgs& g) {
             const uint8_t v = c[256 * j + q4x16::code_byte(i, col)];
             dot += (q4x16::code_high(col) ? v >> 4 : v & 15) * a[B * 256 + 32 * j + col];
           }
-          int16_t mj;
-          std::memcpy(&mj, m + q4kx16::kMinOffset + 64 * (j / 2) + 4 * i + 2 * (j % 2), 2);
           s1 += m[q4kx16::kScOffset + 16 * j + i] * dot;
-          s2 += mj * (sums[B * 16 + 2 * j] + sums[B * 16 + 2 * j + 1]);
+          s2 += m[q4kx16::kMinOffset + 16 * j + i] * (sums[B * 16 + 2 * j] + sums[B * 16 + 2 * j + 1]);
         }
         uint16_t d, dmin;
         std::memcpy(&d, m + 2 * i, 2);
