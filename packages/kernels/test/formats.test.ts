@@ -189,7 +189,7 @@ const X16_FORMATS = [
     w: 882,
   },
   {
-    name: "q6_K", type: GGMLType.Q6_K, env: "RYZEN_Q6_K_LAYOUT", block: 256, x16From: ["avx512"],
+    name: "q6_K", type: GGMLType.Q6_K, env: "RYZEN_Q6_K_LAYOUT", block: 256, x16From: ["avx2", "avx512"],
     // every code 63 (q - 32 = 31), every sub-scale 127, d = 1
     worstBlock: () => Uint8Array.from({ length: 210 }, (_, k) => (k < 192 ? 0xff : k < 208 ? 0x7f : k === 208 ? 0x00 : 0x3c)),
     w: 31 * 127,
@@ -225,8 +225,9 @@ describe.each(X16_FORMATS)("$name layouts", (f) => {
     expectKernelError(() => matmulWith(`${f.name}.x16.scalar`, y, gguf, X), "INVALID_ARGUMENT", /another layout/);
   });
 
-  it("no intermediate overflows in the worst case: every code 15, largest scales, activations ±127, K = 16384", () => {
-    // AVX2 Q4_0 keeps a block's 16 products per int16 lane: 16 * 15 * 127 = 30480 < 2^15
+  it("no intermediate overflows in the worst case: every code at its largest, largest scales, activations ±127, K = 16384", () => {
+    // AVX2 Q4_0 / Q4_K keep 16 products per int16 lane (16 * 15 * 127 = 30480 < 2^15), Q6_K 4
+    // (4 * 63 * 127 = 32004)
     const K2 = 16384, N2 = 16, block = f.worstBlock();
     const w = new Uint8Array((K2 / f.block) * block.length * N2);
     for (let o = 0; o < w.length; o += block.length) w.set(block, o);

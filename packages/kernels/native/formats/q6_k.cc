@@ -1,7 +1,7 @@
 // Q6_K (256-element super-blocks, 6-bit codes - 32, 16 int8 sub-scales) weights. Two matmul
 // layouts, chosen at prepare():
-//  - "gguf": llama.cpp's block layout kept as is (mmap zero-copy), for scalar and AVX2;
-//  - "x16": repacked into 16-row tiles (formats/q6_k_x16.h) where AVX-512 VNNI is active.
+//  - "gguf": llama.cpp's block layout kept as is (mmap zero-copy), for CPUs without AVX2;
+//  - "x16": repacked into 16-row tiles (formats/q6_k_x16.h) where AVX2 or AVX-512 is active.
 // RYZEN_Q6_K_LAYOUT=gguf|x16 forces one (tests, benchmarks). Reference (de)quantization is
 // bit-compatible with ggml-quants.c and always reads the on-disk bytes.
 #include <cstring>
@@ -18,6 +18,7 @@ const MatmulKernel k_scalar = gguf_kernel<ActKind::A256, &FormatKernels::q6_K, I
 const MatmulKernel k_avx2 = gguf_kernel<ActKind::A256, &FormatKernels::q6_K, Isa::Avx2, kLayout>("q6_K.avx2");
 const MatmulKernel k_avx512 = gguf_kernel<ActKind::A256, &FormatKernels::q6_K, Isa::Avx512, kLayout>("q6_K.avx512");
 const MatmulKernel k_x16_scalar = x16_kernel<Isa::Scalar, scalar::gemm_q6_K_x16, ActKind::A256, kLayout>("q6_K.x16.scalar", 0);
+const MatmulKernel k_x16_avx2 = x16_kernel<Isa::Avx2, avx2::gemm_q6_K_x16, ActKind::A256, kLayout>("q6_K.x16.avx2", 0);
 // prefill runs tile pairs
 const MatmulKernel k_x16_avx512 = x16_kernel<Isa::Avx512, avx512::gemm_q6_K_x16, ActKind::A256, kLayout>("q6_K.x16.avx512", 32);
 
@@ -52,9 +53,9 @@ void repack_x16(const uint8_t* src, int64_t rows, int64_t K, uint8_t* dst) {
   }
 }
 
-const X16Format k_format = {DType::Q6_K, "RYZEN_Q6_K_LAYOUT", Isa::Avx512, kLayout, q6kx16::total_bytes, repack_x16,
+const X16Format k_format = {DType::Q6_K, "RYZEN_Q6_K_LAYOUT", Isa::Avx2, kLayout, q6kx16::total_bytes, repack_x16,
                             {{&k_scalar, &k_avx2, &k_avx512}, &FormatKernels::q6_K},
-                            {&k_x16_scalar, nullptr, &k_x16_avx512}};
+                            {&k_x16_scalar, &k_x16_avx2, &k_x16_avx512}};
 
 bool prepare(const uint8_t* src, size_t src_bytes, int64_t rows, int64_t cols, std::shared_ptr<void> owner,
              MatmulWeights& out, std::string& err) {

@@ -1,4 +1,4 @@
-// Q6_K "x16" engine layout, built at prepare() where AVX-512 VNNI is active: rows in tiles of 16;
+// Q6_K "x16" engine layout, built at prepare() where AVX2 or AVX-512 is active: rows in tiles of 16;
 // per tile and 256-column super-block, 8 pieces of 384 bytes (one per 32 columns c) holding the
 // unsigned 6-bit codes (q + 32 as on disk, 0..63), and in a separate array 288 bytes of scales.
 // A piece:
@@ -45,6 +45,7 @@ inline int high_shift(int col) { return 2 * ((col % 16) / 4); }
   void gemm_q6_K_x16(const uint8_t* data, int64_t rows, const GemmArgs& g); \
   }
 RYZEN_Q6KX16_GEMM(scalar)
+RYZEN_Q6KX16_GEMM(avx2)
 RYZEN_Q6KX16_GEMM(avx512)
 #undef RYZEN_Q6KX16_GEMM
 
