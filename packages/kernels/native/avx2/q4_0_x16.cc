@@ -29,8 +29,8 @@ static void halves_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, 
     const uint8_t* row = g.acts + (size_t)(t0 + t) * g.act_row_bytes;
     q[t] = a32_q(row), d[t] = a32_d(row, g.K), s[t] = a32_sum(row, g.K);
   }
-  const uint8_t* codes = q4x16::tile_codes(data, g.K, tile) + 32 * h;
-  const uint16_t* scales = q4x16::tile_scales(data, rows, g.K, tile) + 8 * h;
+  const uint8_t* codes = q4x16::kTiles.tile_codes(data, g.K, tile) + 32 * h;
+  const uint16_t* scales = q4x16::tile_scales(q4x16::kTiles, data, rows, g.K, tile) + 8 * h;
   const __m256i m4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
   __m256 facc[T][H];
   for (int t = 0; t < T; ++t)

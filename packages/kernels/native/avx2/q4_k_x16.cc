@@ -27,8 +27,8 @@ static void halves_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, 
     const uint8_t* row = g.acts + (size_t)(t0 + t) * g.act_row_bytes;
     q[t] = a256_q(row), d[t] = a256_d(row, g.K), s[t] = a256_sum(row, g.K);
   }
-  const uint8_t* codes = q4kx16::tile_codes(data, g.K, tile) + 32 * h;
-  const uint8_t* meta = q4kx16::tile_meta(data, rows, g.K, tile);
+  const uint8_t* codes = q4kx16::kTiles.tile_codes(data, g.K, tile) + 32 * h;
+  const uint8_t* meta = q4kx16::kTiles.tile_meta(data, rows, g.K, tile);
   const __m256i m4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
   __m256 facc[T][H];
   for (int t = 0; t < T; ++t)

@@ -28,7 +28,7 @@ struct Ctx {
 
 // The two vpdpbusd operands of group L (columns 8L..8L+3 and 8L+4..8L+7) of a block, by layout.
 struct Q4Codes {
-  static constexpr int64_t kBlock = q4x16::kBlockCodeBytes;
+  static constexpr q4x16::TileLayout kTiles = q4x16::kTiles;
   static constexpr int kOffset = 8;
   static inline void operands(const uint8_t* blk, int L, __m512i m4, __m512i& lo, __m512i& hi) {
     const __m512i v = _mm512_loadu_si512(blk + 64 * L);
@@ -37,7 +37,7 @@ struct Q4Codes {
   }
 };
 struct Q8Codes {
-  static constexpr int64_t kBlock = q8x16::kBlockCodeBytes;
+  static constexpr q4x16::TileLayout kTiles = q8x16::kTiles;
   static constexpr int kOffset = 128;
   static inline void operands(const uint8_t* blk, int L, __m512i, __m512i& lo, __m512i& hi) {
     lo = _mm512_loadu_si512(blk + 128 * L);
@@ -59,18 +59,18 @@ static void tiles_tokens(const Ctx& c, int64_t tile, int64_t t0, int64_t r1) {
   const uint8_t* codes[NT];
   const uint16_t* scales[NT];
   for (int p = 0; p < NT; ++p) {
-    codes[p] = q4x16::tile_codes(c.data, c.K, tile + p, C::kBlock);
-    scales[p] = q4x16::tile_scales(c.data, c.rows, c.K, tile + p, C::kBlock);
+    codes[p] = C::kTiles.tile_codes(c.data, c.K, tile + p);
+    scales[p] = q4x16::tile_scales(C::kTiles, c.data, c.rows, c.K, tile + p);
   }
   // decode streams its weights once: fetch ~12 KB ahead, split over the NT tile streams
-  constexpr int64_t kAheadBlocks = T == 1 ? kPrefetchAheadBytes / (C::kBlock * NT) : 0;
+  constexpr int64_t kAheadBlocks = T == 1 ? kPrefetchAheadBytes / (C::kTiles.code * NT) : 0;
   const __m512i m4 = _mm512_set1_epi8(0x0F);
   __m512 facc[T][NT];
   for (int t = 0; t < T; ++t)
     for (int p = 0; p < NT; ++p) facc[t][p] = _mm512_setzero_ps();
   for (int64_t b = 0; b < c.blocks; ++b) {
     if (kAheadBlocks)
-      for (int p = 0; p < NT; ++p) prefetch_lines(codes[p] + (b + kAheadBlocks) * C::kBlock, C::kBlock);
+      for (int p = 0; p < NT; ++p) prefetch_lines(codes[p] + (b + kAheadBlocks) * C::kTiles.code, C::kTiles.code);
     // one tile and token: two dependency chains (low and high nibbles), added at the end
     constexpr bool kTwoChains = T * NT == 1;
     __m512i acc[T][NT], acc_hi[T][NT];
@@ -78,7 +78,7 @@ static void tiles_tokens(const Ctx& c, int64_t tile, int64_t t0, int64_t r1) {
       for (int p = 0; p < NT; ++p) acc[t][p] = acc_hi[t][p] = _mm512_setzero_si512();
     for (int L = 0; L < 4; ++L) {
       __m512i lo[NT], hi[NT];
-      for (int p = 0; p < NT; ++p) C::operands(codes[p] + b * C::kBlock, L, m4, lo[p], hi[p]);
+      for (int p = 0; p < NT; ++p) C::operands(codes[p] + b * C::kTiles.code, L, m4, lo[p], hi[p]);
       for (int t = 0; t < T; ++t) {
         const __m512i a0 = bcast4(q[t] + b * 32 + 8 * L), a1 = bcast4(q[t] + b * 32 + 8 * L + 4);
         for (int p = 0; p < NT; ++p) {

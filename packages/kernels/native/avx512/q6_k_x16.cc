@@ -39,8 +39,8 @@ static void tiles_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, i
   const uint8_t* codes[NT];
   const uint8_t* meta[NT];
   for (int p = 0; p < NT; ++p) {
-    codes[p] = q6kx16::tile_codes(data, g.K, tile + p);
-    meta[p] = q6kx16::tile_meta(data, rows, g.K, tile + p);
+    codes[p] = q6kx16::kTiles.tile_codes(data, g.K, tile + p);
+    meta[p] = q6kx16::kTiles.tile_meta(data, rows, g.K, tile + p);
   }
   constexpr bool kTwoChains = T * NT == 1;
   const __m512i m4 = _mm512_set1_epi8(0x0F), m30 = _mm512_set1_epi8(0x30);

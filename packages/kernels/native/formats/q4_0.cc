@@ -5,7 +5,6 @@
 // RYZEN_Q4_0_LAYOUT=gguf|x16 forces one (tests, benchmarks). Reference (de)quantization is
 // bit-compatible with ggml-quants.c and always reads the on-disk bytes.
 #include <cstring>
-#include "core/fp16.h"
 #include "formats/q4_0_x16.h"
 #include "formats/x16_format.h"
 #include "scalar/quant_ref.h"
@@ -27,24 +26,21 @@ const MatmulKernel k_x16_avx512 = x16_kernel<Isa::Avx512, avx512::gemm_q4_0_x16,
 void repack_x16(const uint8_t* src, int64_t rows, int64_t K, uint8_t* dst) {
   const int64_t blocks = K / 32;
   uint8_t* codes = dst;
-  uint16_t* scales = reinterpret_cast<uint16_t*>(dst + q4x16::codes_bytes(rows, K));
+  uint16_t* scales = reinterpret_cast<uint16_t*>(dst + q4x16::kTiles.codes_bytes(rows, K));
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t tile = r / q4x16::kTileRows;
     const int i = (int)(r % q4x16::kTileRows);
     for (int64_t b = 0; b < blocks; ++b) {
       const uint8_t* blk = src + (r * blocks + b) * kQ4_0Block;
       uint8_t* out = codes + (tile * blocks + b) * q4x16::kBlockCodeBytes;
-      for (int col = 0; col < 32; ++col) {
-        const uint8_t q = col < 16 ? blk[2 + col] & 15 : blk[2 + col - 16] >> 4;
-        out[q4x16::code_byte(i, col)] |= (uint8_t)(q4x16::code_high(col) ? q << 4 : q);
-      }
+      for (int col = 0; col < 32; ++col) q4x16::put_nibble(out, i, col, col < 16 ? blk[2 + col] & 15 : blk[2 + col - 16] >> 4);
       std::memcpy(&scales[(tile * blocks + b) * 16 + i], blk, 2);
     }
   }
 }
 
 const X16Format k_format = {DType::Q4_0, "RYZEN_Q4_0_LAYOUT", Isa::Avx2, kLayout,
-                            [](int64_t rows, int64_t K) { return q4x16::total_bytes(rows, K); }, repack_x16,
+                            q4x16::kTiles, repack_x16,
                             {{&k_scalar, &k_avx2, &k_avx512}, &FormatKernels::q4_0},
                             {&k_x16_scalar, &k_x16_avx2, &k_x16_avx512}};
 
@@ -61,17 +57,7 @@ void dequantize(const uint8_t* src, size_t src_bytes, int64_t first, int64_t cou
 
 // Row `row` of x16 weights, as dequantize_row_q4_0 computes it: (q - 8) * d.
 void dequantize_prepared(const MatmulWeights& w, int64_t row, float* dst) {
-  const int64_t tile = row / q4x16::kTileRows, blocks = w.cols / 32;
-  const int i = (int)(row % q4x16::kTileRows);
-  const uint8_t* codes = q4x16::tile_codes(w.data, w.cols, tile);
-  const uint16_t* scales = q4x16::tile_scales(w.data, w.rows, w.cols, tile);
-  for (int64_t b = 0; b < blocks; ++b) {
-    const float d = fp16_to_f32(scales[b * 16 + i]);
-    for (int col = 0; col < 32; ++col) {
-      const uint8_t v = codes[b * q4x16::kBlockCodeBytes + q4x16::code_byte(i, col)];
-      dst[b * 32 + col] = ((q4x16::code_high(col) ? v >> 4 : v & 15) - 8) * d;
-    }
-  }
+  q4x16::dequantize_row<q4x16::nibble>(q4x16::kTiles, 8, w.data, w.rows, w.cols, row, dst);
 }
 
 void quantize(const float* src, int64_t rows, int64_t cols, uint8_t* dst) {

@@ -9,6 +9,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include "core/fp16.h"
 
 namespace ryzen {
 
@@ -21,28 +22,59 @@ constexpr int64_t kTileRows = 16;
 constexpr int64_t kBlockCodeBytes = 256;  // 16 rows x 32 columns x 4 bits
 constexpr int64_t kBlockScaleBytes = 32;  // 16 f16 scales
 
-// `block` = code bytes per tile and block: 256 here, 512 for Q8_0 x16 (q8_0_x16.h), which shares
-// the rest of this layout.
 inline int64_t tiles(int64_t rows) { return (rows + kTileRows - 1) / kTileRows; }
-inline size_t codes_bytes(int64_t rows, int64_t K, int64_t block = kBlockCodeBytes) {
-  return (size_t)(tiles(rows) * (K / 32) * block);
-}
-inline size_t total_bytes(int64_t rows, int64_t K, int64_t block = kBlockCodeBytes) {
-  return codes_bytes(rows, K, block) + (size_t)(tiles(rows) * (K / 32) * kBlockScaleBytes);
-}
-// Codes of `tile` (all its blocks, consecutive) and its scales (16 per block, consecutive).
-inline const uint8_t* tile_codes(const uint8_t* data, int64_t K, int64_t tile, int64_t block = kBlockCodeBytes) {
-  return data + (size_t)(tile * (K / 32) * block);
-}
-inline const uint16_t* tile_scales(const uint8_t* data, int64_t rows, int64_t K, int64_t tile,
-                                   int64_t block = kBlockCodeBytes) {
-  return reinterpret_cast<const uint16_t*>(data + codes_bytes(rows, K, block) +
-                                           (size_t)(tile * (K / 32) * kBlockScaleBytes));
+
+// The tile arithmetic every x16 layout shares: per tile, columns in units of `unit` (32 for Q4_0
+// and Q8_0, 256 for the K-quants), `code` bytes of codes per unit in one array and `meta` bytes
+// of scales per unit in the array after it; a tile's units are consecutive in both.
+struct TileLayout {
+  int64_t unit, code, meta;
+  size_t codes_bytes(int64_t rows, int64_t K) const { return (size_t)(tiles(rows) * (K / unit) * code); }
+  size_t total_bytes(int64_t rows, int64_t K) const {
+    return codes_bytes(rows, K) + (size_t)(tiles(rows) * (K / unit) * meta);
+  }
+  const uint8_t* tile_codes(const uint8_t* data, int64_t K, int64_t tile) const {
+    return data + (size_t)(tile * (K / unit) * code);
+  }
+  const uint8_t* tile_meta(const uint8_t* data, int64_t rows, int64_t K, int64_t tile) const {
+    return data + codes_bytes(rows, K) + (size_t)(tile * (K / unit) * meta);
+  }
+};
+
+constexpr TileLayout kTiles{32, kBlockCodeBytes, kBlockScaleBytes};
+
+// The f16 scales of `tile` (16 per block, consecutive) in a 32-column layout (Q4_0, Q8_0).
+inline const uint16_t* tile_scales(const TileLayout& l, const uint8_t* data, int64_t rows, int64_t K, int64_t tile) {
+  return reinterpret_cast<const uint16_t*>(l.tile_meta(data, rows, K, tile));
 }
 
 // Byte offset, inside a block, of row i's code for column c, and whether it is the high nibble.
 inline int code_byte(int i, int c) { return 64 * (c / 8) + 4 * i + c % 4; }
 inline bool code_high(int c) { return (c % 8) >= 4; }
+
+// Row i's code for column c of a block, and storing one into a zeroed block (repacking).
+inline int nibble(const uint8_t* blk, int i, int c) {
+  const uint8_t v = blk[code_byte(i, c)];
+  return code_high(c) ? v >> 4 : v & 15;
+}
+inline void put_nibble(uint8_t* blk, int i, int c, int q) {
+  blk[code_byte(i, c)] |= (uint8_t)(code_high(c) ? q << 4 : q);
+}
+
+// Row `row` of 32-column x16 weights as llama.cpp dequantizes them: (code - offset) * d, with
+// Code reading a block's code for (row in tile, column).
+template <int (*Code)(const uint8_t* blk, int i, int c)>
+inline void dequantize_row(const TileLayout& l, int offset, const uint8_t* data, int64_t rows, int64_t K, int64_t row,
+                           float* dst) {
+  const int64_t tile = row / kTileRows;
+  const int i = (int)(row % kTileRows);
+  const uint8_t* codes = l.tile_codes(data, K, tile);
+  const uint16_t* scales = tile_scales(l, data, rows, K, tile);
+  for (int64_t b = 0; b < K / 32; ++b) {
+    const float d = fp16_to_f32(scales[b * 16 + i]);
+    for (int col = 0; col < 32; ++col) dst[b * 32 + col] = (Code(codes + b * l.code, i, col) - offset) * d;
+  }
+}
 
 }  // namespace q4x16
 

@@ -32,12 +32,12 @@ void repack_x16(const uint8_t* src, int64_t rows, int64_t K, uint8_t* dst) {
     for (int64_t B = 0; B < supers; ++B) {
       const uint8_t* blk = src + (r * supers + B) * kQ4_KBlock;
       uint8_t* codes = dst + (tile * supers + B) * q4kx16::kSuperCodeBytes;
-      uint8_t* meta = dst + q4kx16::codes_bytes(rows, K) + (tile * supers + B) * q4kx16::kMetaBytes;
+      uint8_t* meta = dst + q4kx16::kTiles.codes_bytes(rows, K) + (tile * supers + B) * q4kx16::kMetaBytes;
       for (int j = 0; j < 8; ++j) {
         for (int col = 0; col < 32; ++col) {
           const uint8_t byte = blk[16 + 32 * (j / 2) + col];
           const uint8_t q = j % 2 ? byte >> 4 : byte & 15;
-          codes[256 * j + q4x16::code_byte(i, col)] |= (uint8_t)(q4x16::code_high(col) ? q << 4 : q);
+          q4x16::put_nibble(codes + 256 * j, i, col, q);
         }
         uint8_t sc, m;
         q4k_scale_min(j, blk + 4, &sc, &m);
@@ -50,7 +50,7 @@ void repack_x16(const uint8_t* src, int64_t rows, int64_t K, uint8_t* dst) {
   }
 }
 
-const X16Format k_format = {DType::Q4_K, "RYZEN_Q4_K_LAYOUT", Isa::Avx2, kLayout, q4kx16::total_bytes, repack_x16,
+const X16Format k_format = {DType::Q4_K, "RYZEN_Q4_K_LAYOUT", Isa::Avx2, kLayout, q4kx16::kTiles, repack_x16,
                             {{&k_scalar, &k_avx2, &k_avx512}, &FormatKernels::q4_K},
                             {&k_x16_scalar, &k_x16_avx2, &k_x16_avx512}};
 
@@ -69,8 +69,8 @@ void dequantize(const uint8_t* src, size_t src_bytes, int64_t first, int64_t cou
 void dequantize_prepared(const MatmulWeights& w, int64_t row, float* dst) {
   const int64_t tile = row / q4x16::kTileRows, supers = q4kx16::supers(w.cols);
   const int i = (int)(row % q4x16::kTileRows);
-  const uint8_t* codes = q4kx16::tile_codes(w.data, w.cols, tile);
-  const uint8_t* meta = q4kx16::tile_meta(w.data, w.rows, w.cols, tile);
+  const uint8_t* codes = q4kx16::kTiles.tile_codes(w.data, w.cols, tile);
+  const uint8_t* meta = q4kx16::kTiles.tile_meta(w.data, w.rows, w.cols, tile);
   for (int64_t B = 0; B < supers; ++B) {
     const uint8_t* m = meta + B * q4kx16::kMetaBytes;
     uint16_t dh, mh;
@@ -80,8 +80,7 @@ void dequantize_prepared(const MatmulWeights& w, int64_t row, float* dst) {
     for (int j = 0; j < 8; ++j) {
       const float d1 = d * m[q4kx16::kScOffset + 16 * j + i], m1 = min * m[q4kx16::kMinOffset + 16 * j + i];
       for (int col = 0; col < 32; ++col) {
-        const uint8_t v = codes[B * q4kx16::kSuperCodeBytes + 256 * j + q4x16::code_byte(i, col)];
-        dst[B * 256 + 32 * j + col] = d1 * (q4x16::code_high(col) ? v >> 4 : v & 15) - m1;
+        dst[B * 256 + 32 * j + col] = d1 * q4x16::nibble(codes + B * q4kx16::kSuperCodeBytes + 256 * j, i, col) - m1;
       }
     }
   }

@@ -22,16 +22,7 @@ constexpr int64_t kMetaBytes = 320;
 constexpr int64_t kScOffset = 64, kMinOffset = 192;
 
 inline int64_t supers(int64_t K) { return K / 256; }
-inline size_t codes_bytes(int64_t rows, int64_t K) { return (size_t)(q4x16::tiles(rows) * supers(K) * kSuperCodeBytes); }
-inline size_t total_bytes(int64_t rows, int64_t K) {
-  return codes_bytes(rows, K) + (size_t)(q4x16::tiles(rows) * supers(K) * kMetaBytes);
-}
-inline const uint8_t* tile_codes(const uint8_t* data, int64_t K, int64_t tile) {
-  return data + (size_t)(tile * supers(K) * kSuperCodeBytes);
-}
-inline const uint8_t* tile_meta(const uint8_t* data, int64_t rows, int64_t K, int64_t tile) {
-  return data + codes_bytes(rows, K) + (size_t)(tile * supers(K) * kMetaBytes);
-}
+constexpr q4x16::TileLayout kTiles{256, kSuperCodeBytes, kMetaBytes};
 
 // The four (asum_{2p}, asum_{2p+1}) int16 pairs of super-block B of a token, one vpdpwssd /
 // vpmaddwd operand each against the mins pairs (sub-block sums from the A256 sums of 16;

@@ -39,13 +39,9 @@ void repack_x16(const uint8_t* src, int64_t rows, int64_t K, uint8_t* dst) {
     for (int64_t B = 0; B < supers; ++B) {
       const uint8_t* blk = src + (r * supers + B) * kQ6_KBlock;
       uint8_t* codes = dst + (tile * supers + B) * q6kx16::kSuperCodeBytes;
-      uint8_t* meta = dst + q6kx16::codes_bytes(rows, K) + (tile * supers + B) * q6kx16::kMetaBytes;
+      uint8_t* meta = dst + q6kx16::kTiles.codes_bytes(rows, K) + (tile * supers + B) * q6kx16::kMetaBytes;
       for (int e = 0; e < 256; ++e) {
-        uint8_t* piece = codes + (e / 32) * q6kx16::kPieceBytes;
-        const int col = e % 32;
-        const uint8_t q = code_of(blk, e);
-        piece[q4x16::code_byte(i, col)] |= (uint8_t)(q4x16::code_high(col) ? (q & 15) << 4 : q & 15);
-        piece[q6kx16::high_byte(i, col)] |= (uint8_t)((q >> 4) << q6kx16::high_shift(col));
+        q6kx16::put_code(codes + (e / 32) * q6kx16::kPieceBytes, i, e % 32, code_of(blk, e));
       }
       for (int grp = 0; grp < 16; ++grp) meta[q6kx16::kScOffset + 16 * grp + i] = blk[192 + grp];
       std::memcpy(meta + 2 * i, blk + 208, 2);  // d
@@ -53,7 +49,7 @@ void repack_x16(const uint8_t* src, int64_t rows, int64_t K, uint8_t* dst) {
   }
 }
 
-const X16Format k_format = {DType::Q6_K, "RYZEN_Q6_K_LAYOUT", Isa::Avx2, kLayout, q6kx16::total_bytes, repack_x16,
+const X16Format k_format = {DType::Q6_K, "RYZEN_Q6_K_LAYOUT", Isa::Avx2, kLayout, q6kx16::kTiles, repack_x16,
                             {{&k_scalar, &k_avx2, &k_avx512}, &FormatKernels::q6_K},
                             {&k_x16_scalar, &k_x16_avx2, &k_x16_avx512}};
 
@@ -72,8 +68,8 @@ void dequantize(const uint8_t* src, size_t src_bytes, int64_t first, int64_t cou
 void dequantize_prepared(const MatmulWeights& w, int64_t row, float* dst) {
   const int64_t tile = row / q4x16::kTileRows, supers = q6kx16::supers(w.cols);
   const int i = (int)(row % q4x16::kTileRows);
-  const uint8_t* codes = q6kx16::tile_codes(w.data, w.cols, tile);
-  const uint8_t* meta = q6kx16::tile_meta(w.data, w.rows, w.cols, tile);
+  const uint8_t* codes = q6kx16::kTiles.tile_codes(w.data, w.cols, tile);
+  const uint8_t* meta = q6kx16::kTiles.tile_meta(w.data, w.rows, w.cols, tile);
   for (int64_t B = 0; B < supers; ++B) {
     const uint8_t* m = meta + B * q6kx16::kMetaBytes;
     uint16_t dh;
@@ -81,11 +77,7 @@ void dequantize_prepared(const MatmulWeights& w, int64_t row, float* dst) {
     const float d = fp16_to_f32(dh);
     for (int e = 0; e < 256; ++e) {
       const uint8_t* piece = codes + B * q6kx16::kSuperCodeBytes + (e / 32) * q6kx16::kPieceBytes;
-      const int col = e % 32;
-      const uint8_t v = piece[q4x16::code_byte(i, col)];
-      const int lo = q4x16::code_high(col) ? v >> 4 : v & 15;
-      const int hi = (piece[q6kx16::high_byte(i, col)] >> q6kx16::high_shift(col)) & 3;
-      const int8_t q = (int8_t)((lo | hi << 4) - 32);
+      const int8_t q = (int8_t)(q6kx16::code(piece, i, e % 32) - 32);
       dst[B * 256 + e] = d * (int8_t)m[q6kx16::kScOffset + 16 * (e / 16) + i] * q;
     }
   }

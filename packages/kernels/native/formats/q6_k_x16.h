@@ -23,19 +23,20 @@ constexpr int64_t kPieceBytes = 384, kSuperCodeBytes = 8 * kPieceBytes;
 constexpr int64_t kMetaBytes = 288, kScOffset = 32;
 
 inline int64_t supers(int64_t K) { return K / 256; }
-inline size_t codes_bytes(int64_t rows, int64_t K) { return (size_t)(q4x16::tiles(rows) * supers(K) * kSuperCodeBytes); }
-inline size_t total_bytes(int64_t rows, int64_t K) {
-  return codes_bytes(rows, K) + (size_t)(q4x16::tiles(rows) * supers(K) * kMetaBytes);
-}
-inline const uint8_t* tile_codes(const uint8_t* data, int64_t K, int64_t tile) {
-  return data + (size_t)(tile * supers(K) * kSuperCodeBytes);
-}
-inline const uint8_t* tile_meta(const uint8_t* data, int64_t rows, int64_t K, int64_t tile) {
-  return data + codes_bytes(rows, K) + (size_t)(tile * supers(K) * kMetaBytes);
-}
+constexpr q4x16::TileLayout kTiles{256, kSuperCodeBytes, kMetaBytes};
+
 // Within a piece: the high-bits byte of row i, column col (0..31), and the bit position of its pair.
 inline int high_byte(int i, int col) { return 256 + 64 * (col / 16) + 4 * i + col % 4; }
 inline int high_shift(int col) { return 2 * ((col % 16) / 4); }
+
+// Row i's 6-bit code (q + 32) for column col of a piece, and storing one into a zeroed piece.
+inline int code(const uint8_t* piece, int i, int col) {
+  return q4x16::nibble(piece, i, col) | ((piece[high_byte(i, col)] >> high_shift(col)) & 3) << 4;
+}
+inline void put_code(uint8_t* piece, int i, int col, int q) {
+  q4x16::put_nibble(piece, i, col, q & 15);
+  piece[high_byte(i, col)] |= (uint8_t)((q >> 4) << high_shift(col));
+}
 
 }  // namespace q6kx16
 

@@ -5,7 +5,6 @@
 // RYZEN_Q8_0_LAYOUT=gguf|x16 forces one (tests, benchmarks). Reference (de)quantization is
 // bit-compatible with ggml-quants.c and always reads the on-disk bytes.
 #include <cstring>
-#include "core/fp16.h"
 #include "formats/q8_0_x16.h"
 #include "formats/x16_format.h"
 #include "scalar/quant_ref.h"
@@ -24,7 +23,7 @@ const MatmulKernel k_x16_avx512 = x16_kernel<Isa::Avx512, avx512::gemm_q8_0_x16,
 // On-disk block b of row r: f16 d, then qs[32] (int8).
 void repack_x16(const uint8_t* src, int64_t rows, int64_t K, uint8_t* dst) {
   const int64_t blocks = K / 32;
-  uint16_t* scales = reinterpret_cast<uint16_t*>(dst + q4x16::codes_bytes(rows, K, q8x16::kBlockCodeBytes));
+  uint16_t* scales = reinterpret_cast<uint16_t*>(dst + q8x16::kTiles.codes_bytes(rows, K));
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t tile = r / q4x16::kTileRows;
     const int i = (int)(r % q4x16::kTileRows);
@@ -37,7 +36,7 @@ void repack_x16(const uint8_t* src, int64_t rows, int64_t K, uint8_t* dst) {
   }
 }
 
-const X16Format k_format = {DType::Q8_0, "RYZEN_Q8_0_LAYOUT", Isa::Avx512, kLayout, q8x16::total_bytes, repack_x16,
+const X16Format k_format = {DType::Q8_0, "RYZEN_Q8_0_LAYOUT", Isa::Avx512, kLayout, q8x16::kTiles, repack_x16,
                             {{&k_scalar, &k_avx2, &k_avx512}, &FormatKernels::q8_0},
                             {&k_x16_scalar, nullptr, &k_x16_avx512}};
 
@@ -52,17 +51,9 @@ void dequantize(const uint8_t* src, size_t src_bytes, int64_t first, int64_t cou
   dequantize_blocks(dequantize_row_q8_0, 32, 34, src, src_bytes, first, count, dst);
 }
 
-// Row `row` of x16 weights, as dequantize_row_q8_0 computes it: q * d.
+// Row `row` of x16 weights, as dequantize_row_q8_0 computes it: q * d (code - 128 = q).
 void dequantize_prepared(const MatmulWeights& w, int64_t row, float* dst) {
-  const int64_t tile = row / q4x16::kTileRows, blocks = w.cols / 32;
-  const int i = (int)(row % q4x16::kTileRows);
-  const uint8_t* codes = q8x16::tile_codes(w.data, w.cols, tile);
-  const uint16_t* scales = q8x16::tile_scales(w.data, w.rows, w.cols, tile);
-  for (int64_t b = 0; b < blocks; ++b) {
-    const float d = fp16_to_f32(scales[b * 16 + i]);
-    for (int col = 0; col < 32; ++col)
-      dst[b * 32 + col] = (int8_t)(codes[b * q8x16::kBlockCodeBytes + q8x16::code_byte(i, col)] ^ 0x80) * d;
-  }
+  q4x16::dequantize_row<q8x16::code>(q8x16::kTiles, 128, w.data, w.rows, w.cols, row, dst);
 }
 
 void quantize(const float* src, int64_t rows, int64_t cols, uint8_t* dst) {

@@ -12,15 +12,11 @@ namespace q8x16 {
 constexpr int kLayout = 0x43;
 constexpr int64_t kBlockCodeBytes = 512;
 
-inline size_t total_bytes(int64_t rows, int64_t K) { return q4x16::total_bytes(rows, K, kBlockCodeBytes); }
-inline const uint8_t* tile_codes(const uint8_t* data, int64_t K, int64_t tile) {
-  return q4x16::tile_codes(data, K, tile, kBlockCodeBytes);
-}
-inline const uint16_t* tile_scales(const uint8_t* data, int64_t rows, int64_t K, int64_t tile) {
-  return q4x16::tile_scales(data, rows, K, tile, kBlockCodeBytes);
-}
+constexpr q4x16::TileLayout kTiles{32, kBlockCodeBytes, q4x16::kBlockScaleBytes};
+
 // Byte offset, inside a block, of row i's code for column c.
 inline int code_byte(int i, int c) { return 64 * (c / 4) + 4 * i + c % 4; }
+inline int code(const uint8_t* blk, int i, int c) { return blk[code_byte(i, c)]; }
 
 }  // namespace q8x16
 

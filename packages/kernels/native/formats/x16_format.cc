@@ -22,7 +22,7 @@ bool prepare_x16(const X16Format& f, const uint8_t* src, size_t src_bytes, int64
                  std::shared_ptr<void> owner, MatmulWeights& out, std::string& err) {
   if (!prepare_alias(f.type, src, src_bytes, rows, cols, std::move(owner), out, err)) return false;
   if (!x16_chosen(f)) return true;
-  const size_t bytes = f.bytes(rows, cols);
+  const size_t bytes = f.tiles.total_bytes(rows, cols);
   std::shared_ptr<uint8_t> buf = alloc_weight_buffer(bytes);
   if (!buf) return true;  // out of memory for the copy: keep the block layout
   std::memset(buf.get(), 0, bytes);  // padding rows: zero codes and scales

@@ -5,6 +5,7 @@
 #pragma once
 #include <memory>
 #include <string>
+#include "formats/q4_0_x16.h"
 #include "scalar/quant_format.h"
 
 namespace ryzen {
@@ -44,7 +45,7 @@ struct X16Format {
   const char* env;   // e.g. RYZEN_Q4_0_LAYOUT: "x16" or "gguf" forces the layout
   Isa min_isa;       // x16 by default where this ISA or a wider one is active
   int layout;        // MatmulWeights::layout of the x16 copy
-  size_t (*bytes)(int64_t rows, int64_t K);
+  q4x16::TileLayout tiles;  // sizes of the x16 copy
   void (*repack)(const uint8_t* src, int64_t rows, int64_t K, uint8_t* dst);  // into zeroed memory
   FormatKernelSet gguf;
   const MatmulKernel* x16[3];  // by Isa; null where the ISA has no x16 kernel

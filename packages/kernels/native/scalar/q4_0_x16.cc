@@ -13,17 +13,14 @@ namespace {
 
 // Unsigned codes (weight / d + offset) of a 32-column block, by layout.
 struct Q4Codes {
-  static constexpr int64_t kBlock = q4x16::kBlockCodeBytes;
+  static constexpr q4x16::TileLayout kTiles = q4x16::kTiles;
   static constexpr int kOffset = 8;
-  static int code(const uint8_t* blk, int i, int col) {
-    const uint8_t v = blk[q4x16::code_byte(i, col)];
-    return q4x16::code_high(col) ? v >> 4 : v & 15;
-  }
+  static int code(const uint8_t* blk, int i, int col) { return q4x16::nibble(blk, i, col); }
 };
 struct Q8Codes {
-  static constexpr int64_t kBlock = q8x16::kBlockCodeBytes;
+  static constexpr q4x16::TileLayout kTiles = q8x16::kTiles;
   static constexpr int kOffset = 128;
-  static int code(const uint8_t* blk, int i, int col) { return blk[q8x16::code_byte(i, col)]; }
+  static int code(const uint8_t* blk, int i, int col) { return q8x16::code(blk, i, col); }
 };
 
 template <class C>
@@ -32,15 +29,15 @@ void gemm(const uint8_t* data, int64_t rows, const GemmArgs& g) {
   for (int64_t r = g.r0; r < g.r1; ++r) {
     const int64_t tile = r / q4x16::kTileRows;
     const int i = (int)(r % q4x16::kTileRows);
-    const uint8_t* codes = q4x16::tile_codes(data, g.K, tile, C::kBlock);
-    const uint16_t* scales = q4x16::tile_scales(data, rows, g.K, tile, C::kBlock);
+    const uint8_t* codes = C::kTiles.tile_codes(data, g.K, tile);
+    const uint16_t* scales = q4x16::tile_scales(C::kTiles, data, rows, g.K, tile);
     for (int64_t t = 0; t < g.n; ++t) {
       const uint8_t* row = g.acts + (size_t)t * g.act_row_bytes;
       const int8_t* a = a32_q(row);
       float acc = 0.0f;
       for (int64_t b = 0; b < blocks; ++b) {
         int32_t s = 0;  // sum of code * activation, then the codes' offset removed: exact in int32
-        for (int col = 0; col < 32; ++col) s += C::code(codes + b * C::kBlock, i, col) * a[b * 32 + col];
+        for (int col = 0; col < 32; ++col) s += C::code(codes + b * C::kTiles.code, i, col) * a[b * 32 + col];
         s -= C::kOffset * a32_sum(row, g.K)[b];
         acc = std::fma((float)s, fp16_to_f32(scales[b * 16 + i]) * a32_d(row, g.K)[b], acc);
       }

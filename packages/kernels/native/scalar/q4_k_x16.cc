@@ -17,8 +17,8 @@ void gemm_q4_K_x16(const uint8_t* data, int64_t rows, const GemmArgs& g) {
   for (int64_t r = g.r0; r < g.r1; ++r) {
     const int64_t tile = r / q4x16::kTileRows;
     const int i = (int)(r % q4x16::kTileRows);
-    const uint8_t* codes = q4kx16::tile_codes(data, g.K, tile);
-    const uint8_t* meta = q4kx16::tile_meta(data, rows, g.K, tile);
+    const uint8_t* codes = q4kx16::kTiles.tile_codes(data, g.K, tile);
+    const uint8_t* meta = q4kx16::kTiles.tile_meta(data, rows, g.K, tile);
     for (int64_t t = 0; t < g.n; ++t) {
       const uint8_t* row = g.acts + (size_t)t * g.act_row_bytes;
       const int8_t* a = a256_q(row);
@@ -31,8 +31,7 @@ void gemm_q4_K_x16(const uint8_t* data, int64_t rows, const GemmArgs& g) {
         for (int j = 0; j < 8; ++j) {
           int32_t dot = 0;
           for (int col = 0; col < 32; ++col) {
-            const uint8_t v = c[256 * j + q4x16::code_byte(i, col)];
-            dot += (q4x16::code_high(col) ? v >> 4 : v & 15) * a[B * 256 + 32 * j + col];
+            dot += q4x16::nibble(c + 256 * j, i, col) * a[B * 256 + 32 * j + col];
           }
           s1 += m[q4kx16::kScOffset + 16 * j + i] * dot;
           s2 += m[q4kx16::kMinOffset + 16 * j + i] * (sums[B * 16 + 2 * j] + sums[B * 16 + 2 * j + 1]);

@@ -16,8 +16,8 @@ void gemm_q6_K_x16(const uint8_t* data, int64_t rows, const GemmArgs& g) {
   for (int64_t r = g.r0; r < g.r1; ++r) {
     const int64_t tile = r / q4x16::kTileRows;
     const int i = (int)(r % q4x16::kTileRows);
-    const uint8_t* codes = q6kx16::tile_codes(data, g.K, tile);
-    const uint8_t* meta = q6kx16::tile_meta(data, rows, g.K, tile);
+    const uint8_t* codes = q6kx16::kTiles.tile_codes(data, g.K, tile);
+    const uint8_t* meta = q6kx16::kTiles.tile_meta(data, rows, g.K, tile);
     for (int64_t t = 0; t < g.n; ++t) {
       const uint8_t* row = g.acts + (size_t)t * g.act_row_bytes;
       const int8_t* a = a256_q(row);
@@ -30,10 +30,7 @@ void gemm_q6_K_x16(const uint8_t* data, int64_t rows, const GemmArgs& g) {
           const uint8_t* piece = codes + B * q6kx16::kSuperCodeBytes + (grp / 2) * q6kx16::kPieceBytes;
           int32_t dot = 0;
           for (int col = 16 * (grp % 2); col < 16 * (grp % 2) + 16; ++col) {
-            const uint8_t v = piece[q4x16::code_byte(i, col)];
-            const int lo = q4x16::code_high(col) ? v >> 4 : v & 15;
-            const int hi = (piece[q6kx16::high_byte(i, col)] >> q6kx16::high_shift(col)) & 3;
-            dot += (lo | hi << 4) * a[B * 256 + 16 * grp + (col % 16)];
+            dot += q6kx16::code(piece, i, col) * a[B * 256 + 16 * grp + (col % 16)];
           }
           s += (int8_t)m[q6kx16::kScOffset + 16 * grp + i] * (dot - 32 * sums[B * 16 + grp]);
         }
