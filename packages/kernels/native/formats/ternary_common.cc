@@ -43,31 +43,42 @@ struct DecodeTableInit {
 
 // ---------------- packing ----------------
 
-// Group values v = 9 t0 + 3 t1 + t2 in -13..13 (v < 0: mirror sign) for 16 rows of one segment.
-void group_values(const int8_t* trits, int64_t Kp, int64_t s, int8_t (*vv)[t3::kGroupsPerSeg]) {
+// One segment of 16 rows: per row and group, the T3 magnitude |v| and sign (v < 0) of the group
+// value v = 9 t0 + 3 t1 + t2 (the last group holds weight 255 and two zero pads; groups 86, 87 are
+// padding).
+struct SegmentGroups {
+  uint8_t mag[16][t3::kGroupsPerSeg];
+  uint8_t neg[16][t3::kGroupsPerSeg];
+};
+
+void segment_groups(const int8_t* trits, int64_t Kp, int64_t s, SegmentGroups& sg) {
   for (int i = 0; i < 16; ++i) {
     const int8_t* t = trits + i * Kp + s * t3::kSegK;
-    for (int g = 0; g < 85; ++g) vv[i][g] = (int8_t)(9 * t[3 * g] + 3 * t[3 * g + 1] + t[3 * g + 2]);
-    vv[i][85] = (int8_t)(9 * t[255]);  // weight 255 + two zero pads
-    vv[i][86] = vv[i][87] = 0;
+    for (int g = 0; g < t3::kGroupsPerSeg; ++g) {
+      const int v = g < 85 ? 9 * t[3 * g] + 3 * t[3 * g + 1] + t[3 * g + 2] : g == 85 ? 9 * t[255] : 0;
+      sg.mag[i][g] = (uint8_t)(v < 0 ? -v : v);
+      sg.neg[i][g] = (uint8_t)(v < 0);
+    }
   }
 }
 
+// Branch-free: the signs of random weights defeat branch prediction (a branch per group made
+// packing ~5x slower).
 void pack_tile(const int8_t* trits, int64_t Kp, uint8_t* codes, int64_t rows, int64_t tile) {
   const int64_t segs = Kp / t3::kSegK;
-  int8_t vv[16][t3::kGroupsPerSeg];
+  SegmentGroups sg;
   for (int64_t s = 0; s < segs; ++s) {
-    group_values(trits, Kp, s, vv);
+    segment_groups(trits, Kp, s, sg);
+    uint8_t* seg = codes + t3::seg_offset(rows, Kp, tile, s);
     for (int st = 0; st < t3::kStepsPerSeg; ++st) {
-      uint8_t* step = codes + t3::seg_offset(rows, Kp, tile, s) + st * t3::kStepBytes;
+      uint8_t* step = seg + st * t3::kStepBytes;
       uint64_t sign[2] = {0, 0};
-      for (int L = 0; L < 4; ++L)
-        for (int i = 0; i < 16; ++i) {
-          const int v0 = vv[i][st * 8 + 2 * L], v1 = vv[i][st * 8 + 2 * L + 1];
-          step[4 * i + L] = (uint8_t)((v0 < 0 ? -v0 : v0) | ((v1 < 0 ? -v1 : v1) << 4));
-          const uint64_t bit = 1ull << (4 * i + L);
-          if (v0 < 0) sign[0] |= bit;
-          if (v1 < 0) sign[1] |= bit;
+      for (int i = 0; i < 16; ++i)
+        for (int L = 0; L < 4; ++L) {
+          const int g = st * 8 + 2 * L;
+          step[4 * i + L] = (uint8_t)(sg.mag[i][g] | sg.mag[i][g + 1] << 4);
+          sign[0] |= (uint64_t)sg.neg[i][g] << (4 * i + L);
+          sign[1] |= (uint64_t)sg.neg[i][g + 1] << (4 * i + L);
         }
       std::memcpy(step + 64, sign, 16);
     }
