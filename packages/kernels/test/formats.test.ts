@@ -256,6 +256,23 @@ describe.each(X16_FORMATS)("$name layouts", (f) => {
     expect(want.some((v) => v !== 0)).toBe(true);
   });
 
+  it("a tensor big enough to repack on several threads decodes every row bit for bit (last tile partial)", () => {
+    // 4100 x 2048 = 8.4M weights: the repack splits at ~4M weights per thread
+    const K2 = 2048, N2 = 4100;
+    const big = quantize(f.type, randomFloats(K2 * N2, 9), N2, K2);
+    const ids = Tensor.from(GGMLType.I32, [N2], Int32Array.from({ length: N2 }, (_, r) => r));
+    const rowsOf = (table: Tensor) => {
+      const out = Tensor.empty(GGMLType.F32, [K2, N2]);
+      runOp("get_rows", [out, table, ids]);
+      return out.f32();
+    };
+    const want = rowsOf(Tensor.from(f.type, [K2, N2], big)), got = rowsOf(prepared("x16", big, K2, N2));
+    let mismatches = 0;
+    for (let k = 0; k < want.length; k++) if (!Object.is(got[k], want[k])) mismatches++;
+    expect(mismatches).toBe(0);
+    expect(want.some((v) => v !== 0)).toBe(true);
+  });
+
   it("the x16 kernels of every ISA give the same bits (same operations in the same order)", () => {
     const x16 = prepared("x16");
     const outs = matmulKernels(f.type, x16).map((k) => {

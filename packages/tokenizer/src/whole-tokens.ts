@@ -4,6 +4,7 @@
 import { CHAR_TO_BYTE } from "./byte-level.js";
 import type { Junctions } from "./junctions.js";
 import { TokenType } from "./types.js";
+import { decodeUtf8Strict } from "./utf8-decode.js";
 
 export class WholeTokens {
   /** The text of every normal vocab piece that is valid UTF-8 → its id. */
@@ -65,7 +66,6 @@ class ShapeFilter {
 
 /** Normal (and untyped) pieces only: special-token text must stay plain text unless parseSpecial. */
 function wholeTokenTexts(pieces: readonly string[], types: Uint8Array): Map<string, number> {
-  const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   const out = new Map<string, number>();
   let buf = new Uint8Array(256);
   for (let id = 0; id < pieces.length; id++) {
@@ -80,11 +80,9 @@ function wholeTokenTexts(pieces: readonly string[], types: Uint8Array): Map<stri
       else buf[i] = b;
     }
     if (!ok) continue;
-    try {
-      out.set(strict.decode(buf.subarray(0, p.length)), id);
-    } catch {
-      // bytes that are not UTF-8 on their own can never be a whole pre-token
-    }
+    // bytes that are not UTF-8 on their own can never be a whole pre-token
+    const text = decodeUtf8Strict(buf, 0, p.length);
+    if (text !== undefined) out.set(text, id);
   }
   return out;
 }

@@ -60,6 +60,19 @@ bool move_to_huge_pages(const Tensor& w, MatmulWeights& mw) {
   return true;
 }
 
+// Repacking reads a file-mapped tensor once: map its pages in one call instead of a page fault
+// per 4 KB (a 2B model's ~0.7 GB of weights: ~180k faults). Best effort (Linux >= 5.14).
+void populate_source_pages(const Tensor& w, size_t bytes) {
+#ifdef MADV_POPULATE_READ
+  if (!w.storage || !w.storage->file_backed()) return;
+  const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+  const uintptr_t b = (uintptr_t)w.data / page * page, e = (uintptr_t)w.data + bytes;
+  if (e > b) madvise((void*)b, e - b, MADV_POPULATE_READ);
+#else
+  (void)w, (void)bytes;
+#endif
+}
+
 }  // namespace
 
 std::shared_ptr<MatmulWeights> prepared_weights(Tensor& w) {
@@ -67,6 +80,7 @@ std::shared_ptr<MatmulWeights> prepared_weights(Tensor& w) {
   const WeightFormat& f = require_weight_format(w.type);
   auto mw = std::make_shared<MatmulWeights>();
   std::string err;
+  populate_source_pages(w, tensor_bytes(w));
   if (!f.prepare(w.data, tensor_bytes(w), w.rows(), w.ne[0], w.storage, *mw, err))
     fail(ErrorCode::InvalidArgument, "cannot prepare " + std::string(dtype_traits((int32_t)w.type).name) +
                                          " weights: " + err);

@@ -23,24 +23,20 @@ const MatmulKernel k_x16_avx512 = x16_kernel<Isa::Avx512, avx512::gemm_q4_0_x16,
 
 // On-disk block b of row r: f16 d, then qs[16] with column j in the low nibble of qs[j] and
 // column j + 16 in the high nibble.
-void repack_x16(const uint8_t* src, int64_t rows, int64_t K, uint8_t* dst) {
+void decode_row_x16(const uint8_t* src, int64_t r, int64_t K, uint8_t* codes, uint8_t* meta, int i) {
   const int64_t blocks = K / 32;
-  uint8_t* codes = dst;
-  uint16_t* scales = reinterpret_cast<uint16_t*>(dst + q4x16::kTiles.codes_bytes(rows, K));
-  for (int64_t r = 0; r < rows; ++r) {
-    const int64_t tile = r / q4x16::kTileRows;
-    const int i = (int)(r % q4x16::kTileRows);
-    for (int64_t b = 0; b < blocks; ++b) {
-      const uint8_t* blk = src + (r * blocks + b) * kQ4_0Block;
-      uint8_t* out = codes + (tile * blocks + b) * q4x16::kBlockCodeBytes;
-      for (int col = 0; col < 32; ++col) q4x16::put_nibble(out, i, col, col < 16 ? blk[2 + col] & 15 : blk[2 + col - 16] >> 4);
-      std::memcpy(&scales[(tile * blocks + b) * 16 + i], blk, 2);
+  for (int64_t b = 0; b < blocks; ++b) {
+    const uint8_t* blk = src + (r * blocks + b) * kQ4_0Block;
+    for (int j = 0; j < 16; ++j) {
+      codes[32 * b + j] = blk[2 + j] & 15;
+      codes[32 * b + 16 + j] = blk[2 + j] >> 4;
     }
+    std::memcpy(meta + b * q4x16::kBlockScaleBytes + 2 * i, blk, 2);
   }
 }
 
 const X16Format k_format = {DType::Q4_0, "RYZEN_Q4_0_LAYOUT", Isa::Avx2, kLayout,
-                            q4x16::kTiles, repack_x16,
+                            q4x16::kTiles, decode_row_x16, q4x16::pack_block,
                             {{&k_scalar, &k_avx2, &k_avx512}, &FormatKernels::q4_0},
                             {&k_x16_scalar, &k_x16_avx2, &k_x16_avx512}};
 

@@ -39,6 +39,12 @@ struct TileLayout {
   const uint8_t* tile_meta(const uint8_t* data, int64_t rows, int64_t K, int64_t tile) const {
     return data + codes_bytes(rows, K) + (size_t)(tile * (K / unit) * meta);
   }
+  uint8_t* tile_codes(uint8_t* data, int64_t K, int64_t tile) const {
+    return const_cast<uint8_t*>(tile_codes(const_cast<const uint8_t*>(data), K, tile));
+  }
+  uint8_t* tile_meta(uint8_t* data, int64_t rows, int64_t K, int64_t tile) const {
+    return const_cast<uint8_t*>(tile_meta(const_cast<const uint8_t*>(data), rows, K, tile));
+  }
 };
 
 constexpr TileLayout kTiles{32, kBlockCodeBytes, kBlockScaleBytes};
@@ -52,13 +58,21 @@ inline const uint16_t* tile_scales(const TileLayout& l, const uint8_t* data, int
 inline int code_byte(int i, int c) { return 64 * (c / 8) + 4 * i + c % 4; }
 inline bool code_high(int c) { return (c % 8) >= 4; }
 
-// Row i's code for column c of a block, and storing one into a zeroed block (repacking).
+// Row i's code for column c of a block.
 inline int nibble(const uint8_t* blk, int i, int c) {
   const uint8_t v = blk[code_byte(i, c)];
   return code_high(c) ? v >> 4 : v & 15;
 }
-inline void put_nibble(uint8_t* blk, int i, int c, int q) {
-  blk[code_byte(i, c)] |= (uint8_t)(code_high(c) ? q << 4 : q);
+
+// Repacking: a block from the low 4 bits of 16 rows' codes (row i's columns at codes + i * stride),
+// each byte written once.
+inline void pack_block(const uint8_t* codes, int64_t stride, uint8_t* blk) {
+  for (int L = 0; L < 4; ++L)
+    for (int i = 0; i < 16; ++i)
+      for (int j = 0; j < 4; ++j) {
+        const uint8_t* c = codes + i * stride + 8 * L + j;
+        blk[64 * L + 4 * i + j] = (uint8_t)((c[0] & 15) | (c[4] & 15) << 4);
+      }
 }
 
 // Row `row` of 32-column x16 weights as llama.cpp dequantizes them: (code - offset) * d, with

@@ -24,33 +24,29 @@ const MatmulKernel k_x16_avx512 = x16_kernel<Isa::Avx512, avx512::gemm_q4_K_x16,
 
 // On-disk super-block of a row (144 bytes): f16 d, f16 dmin, 12 bytes of packed 6-bit scales and
 // mins, then qs[128]: byte 32p + l holds column 64p + l (low nibble) and 64p + 32 + l (high).
-void repack_x16(const uint8_t* src, int64_t rows, int64_t K, uint8_t* dst) {
+void decode_row_x16(const uint8_t* src, int64_t r, int64_t K, uint8_t* codes, uint8_t* meta, int i) {
   const int64_t supers = q4kx16::supers(K);
-  for (int64_t r = 0; r < rows; ++r) {
-    const int64_t tile = r / q4x16::kTileRows;
-    const int i = (int)(r % q4x16::kTileRows);
-    for (int64_t B = 0; B < supers; ++B) {
-      const uint8_t* blk = src + (r * supers + B) * kQ4_KBlock;
-      uint8_t* codes = dst + (tile * supers + B) * q4kx16::kSuperCodeBytes;
-      uint8_t* meta = dst + q4kx16::kTiles.codes_bytes(rows, K) + (tile * supers + B) * q4kx16::kMetaBytes;
-      for (int j = 0; j < 8; ++j) {
-        for (int col = 0; col < 32; ++col) {
-          const uint8_t byte = blk[16 + 32 * (j / 2) + col];
-          const uint8_t q = j % 2 ? byte >> 4 : byte & 15;
-          q4x16::put_nibble(codes + 256 * j, i, col, q);
-        }
-        uint8_t sc, m;
-        q4k_scale_min(j, blk + 4, &sc, &m);
-        meta[q4kx16::kScOffset + 16 * j + i] = sc;
-        meta[q4kx16::kMinOffset + 16 * j + i] = m;
+  for (int64_t B = 0; B < supers; ++B, codes += 256, meta += q4kx16::kMetaBytes) {
+    const uint8_t* blk = src + (r * supers + B) * kQ4_KBlock;
+    for (int p = 0; p < 4; ++p)
+      for (int col = 0; col < 32; ++col) {
+        const uint8_t byte = blk[16 + 32 * p + col];
+        codes[64 * p + col] = byte & 15;
+        codes[64 * p + 32 + col] = byte >> 4;
       }
-      std::memcpy(meta + 2 * i, blk, 2);           // d
-      std::memcpy(meta + 32 + 2 * i, blk + 2, 2);  // dmin
-    }
+    for (int j = 0; j < 8; ++j)
+      q4k_scale_min(j, blk + 4, &meta[q4kx16::kScOffset + 16 * j + i], &meta[q4kx16::kMinOffset + 16 * j + i]);
+    std::memcpy(meta + 2 * i, blk, 2);           // d
+    std::memcpy(meta + 32 + 2 * i, blk + 2, 2);  // dmin
   }
 }
 
-const X16Format k_format = {DType::Q4_K, "RYZEN_Q4_K_LAYOUT", Isa::Avx2, kLayout, q4kx16::kTiles, repack_x16,
+// A super-block's 8 sub-blocks, each a Q4_0 x16 block.
+void pack_super(const uint8_t* codes, int64_t stride, uint8_t* out) {
+  for (int j = 0; j < 8; ++j) q4x16::pack_block(codes + 32 * j, stride, out + 256 * j);
+}
+
+const X16Format k_format = {DType::Q4_K, "RYZEN_Q4_K_LAYOUT", Isa::Avx2, kLayout, q4kx16::kTiles, decode_row_x16, pack_super,
                             {{&k_scalar, &k_avx2, &k_avx512}, &FormatKernels::q4_K},
                             {&k_x16_scalar, &k_x16_avx2, &k_x16_avx512}};
 

@@ -22,34 +22,33 @@ const MatmulKernel k_x16_avx2 = x16_kernel<Isa::Avx2, avx2::gemm_q6_K_x16, ActKi
 // prefill runs tile pairs
 const MatmulKernel k_x16_avx512 = x16_kernel<Isa::Avx512, avx512::gemm_q6_K_x16, ActKind::A256, kLayout>("q6_K.x16.avx512", 32);
 
-// On-disk super-block of a row (210 bytes): ql[128], qh[64], int8 scales[16], f16 d. Element e:
-// low 4 bits in ql[64h + l + 32(w & 1)] (high nibble when w >= 2), high 2 bits at 2w in
-// qh[32h + l], with h = e / 128, w = e % 128 / 32, l = e % 32 (llama.cpp dequantize_row_q6_K).
-uint8_t code_of(const uint8_t* blk, int e) {
-  const int h = e / 128, w = e % 128 / 32, l = e % 32;
-  const uint8_t ql = blk[64 * h + l + 32 * (w & 1)];
-  return (uint8_t)((w >= 2 ? ql >> 4 : ql & 15) | ((blk[128 + 32 * h + l] >> (2 * w)) & 3) << 4);
-}
-
-void repack_x16(const uint8_t* src, int64_t rows, int64_t K, uint8_t* dst) {
+// On-disk super-block of a row (210 bytes): ql[128], qh[64], int8 scales[16], f16 d. Element
+// e = 128h + 32w + l: low 4 bits in ql[64h + l + 32(w & 1)] (high nibble when w >= 2), high 2
+// bits at 2w in qh[32h + l] (llama.cpp dequantize_row_q6_K).
+void decode_row_x16(const uint8_t* src, int64_t r, int64_t K, uint8_t* codes, uint8_t* meta, int i) {
   const int64_t supers = q6kx16::supers(K);
-  for (int64_t r = 0; r < rows; ++r) {
-    const int64_t tile = r / q4x16::kTileRows;
-    const int i = (int)(r % q4x16::kTileRows);
-    for (int64_t B = 0; B < supers; ++B) {
-      const uint8_t* blk = src + (r * supers + B) * kQ6_KBlock;
-      uint8_t* codes = dst + (tile * supers + B) * q6kx16::kSuperCodeBytes;
-      uint8_t* meta = dst + q6kx16::kTiles.codes_bytes(rows, K) + (tile * supers + B) * q6kx16::kMetaBytes;
-      for (int e = 0; e < 256; ++e) {
-        q6kx16::put_code(codes + (e / 32) * q6kx16::kPieceBytes, i, e % 32, code_of(blk, e));
+  for (int64_t B = 0; B < supers; ++B, codes += 256, meta += q6kx16::kMetaBytes) {
+    const uint8_t* blk = src + (r * supers + B) * kQ6_KBlock;
+    for (int h = 0; h < 2; ++h)
+      for (int l = 0; l < 32; ++l) {
+        const uint8_t ql0 = blk[64 * h + l], ql1 = blk[64 * h + 32 + l], qh = blk[128 + 32 * h + l];
+        uint8_t* c = codes + 128 * h + l;
+        c[0] = (uint8_t)((ql0 & 15) | (qh & 3) << 4);
+        c[32] = (uint8_t)((ql1 & 15) | ((qh >> 2) & 3) << 4);
+        c[64] = (uint8_t)((ql0 >> 4) | ((qh >> 4) & 3) << 4);
+        c[96] = (uint8_t)((ql1 >> 4) | ((qh >> 6) & 3) << 4);
       }
-      for (int grp = 0; grp < 16; ++grp) meta[q6kx16::kScOffset + 16 * grp + i] = blk[192 + grp];
-      std::memcpy(meta + 2 * i, blk + 208, 2);  // d
-    }
+    for (int grp = 0; grp < 16; ++grp) meta[q6kx16::kScOffset + 16 * grp + i] = blk[192 + grp];
+    std::memcpy(meta + 2 * i, blk + 208, 2);  // d
   }
 }
 
-const X16Format k_format = {DType::Q6_K, "RYZEN_Q6_K_LAYOUT", Isa::Avx2, kLayout, q6kx16::kTiles, repack_x16,
+// A super-block's 8 pieces of 32 columns.
+void pack_super(const uint8_t* codes, int64_t stride, uint8_t* out) {
+  for (int p = 0; p < 8; ++p) q6kx16::pack_piece(codes + 32 * p, stride, out + p * q6kx16::kPieceBytes);
+}
+
+const X16Format k_format = {DType::Q6_K, "RYZEN_Q6_K_LAYOUT", Isa::Avx2, kLayout, q6kx16::kTiles, decode_row_x16, pack_super,
                             {{&k_scalar, &k_avx2, &k_avx512}, &FormatKernels::q6_K},
                             {&k_x16_scalar, &k_x16_avx2, &k_x16_avx512}};
 

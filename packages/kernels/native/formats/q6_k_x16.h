@@ -29,13 +29,21 @@ constexpr q4x16::TileLayout kTiles{256, kSuperCodeBytes, kMetaBytes};
 inline int high_byte(int i, int col) { return 256 + 64 * (col / 16) + 4 * i + col % 4; }
 inline int high_shift(int col) { return 2 * ((col % 16) / 4); }
 
-// Row i's 6-bit code (q + 32) for column col of a piece, and storing one into a zeroed piece.
+// Row i's 6-bit code (q + 32) for column col of a piece.
 inline int code(const uint8_t* piece, int i, int col) {
   return q4x16::nibble(piece, i, col) | ((piece[high_byte(i, col)] >> high_shift(col)) & 3) << 4;
 }
-inline void put_code(uint8_t* piece, int i, int col, int q) {
-  q4x16::put_nibble(piece, i, col, q & 15);
-  piece[high_byte(i, col)] |= (uint8_t)((q >> 4) << high_shift(col));
+
+// Repacking: a piece from 16 rows' codes (row i's 32 columns at codes + i * stride), each byte
+// written once.
+inline void pack_piece(const uint8_t* codes, int64_t stride, uint8_t* piece) {
+  q4x16::pack_block(codes, stride, piece);
+  for (int m = 0; m < 2; ++m)
+    for (int i = 0; i < 16; ++i)
+      for (int j = 0; j < 4; ++j) {
+        const uint8_t* c = codes + i * stride + 16 * m + j;
+        piece[256 + 64 * m + 4 * i + j] = (uint8_t)((c[0] >> 4) | (c[4] >> 4) << 2 | (c[8] >> 4) << 4 | (c[12] >> 4) << 6);
+      }
 }
 
 }  // namespace q6kx16

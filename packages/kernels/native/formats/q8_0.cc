@@ -21,22 +21,16 @@ const MatmulKernel k_x16_scalar = x16_kernel<Isa::Scalar, scalar::gemm_q8_0_x16,
 const MatmulKernel k_x16_avx512 = x16_kernel<Isa::Avx512, avx512::gemm_q8_0_x16, ActKind::A32, kLayout>("q8_0.x16.avx512", 32);
 
 // On-disk block b of row r: f16 d, then qs[32] (int8).
-void repack_x16(const uint8_t* src, int64_t rows, int64_t K, uint8_t* dst) {
+void decode_row_x16(const uint8_t* src, int64_t r, int64_t K, uint8_t* codes, uint8_t* meta, int i) {
   const int64_t blocks = K / 32;
-  uint16_t* scales = reinterpret_cast<uint16_t*>(dst + q8x16::kTiles.codes_bytes(rows, K));
-  for (int64_t r = 0; r < rows; ++r) {
-    const int64_t tile = r / q4x16::kTileRows;
-    const int i = (int)(r % q4x16::kTileRows);
-    for (int64_t b = 0; b < blocks; ++b) {
-      const uint8_t* blk = src + (r * blocks + b) * kQ8_0Block;
-      uint8_t* out = dst + (tile * blocks + b) * q8x16::kBlockCodeBytes;
-      for (int col = 0; col < 32; ++col) out[q8x16::code_byte(i, col)] = (uint8_t)(blk[2 + col] ^ 0x80);  // + 128
-      std::memcpy(&scales[(tile * blocks + b) * 16 + i], blk, 2);
-    }
+  for (int64_t b = 0; b < blocks; ++b) {
+    const uint8_t* blk = src + (r * blocks + b) * kQ8_0Block;
+    for (int j = 0; j < 32; ++j) codes[32 * b + j] = (uint8_t)(blk[2 + j] ^ 0x80);  // + 128
+    std::memcpy(meta + b * q4x16::kBlockScaleBytes + 2 * i, blk, 2);
   }
 }
 
-const X16Format k_format = {DType::Q8_0, "RYZEN_Q8_0_LAYOUT", Isa::Avx512, kLayout, q8x16::kTiles, repack_x16,
+const X16Format k_format = {DType::Q8_0, "RYZEN_Q8_0_LAYOUT", Isa::Avx512, kLayout, q8x16::kTiles, decode_row_x16, q8x16::pack_block,
                             {{&k_scalar, &k_avx2, &k_avx512}, &FormatKernels::q8_0},
                             {&k_x16_scalar, nullptr, &k_x16_avx512}};
 

@@ -18,6 +18,13 @@ constexpr q4x16::TileLayout kTiles{32, kBlockCodeBytes, q4x16::kBlockScaleBytes}
 inline int code_byte(int i, int c) { return 64 * (c / 4) + 4 * i + c % 4; }
 inline int code(const uint8_t* blk, int i, int c) { return blk[code_byte(i, c)]; }
 
+// Repacking: a block from 16 rows' codes (row i's 32 columns at codes + i * stride).
+inline void pack_block(const uint8_t* codes, int64_t stride, uint8_t* blk) {
+  for (int v = 0; v < 8; ++v)
+    for (int i = 0; i < 16; ++i)
+      for (int j = 0; j < 4; ++j) blk[64 * v + 4 * i + j] = codes[i * stride + 4 * v + j];
+}
+
 }  // namespace q8x16
 
 // The kernels (as the Q4_0 x16 ones; in the same files).

@@ -5,11 +5,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
-#include <thread>
 #include <vector>
 #include "core/fp16.h"
 #include "core/isa.h"
 #include "core/memory.h"
+#include "core/parallel.h"
 #include "ternary/kernels.h"
 #include "ternary/t2.h"
 #include "ternary/t3.h"
@@ -240,14 +240,9 @@ bool pack_ternary(const Reader& rd, MatmulWeights& out, std::string& err) {
   const PackTarget to{t2, buf.get(), scales};
 
   // Model loading repacks billions of weights: large tensors use every hardware thread.
-  const int64_t hw = std::max<int64_t>(1, std::min<int64_t>(8, std::thread::hardware_concurrency()));
-  const int64_t nth = std::min<int64_t>(hw, 1 + rows * K / (1 << 22));
-  std::vector<PackPart> parts(nth);
-  std::vector<std::thread> workers;
-  for (int64_t j = 1; j < nth; ++j)
-    workers.emplace_back(pack_tiles, std::cref(rd), std::cref(to), tiles * j / nth, tiles * (j + 1) / nth, std::ref(parts[j]));
-  pack_tiles(rd, to, 0, tiles / nth, parts[0]);
-  for (auto& w : workers) w.join();
+  std::vector<PackPart> parts(8);
+  const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 22) / (16 * K));
+  parts.resize(parallel_ranges(tiles, grain, [&](int64_t t0, int64_t t1, int p) { pack_tiles(rd, to, t0, t1, parts[p]); }));
 
   bool uniform = true, have_scale = false;
   float common = 0.0f;

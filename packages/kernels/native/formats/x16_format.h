@@ -46,7 +46,11 @@ struct X16Format {
   Isa min_isa;       // x16 by default where this ISA or a wider one is active
   int layout;        // MatmulWeights::layout of the x16 copy
   q4x16::TileLayout tiles;  // sizes of the x16 copy
-  void (*repack)(const uint8_t* src, int64_t rows, int64_t K, uint8_t* dst);  // into zeroed memory
+  // Repacking, per tile: on-disk row r into its x16 codes (codes[0, K), unsigned as the layout
+  // stores them) and its scales as row i of the tile's zeroed meta ...
+  void (*decode_row)(const uint8_t* src, int64_t r, int64_t K, uint8_t* codes, uint8_t* tile_meta, int i);
+  // ... then each unit's code bytes from the 16 rows' codes (row i's at codes + i * stride).
+  void (*pack_unit)(const uint8_t* codes, int64_t stride, uint8_t* out);
   FormatKernelSet gguf;
   const MatmulKernel* x16[3];  // by Isa; null where the ISA has no x16 kernel
 };
