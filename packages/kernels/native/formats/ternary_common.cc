@@ -96,13 +96,14 @@ struct PackTarget {
   float* scales;  // T3: [tiles][segments][16]; T2: [rows][segments]
 };
 
-// T2 codes of one row (trits padded to Kp with zeros).
+// T2 codes of one row (trits padded to Kp with zeros), each byte written once.
 void pack_t2_row(const int8_t* trits, int64_t Kp, uint8_t* out) {
-  std::memset(out, 0, Kp / 4);
-  for (int64_t k = 0; k < Kp; ++k) {
-    const int64_t s = k / 256, j = k % 256, h = j / 128, l = (j % 128) / 32, m = j % 32;
-    out[s * t2::kSegBytes + h * 32 + m] |= (uint8_t)((trits[k] + 1) << (2 * l));
-  }
+  for (int64_t s = 0; s < Kp / t3::kSegK; ++s)
+    for (int h = 0; h < 2; ++h)
+      for (int m = 0; m < 32; ++m) {
+        const int8_t* t = trits + s * t3::kSegK + 128 * h + m;
+        out[s * t2::kSegBytes + 32 * h + m] = (uint8_t)((t[0] + 1) | (t[32] + 1) << 2 | (t[64] + 1) << 4 | (t[96] + 1) << 6);
+      }
 }
 
 // One thread's share of the repacking: tiles [t0, t1).
