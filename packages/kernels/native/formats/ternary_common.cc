@@ -54,10 +54,13 @@ struct SegmentGroups {
 void segment_groups(const int8_t* trits, int64_t Kp, int64_t s, SegmentGroups& sg) {
   for (int i = 0; i < 16; ++i) {
     const int8_t* t = trits + i * Kp + s * t3::kSegK;
+    int8_t v[t3::kGroupsPerSeg];
+    for (int g = 0; g < 85; ++g) v[g] = (int8_t)(9 * t[3 * g] + 3 * t[3 * g + 1] + t[3 * g + 2]);
+    v[85] = (int8_t)(9 * t[255]);
+    v[86] = v[87] = 0;
     for (int g = 0; g < t3::kGroupsPerSeg; ++g) {
-      const int v = g < 85 ? 9 * t[3 * g] + 3 * t[3 * g + 1] + t[3 * g + 2] : g == 85 ? 9 * t[255] : 0;
-      sg.mag[i][g] = (uint8_t)(v < 0 ? -v : v);
-      sg.neg[i][g] = (uint8_t)(v < 0);
+      sg.mag[i][g] = (uint8_t)(v[g] < 0 ? -v[g] : v[g]);
+      sg.neg[i][g] = (uint8_t)(v[g] < 0);
     }
   }
 }
