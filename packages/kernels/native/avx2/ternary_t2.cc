@@ -55,7 +55,7 @@ static void rows_tokens(const t3::Args& a, int64_t r, int64_t t0) {
   const bool block = a.layout == t3::kLayoutBlock;
   const __m256i m3 = _mm256_set1_epi8(3), ones = _mm256_set1_epi16(1);
   const uint8_t* w = a.codes + r * rb;
-  // Weights stream row block after row block: fetch the lines of the block ~12 KB ahead that sit
+  // Weights stream row block after row block: fetch the lines of the block ~9 KB ahead that sit
   // where this segment's are (decode-sized calls only; larger ones reuse a row block for every token block).
   const int64_t block_bytes = R * rb, ahead = (kPrefetchAheadBytes + block_bytes - 1) / block_bytes * block_bytes;
   const bool prefetch = a.n <= 4;

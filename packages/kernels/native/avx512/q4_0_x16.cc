@@ -62,7 +62,7 @@ static void tiles_tokens(const Ctx& c, int64_t tile, int64_t t0, int64_t r1) {
     codes[p] = C::kTiles.tile_codes(c.data, c.K, tile + p);
     scales[p] = q4x16::tile_scales(C::kTiles, c.data, c.rows, c.K, tile + p);
   }
-  // decode streams its weights once: fetch ~12 KB ahead, split over the NT tile streams
+  // decode streams its weights once: fetch ~9 KB ahead (core/prefetch.h), split over the NT tile streams
   constexpr int64_t kAheadBlocks = T == 1 ? kPrefetchAheadBytes / (C::kTiles.code * NT) : 0;
   const __m512i m4 = _mm512_set1_epi8(0x0F);
   __m512 facc[T][NT];

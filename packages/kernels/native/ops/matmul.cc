@@ -80,8 +80,8 @@ int64_t split_multiple(const MatmulState& st, int nth) {
   return st.N >= aligned * nth * 4 ? aligned : m;
 }
 
-// Decode-sized matmuls stream their weights once. The kernels prefetch ~12 KB ahead of where they
-// compute, so the first 12 KB of a share would arrive by demand misses alone: fetch them up front,
+// Decode-sized matmuls stream their weights once. The kernels prefetch ~9 KB ahead of where they
+// compute, so the first 9 KB of a share would arrive by demand misses alone: fetch them up front,
 // overlapping that latency with the activation conversion (or the previous part's tail). Row r
 // starts about r/N of the way into any format's layout (exact for row-major formats; T3's scale
 // tail and K-chunked bands make it approximate, which costs only useless prefetches).
