@@ -9,7 +9,7 @@
 namespace ryzen {
 
 int parallel_ranges(int64_t count, int64_t grain, const std::function<void(int64_t, int64_t, int)>& fn) {
-  const int64_t hw = std::max<int64_t>(1, std::min<int64_t>(8, std::thread::hardware_concurrency()));
+  const int64_t hw = std::max<int64_t>(1, std::min<int64_t>(kMaxParallelParts, std::thread::hardware_concurrency()));
   const int64_t by_work = grain > 0 ? 1 + count / grain : 1;
   const int parts = (int)std::max<int64_t>(1, std::min({hw, by_work, count}));
   // An exception must not leave a worker thread (that terminates the process): each part's is

@@ -244,9 +244,8 @@ bool pack_ternary(const Reader& rd, MatmulWeights& out, std::string& err) {
   const PackTarget to{t2, buf.get(), scales};
 
   // Model loading repacks billions of weights: large tensors use every hardware thread.
-  std::vector<PackPart> parts(8);
-  const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 22) / (16 * K));
-  parts.resize(parallel_ranges(tiles, grain, [&](int64_t t0, int64_t t1, int p) { pack_tiles(rd, to, t0, t1, parts[p]); }));
+  std::vector<PackPart> parts(kMaxParallelParts);
+  parts.resize(parallel_repack(tiles, 16 * K, [&](int64_t t0, int64_t t1, int p) { pack_tiles(rd, to, t0, t1, parts[p]); }));
 
   bool uniform = true, have_scale = false;
   float common = 0.0f;

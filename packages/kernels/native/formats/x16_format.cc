@@ -1,6 +1,5 @@
 #include "formats/x16_format.h"
 
-#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -48,9 +47,7 @@ bool prepare_x16(const X16Format& f, const uint8_t* src, size_t src_bytes, int64
   const size_t bytes = f.tiles.total_bytes(rows, cols);
   std::shared_ptr<uint8_t> buf = alloc_weight_buffer(bytes);
   if (!buf) return true;  // out of memory for the copy: keep the block layout
-  // a thread per ~4M weights: a model's worth of repacking is seconds on one core
-  const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 22) / (q4x16::kTileRows * cols));
-  parallel_ranges(q4x16::tiles(rows), grain,
+  parallel_repack(q4x16::tiles(rows), q4x16::kTileRows * cols,
                   [&](int64_t t0, int64_t t1, int) { repack_tiles(f, src, rows, cols, buf.get(), t0, t1); });
   out.data = buf.get();
   out.bytes = bytes;
