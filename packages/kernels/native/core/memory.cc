@@ -32,16 +32,17 @@ Pool& pool() {
 size_t round_up(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
 
 // Large blocks (KV caches, big activations) come straight from mmap: page-aligned, already
-// zero, committed only when touched, eligible for transparent huge pages, and unmapped on free.
+// zero, committed only when touched, and unmapped on free. In 4 KB pages, unlike weights: they
+// are first touched while generating, and a huge page's first touch can stall for milliseconds
+// (zeroing 2 MB; on a VM that returned free memory to its host, ~5 ms each here), which put
+// ~0.4 s into the first token half the time (the KV cache's first row in every layer); attention
+// over a 1.5k-token context measured the same in either page size.
 constexpr size_t kLargeBlock = size_t(1) << 20;
 
 void* os_alloc(size_t size, bool* zeroed) {
   if (size >= kLargeBlock) {
     void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) return nullptr;
-#ifdef MADV_HUGEPAGE
-    madvise(p, size, MADV_HUGEPAGE);
-#endif
     *zeroed = true;
     return p;
   }
