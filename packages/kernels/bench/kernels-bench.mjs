@@ -3,6 +3,8 @@
 // the output head, per ISA, kernel family and thread count, beside the machine's own read
 // bandwidth and int8 multiply-add peak measured in the same run (probe ops "bench_read" and
 // "bench_peak"). Weights stream from >= --mb MB of distinct memory so DRAM, not cache, is measured.
+// GEMV rows also show the read probe cut into ops of the row's size (small ops pay a barrier and
+// their streams' start per op, which no kernel can avoid); the bars use the whole-buffer read.
 //
 //   node bench/kernels-bench.mjs [--json] [--quick] [--mb 256] [--isa avx512,avx2] [--threads 1,2]
 //                                [--reps 5] [--no-head] [--no-fused] [--shapes q/o,down] [--family lut,mad,t2]
@@ -89,6 +91,21 @@ function readProbe(bytes) {
   return {
     run: () => K.runOp("bench_read", [sink, probeBuf]),
     rates: ({ median: s, best, cpu }) => ({ gbs: bytes / best / 1e9, medianGbs: bytes / s / 1e9, cpuGbs: (bytes * threads) / cpu / 1e9 }),
+  };
+}
+
+/** The same read cut into ops of `pieceBytes` (one bench_read per piece, one plan): what a plain
+ *  read gets at a GEMV row's op size, each op paying its barrier and its streams' start. */
+function pieceReadProbe(bytes, pieceBytes) {
+  readProbe(bytes); // allocates and touches probeBuf
+  const count = Math.max(1, Math.floor(bytes / pieceBytes)), floats = pieceBytes / 4;
+  const grid = probeBuf.reshape([1, bytes / 4]).rows(0, floats * count).reshape([floats, count]);
+  const sink = probeSink();
+  const plan = new K.Plan(Array.from({ length: count }, (_, i) => ({ op: "bench_read", t: [sink, grid.rows(i, 1)] })));
+  return {
+    run: () => plan.run(),
+    rates: ({ best }) => ({ gbs: (count * pieceBytes) / best / 1e9 }),
+    dispose: () => plan.dispose(),
   };
 }
 
@@ -204,6 +221,7 @@ export function runKernelBench(opts = {}) {
       "GEMM GOPS = 2*N*K*n / time (multiply-add = 2 ops), n = 128 tokens",
       "each row's ratio is against a read-bandwidth / int8-peak probe run in alternation with it (same ISA and threads); times are the best of the rounds (GEMM: 3x reps rounds of one product)",
       "'cpu %' (1 thread only) repeats the ratio on process CPU time (robust to being descheduled on a shared machine)",
+      "'op-size read': the read probe cut into ops of one weight copy's bytes (a plan of bench_read ops, same rounds), and the row's GB/s as % of it: the ceiling a plain read reaches at that op size, barrier and stream starts included (information only: the bars use the whole-buffer read)",
     ],
   };
   try {
@@ -233,14 +251,18 @@ export function runKernelBench(opts = {}) {
             if (doGemv) {
               const gemvCopies = family === "mad" ? weights.slice(0, Math.max(1, Math.ceil(weights.length / 8))) : weights;
               const plan = matmulPlan(gemvCopies, x1, y1);
-              const [probe, { median: s, best, cpu }] = pairedWithProbe(readProbe(probeBytes), () => plan.run(), reps);
-              const bw = probe.gbs;
+              const long = readProbe(probeBytes), piece = pieceReadProbe(probeBytes, per);
+              long.run(), piece.run(), plan.run();
+              const [lt, pt, { median: s, best, cpu }] = pairedRuns([long.run, piece.run, () => plan.run()], reps);
+              const probe = long.rates(lt), bw = probe.gbs, pieceGbs = piece.rates(pt).gbs;
               plan.dispose();
+              piece.dispose();
               const gbs = (per * gemvCopies.length) / best / 1e9;
               const cpuGbs = (per * gemvCopies.length * t) / cpu / 1e9;
               result.gemv.push({
                 shape: shape.name, K: shape.K, N: shape.N, isa, family, threads: t,
                 us: (best / gemvCopies.length) * 1e6, usMedian: (s / gemvCopies.length) * 1e6, gbs, readGbs: bw, bwPct: (100 * gbs) / bw,
+                pieceReadGbs: pieceGbs, pieceBwPct: (100 * gbs) / pieceGbs,
                 cpuGbs, cpuReadGbs: probe.cpuGbs, cpuBwPct: cpuRatioPct(t, cpuGbs, probe.cpuGbs),
               });
             }
@@ -321,9 +343,9 @@ export function formatKernelBench(r) {
     lines.push(`${isa}: read bandwidth ${Object.entries(b).map(([t, v]) => `${t}T ${v.gbs.toFixed(1)} GB/s`).join(", ")}; int8 peak ${Object.entries(p).map(([t, v]) => `${t}T ${num(v.gops, 0)} GOPS`).join(", ")}`);
   }
   lines.push("", "ternary GEMV (1 token; weights streamed from DRAM)");
-  lines.push(`${pad("shape", 12)} ${pad("K x N", 12)} ${pad("isa", 7)} ${pad("family", 6)} ${lpad("thr", 3)} ${lpad("us", 9)} ${lpad("GB/s", 7)} ${lpad("read GB/s", 10)} ${lpad("% read bw", 10)} ${lpad("cpu %", 6)}`);
+  lines.push(`${pad("shape", 12)} ${pad("K x N", 12)} ${pad("isa", 7)} ${pad("family", 6)} ${lpad("thr", 3)} ${lpad("us", 9)} ${lpad("GB/s", 7)} ${lpad("read GB/s", 10)} ${lpad("% read bw", 10)} ${lpad("cpu %", 6)} ${lpad("op-size read", 13)}`);
   for (const g of r.gemv)
-    lines.push(`${pad(g.shape, 12)} ${pad(`${g.K}x${g.N}`, 12)} ${pad(g.isa, 7)} ${pad(g.family, 6)} ${lpad(g.threads, 3)} ${lpad(g.us.toFixed(1), 9)} ${lpad(g.gbs.toFixed(2), 7)} ${lpad(g.readGbs.toFixed(2), 10)} ${lpad(g.bwPct.toFixed(0) + "%", 10)} ${lpad(pct(g.cpuBwPct), 6)}`);
+    lines.push(`${pad(g.shape, 12)} ${pad(`${g.K}x${g.N}`, 12)} ${pad(g.isa, 7)} ${pad(g.family, 6)} ${lpad(g.threads, 3)} ${lpad(g.us.toFixed(1), 9)} ${lpad(g.gbs.toFixed(2), 7)} ${lpad(g.readGbs.toFixed(2), 10)} ${lpad(g.bwPct.toFixed(0) + "%", 10)} ${lpad(pct(g.cpuBwPct), 6)} ${lpad(`${num(g.pieceReadGbs, 1)} (${pct(g.pieceBwPct)})`, 13)}`);
   lines.push("", "ternary GEMM (128 tokens)");
   lines.push(`${pad("shape", 12)} ${pad("K x N", 12)} ${pad("isa", 7)} ${pad("family", 6)} ${lpad("thr", 3)} ${lpad("ms", 9)} ${lpad("GOPS", 7)} ${lpad("peak GOPS", 10)} ${lpad("% peak", 10)} ${lpad("cpu %", 6)}`);
   for (const g of r.gemm)

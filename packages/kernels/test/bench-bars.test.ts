@@ -48,6 +48,11 @@ describe("kernel benchmark", () => {
     expect(r.gemm).toHaveLength(rows);
     expect(r.gemv.filter((g: { family: string }) => g.family === "t2").every((g: { isa: string }) => g.isa === "avx2")).toBe(true);
     for (const row of [...r.gemv, ...r.gemm]) expect(row.shape).toBe("attn k/v");
+    // each GEMV row also carries the read probe cut into ops of the row's op size
+    for (const row of r.gemv as { pieceReadGbs: number; pieceBwPct: number }[]) {
+      expect(row.pieceReadGbs).toBeGreaterThan(0);
+      expect(Number.isFinite(row.pieceBwPct)).toBe(true);
+    }
     expect(formatKernelBench(r)).toContain(isas.length > 0 ? "bars (issue #2" : "ternary GEMV");
   });
 });
