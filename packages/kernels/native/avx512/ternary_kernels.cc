@@ -109,8 +109,8 @@ static void lut_tile(const t3::Args& a, int64_t tile, int64_t t0, int64_t s0, in
   const uint8_t* seg = a.codes + t3::seg_offset(a.rows, a.K, tile, s0);
   for (int64_t s = s0; s < s1; ++s, seg += t3::kSegBytes) {
     prefetch_piece_ahead(seg, t3::kSegBytes);
-    // Separate chains hide vpdpbusd latency. (Accumulating even and odd steps apart as well made
-    // one token ~15 % faster from cache but ~1.5x slower streaming from DRAM on Zen 5.)
+    // Separate chains hide vpdpbusd latency. (Accumulating even and odd steps apart as well, for
+    // one token: from DRAM within +-2 % in alternating processes on Zen 5, so not kept.)
     __m512i lo0[T], hi0[T], lo1[T], hi1[T];
     for (int t = 0; t < T; ++t) lo0[t] = hi0[t] = lo1[t] = hi1[t] = _mm512_setzero_si512();
     const int64_t toff = s * t3::kStepsPerSeg * t3::kLutStepBytes;
