@@ -16,10 +16,17 @@ export interface TimeBudget {
   /** matmul ms predicted from the kernel bench */
   matmulMs: number;
   matmulFraction: number;
+  /** the prediction exceeds the measured step by more than 5 %: the microbenchmarks met a slower
+   *  machine state than the end-to-end rounds (on a shared host, typically a busy second core) */
+  overPredicted: boolean;
   /** weight bytes read per decode token (the whole file: the tied head is a full matrix) */
   bytesPerToken?: number;
   effectiveGBs?: number;
 }
+
+/** Footnote for budget rows with overPredicted set (reports mark them "*"). */
+export const OVER_PREDICTED =
+  "* more than the whole step: the kernel microbenchmarks met a slower machine state than the end-to-end rounds (on a shared host, typically a busy second core); that row's split is not meaningful";
 
 /** Matmuls per layer of the 2B-4T shape, by the kernel bench's shape names. */
 const PER_LAYER: Record<string, number> = { "attn q/o": 2, "attn k/v": 2, "ffn gate/up": 2, "ffn down": 1 };
@@ -69,6 +76,7 @@ export function timeBudget(rows: BenchRow[], kernels: KernelBenchSection, isa: s
       measuredMs,
       matmulMs: matmul,
       matmulFraction: matmul / measuredMs,
+      overPredicted: matmul > 1.05 * measuredMs,
       bytesPerToken: isDecode ? r.fileBytes : undefined,
       effectiveGBs: isDecode && r.fileBytes ? (r.fileBytes * r.tokensPerS.median) / 1e9 : undefined,
     });

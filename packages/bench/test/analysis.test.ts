@@ -80,6 +80,19 @@ describe("time budget from kernel microbenchmarks", () => {
     expect(b.effectiveGBs).toBeCloseTo((1.2e9 * 25) / 1e9, 6);
   });
 
+  it("flags a prediction above the measured step (microbenchmarks on a slower machine state)", () => {
+    const kernelRows = [
+      ...["attn q/o", "attn k/v", "ffn gate/up", "ffn down"].map((shape) => ({ kind: "gemv", shape, isa: "avx512", threads: 2, us: 300 })),
+      { kind: "head", type: "q6_K", isa: "avx512", threads: 2, us: 9000 },
+    ];
+    // 30 x 7 x 300 µs + 9 ms = 72 ms predicted, against 40 ms measured (25 tok/s) and 83 ms (12 tok/s)
+    const [over] = timeBudget([row("ryzen", "tq2_0", "tg128", 2, [25])], { status: "ok", rows: kernelRows }, "avx512");
+    expect(over.matmulFraction).toBeGreaterThan(1.05);
+    expect(over.overPredicted).toBe(true);
+    const [fine] = timeBudget([row("ryzen", "tq2_0", "tg128", 2, [12])], { status: "ok", rows: kernelRows }, "avx512"); // 83 ms
+    expect(fine.overPredicted).toBe(false);
+  });
+
   it("gives nothing when a shape was not benchmarked", () => {
     const rows = [row("ryzen", "tq2_0", "tg128", 2, [25])];
     expect(timeBudget(rows, { status: "ok", rows: [{ kind: "gemv", shape: "attn q/o", threads: 2, us: 1 }] }, null)).toEqual([]);

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { renderHtml } from "../src/report/html.js";
 import { renderTerminal } from "../src/report/terminal.js";
+import { OVER_PREDICTED } from "../src/profile.js";
 import { spread } from "../src/stats.js";
 import { sampleRows, syntheticReport } from "./helpers/fixtures.js";
 import { decodePng, inkFraction } from "./helpers/png.js";
@@ -54,6 +55,15 @@ describe("report", () => {
     const rows = sampleRows().map((r) => (r.engine === "ryzen" && r.test === "tg128" && r.threads === 1 ? { ...r, cpuPerWall: spread([0.99, 1.01]) } : r));
     const text = renderTerminal(syntheticReport(rows));
     expect(text).toMatch(/ryzen\s+tq2_0\s+1\s+.*—\s\/\s1\.00\s+900/);
+  });
+
+  it("marks a time-budget row whose matmul prediction exceeds the step, with the footnote", () => {
+    const plain = renderTerminal(report);
+    expect(plain).not.toContain(OVER_PREDICTED);
+    const over = { ...report, budget: [{ ...report.budget[0], matmulMs: 40, matmulFraction: 1.6, overPredicted: true }] };
+    expect(renderTerminal(over)).toMatch(/160% \*/);
+    expect(renderTerminal(over)).toContain(OVER_PREDICTED);
+    expect(renderHtml(over)).toContain("160 % *");
   });
 
   const chromium = findChromium();

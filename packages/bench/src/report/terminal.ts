@@ -1,5 +1,6 @@
 import type { BenchReport } from "../run.js";
 import { cellText, cpuText, machineLine, orderText, perRoundText, ROUND_HEADER, roundLines, tableLines, testColumns } from "./cells.js";
+import { OVER_PREDICTED } from "../profile.js";
 
 /** Plain-text table; the first `leftCols` columns (and those listed in `alsoLeft`) are left-aligned, numbers right-aligned. */
 function table(header: string[], body: string[][], leftCols = 3, alsoLeft: number[] = []): string {
@@ -53,9 +54,10 @@ export function renderTerminal(report: BenchReport): string {
     out.push(
       table(
         ["phase", "format", "thr", "measured ms", "matmul ms", "matmul %", "GB/token", "eff. GB/s"],
-        report.budget.map((b) => [b.phase, b.format, String(b.threads), b.measuredMs.toFixed(1), b.matmulMs.toFixed(1), `${(100 * b.matmulFraction).toFixed(0)}%`, b.bytesPerToken ? (b.bytesPerToken / 1e9).toFixed(2) : "—", b.effectiveGBs?.toFixed(1) ?? "—"]),
+        report.budget.map((b) => [b.phase, b.format, String(b.threads), b.measuredMs.toFixed(1), b.matmulMs.toFixed(1), `${(100 * b.matmulFraction).toFixed(0)}%${b.overPredicted ? " *" : ""}`, b.bytesPerToken ? (b.bytesPerToken / 1e9).toFixed(2) : "—", b.effectiveGBs?.toFixed(1) ?? "—"]),
       ),
     );
+    if (report.budget.some((b) => b.overPredicted)) out.push(OVER_PREDICTED);
   }
   for (const p of report.peers) if (p.status !== "used") out.push(`peer ${p.engine}: ${p.status} (${p.detail})`);
   if (report.kernels.status !== "ok") out.push(`kernel microbenchmarks: ${report.kernels.status} (${report.kernels.reason})`);

@@ -69,7 +69,7 @@ export function syntheticReport(rows: BenchRow[], rounds: RoundRecord[] = sample
     goals: evaluateGoals(rows, "bitnet-2b4t", "tg128", "pp128"),
     goalModel: "bitnet-2b4t",
     kernels: { status: "ok", rows: [{ kind: "gemv", kernel: "tq2_0.vnni", shape: "2560x6912", "GB/s": 28.5 }] },
-    budget: [{ phase: "decode", threads: 2, format: "tq2_0", measuredMs: 25, matmulMs: 20, matmulFraction: 0.8, bytesPerToken: 8.1e8, effectiveGBs: 32.4 }],
+    budget: [{ phase: "decode", threads: 2, format: "tq2_0", measuredMs: 25, matmulMs: 20, matmulFraction: 0.8, overPredicted: false, bytesPerToken: 8.1e8, effectiveGBs: 32.4 }],
     tokenizer: { status: "unavailable", reason: "test" },
     peers: [{ engine: "llama.cpp", status: "used", detail: "/x/llama-bench" }],
     notes: ["synthetic numbers"],
