@@ -139,6 +139,31 @@ describe("ternary matmul kernels", () => {
     }
   });
 
+  it("a NaN activation quantizes to -127 on every ISA, kernel and layout, as on the scalar path", () => {
+    // NaN early in the token (the max-abs scans skip it there); 1 token (LUT tables) and 8 (MAD records)
+    const K = 512, N = 17;
+    const bytes = quantize(GGMLType.I2_S, weights(K, N, 5, false), N, K);
+    const W = preparedInEach(GGMLType.I2_S, [K, N], bytes);
+    for (const n of [1, 8]) {
+      const x = activations(K, n, 6);
+      for (let t = 0; t < n; t++) x[t * K + 3 + t] = NaN;
+      const c: Case = { label: `NaN n=${n}`, W, X: Tensor.fromFloat32([K, n], x), K, N, n, want: new Float64Array(0) };
+      let first: Float32Array | null = null;
+      forEachIsaAndThreads(() => {
+        for (const layout of LAYOUTS)
+          for (const kernel of [null, ...matmulKernels(GGMLType.I2_S, W[layout])]) {
+            const got = run(kernel, c, layout);
+            expect(got.every(Number.isFinite), `${kernel} (${layout}) ${c.label}`).toBe(true);
+            if (first) expect(same(first, got), `${kernel} (${layout}) ${c.label} vs the first`).toBe(true);
+            first ??= got;
+          }
+      });
+      // the NaN does count (as -127): with a 0 in its place the result differs
+      const asZero = run(null, { ...c, X: Tensor.fromFloat32([K, n], x.map((v) => (Number.isNaN(v) ? 0 : v))) }, "t3");
+      expect(same(first!, asZero)).toBe(false);
+    }
+  });
+
   it("large tensors (repacked on several threads) match the reference; a bad code in the last rows is found", () => {
     const s = { K: 2560, N: 1700, n: 2 };
     for (const f of [TYPES[1], TYPES[2]]) {

@@ -340,11 +340,27 @@ static float quantize_token(const float* x, int64_t K, int8_t* q, int32_t* sum) 
     return 0.0f;
   }
   const __m512 scale = _mm512_set1_ps(127.0f / amax);
+  // 64 values at a time: two saturating packs narrow four vectors (lane-interleaved, put back in
+  // order by one dword permute) and the bytes clamp at -127 (packs saturate at 127 already; a NaN
+  // converts to INT_MIN and ends at -127, as the int32 clamp below gives); their sum by vpsadbw on
+  // the biased bytes. Same bytes and sum as the 16-wide loop, ~40 % fewer instructions.
+  const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  const __m512i floor8 = _mm512_set1_epi8(-127), bias = _mm512_set1_epi8((char)0x80);
+  __m512i sad = _mm512_setzero_si512();
+  for (k = 0; k + 64 <= K; k += 64) {
+    __m512i v[4];
+    for (int j = 0; j < 4; ++j) v[j] = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(x + k + 16 * j), scale));  // half to even
+    __m512i b = _mm512_packs_epi16(_mm512_packs_epi32(v[0], v[1]), _mm512_packs_epi32(v[2], v[3]));
+    b = _mm512_max_epi8(_mm512_permutexvar_epi32(order, b), floor8);
+    _mm512_storeu_si512(q + k, b);
+    sad = _mm512_add_epi64(sad, _mm512_sad_epu8(_mm512_xor_si512(b, bias), _mm512_setzero_si512()));
+  }
+  const int64_t packed = k;
   const __m512i lo = _mm512_set1_epi32(-127), hi = _mm512_set1_epi32(127);
   __m512i vsum = _mm512_setzero_si512();
   // Full vectors store the narrowed bytes from a register: vpmovdb straight to memory (what the
   // masked store compiles to) is slow on Zen 4/5.
-  for (k = 0; k + 16 <= K; k += 16) {
+  for (; k + 16 <= K; k += 16) {
     __m512i v = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(x + k), scale));  // half to even
     v = _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
     vsum = _mm512_add_epi32(vsum, v);
@@ -357,7 +373,7 @@ static float quantize_token(const float* x, int64_t K, int8_t* q, int32_t* sum) 
     vsum = _mm512_add_epi32(vsum, v);
     _mm_mask_storeu_epi8(q + k, m, _mm512_cvtepi32_epi8(v));
   }
-  *sum = _mm512_reduce_add_epi32(vsum);
+  *sum = (int32_t)(_mm512_reduce_add_epi64(sad) - 128 * packed) + _mm512_reduce_add_epi32(vsum);
   return amax / 127.0f;
 }
 
