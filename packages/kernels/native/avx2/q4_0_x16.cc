@@ -67,17 +67,11 @@ static void halves_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, 
     for (int t = 0; t < T; ++t) store_half(g.y + (t0 + t) * g.ldy, tile, h + u, g.r1, facc[t][u]);
 }
 
-struct Halves {
-  const uint8_t* data;
-  int64_t rows;
-  const GemmArgs& g;
-  template <int H, int T>
-  void halves(int64_t tile, int h, int64_t t0) const { halves_tokens<H, T>(data, rows, g, tile, h, t0); }
-};
-
 }  // namespace
 
-void gemm_q4_0_x16(const uint8_t* data, int64_t rows, const GemmArgs& g) { run_halves<4>(Halves{data, rows, g}, g); }
+void gemm_q4_0_x16(const uint8_t* data, int64_t rows, const GemmArgs& g) {
+  run_halves<4>([&](auto H, auto T, int64_t tile, int h, int64_t t0) { halves_tokens<H, T>(data, rows, g, tile, h, t0); }, g);
+}
 
 }  // namespace avx2
 }  // namespace ryzen

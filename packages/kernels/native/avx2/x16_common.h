@@ -4,6 +4,7 @@
 #include <immintrin.h>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include "formats/q4_0_x16.h"
 #include "scalar/quant_kernels.h"
 
@@ -31,14 +32,18 @@ static inline void store_half(float* y_token, int64_t tile, int half, int64_t r1
   std::memcpy(y_token + r0, tmp, (size_t)valid * sizeof(float));
 }
 
-// The tile loop the AVX2 x16 kernels share. K provides `template <int H, int T> void halves(tile,
-// h, t0) const` (H half tiles of 8 rows from half h, T tokens from t0). Decode runs whole tiles
-// (both halves in one pass over the codes); more tokens run half tiles in blocks of MaxT tokens,
-// then one block of each smaller size for the rest.
+// The tile loop the AVX2 x16 kernels share. K is called as k(H, T, tile, h, t0) with H and T as
+// std::integral_constant<int, ...> (a kernel passes a generic lambda around its template): H half
+// tiles of 8 rows from half h, T tokens from t0. Decode runs whole tiles (both halves in one pass
+// over the codes); more tokens run half tiles in blocks of MaxT tokens, then one block of each
+// smaller size for the rest.
+template <int V>
+using IntC = std::integral_constant<int, V>;
+
 template <int T, class K>
 static inline void half_tail(const K& k, int64_t tile, int h, int64_t t, int64_t n) {
   if constexpr (T > 0) {
-    if (n - t >= T) k.template halves<1, T>(tile, h, t), t += T;
+    if (n - t >= T) k(IntC<1>{}, IntC<T>{}, tile, h, t), t += T;
     half_tail<T - 1>(k, tile, h, t, n);
   }
 }
@@ -48,12 +53,12 @@ static inline void run_halves(const K& k, const GemmArgs& g) {
   const int64_t end = (g.r1 + q4x16::kTileRows - 1) / q4x16::kTileRows;
   for (int64_t tile = g.r0 / q4x16::kTileRows; tile < end; ++tile) {
     if (g.n == 1) {
-      k.template halves<2, 1>(tile, 0, 0);
+      k(IntC<2>{}, IntC<1>{}, tile, 0, 0);
       continue;
     }
     for (int h = 0; h < 2; ++h) {
       int64_t t = 0;
-      for (; t + MaxT <= g.n; t += MaxT) k.template halves<1, MaxT>(tile, h, t);
+      for (; t + MaxT <= g.n; t += MaxT) k(IntC<1>{}, IntC<MaxT>{}, tile, h, t);
       half_tail<MaxT - 1>(k, tile, h, t, g.n);
     }
   }

@@ -103,15 +103,9 @@ static void tiles_tokens(const Ctx& c, int64_t tile, int64_t t0, int64_t r1) {
 }
 
 template <class C>
-struct Tiles {
-  Ctx c;
-  template <int NT, int T>
-  void tiles(int64_t tile, int64_t t0) const { tiles_tokens<C, NT, T>(c, tile, t0, c.g->r1); }
-};
-
-template <class C>
 void gemm(const uint8_t* data, int64_t rows, const GemmArgs& g) {
-  run_tiles<4>(Tiles<C>{Ctx{data, rows, g.K, g.K / 32, &g}}, g);
+  const Ctx c{data, rows, g.K, g.K / 32, &g};
+  run_tiles<4>([&](auto NT, auto T, int64_t tile, int64_t t0) { tiles_tokens<C, NT, T>(c, tile, t0, g.r1); }, g);
 }
 
 }  // namespace

@@ -98,17 +98,11 @@ static void tiles_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, i
     for (int t = 0; t < T; ++t) store_tile(g.y + (t0 + t) * g.ldy, tile + p, g.r1, facc[t][p]);
 }
 
-struct Tiles {
-  const uint8_t* data;
-  int64_t rows;
-  const GemmArgs& g;
-  template <int NT, int T>
-  void tiles(int64_t tile, int64_t t0) const { tiles_tokens<NT, T>(data, rows, g, tile, t0); }
-};
-
 }  // namespace
 
-void gemm_q4_K_x16(const uint8_t* data, int64_t rows, const GemmArgs& g) { run_tiles<2>(Tiles{data, rows, g}, g); }
+void gemm_q4_K_x16(const uint8_t* data, int64_t rows, const GemmArgs& g) {
+  run_tiles<2>([&](auto NT, auto T, int64_t tile, int64_t t0) { tiles_tokens<NT, T>(data, rows, g, tile, t0); }, g);
+}
 
 }  // namespace avx512
 }  // namespace ryzen

@@ -4,6 +4,7 @@
 #include <immintrin.h>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include "formats/q4_0_x16.h"
 #include "scalar/quant_kernels.h"
 
@@ -25,14 +26,18 @@ static inline void store_tile(float* y_token, int64_t tile, int64_t r1, __m512 v
   _mm512_mask_storeu_ps(y_token + r0, (__mmask16)(valid >= 16 ? 0xFFFF : (1u << valid) - 1), v);
 }
 
-// The tile loop every x16 kernel shares. K provides `template <int NT, int T> void tiles(tile,
-// t0) const` (NT tiles from `tile`, T tokens from t0). Decode (one token) runs one tile at a time:
+// The tile loop every x16 kernel shares. K is called as k(NT, T, tile, t0) with NT and T as
+// std::integral_constant<int, ...> (a kernel passes a generic lambda around its template): NT
+// tiles from `tile`, T tokens from t0. Decode (one token) runs one tile at a time:
 // one weight stream, which reads DRAM faster than several tiles at once. More tokens run tile
 // pairs in blocks of MaxT tokens, then one block of each smaller size for the rest.
+template <int V>
+using IntC = std::integral_constant<int, V>;
+
 template <int NT, int T, class K>
 static inline void token_tail(const K& k, int64_t tile, int64_t t, int64_t n) {
   if constexpr (T > 0) {
-    if (n - t >= T) k.template tiles<NT, T>(tile, t), t += T;
+    if (n - t >= T) k(IntC<NT>{}, IntC<T>{}, tile, t), t += T;
     token_tail<NT, T - 1>(k, tile, t, n);
   }
 }
@@ -40,7 +45,7 @@ static inline void token_tail(const K& k, int64_t tile, int64_t t, int64_t n) {
 template <int MaxT, int NT, class K>
 static inline void token_blocks(const K& k, int64_t tile, int64_t n) {
   int64_t t = 0;
-  for (; t + MaxT <= n; t += MaxT) k.template tiles<NT, MaxT>(tile, t);
+  for (; t + MaxT <= n; t += MaxT) k(IntC<NT>{}, IntC<MaxT>{}, tile, t);
   token_tail<NT, MaxT - 1>(k, tile, t, n);
 }
 
@@ -49,7 +54,7 @@ static inline void run_tiles(const K& k, const GemmArgs& g) {
   const int64_t end = (g.r1 + q4x16::kTileRows - 1) / q4x16::kTileRows;
   int64_t tile = g.r0 / q4x16::kTileRows;
   if (g.n == 1) {
-    for (; tile < end; ++tile) k.template tiles<1, 1>(tile, 0);
+    for (; tile < end; ++tile) k(IntC<1>{}, IntC<1>{}, tile, 0);
     return;
   }
   for (; tile + 2 <= end; tile += 2) token_blocks<MaxT, 2>(k, tile, g.n);
