@@ -139,14 +139,15 @@ describe("ternary matmul kernels", () => {
     }
   });
 
-  it("a NaN activation quantizes to -127 on every ISA, kernel and layout, as on the scalar path", () => {
-    // NaN early in the token (the max-abs scans skip it there); 1 token (LUT tables) and 8 (MAD records)
-    const K = 512, N = 17;
+  it("a NaN activation anywhere in a token quantizes to -127 on every ISA, kernel and layout, as on the scalar path", () => {
+    // the max-abs scans skip a NaN wherever it is (first, middle or last values of the token);
+    // 1 token (LUT tables) and 8 (MAD records)
+    const K = 640, N = 17;
     const bytes = quantize(GGMLType.I2_S, weights(K, N, 5, false), N, K);
     const W = preparedInEach(GGMLType.I2_S, [K, N], bytes);
     for (const n of [1, 8]) {
       const x = activations(K, n, 6);
-      for (let t = 0; t < n; t++) x[t * K + 3 + t] = NaN;
+      for (let t = 0; t < n; t++) x[t * K + [0, 3 + t, K - 1, K - 9, K - 65][t % 5]] = NaN;
       const c: Case = { label: `NaN n=${n}`, W, X: Tensor.fromFloat32([K, n], x), K, N, n, want: new Float64Array(0) };
       let first: Float32Array | null = null;
       forEachIsaAndThreads(() => {

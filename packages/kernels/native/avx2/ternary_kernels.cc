@@ -305,11 +305,16 @@ static inline float hmax8(__m256 v) {
 // BitNet absmax int8 of one token into q[K]; returns amax/127 and the sum.
 static float quantize_token(const float* x, int64_t K, int8_t* q, int32_t* sum) {
   const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  // vmaxps returns its second operand when either is NaN: with the running max second, a NaN
+  // value is skipped wherever it is, as the scalar scan (std::max) skips it
   __m256 vmax = _mm256_setzero_ps();
   int64_t k = 0;
-  for (; k + 8 <= K; k += 8) vmax = _mm256_max_ps(vmax, _mm256_and_ps(_mm256_loadu_ps(x + k), absmask));
+  for (; k + 8 <= K; k += 8) vmax = _mm256_max_ps(_mm256_and_ps(_mm256_loadu_ps(x + k), absmask), vmax);
   float amax = hmax8(vmax);
-  for (; k < K; ++k) amax = amax > (x[k] < 0 ? -x[k] : x[k]) ? amax : (x[k] < 0 ? -x[k] : x[k]);
+  for (; k < K; ++k) {
+    const float a = x[k] < 0 ? -x[k] : x[k];
+    amax = a > amax ? a : amax;
+  }
   if (!(amax > 0.0f)) {
     std::memset(q, 0, K);
     *sum = 0;

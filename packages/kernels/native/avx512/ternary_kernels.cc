@@ -321,18 +321,20 @@ void ternary_lut_compute(const t3::Args& a) {
 
 // BitNet absmax int8 of one token into q[K]; returns amax/127 and the sum.
 static float quantize_token(const float* x, int64_t K, int8_t* q, int32_t* sum) {
-  // four vmaxps chains, so the scan is not bound by one chain's latency
+  // four vmaxps chains, so the scan is not bound by one chain's latency. vmaxps returns its second
+  // operand when either is NaN: with the running max second, a NaN value is skipped wherever it
+  // is, as the scalar scan (std::max) skips it.
   __m512 m0 = _mm512_setzero_ps(), m1 = m0, m2 = m0, m3 = m0;
   int64_t k = 0;
   for (; k + 64 <= K; k += 64) {
-    m0 = _mm512_max_ps(m0, _mm512_abs_ps(_mm512_loadu_ps(x + k)));
-    m1 = _mm512_max_ps(m1, _mm512_abs_ps(_mm512_loadu_ps(x + k + 16)));
-    m2 = _mm512_max_ps(m2, _mm512_abs_ps(_mm512_loadu_ps(x + k + 32)));
-    m3 = _mm512_max_ps(m3, _mm512_abs_ps(_mm512_loadu_ps(x + k + 48)));
+    m0 = _mm512_max_ps(_mm512_abs_ps(_mm512_loadu_ps(x + k)), m0);
+    m1 = _mm512_max_ps(_mm512_abs_ps(_mm512_loadu_ps(x + k + 16)), m1);
+    m2 = _mm512_max_ps(_mm512_abs_ps(_mm512_loadu_ps(x + k + 32)), m2);
+    m3 = _mm512_max_ps(_mm512_abs_ps(_mm512_loadu_ps(x + k + 48)), m3);
   }
   __m512 vmax = _mm512_max_ps(_mm512_max_ps(m0, m1), _mm512_max_ps(m2, m3));
-  for (; k + 16 <= K; k += 16) vmax = _mm512_max_ps(vmax, _mm512_abs_ps(_mm512_loadu_ps(x + k)));
-  if (k < K) vmax = _mm512_max_ps(vmax, _mm512_abs_ps(_mm512_maskz_loadu_ps((__mmask16)((1u << (K - k)) - 1), x + k)));
+  for (; k + 16 <= K; k += 16) vmax = _mm512_max_ps(_mm512_abs_ps(_mm512_loadu_ps(x + k)), vmax);
+  if (k < K) vmax = _mm512_max_ps(_mm512_abs_ps(_mm512_maskz_loadu_ps((__mmask16)((1u << (K - k)) - 1), x + k)), vmax);
   const float amax = _mm512_reduce_max_ps(vmax);
   if (!(amax > 0.0f)) {
     std::memset(q, 0, K);
