@@ -22,13 +22,8 @@ namespace {
 template <int H, int T>
 static void halves_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, int64_t tile, int h, int64_t t0) {
   const int64_t blocks = g.K / 32;
-  const int8_t* q[T];
-  const float* d[T];
-  const int16_t* s[T];
-  for (int t = 0; t < T; ++t) {
-    const uint8_t* row = g.acts + (size_t)(t0 + t) * g.act_row_bytes;
-    q[t] = a32_q(row), d[t] = a32_d(row, g.K), s[t] = a32_sum(row, g.K);
-  }
+  const ActRows<T, 32> acts(g, t0);
+  const auto &q = acts.q, &d = acts.d, &s = acts.s;
   const uint8_t* codes = q4x16::kTiles.tile_codes(data, g.K, tile) + 32 * h;
   const uint16_t* scales = q4x16::tile_scales(q4x16::kTiles, data, rows, g.K, tile) + 8 * h;
   const __m256i m4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);

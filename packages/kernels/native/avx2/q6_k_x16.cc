@@ -30,13 +30,8 @@ static inline __m256i high_bits(__m256i hv, __m256i m30) {
 template <int H, int T>
 static void halves_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, int64_t tile, int h, int64_t t0) {
   const int64_t supers = q6kx16::supers(g.K);
-  const int8_t* q[T];
-  const float* d[T];
-  const int16_t* s[T];
-  for (int t = 0; t < T; ++t) {
-    const uint8_t* row = g.acts + (size_t)(t0 + t) * g.act_row_bytes;
-    q[t] = a256_q(row), d[t] = a256_d(row, g.K), s[t] = a256_sum(row, g.K);
-  }
+  const ActRows<T, 256> acts(g, t0);
+  const auto &q = acts.q, &d = acts.d, &s = acts.s;
   const uint8_t* codes = q6kx16::kTiles.tile_codes(data, g.K, tile);
   const uint8_t* meta = q6kx16::kTiles.tile_meta(data, rows, g.K, tile);
   const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30), ones = _mm256_set1_epi16(1);

@@ -49,13 +49,8 @@ struct Q8Codes {
 template <class C, int NT, int T>
 static void tiles_tokens(const Ctx& c, int64_t tile, int64_t t0, int64_t r1) {
   const GemmArgs& g = *c.g;
-  const int8_t* q[T];
-  const float* d[T];
-  const int16_t* s[T];
-  for (int t = 0; t < T; ++t) {
-    const uint8_t* row = g.acts + (size_t)(t0 + t) * g.act_row_bytes;
-    q[t] = a32_q(row), d[t] = a32_d(row, c.K), s[t] = a32_sum(row, c.K);
-  }
+  const ActRows<T, 32> acts(g, t0);
+  const auto &q = acts.q, &d = acts.d, &s = acts.s;
   const uint8_t* codes[NT];
   const uint16_t* scales[NT];
   for (int p = 0; p < NT; ++p) {

@@ -29,13 +29,8 @@ static inline __m512i high_bits(__m512i hv, __m512i m30) {
 template <int NT, int T>
 static void tiles_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, int64_t tile, int64_t t0) {
   const int64_t supers = q6kx16::supers(g.K);
-  const int8_t* q[T];
-  const float* d[T];
-  const int16_t* s[T];
-  for (int t = 0; t < T; ++t) {
-    const uint8_t* row = g.acts + (size_t)(t0 + t) * g.act_row_bytes;
-    q[t] = a256_q(row), d[t] = a256_d(row, g.K), s[t] = a256_sum(row, g.K);
-  }
+  const ActRows<T, 256> acts(g, t0);
+  const auto &q = acts.q, &d = acts.d, &s = acts.s;
   const uint8_t* codes[NT];
   const uint8_t* meta[NT];
   for (int p = 0; p < NT; ++p) {

@@ -76,6 +76,24 @@ struct GemmArgs {
   int64_t r0, r1;
 };
 
+// The quantized activation rows of T tokens from t0 (A32 or A256: Block = 32 or 256), as the x16
+// kernels take them: int8 values, per-block scales and the sums of 16 values.
+template <int T, int Block>
+struct ActRows {
+  const int8_t* q[T];
+  const float* d[T];
+  const int16_t* s[T];
+  ActRows(const GemmArgs& g, int64_t t0) {
+    static_assert(Block == 32 || Block == 256, "A32 or A256 rows");
+    for (int t = 0; t < T; ++t) {
+      const uint8_t* row = g.acts + (size_t)(t0 + t) * g.act_row_bytes;
+      q[t] = Block == 32 ? a32_q(row) : a256_q(row);
+      d[t] = Block == 32 ? a32_d(row, g.K) : a256_d(row, g.K);
+      s[t] = Block == 32 ? a32_sum(row, g.K) : a256_sum(row, g.K);
+    }
+  }
+};
+
 using GemmFn = void (*)(const GemmArgs&);
 using ActsFn = void (*)(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch);
 
