@@ -160,7 +160,8 @@ static void row_q6_K(const uint8_t* w, const uint8_t* const* acts, int64_t K, fl
                              _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 4), m2), 4));
       q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
                              _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 6), m2), 4));
-      const __m256i half_sc = _mm256_permute4x64_epi64(sc16, h ? 0xEE : 0x44);  // scales 8h..8h+7, both lanes
+      // scales 8h..8h+7, both lanes (two calls: the immediate must be a constant even unoptimised)
+      const __m256i half_sc = h ? _mm256_permute4x64_epi64(sc16, 0xEE) : _mm256_permute4x64_epi64(sc16, 0x44);
       __m256i s[4];
       for (int g = 0; g < 4; g++) s[g] = _mm256_shuffle_epi8(half_sc, q6s.pick[g]);
       for (int t = 0; t < NT; t++) {

@@ -1,0 +1,64 @@
+// Runs the kernel tests against an AddressSanitizer + UndefinedBehaviorSanitizer build of the
+// addon, so an out-of-bounds access, a use after free or undefined behaviour (e.g. a signed
+// overflow) in native code fails the run instead of passing by luck.
+//
+//   node scripts/test-sanitized.mjs [extra vitest arguments]
+//
+// Linux with GCC (node-gyp's compiler here): the sanitizer runtimes are preloaded into node, which
+// is not instrumented itself. The instrumented build lives in a staging directory under the OS
+// temp dir (native/ is a symlink, so it always builds the current sources; make rebuilds what
+// changed), leaving build/ to the normal binary. Leak detection is off: node itself does not free
+// everything at exit.
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { copyFileSync, existsSync, mkdirSync, symlinkSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { nodeDir } from "./node-dir.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const require = createRequire(import.meta.url);
+// one staging directory per checkout: its symlinks point at this package's sources
+const stage = join(tmpdir(), `ryzen-kernels-sanitized-${createHash("sha256").update(root).digest("hex").slice(0, 12)}`);
+const sanitize = "-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g";
+
+function stageSources() {
+  mkdirSync(stage, { recursive: true });
+  for (const file of ["package.json", "binding.gyp"]) copyFileSync(join(root, file), join(stage, file));
+  for (const dir of ["native", "node_modules"]) if (!existsSync(join(stage, dir))) symlinkSync(join(root, dir), join(stage, dir), "dir");
+}
+
+function build() {
+  const gyp = require.resolve("node-gyp/bin/node-gyp.js");
+  const dir = nodeDir();
+  const args = dir ? [`--nodedir=${dir}`] : [];
+  const env = { ...process.env, CFLAGS: sanitize, CXXFLAGS: sanitize, LDFLAGS: sanitize };
+  if (!existsSync(join(stage, "build", "Makefile"))) execFileSync(process.execPath, [gyp, "configure", ...args], { cwd: stage, env, stdio: "inherit" });
+  execFileSync(process.execPath, [gyp, "build", "-j", "max", ...args], { cwd: stage, env, stdio: "inherit" });
+  return join(stage, "build", "Release", "ryzen_kernels.node");
+}
+
+const runtime = (lib) => execFileSync("g++", [`-print-file-name=${lib}`], { encoding: "utf8" }).trim();
+
+stageSources();
+const binary = build();
+const vitest = join(dirname(require.resolve("vitest/package.json")), "vitest.mjs");
+// qemu-user cannot host the sanitizer runtime: the ISA-isolation test runs on the normal build only.
+const args = [vitest, "run", "--exclude", "test/isa-isolation.test.ts", ...process.argv.slice(2)];
+try {
+  execFileSync(process.execPath, args, {
+    cwd: root,
+    stdio: "inherit",
+    env: {
+      ...process.env,
+      RYZEN_KERNELS_BINARY: binary,
+      LD_PRELOAD: `${runtime("libasan.so")} ${runtime("libubsan.so")}`,
+      ASAN_OPTIONS: "detect_leaks=0:halt_on_error=1",
+      UBSAN_OPTIONS: "print_stacktrace=1:halt_on_error=1",
+    },
+  });
+} catch (err) {
+  process.exit(err.status ?? 1);
+}
