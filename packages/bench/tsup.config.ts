@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
 import { defineConfig } from "tsup";
 
+// The peers (node-llama-cpp, js-tiktoken, @huggingface/tokenizers) are not bundled: tsup leaves
+// peerDependencies out, so users install them from npm, with their own licences.
 // src/tokenizer/ is filled by the tokenizer work; it becomes its own entry (loaded lazily) once present.
 const tokenizerEntry: Record<string, string> = existsSync("src/tokenizer/index.ts") ? { "tokenizer/index": "src/tokenizer/index.ts" } : {};
 
@@ -13,7 +15,6 @@ export default defineConfig([
     clean: false,
     shims: true,
     target: "node20",
-    external: ["node-llama-cpp"],
   },
   {
     entry: { bin: "src/bin.ts", worker: "src/worker.ts" },
@@ -21,6 +22,5 @@ export default defineConfig([
     sourcemap: true,
     clean: false,
     target: "node20",
-    external: ["node-llama-cpp"],
   },
 ]);

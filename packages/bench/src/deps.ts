@@ -64,6 +64,16 @@ async function importOptional(name: string): Promise<Record<string, unknown>> {
   }
 }
 
+/** A peer the benchmark compares against, an optional peer dependency of @ryzen/bench (not
+ *  installed with it): `load` imports it, and a failure names the package to install. */
+export async function importPeer<T>(name: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (err) {
+    throw new BenchError("DEPENDENCY_MISSING", `${name} is not installed (${(err as Error).message}); the benchmark compares against it: npm i ${name}`);
+  }
+}
+
 function requireExports<T>(mod: Record<string, unknown>, name: string, keys: string[]): T {
   const missing = keys.filter((k) => typeof mod[k] !== "function");
   if (missing.length > 0) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { importPeer } from "../src/deps.js";
 import { resolveSettings } from "../src/run.js";
 
 describe("bench settings", () => {
@@ -14,5 +15,17 @@ describe("bench settings", () => {
     expect(() => resolveSettings({ repetitions: 0 }, 2)).toThrow(/repetitions/);
     expect(() => resolveSettings({ promptTokens: [] }, 2)).toThrow(/promptTokens/);
     expect(() => resolveSettings({ order: "random" as never }, 2)).toThrow(expect.objectContaining({ code: "BAD_OPTION" }));
+  });
+});
+
+describe("peers", () => {
+  it("a peer that is not installed is a DEPENDENCY_MISSING error that says what to install", async () => {
+    // @ts-expect-error: a module that does not exist
+    const load = () => import("ryzen-no-such-peer");
+    await expect(importPeer("ryzen-no-such-peer", load)).rejects.toMatchObject({
+      code: "DEPENDENCY_MISSING",
+      message: expect.stringMatching(/ryzen-no-such-peer is not installed .*npm i ryzen-no-such-peer/),
+    });
+    await expect(importPeer("js-tiktoken", () => import("js-tiktoken/lite"))).resolves.toHaveProperty("Tiktoken");
   });
 });

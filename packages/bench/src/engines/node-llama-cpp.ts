@@ -1,5 +1,5 @@
 import { withCpuPerWall } from "../cpu-time.js";
-import { BenchError } from "../errors.js";
+import { importPeer } from "../deps.js";
 import { engineResult, promptIds, type ModelBenchOptions, type ModelBenchResult } from "./types.js";
 import { DEFAULT_GEN_TOKENS, DEFAULT_PROMPT_TOKENS } from "./ryzen.js";
 
@@ -28,12 +28,7 @@ export async function runNodeLlamaCppSweep(modelPath: string, opts: ModelBenchOp
   const ttftLen = opts.ttftPromptTokens ?? 32;
   const seed = opts.seed ?? 1;
   const measureCpu = <T>(fn: () => Promise<T>) => withCpuPerWall(fn, opts.cpuMinWallMs);
-  let nlc: Nlc;
-  try {
-    nlc = await import("node-llama-cpp");
-  } catch (err) {
-    throw new BenchError("DEPENDENCY_MISSING", `node-llama-cpp is not installed: ${(err as Error).message}`);
-  }
+  const nlc: Nlc = await importPeer("node-llama-cpp", () => import("node-llama-cpp"));
   const llama = await nlc.getLlama({
     gpu: false,
     build: "never",

@@ -1,7 +1,10 @@
 // The other JavaScript tokenizers the benchmark runs side by side, set up on the same vocabs.
 
-// Peers are imported dynamically: they are dev dependencies, needed only when the bench runs.
+// Peers are imported when the bench runs: they are optional peer dependencies of @ryzen/bench.
 import { PATTERNS, llama3SpecialTokens } from "@ryzen/tokenizer";
+import { importPeer } from "../deps.js";
+
+const tiktoken = () => importPeer("js-tiktoken", () => import("js-tiktoken/lite"));
 
 export interface PeerTokenizer {
   name: string;
@@ -12,7 +15,7 @@ export interface PeerTokenizer {
 /** js-tiktoken on a tiktoken rank file (`base64 rank` lines). The Llama 3 pattern is given in
  *  JavaScript syntax: the file's Python form uses (?i:…), which Node 20's RegExp rejects. */
 export async function jsTiktokenFromRankFile(rankFile: string): Promise<PeerTokenizer> {
-  const { Tiktoken } = await import("js-tiktoken/lite");
+  const { Tiktoken } = await tiktoken();
   const lines = rankFile.split("\n").filter(Boolean).map((l) => l.split(" ") as [string, string]);
   lines.sort((a, b) => Number(a[1]) - Number(b[1]));
   lines.forEach(([, r], i) => {
@@ -27,15 +30,15 @@ export async function jsTiktokenFromRankFile(rankFile: string): Promise<PeerToke
 }
 
 export async function jsTiktokenGpt2(): Promise<PeerTokenizer> {
-  const { Tiktoken } = await import("js-tiktoken/lite");
-  const gpt2Ranks = (await import("js-tiktoken/ranks/gpt2")).default;
+  const { Tiktoken } = await tiktoken();
+  const gpt2Ranks = (await importPeer("js-tiktoken", () => import("js-tiktoken/ranks/gpt2"))).default;
   const enc = new Tiktoken(gpt2Ranks);
   return { name: "js-tiktoken", encode: (t) => enc.encode(t, [], []), decode: (ids) => enc.decode(ids) };
 }
 
 /** @huggingface/tokenizers on a tokenizer.json object. */
 export async function hfTokenizers(json: object): Promise<PeerTokenizer> {
-  const { Tokenizer: HFTokenizer } = await import("@huggingface/tokenizers");
+  const { Tokenizer: HFTokenizer } = await importPeer("@huggingface/tokenizers", () => import("@huggingface/tokenizers"));
   const tok = new HFTokenizer(json, {});
   return {
     name: "@huggingface/tokenizers",
