@@ -161,13 +161,16 @@ export function loadWeights(file: GGUFFile, mapped: MappedFile, cfg: ModelConfig
   if (!(vocabSize > 0) || embInfo.shape[0] !== E) {
     throw new ModelLoadError("BAD_SHAPE", `tensor 'token_embd.weight' has shape [${embInfo.shape}], expected [${E}, vocab]`, { tensor: "token_embd.weight" });
   }
+  // Weight formats are the types with a matmul kernel; the kernels could widen an integer table
+  // (I8/I16/I32) too, but no model stores its embeddings that way (llama.cpp fails on it), and a
+  // tied table is also the output head.
+  if (matmulKernels(embInfo.type).length === 0) {
+    throw new ModelLoadError("UNSUPPORTED_TYPE", `tensor 'token_embd.weight' has type ${embInfo.typeName}, which is not a weight format with a matmul kernel`, { tensor: "token_embd.weight" });
+  }
   const tokenEmbedding = L.tensor("token_embd.weight", [E, vocabSize]);
   const outputNorm = L.vector("output_norm.weight", E);
   const tiedOutput = !L.has("output.weight");
   const output = tiedOutput ? tokenEmbedding : L.matrix("output.weight", E, vocabSize);
-  if (tiedOutput && matmulKernels(embInfo.type).length === 0) {
-    throw new ModelLoadError("UNSUPPORTED_TYPE", `tied output head 'token_embd.weight' has type ${embInfo.typeName}, which has no matmul kernel`, { tensor: "token_embd.weight" });
-  }
   onTensor?.();
 
   const layers: LayerWeights[] = [];
