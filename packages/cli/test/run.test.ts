@@ -50,6 +50,20 @@ describe("ryzen run --temperature 0 reproduces the reference greedy decode", () 
     expect(r.stderr).toMatch(/128 generated/);
   });
 
+  it("--kv-type reaches the runtime (f32 keeps the reference greedy decode, q8_0 is checked against the heads); an unknown type is a usage error", async () => {
+    const c = reference.cases.find((x) => x.prompt === "Once upon a time")!;
+    const r = await runCli(["run", STORIES, "-p", c.prompt, "-n", "32", "--temperature", "0", "--json", "--kv-type", "f32"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).tokens).toEqual(c.greedy_tokens.slice(0, 32));
+    // reaches the runtime: stories260K's 8-wide heads cannot hold q8_0's 32-value blocks
+    const q8 = await runCli(["run", STORIES, "-p", "x", "--kv-type", "q8_0"]);
+    expect(q8.code).toBe(1);
+    expect(q8.stderr).toMatch(/kvType q8_0 needs a head dimension that is a multiple of 32 .*\[BAD_OPTION\]/);
+    const bad = await runCli(["run", STORIES, "-p", "x", "--kv-type", "q4"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--kv-type must be one of f16, q8_0, f32/);
+  });
+
   it("sampling with a seed is reproducible", async () => {
     const args = ["run", STORIES, "-p", "Once upon a time", "-n", "24", "--temperature", "1", "--seed", "42", "--json"];
     const [a, b] = await Promise.all([runCli(args), runCli(args)]);

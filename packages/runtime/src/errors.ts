@@ -19,6 +19,7 @@ export type ModelLoadErrorCode =
   | "BAD_SHAPE"
   | "UNSUPPORTED_TYPE"
   | "BAD_OPTION"
+  | "OUT_OF_MEMORY"
   | "ABORTED";
 
 /** The model file cannot be turned into a runnable model. `key`/`tensor` name the culprit. */

@@ -1,10 +1,11 @@
 // loadModel: progress, abort, and a typed error naming the problem for files it cannot run.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { memoryStats } from "@ryzen/kernels";
 import { GGUFWriter, ModelLoadError, loadModel, readGGUF } from "../src/index.js";
+import { availableMemory, checkMemoryBudget } from "../src/model/memory-budget.js";
 import { STORIES } from "./helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ryzen-load-"));
@@ -94,6 +95,27 @@ describe("loadModel", () => {
     } finally {
       m.dispose();
     }
+  });
+
+  it("refuses a KV cache that cannot fit in memory with OUT_OF_MEMORY, before mapping any weights", async () => {
+    // 4096 layers (the most configFromMetadata takes) of stories260K's KV rows at 4M positions: 2 TiB
+    const path = await variant("huge-kv", { meta: { "llama.block_count": 4096 } });
+    const before = memoryStats().mapped;
+    const err = await loadModel(path, { contextLength: 1 << 22 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelLoadError);
+    expect(err).toMatchObject({ code: "OUT_OF_MEMORY", message: expect.stringMatching(/4194304-token context needs [\d.]+ GiB of f16 KV cache .* GiB of memory is available/) });
+    expect(memoryStats().mapped).toBe(before);
+  });
+
+  it("the memory budget counts the weights and one sequence's KV cache against what is available", () => {
+    const need = { contextLength: 4096, kvType: "f16" as const, kvBytes: 3 * 2 ** 30, weightBytes: 2 ** 30 };
+    expect(() => checkMemoryBudget(need, 4 * 2 ** 30)).not.toThrow();
+    expect(() => checkMemoryBudget(need, 4 * 2 ** 30 - 1)).toThrow(expect.objectContaining({ code: "OUT_OF_MEMORY", message: expect.stringContaining('kvType "q8_0"') }));
+    // already q8_0: no suggestion to switch to it
+    expect(() => checkMemoryBudget({ ...need, kvType: "q8_0" }, 2 ** 30)).toThrow(expect.objectContaining({ message: expect.not.stringContaining("q8_0\"") }));
+    const avail = availableMemory();
+    expect(avail).toBeGreaterThan(0);
+    expect(avail).toBeLessThanOrEqual(totalmem());
   });
 
   it("rejects bad options", async () => {

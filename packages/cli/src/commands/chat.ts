@@ -2,7 +2,7 @@
 import { createInterface } from "node:readline";
 import type { CommandSpec } from "../args.js";
 import type { Command } from "../command.js";
-import { CTX_OPTION, loadModelFromArg, THREADS_OPTION } from "../load-model.js";
+import { CTX_OPTION, KV_TYPE_OPTION, loadModelFromArg, THREADS_OPTION } from "../load-model.js";
 import { isAbortError } from "../errors.js";
 import { samplingFromArgs, samplingOptionSpecs } from "../sampling-options.js";
 
@@ -15,6 +15,7 @@ const spec: CommandSpec = {
     ...samplingOptionSpecs(1024, "most tokens per reply"),
     threads: THREADS_OPTION,
     ctx: CTX_OPTION,
+    "kv-type": KV_TYPE_OPTION,
   },
   epilog: "Type a message and press Enter. Ctrl-C stops the current reply; /exit (or Ctrl-D) leaves.",
 };
@@ -22,7 +23,7 @@ const spec: CommandSpec = {
 const command: Command = {
   spec,
   async run(args, io) {
-    const { model } = await loadModelFromArg(args.positional(0), io, { threads: args.num("threads"), contextLength: args.num("ctx") });
+    const { model } = await loadModelFromArg(args.positional(0), io, { threads: args.num("threads"), contextLength: args.num("ctx"), kvType: args.str("kv-type") });
     const messages: { role: string; content: string }[] = [];
     const system = args.str("system");
     if (system) messages.push({ role: "system", content: system });

@@ -3,7 +3,7 @@ import type { CommandSpec } from "../args.js";
 import type { Command } from "../command.js";
 import { round } from "../format.js";
 import { withInterrupt } from "../interrupt.js";
-import { CTX_OPTION, loadModelFromArg, THREADS_OPTION } from "../load-model.js";
+import { CTX_OPTION, KV_TYPE_OPTION, loadModelFromArg, THREADS_OPTION } from "../load-model.js";
 import { samplingFromArgs, samplingOptionSpecs } from "../sampling-options.js";
 
 const spec: CommandSpec = {
@@ -15,6 +15,7 @@ const spec: CommandSpec = {
     ...samplingOptionSpecs(256, "most tokens to generate"),
     threads: THREADS_OPTION,
     ctx: CTX_OPTION,
+    "kv-type": KV_TYPE_OPTION,
     json: { kind: "boolean", description: "print one JSON object at the end instead of streaming text" },
   },
   epilog: [
@@ -35,6 +36,7 @@ const command: Command = {
       const { model, loadMs } = await loadModelFromArg(args.positional(0), io, {
         threads: args.num("threads"),
         contextLength: args.num("ctx"),
+        kvType: args.str("kv-type"),
         signal,
       });
       try {

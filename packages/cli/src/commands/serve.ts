@@ -2,7 +2,7 @@
 import { basename } from "node:path";
 import type { CommandSpec } from "../args.js";
 import type { Command } from "../command.js";
-import { CTX_OPTION, loadModelFromArg, THREADS_OPTION } from "../load-model.js";
+import { CTX_OPTION, KV_TYPE_OPTION, loadModelFromArg, THREADS_OPTION } from "../load-model.js";
 import { createApiServer, type ServedModel } from "../serve/server.js";
 
 const spec: CommandSpec = {
@@ -18,6 +18,7 @@ const spec: CommandSpec = {
     alias: { kind: "string", valueName: "NAME", description: "model id reported to clients (default: the file name)" },
     threads: THREADS_OPTION,
     ctx: CTX_OPTION,
+    "kv-type": KV_TYPE_OPTION,
   },
   epilog: [
     "Streams with stream: true as server-sent events in OpenAI's chunk format, ending with data: [DONE].",
@@ -37,6 +38,7 @@ const command: Command = {
     const { model } = await loadModelFromArg(ref, io, {
       threads: args.num("threads"),
       contextLength: args.num("ctx"),
+      kvType: args.str("kv-type"),
       maxSequences: args.num("parallel"),
       maxQueue: args.num("queue"),
     });

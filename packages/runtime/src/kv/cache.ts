@@ -16,6 +16,13 @@ export interface KvCacheOptions {
   ropeFreqs?: Tensor;
 }
 
+/** Bytes of K+V over all layers for one sequence of contextLength positions. */
+export function kvBytesPerSequence(cfg: ModelConfig, type: KvType, contextLength: number): number {
+  const kvDim = cfg.headCountKv * cfg.headDim;
+  const perRow = type === "q8_0" ? (kvDim / 32) * 34 : kvDim * (type === "f32" ? 4 : 2);
+  return 2 * cfg.blockCount * perRow * contextLength;
+}
+
 export class KvCache {
   readonly contextLength: number;
   readonly type: KvType;
@@ -45,8 +52,7 @@ export class KvCache {
       // q8_0 blocks of 32 must not straddle heads (the attention kernel reads a head at a time).
       throw new ModelLoadError("BAD_OPTION", `kvType q8_0 needs a head dimension that is a multiple of 32 (this model has ${cfg.headDim})`);
     }
-    const perRow = opts.type === "q8_0" ? (this.kvDim / 32) * 34 : this.kvDim * (opts.type === "f32" ? 4 : 2);
-    this.bytesPerSequence = 2 * cfg.blockCount * perRow * opts.contextLength;
+    this.bytesPerSequence = kvBytesPerSequence(cfg, opts.type, opts.contextLength);
     this.resize(1);
   }
 

@@ -6,12 +6,13 @@ import { ChatTemplate, type ChatMessage, type ChatTemplateOptions } from "../cha
 import { AbortError, DisposedError, InvalidOptionError, ModelLoadError } from "../errors.js";
 import { GenerationRun, type Generation } from "../generation/generation.js";
 import { readGGUF, type GGUFFile } from "../gguf/index.js";
-import { KvCache, type KvType } from "../kv/cache.js";
+import { KvCache, kvBytesPerSequence, type KvType } from "../kv/cache.js";
 import { resolveSampling, type SamplingOptions } from "../sampling/options.js";
 import { Engine, type ContextPolicy, type SequenceClient } from "../scheduler/engine.js";
 import { configFromMetadata, type ModelConfig } from "./config.js";
 import { ForwardGraph } from "./graph.js";
 import { buildInfo, type ModelInfo } from "./info.js";
+import { checkMemoryBudget } from "./memory-budget.js";
 import { loadWeights, type ModelWeights } from "./weights.js";
 import { requantizeHead, type HeadType } from "./head.js";
 
@@ -263,6 +264,12 @@ export async function loadModel(path: string, opts: LoadModelOptions = {}): Prom
   const cfg = configFromMetadata((k) => file.get(k));
   const contextLength = intOption("contextLength", opts.contextLength, Math.min(cfg.trainedContextLength, DEFAULT_CONTEXT_CAP), 2, 1 << 22);
   const tokenizer = tokenizerFromGGUF(file.metadata);
+  checkMemoryBudget({
+    contextLength,
+    kvType,
+    kvBytes: kvBytesPerSequence(cfg, kvType, contextLength),
+    weightBytes: file.tensors.reduce((sum, t) => sum + t.bytes, 0),
+  });
 
   const mapped = MappedFile.open(path);
   const owned: { dispose(): void }[] = [mapped];
