@@ -43,6 +43,26 @@ describe("scheduler", () => {
     }
   });
 
+  it("a sequence joining mid-generation grows the cache without disturbing the running one or committing its empty context", async () => {
+    // 2^20 positions: one slot's K+V is 640 MiB of f16, almost all of it never written here
+    const model = await loadModel(STORIES, { threads, maxSequences: 2, contextLength: 1 << 20 });
+    try {
+      const alone: number[][] = [];
+      for (const p of prompts.slice(0, 2)) alone.push((await model.generate(p, { temperature: 0, maxTokens: 40 }).result).tokens);
+      expect(model.info.kvBytesPerSequence).toBe(640 * 2 ** 20);
+      const rss0 = process.memoryUsage().rss;
+      const a = model.generate(prompts[0], { temperature: 0, maxTokens: 40 });
+      let b: Promise<{ tokens: number[] }> | undefined;
+      let seen = 0;
+      for await (const _ of a) if (++seen === 10) b = model.generate(prompts[1], { temperature: 0, maxTokens: 40 }).result;
+      expect((await a.result).tokens).toEqual(alone[0]);
+      expect((await b!).tokens).toEqual(alone[1]);
+      expect(process.memoryUsage().rss - rss0).toBeLessThan(128 * 2 ** 20);
+    } finally {
+      model.dispose();
+    }
+  });
+
   it("a long prefill is chunked between decode steps: neither side starves", async () => {
     const model = await loadModel(STORIES, { threads, maxSequences: 2, batchSize: 8 });
     try {

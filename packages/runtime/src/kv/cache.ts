@@ -60,17 +60,22 @@ export class KvCache {
     return this.type === "f16" ? GGMLType.F16 : this.type === "f32" ? GGMLType.F32 : GGMLType.Q8_0;
   }
 
-  private resize(slots: number): void {
+  // Grows the tensors to `slots`, copying of each old slot only its first used(slot) positions:
+  // copying whole slots would touch (and so commit) every page of a mostly empty long context.
+  private resize(slots: number, used: (slot: number) => number = () => 0): void {
     const shape = [this.kvDim, this.contextLength, slots];
+    const slotBytes = this.bytesPerSequence / (2 * this.cfg.blockCount);
+    const rowBytes = slotBytes / this.contextLength;
     const k: Tensor[] = [];
     const v: Tensor[] = [];
     for (let l = 0; l < this.cfg.blockCount; l++) {
       k.push(Tensor.empty(this.ggmlType(), shape));
       v.push(Tensor.empty(this.ggmlType(), shape));
-      if (this.capacity > 0) {
-        // Slot is the outermost dimension: the old tensor's bytes are a prefix of the new one's.
-        k[l].bytes().set(this.k[l].bytes());
-        v[l].bytes().set(this.v[l].bytes());
+      // Slot is the outermost dimension: old slot s is at the same offset in the new tensors.
+      for (let s = 0; s < this.capacity; s++) {
+        const start = s * slotBytes, end = start + Math.min(this.contextLength, Math.max(0, used(s))) * rowBytes;
+        k[l].bytes().set(this.k[l].bytes().subarray(start, end), start);
+        v[l].bytes().set(this.v[l].bytes().subarray(start, end), start);
       }
     }
     this.disposeTensors();
@@ -81,8 +86,9 @@ export class KvCache {
     this.version++;
   }
 
-  /** A free slot, growing the cache if needed; -1 when all maxSlots are taken. */
-  acquire(): number {
+  /** A free slot, growing the cache if needed (keeping the first used(slot) positions of every
+   *  slot in use); -1 when all maxSlots are taken. */
+  acquire(used: (slot: number) => number): number {
     for (let s = 0; s < this.capacity; s++) {
       if (!this.inUse[s]) {
         this.inUse[s] = true;
@@ -91,7 +97,7 @@ export class KvCache {
     }
     if (this.capacity >= this.maxSlots) return -1;
     const slot = this.capacity;
-    this.resize(Math.min(this.maxSlots, this.capacity * 2));
+    this.resize(Math.min(this.maxSlots, this.capacity * 2), used);
     this.inUse[slot] = true;
     return slot;
   }

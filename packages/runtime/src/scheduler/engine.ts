@@ -108,7 +108,8 @@ export class Engine {
   }
 
   private tryStart(seq: Sequence): boolean {
-    const slot = this.kv.acquire();
+    // a growing cache keeps of each running sequence the positions it has (pos counts any already scheduled)
+    const slot = this.kv.acquire((s) => this.active.find((q) => q.slot === s)?.pos ?? 0);
     if (slot < 0) return false;
     seq.slot = slot;
     this.active.push(seq);
