@@ -1,8 +1,12 @@
-// Runs the kernel tests against an AddressSanitizer + UndefinedBehaviorSanitizer build of the
-// addon, so an out-of-bounds access, a use after free or undefined behaviour (e.g. a signed
-// overflow) in native code fails the run instead of passing by luck.
+// Runs test suites against an AddressSanitizer + UndefinedBehaviorSanitizer build of the addon,
+// so an out-of-bounds access, a use after free or undefined behaviour (e.g. a signed overflow) in
+// native code fails the run instead of passing by luck.
 //
-//   node scripts/test-sanitized.mjs [extra vitest arguments]
+//   node scripts/test-sanitized.mjs [--packages kernels,runtime,cli] [extra vitest arguments]
+//
+// --packages names workspace packages (directories beside this one) whose vitest suites run on
+// the instrumented binary, in turn (default: kernels). They see RYZEN_SANITIZED=1, so tests whose
+// bounds assume an uninstrumented process (RSS) can skip themselves.
 //
 // Linux with GCC (node-gyp's compiler here): the sanitizer runtimes are preloaded into node, which
 // is not instrumented itself. The instrumented build lives in a staging directory under the OS
@@ -44,23 +48,29 @@ function build() {
 
 const runtime = (lib) => execFileSync("g++", [`-print-file-name=${lib}`], { encoding: "utf8" }).trim();
 
+const argv = process.argv.slice(2);
+const at = argv.indexOf("--packages");
+const packages = at >= 0 ? argv.splice(at, 2)[1].split(",") : ["kernels"];
+
 stageSources();
 const binary = build();
 const vitest = join(dirname(require.resolve("vitest/package.json")), "vitest.mjs");
-// qemu-user cannot host the sanitizer runtime: the ISA-isolation test runs on the normal build only.
-const args = [vitest, "run", "--exclude", "test/isa-isolation.test.ts", ...process.argv.slice(2)];
-try {
-  execFileSync(process.execPath, args, {
-    cwd: root,
-    stdio: "inherit",
-    env: {
-      ...process.env,
-      RYZEN_KERNELS_BINARY: binary,
-      LD_PRELOAD: `${runtime("libasan.so")} ${runtime("libubsan.so")}`,
-      ASAN_OPTIONS: "detect_leaks=0:halt_on_error=1",
-      UBSAN_OPTIONS: "print_stacktrace=1:halt_on_error=1",
-    },
-  });
-} catch (err) {
-  process.exit(err.status ?? 1);
+const env = {
+  ...process.env,
+  RYZEN_SANITIZED: "1",
+  RYZEN_KERNELS_BINARY: binary,
+  LD_PRELOAD: `${runtime("libasan.so")} ${runtime("libubsan.so")}`,
+  ASAN_OPTIONS: "detect_leaks=0:halt_on_error=1",
+  UBSAN_OPTIONS: "print_stacktrace=1:halt_on_error=1",
+};
+let failed = 0;
+for (const name of packages) {
+  // qemu-user cannot host the sanitizer runtime: the ISA-isolation test runs on the normal build only.
+  const exclude = name === "kernels" ? ["--exclude", "test/isa-isolation.test.ts"] : [];
+  try {
+    execFileSync(process.execPath, [vitest, "run", ...exclude, ...argv], { cwd: join(root, "..", name), stdio: "inherit", env });
+  } catch (err) {
+    failed = err.status ?? 1;
+  }
 }
+process.exit(failed);
