@@ -5,6 +5,7 @@
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
+#include <type_traits>
 #include <math.h>
 #include <stdint.h>
 #include "scalar/ops_kernels.h"
@@ -206,16 +207,28 @@ static inline __m128 reduce4(__m512 a, __m512 b, __m512 c, __m512 d) {
   return _mm512_castps512_ps128(x);
 }
 
-// q . k for four K rows at once (rows past `rows` are computed on zeros and not stored).
-static inline void dot4(const float* q, const float* k4, int64_t hd, int rows, float scale, float* out) {
-  __m512 a[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+// q . k for NQ queries (hd floats apart) and four K rows at once (rows past `rows` are computed on
+// zeros and not stored): each (query, row) sum runs in the same order as for one query alone, but
+// the 4 x NQ chains interleave. (One query's four chains were bound by FMA latency: prefill
+// attention at 1k tokens ran ~1 FMA per cycle.)
+template <int NQ>
+static inline void dot4(const float* q, const float* k4, int64_t hd, int rows, float scale, float (*out)[kAttendChunk], int64_t j) {
+  __m512 a[NQ][4];
+  for (int g = 0; g < NQ; g++)
+    for (int r = 0; r < 4; r++) a[g][r] = _mm512_setzero_ps();
   for (int64_t i = 0; i < hd; i += 16) {
     const __mmask16 m = tail_mask(hd - i);
-    const __m512 qv = _mm512_maskz_loadu_ps(m, q + i);
-    for (int r = 0; r < 4; r++) a[r] = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(m, k4 + r * hd + i), a[r]);
+    __m512 k[4];
+    for (int r = 0; r < 4; r++) k[r] = _mm512_maskz_loadu_ps(m, k4 + r * hd + i);
+    for (int g = 0; g < NQ; g++) {
+      const __m512 qv = _mm512_maskz_loadu_ps(m, q + g * hd + i);
+      for (int r = 0; r < 4; r++) a[g][r] = _mm512_fmadd_ps(qv, k[r], a[g][r]);
+    }
   }
-  const __m128 s = _mm_mul_ps(reduce4(a[0], a[1], a[2], a[3]), _mm_set1_ps(scale));
-  _mm_mask_storeu_ps(out, (__mmask8)((1u << rows) - 1), s);
+  for (int g = 0; g < NQ; g++) {
+    const __m128 s = _mm_mul_ps(reduce4(a[g][0], a[g][1], a[g][2], a[g][3]), _mm_set1_ps(scale));
+    _mm_mask_storeu_ps(out[g] + j, (__mmask8)((1u << rows) - 1), s);
+  }
 }
 
 static inline void axpy(float* acc, float w, const float* x, int64_t n) {
@@ -228,23 +241,40 @@ static inline void axpy(float* acc, float w, const float* x, int64_t n) {
 
 constexpr int64_t kVChunkFloats = 128 * kAttendChunk;
 
-// acc[0..hd) += sum_j w[j] * v[j*hd .. j*hd+hd), 64 accumulator floats at a time in registers.
-static inline void accumulate_chunk(float* acc, const float* w, const float* v, int64_t cnt, int64_t hd) {
+// For NQ queries g: acc[g*hd ..][0..hd) += sum_j w[g][j] * v[j*hd .. j*hd+hd), 64 accumulator floats
+// per query at a time in registers; each query's sum runs in j order as for one query alone, the
+// NQ x 4 chains interleaved (one query's 4 were bound by FMA latency).
+template <int NQ>
+static inline void accumulate_chunk(float* acc, const float (*w)[kAttendChunk], const float* v, int64_t cnt, int64_t hd) {
   for (int64_t i0 = 0; i0 < hd; i0 += 64) {
     __mmask16 m[4];
-    __m512 r[4];
+    __m512 r[NQ][4];
     for (int k = 0; k < 4; k++) {
       const int64_t i = i0 + 16 * k;
       m[k] = i < hd ? tail_mask(hd - i) : (__mmask16)0;
-      r[k] = _mm512_maskz_loadu_ps(m[k], acc + i);
+      for (int g = 0; g < NQ; g++) r[g][k] = _mm512_maskz_loadu_ps(m[k], acc + g * hd + i);
     }
     for (int64_t j = 0; j < cnt; j++) {
-      const __m512 wj = _mm512_set1_ps(w[j]);
-      for (int k = 0; k < 4; k++)
-        r[k] = _mm512_fmadd_ps(wj, _mm512_maskz_loadu_ps(m[k], v + j * hd + i0 + 16 * k), r[k]);
+      __m512 vj[4];
+      for (int k = 0; k < 4; k++) vj[k] = _mm512_maskz_loadu_ps(m[k], v + j * hd + i0 + 16 * k);
+      for (int g = 0; g < NQ; g++) {
+        const __m512 wj = _mm512_set1_ps(w[g][j]);
+        for (int k = 0; k < 4; k++) r[g][k] = _mm512_fmadd_ps(wj, vj[k], r[g][k]);
+      }
     }
-    for (int k = 0; k < 4; k++) _mm512_mask_storeu_ps(acc + i0 + 16 * k, m[k], r[k]);
+    for (int g = 0; g < NQ; g++)
+      for (int k = 0; k < 4; k++) _mm512_mask_storeu_ps(acc + g * hd + i0 + 16 * k, m[k], r[g][k]);
   }
+}
+
+// Calls f(std::integral_constant<int, NQ>(), g) for groups [g, g + NQ) covering queries [0, nq):
+// NQ = Max, then smaller groups for the rest (a group's sums stay in registers).
+template <int Max, typename F>
+static inline void query_groups(int64_t nq, F f) {
+  int64_t g = 0;
+  for (; g + Max <= nq; g += Max) f(std::integral_constant<int, Max>(), g);
+  if constexpr (Max > 1)
+    if (g < nq) query_groups<Max - 1>(nq - g, [&](auto NQ, int64_t h) { f(NQ, g + h); });
 }
 
 // Online softmax in chunks of kAttendChunk positions: scores of a chunk, one rescale of the
@@ -265,7 +295,7 @@ static void attend(const AttendArgs& a) {
     for (int64_t j = 0; j < cnt; j += 4) {
       const int rows = cnt - j < 4 ? (int)(cnt - j) : 4;
       for (int r = 0; r < rows; r++) Decode(a.k + (p0 + j + r) * a.k_stride, kv + r * hd, hd);
-      for (int64_t g = 0; g < nq; g++) dot4(a.q + g * hd, kv, hd, rows, a.scale, s[g] + j);
+      query_groups<4>(nq, [&](auto NQ, int64_t g) { dot4<NQ>(a.q + g * hd, kv, hd, rows, a.scale, s + g, j); });
     }
     for (int64_t g = 0; g < nq; g++) {
       float cm = -INFINITY;
@@ -293,7 +323,7 @@ static void attend(const AttendArgs& a) {
       // small heads: decode the chunk's V rows once, then keep 64-float slices of each query's
       // accumulator in registers across the whole chunk
       for (int64_t j = 0; j < cnt; j++) Decode(a.v + (p0 + j) * a.v_stride, vchunk + j * hd, hd);
-      for (int64_t g = 0; g < nq; g++) accumulate_chunk(acc + g * hd, s[g], vchunk, cnt, hd);
+      query_groups<4>(nq, [&](auto NQ, int64_t g) { accumulate_chunk<NQ>(acc + g * hd, s + g, vchunk, cnt, hd); });
     } else {
       for (int64_t j = 0; j < cnt; j++) {
         Decode(a.v + (p0 + j) * a.v_stride, kv, hd);
