@@ -298,8 +298,11 @@ static void attend(const AttendArgs& a) {
       query_groups<4>(nq, [&](auto NQ, int64_t g) { dot4<NQ>(a.q + g * hd, kv, hd, rows, a.scale, s + g, j); });
     }
     for (int64_t g = 0; g < nq; g++) {
-      float cm = -INFINITY;
-      for (int64_t j = 0; j < cnt; j++) cm = s[g][j] > cm ? s[g][j] : cm;
+      // the chunk's largest score, NaNs skipped (vmaxps returns its second operand, the running max)
+      __m512 vm = _mm512_set1_ps(-INFINITY);
+      for (int64_t j = 0; j < cnt; j += 16)
+        vm = _mm512_max_ps(_mm512_mask_loadu_ps(_mm512_set1_ps(-INFINITY), tail_mask(cnt - j), s[g] + j), vm);
+      const float cm = _mm512_reduce_max_ps(vm);
       if (cm > m[g]) {
         const float c = m[g] == -INFINITY ? 0.0f : expf(m[g] - cm);
         l[g] *= c;
