@@ -10,9 +10,9 @@
 //
 // Linux with GCC (node-gyp's compiler here): the sanitizer runtimes are preloaded into node, which
 // is not instrumented itself. The instrumented build lives in a staging directory under the OS
-// temp dir (native/ is a symlink, so it always builds the current sources; make rebuilds what
-// changed), leaving build/ to the normal binary. Leak detection is off: node itself does not free
-// everything at exit.
+// temp dir, leaving build/ to the normal binary: native/ is a symlink, so it always builds the
+// current sources, incrementally as build-native.mjs does (reconfigured when the set of sources
+// changes). Leak detection is off: node itself does not free everything at exit.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, symlinkSync } from "node:fs";
@@ -20,7 +20,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { nodeDir } from "./node-dir.mjs";
+import { buildAddon } from "./build-native.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const require = createRequire(import.meta.url);
@@ -37,12 +37,7 @@ function stageSources() {
 }
 
 function build() {
-  const gyp = require.resolve("node-gyp/bin/node-gyp.js");
-  const dir = nodeDir();
-  const args = dir ? [`--nodedir=${dir}`] : [];
-  const env = { ...process.env, CFLAGS: sanitize, CXXFLAGS: sanitize, LDFLAGS: sanitize };
-  if (!existsSync(join(stage, "build", "Makefile"))) execFileSync(process.execPath, [gyp, "configure", ...args], { cwd: stage, env, stdio: "inherit" });
-  execFileSync(process.execPath, [gyp, "build", "-j", "max", ...args], { cwd: stage, env, stdio: "inherit" });
+  buildAddon({ tree: stage, env: { ...process.env, CFLAGS: sanitize, CXXFLAGS: sanitize, LDFLAGS: sanitize } });
   return join(stage, "build", "Release", "ryzen_kernels.node");
 }
 
