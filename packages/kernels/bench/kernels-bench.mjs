@@ -62,7 +62,15 @@ function pairedRuns(fns, reps) {
       const c = process.cpuUsage(c0);
       cs[i].push((c.user + c.system) / 1e6);
     });
-  return fns.map((_, i) => ({ median: median(ts[i]), best: Math.min(...ts[i]), cpu: Math.min(...cs[i]) }));
+  return fns.map((_, i) => ({ median: median(ts[i]), best: Math.min(...ts[i]), cpu: Math.min(...cs[i]), times: ts[i] }));
+}
+
+// Median over rounds of (kernel rate / probe rate), each round's kernel run against the probe run
+// just before it: on a host whose speed changes from second to second, the kernel is compared
+// with what the machine gave at that moment. In percent.
+export function pairedPct(probeTiming, probeWork, kernelTiming, kernelWork) {
+  const ratios = kernelTiming.times.map((t, r) => (kernelWork / t) / (probeWork / probeTiming.times[r]));
+  return 100 * median(ratios);
 }
 
 function seededTernary(n, seed) {
@@ -89,6 +97,7 @@ function readProbe(bytes) {
   }
   const sink = probeSink(), threads = K.getThreads();
   return {
+    work: bytes,
     run: () => K.runOp("bench_read", [sink, probeBuf]),
     rates: ({ median: s, best, cpu }) => ({ gbs: bytes / best / 1e9, medianGbs: bytes / s / 1e9, cpuGbs: (bytes * threads) / cpu / 1e9 }),
   };
@@ -116,6 +125,7 @@ function peakProbe(threads) {
   const iters = 1_000_000;
   const ops = threads * iters * (K.cpuInfo().isa === "avx512" ? 16 * 64 * 2 : 16 * 32 * 2);
   return {
+    work: ops,
     run: () => K.runOp("bench_peak", [sink], [iters]),
     rates: ({ median: s, best, cpu }) => ({ gops: ops / best / 1e9, medianGops: ops / s / 1e9, cpuGops: (ops * threads) / cpu / 1e9 }),
   };
@@ -133,13 +143,14 @@ function int8Peak(threads, reps) {
   return p ? p.rates(timeRuns(p.run, reps)) : NO_PEAK;
 }
 
-/** Times `kernel` and `probe` in alternation after one warm-up run each: [probe rates, kernel timing]. */
+/** Times `kernel` and `probe` in alternation after one warm-up run each: [probe rates, kernel
+ *  timing, probe timing]. */
 function pairedWithProbe(probe, kernel, reps) {
   probe?.run();
   kernel(0);
-  if (!probe) return [NO_PEAK, pairedRuns([kernel], reps)[0]];
+  if (!probe) return [NO_PEAK, pairedRuns([kernel], reps)[0], null];
   const [p, k] = pairedRuns([probe.run, kernel], reps);
-  return [probe.rates(p), k];
+  return [probe.rates(p), k, p];
 }
 
 function probeBandwidth(threads, bytes, reps) {
@@ -220,6 +231,7 @@ export function runKernelBench(opts = {}) {
       "weight GB/s counts the bytes the kernels stream: the T3 layout (1.72 bits/weight) for ternary lut/mad rows, T2 (2 bits/weight) for t2 rows",
       "GEMM GOPS = 2*N*K*n / time (multiply-add = 2 ops), n = 128 tokens",
       "each row's ratio is against a read-bandwidth / int8-peak probe run in alternation with it (same ISA and threads); times are the best of the rounds (GEMM: 3x reps rounds of one product)",
+      "'paired': the median over rounds of the row's rate over the probe's rate in the same round (the probe runs just before the kernel): robust to the host changing speed between rounds, information only (the bars use the best-of-rounds ratio)",
       "'cpu %' (1 thread only) repeats the ratio on process CPU time (robust to being descheduled on a shared machine)",
       "'op-size read': the read probe cut into ops of one weight copy's bytes (a plan of bench_read ops, same rounds), and the row's GB/s as % of it: the ceiling a plain read reaches at that op size, barrier and stream starts included (information only: the bars use the whole-buffer read)",
     ],
@@ -253,7 +265,8 @@ export function runKernelBench(opts = {}) {
               const plan = matmulPlan(gemvCopies, x1, y1);
               const long = readProbe(probeBytes), piece = pieceReadProbe(probeBytes, per);
               long.run(), piece.run(), plan.run();
-              const [lt, pt, { median: s, best, cpu }] = pairedRuns([long.run, piece.run, () => plan.run()], reps);
+              const [lt, pt, kt] = pairedRuns([long.run, piece.run, () => plan.run()], reps);
+              const { median: s, best, cpu } = kt;
               const probe = long.rates(lt), bw = probe.gbs, pieceGbs = piece.rates(pt).gbs;
               plan.dispose();
               piece.dispose();
@@ -262,6 +275,7 @@ export function runKernelBench(opts = {}) {
               result.gemv.push({
                 shape: shape.name, K: shape.K, N: shape.N, isa, family, threads: t,
                 us: (best / gemvCopies.length) * 1e6, usMedian: (s / gemvCopies.length) * 1e6, gbs, readGbs: bw, bwPct: (100 * gbs) / bw,
+                bwPairedPct: pairedPct(lt, long.work, kt, per * gemvCopies.length),
                 pieceReadGbs: pieceGbs, pieceBwPct: (100 * gbs) / pieceGbs,
                 cpuGbs, cpuReadGbs: probe.cpuGbs, cpuBwPct: cpuRatioPct(t, cpuGbs, probe.cpuGbs),
               });
@@ -270,14 +284,17 @@ export function runKernelBench(opts = {}) {
             // GEMM n=128: one product per round, rotating over a few distinct copies, so that a
             // round lasts about as long as the peak probe it alternates with (0.3 to 6 ms)
             const gemmPlans = weights.slice(0, opts.quick ? 1 : 4).map((c) => matmulPlan([c], xn, yn));
-            const [peakRates, { best: s2, cpu: cpu2 }] =
-              pairedWithProbe(peakProbe(t), (r) => gemmPlans[r % gemmPlans.length].run(), gemmReps);
+            const peakP = peakProbe(t);
+            const [peakRates, gemmTiming, peakTiming] =
+              pairedWithProbe(peakP, (r) => gemmPlans[r % gemmPlans.length].run(), gemmReps);
+            const { best: s2, cpu: cpu2 } = gemmTiming;
             for (const p2 of gemmPlans) p2.dispose();
             const peak = peakRates.gops, ops = 2 * shape.N * shape.K * n;
             const gops = ops / s2 / 1e9, cpuGops = (ops * t) / cpu2 / 1e9;
             result.gemm.push({
               shape: shape.name, K: shape.K, N: shape.N, n, isa, family, threads: t,
               ms: s2 * 1e3, gops, peakGops: peak, peakPct: (100 * gops) / peak,
+              peakPairedPct: peakTiming ? pairedPct(peakTiming, peakP.work, gemmTiming, ops) : NaN,
               cpuGops, cpuPeakGops: peakRates.cpuGops, cpuPeakPct: cpuRatioPct(t, cpuGops, peakRates.cpuGops),
             });
           }
@@ -343,13 +360,13 @@ export function formatKernelBench(r) {
     lines.push(`${isa}: read bandwidth ${Object.entries(b).map(([t, v]) => `${t}T ${v.gbs.toFixed(1)} GB/s`).join(", ")}; int8 peak ${Object.entries(p).map(([t, v]) => `${t}T ${num(v.gops, 0)} GOPS`).join(", ")}`);
   }
   lines.push("", "ternary GEMV (1 token; weights streamed from DRAM)");
-  lines.push(`${pad("shape", 12)} ${pad("K x N", 12)} ${pad("isa", 7)} ${pad("family", 6)} ${lpad("thr", 3)} ${lpad("us", 9)} ${lpad("GB/s", 7)} ${lpad("read GB/s", 10)} ${lpad("% read bw", 10)} ${lpad("cpu %", 6)} ${lpad("op-size read", 13)}`);
+  lines.push(`${pad("shape", 12)} ${pad("K x N", 12)} ${pad("isa", 7)} ${pad("family", 6)} ${lpad("thr", 3)} ${lpad("us", 9)} ${lpad("GB/s", 7)} ${lpad("read GB/s", 10)} ${lpad("% read bw", 10)} ${lpad("paired", 6)} ${lpad("cpu %", 6)} ${lpad("op-size read", 13)}`);
   for (const g of r.gemv)
-    lines.push(`${pad(g.shape, 12)} ${pad(`${g.K}x${g.N}`, 12)} ${pad(g.isa, 7)} ${pad(g.family, 6)} ${lpad(g.threads, 3)} ${lpad(g.us.toFixed(1), 9)} ${lpad(g.gbs.toFixed(2), 7)} ${lpad(g.readGbs.toFixed(2), 10)} ${lpad(g.bwPct.toFixed(0) + "%", 10)} ${lpad(pct(g.cpuBwPct), 6)} ${lpad(`${num(g.pieceReadGbs, 1)} (${pct(g.pieceBwPct)})`, 13)}`);
+    lines.push(`${pad(g.shape, 12)} ${pad(`${g.K}x${g.N}`, 12)} ${pad(g.isa, 7)} ${pad(g.family, 6)} ${lpad(g.threads, 3)} ${lpad(g.us.toFixed(1), 9)} ${lpad(g.gbs.toFixed(2), 7)} ${lpad(g.readGbs.toFixed(2), 10)} ${lpad(g.bwPct.toFixed(0) + "%", 10)} ${lpad(pct(g.bwPairedPct), 6)} ${lpad(pct(g.cpuBwPct), 6)} ${lpad(`${num(g.pieceReadGbs, 1)} (${pct(g.pieceBwPct)})`, 13)}`);
   lines.push("", "ternary GEMM (128 tokens)");
-  lines.push(`${pad("shape", 12)} ${pad("K x N", 12)} ${pad("isa", 7)} ${pad("family", 6)} ${lpad("thr", 3)} ${lpad("ms", 9)} ${lpad("GOPS", 7)} ${lpad("peak GOPS", 10)} ${lpad("% peak", 10)} ${lpad("cpu %", 6)}`);
+  lines.push(`${pad("shape", 12)} ${pad("K x N", 12)} ${pad("isa", 7)} ${pad("family", 6)} ${lpad("thr", 3)} ${lpad("ms", 9)} ${lpad("GOPS", 7)} ${lpad("peak GOPS", 10)} ${lpad("% peak", 10)} ${lpad("paired", 6)} ${lpad("cpu %", 6)}`);
   for (const g of r.gemm)
-    lines.push(`${pad(g.shape, 12)} ${pad(`${g.K}x${g.N}`, 12)} ${pad(g.isa, 7)} ${pad(g.family, 6)} ${lpad(g.threads, 3)} ${lpad(g.ms.toFixed(2), 9)} ${lpad(g.gops.toFixed(0), 7)} ${lpad(num(g.peakGops, 0), 10)} ${lpad(pct(g.peakPct), 10)} ${lpad(pct(g.cpuPeakPct), 6)}`);
+    lines.push(`${pad(g.shape, 12)} ${pad(`${g.K}x${g.N}`, 12)} ${pad(g.isa, 7)} ${pad(g.family, 6)} ${lpad(g.threads, 3)} ${lpad(g.ms.toFixed(2), 9)} ${lpad(g.gops.toFixed(0), 7)} ${lpad(num(g.peakGops, 0), 10)} ${lpad(pct(g.peakPct), 10)} ${lpad(pct(g.peakPairedPct), 6)} ${lpad(pct(g.cpuPeakPct), 6)}`);
   if (r.head.length) {
     lines.push("", "output head GEMV 2560 -> 128256");
     for (const h of r.head)

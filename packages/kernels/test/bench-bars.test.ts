@@ -3,7 +3,7 @@
 // timing: speed is the benchmark's business, not a test's.)
 import { describe, expect, it } from "vitest";
 // @ts-expect-error: plain .mjs script without type declarations
-import { barChecks, formatKernelBench, runKernelBench } from "../bench/kernels-bench.mjs";
+import { barChecks, formatKernelBench, pairedPct, runKernelBench } from "../bench/kernels-bench.mjs";
 
 type Row = Record<string, unknown>;
 const report = (gemv: Row[], gemm: Row[]) => ({ machine: {}, bandwidth: {}, peak: {}, head: [], notes: [], gemv, gemm });
@@ -39,6 +39,13 @@ describe("kernel benchmark", () => {
     expect((barChecks(alone) as { value: number; pass: boolean; note: string }[]).map((b) => [b.pass, b.note])).toEqual([[false, "no 2-core sample"]]);
   });
 
+  it("pairs each kernel round with the probe round before it", () => {
+    // equal work: per-round ratios 0.5, 0.5, 1 (the second round's slow host slows both)
+    expect(pairedPct({ times: [1, 2, 1] }, 10, { times: [2, 4, 1] }, 10)).toBe(50);
+    // the kernel does twice the probe's work per round in the same time: 200 %
+    expect(pairedPct({ times: [1, 3] }, 1, { times: [1, 3] }, 2)).toBe(200);
+  });
+
   it("a tiny run gives a row per ISA, family (t2 on AVX2) and thread count, and a bar summary", () => {
     const r = runKernelBench({ threads: [1], mb: 1, reps: 1, shapes: ["k/v"], head: false, fused: false });
     const isas = Object.keys(r.bandwidth);
@@ -53,6 +60,10 @@ describe("kernel benchmark", () => {
       expect(row.pieceReadGbs).toBeGreaterThan(0);
       expect(Number.isFinite(row.pieceBwPct)).toBe(true);
     }
+    // and its ratio paired round by round with the probe (GEMM rows only where a peak probe exists)
+    for (const row of r.gemv as { bwPairedPct: number }[]) expect(row.bwPairedPct).toBeGreaterThan(0);
+    for (const row of r.gemm as { isa: string; peakPairedPct: number }[])
+      expect(row.isa === "scalar" || row.peakPairedPct > 0).toBe(true);
     expect(formatKernelBench(r)).toContain(isas.length > 0 ? "bars (issue #2" : "ternary GEMV");
   });
 });
