@@ -1,9 +1,13 @@
 // KV cache: per layer one K and one V tensor of shape [kvDim, ctx, slots] (f16, q8_0 or f32), one
 // slot per concurrent sequence. Slots are allocated lazily: the tensors start with one slot and
-// double (copying the used prefix) up to maxSlots, so memory follows actual concurrency.
+// double (copying the used prefix) up to maxSlots, so memory follows actual concurrency. A slot's
+// pages commit as its positions fill, so the cache grows only by slots whose full context fits in
+// the memory available then; past that, new sequences wait for a running one to finish instead of
+// the process being OOM-killed later.
 import { GGMLType, Tensor, nodes, runOp } from "@ryzen/kernels";
 import { ModelLoadError } from "../errors.js";
 import type { ModelConfig } from "../model/config.js";
+import { availableMemory } from "../model/memory-budget.js";
 import { withRopeFreqs } from "../model/rope-freqs.js";
 
 export type KvType = "f16" | "q8_0" | "f32";
@@ -14,6 +18,8 @@ export interface KvCacheOptions {
   maxSlots: number;
   /** Llama 3.1 RoPE frequency factors the keys were roped with (re-applied by shift). */
   ropeFreqs?: Tensor;
+  /** Bytes the process can still get (default: availableMemory()); consulted when slots grow. */
+  availableMemory?: () => number;
 }
 
 /** Bytes of K+V over all layers for one sequence of contextLength positions. */
@@ -38,6 +44,7 @@ export class KvCache {
   version = 0;
   private readonly inUse: boolean[] = [];
   private readonly ropeFreqs?: Tensor;
+  private readonly availableMemory: () => number;
 
   constructor(
     private readonly cfg: ModelConfig,
@@ -47,6 +54,7 @@ export class KvCache {
     this.type = opts.type;
     this.maxSlots = opts.maxSlots;
     this.ropeFreqs = opts.ropeFreqs;
+    this.availableMemory = opts.availableMemory ?? availableMemory;
     this.kvDim = cfg.headCountKv * cfg.headDim;
     if (opts.type === "q8_0" && cfg.headDim % 32 !== 0) {
       // q8_0 blocks of 32 must not straddle heads (the attention kernel reads a head at a time).
@@ -87,7 +95,8 @@ export class KvCache {
   }
 
   /** A free slot, growing the cache if needed (keeping the first used(slot) positions of every
-   *  slot in use); -1 when all maxSlots are taken. */
+   *  slot in use); -1 when all maxSlots are taken, or when not one more slot's full context fits
+   *  in the memory available. */
   acquire(used: (slot: number) => number): number {
     for (let s = 0; s < this.capacity; s++) {
       if (!this.inUse[s]) {
@@ -96,8 +105,11 @@ export class KvCache {
       }
     }
     if (this.capacity >= this.maxSlots) return -1;
+    const affordable = Math.floor(this.availableMemory() / this.bytesPerSequence);
+    const slots = Math.min(this.maxSlots, this.capacity * 2, this.capacity + affordable);
+    if (slots <= this.capacity) return -1;
     const slot = this.capacity;
-    this.resize(Math.min(this.maxSlots, this.capacity * 2), used);
+    this.resize(slots, used);
     this.inUse[slot] = true;
     return slot;
   }
