@@ -144,13 +144,13 @@ function int8Peak(threads, reps) {
 }
 
 /** Times `kernel` and `probe` in alternation after one warm-up run each: [probe rates, kernel
- *  timing, probe timing]. */
-function pairedWithProbe(probe, kernel, reps) {
+ *  timing, paired % (see pairedPct; NaN without a probe or without `kernelWork`)]. */
+function pairedWithProbe(probe, kernel, reps, kernelWork) {
   probe?.run();
   kernel(0);
-  if (!probe) return [NO_PEAK, pairedRuns([kernel], reps)[0], null];
+  if (!probe) return [NO_PEAK, pairedRuns([kernel], reps)[0], NaN];
   const [p, k] = pairedRuns([probe.run, kernel], reps);
-  return [probe.rates(p), k, p];
+  return [probe.rates(p), k, kernelWork ? pairedPct(p, probe.work, k, kernelWork) : NaN];
 }
 
 function probeBandwidth(threads, bytes, reps) {
@@ -284,17 +284,16 @@ export function runKernelBench(opts = {}) {
             // GEMM n=128: one product per round, rotating over a few distinct copies, so that a
             // round lasts about as long as the peak probe it alternates with (0.3 to 6 ms)
             const gemmPlans = weights.slice(0, opts.quick ? 1 : 4).map((c) => matmulPlan([c], xn, yn));
-            const peakP = peakProbe(t);
-            const [peakRates, gemmTiming, peakTiming] =
-              pairedWithProbe(peakP, (r) => gemmPlans[r % gemmPlans.length].run(), gemmReps);
-            const { best: s2, cpu: cpu2 } = gemmTiming;
+            const ops = 2 * shape.N * shape.K * n;
+            const [peakRates, { best: s2, cpu: cpu2 }, peakPairedPct] =
+              pairedWithProbe(peakProbe(t), (r) => gemmPlans[r % gemmPlans.length].run(), gemmReps, ops);
             for (const p2 of gemmPlans) p2.dispose();
-            const peak = peakRates.gops, ops = 2 * shape.N * shape.K * n;
+            const peak = peakRates.gops;
             const gops = ops / s2 / 1e9, cpuGops = (ops * t) / cpu2 / 1e9;
             result.gemm.push({
               shape: shape.name, K: shape.K, N: shape.N, n, isa, family, threads: t,
               ms: s2 * 1e3, gops, peakGops: peak, peakPct: (100 * gops) / peak,
-              peakPairedPct: peakTiming ? pairedPct(peakTiming, peakP.work, gemmTiming, ops) : NaN,
+              peakPairedPct,
               cpuGops, cpuPeakGops: peakRates.cpuGops, cpuPeakPct: cpuRatioPct(t, cpuGops, peakRates.cpuGops),
             });
           }
