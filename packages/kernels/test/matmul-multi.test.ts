@@ -15,6 +15,8 @@ function weights(type: number, N: number, seed: number): Tensor {
 describe("matmul_multi", () => {
   const cases: [string, number[], number[]][] = [
     ["ternary q/k/v", [GGMLType.TQ2_0, GGMLType.TQ2_0, GGMLType.TQ2_0], [64, 16, 16]],
+    // at 2 threads the first part has no rows for share 1, whose later part still needs its activations
+    ["ternary, short first part", [GGMLType.TQ2_0, GGMLType.TQ2_0], [16, 64]],
     ["mixed formats", [GGMLType.TQ2_0, GGMLType.Q8_0, GGMLType.F32], [32, 48, 8]],
   ];
   for (const [name, types, Ns] of cases) {
