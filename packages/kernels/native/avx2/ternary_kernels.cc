@@ -14,6 +14,7 @@
 #include "avx2/maddubs_acc.h"
 #include "core/prefetch.h"
 #include "ternary/chunk_prefetch.h"
+#include "ternary/run_prefetch.h"
 #include "ternary/kernels.h"
 #include "ternary/t2.h"
 #include "ternary/t3.h"
@@ -79,7 +80,7 @@ static inline void slot_major(const uint8_t* step, __m256i x[2]) {
 // Segments [s0, s1) of one tile for T tokens, accumulating into o[T] (zeroed when s0 == 0, stored
 // after the last segment).
 template <int T>
-static void lut_tile(const t3::Args& a, int64_t tile, int64_t t0, int64_t s0, int64_t s1, Out* o) {
+static void lut_tile(const t3::Args& a, int64_t tile, int64_t t0, int64_t s0, int64_t s1, Out* o, t3::RunPrefetch* pf) {
   const int64_t segs = t3::segments(a.K), rec = t3::lut_record_bytes(a.K);
   const __m256i nib = _mm256_set1_epi8(0x0f);
   // Sign byte masks: byte l*16+i of slot pair hh (row i, slot L = 2hh + l) is bit 4i+L of the
@@ -102,7 +103,7 @@ static void lut_tile(const t3::Args& a, int64_t tile, int64_t t0, int64_t s0, in
   // s0..s1 lie in one K-chunk, whose segments are contiguous (t3.h): no seg_offset per segment
   const uint8_t* seg = a.codes + t3::seg_offset(a.rows, a.K, tile, s0);
   for (int64_t s = s0; s < s1; ++s, seg += t3::kSegBytes) {
-    prefetch_piece_ahead(seg, t3::kSegBytes);
+    if (pf) pf->advance();
     // Negative groups look up ~v (both table bytes XORed with the sign byte mask): ~v = -v - 1,
     // so each row's count of negative groups (token-independent, kept in bytes) is added back.
     __m256i accA[T], accB[T], negs = _mm256_setzero_si256();
@@ -272,20 +273,21 @@ static void decode_tile(const t3::Args& a, int64_t tile, int64_t s0, int64_t s1,
 void ternary_lut_compute(const t3::Args& a) {
   // As the AVX-512 kernel: blocks of tiles that stay in L2 for short rows; long rows band by band,
   // chunk by chunk, so a token's tables for a chunk stay in L1.
-  const int64_t segs = t3::segments(a.K), ch = t3::chunk_segs(a.K), tb = t3::tile_bytes(a.K);
+  const int64_t segs = t3::segments(a.K), ch = t3::chunk_segs(a.K);
   const bool chunked = ch < segs;
   const int64_t first = a.r0 / 16, end = (a.r1 + 15) / 16;
+  t3::RunPrefetch pf(a, first, end);  // the first pass over each block streams it from memory
   for (int64_t b0 = first; b0 < end;) {
-    const int64_t lim = chunked ? (b0 / t3::kBandTiles + 1) * t3::kBandTiles : b0 + (tb >= 131072 ? 1 : 131072 / tb);
-    const int64_t b1 = lim < end ? lim : end;
+    const int64_t b1 = t3::tile_block_end(a, b0, end);
     for (int64_t t = 0; t < a.n; t += 2) {
       Out st[t3::kBandTiles][2];
+      t3::RunPrefetch* p = t == 0 ? &pf : nullptr;
       for (int64_t s0 = 0; s0 < segs; s0 += ch) {
         const int64_t s1 = s0 + ch < segs ? s0 + ch : segs;
         for (int64_t tile = b0; tile < b1; ++tile) {
           Out* o = st[chunked ? tile - b0 : 0];
-          if (t + 2 <= a.n) lut_tile<2>(a, tile, t, s0, s1, o);
-          else lut_tile<1>(a, tile, t, s0, s1, o);
+          if (t + 2 <= a.n) lut_tile<2>(a, tile, t, s0, s1, o, p);
+          else lut_tile<1>(a, tile, t, s0, s1, o, p);
         }
       }
     }

@@ -15,6 +15,7 @@
 #include <cstring>
 #include "core/prefetch.h"
 #include "ternary/chunk_prefetch.h"
+#include "ternary/run_prefetch.h"
 #include "ternary/kernels.h"
 #include "ternary/t3.h"
 
@@ -93,7 +94,7 @@ static inline __attribute__((always_inline)) void lut_step(const uint8_t* step, 
 }
 
 template <int T>
-static void lut_tile(const t3::Args& a, int64_t tile, int64_t t0, int64_t s0, int64_t s1, Out* o) {
+static void lut_tile(const t3::Args& a, int64_t tile, int64_t t0, int64_t s0, int64_t s1, Out* o, t3::RunPrefetch* pf) {
   const int64_t segs = t3::segments(a.K), rec = t3::lut_record_bytes(a.K);
   const LutConsts c{_mm512_set1_epi8(0x0f), _mm512_set1_epi32(0x30201000), _mm512_set1_epi8(1), _mm512_set1_epi8(-1)};
   const uint8_t* tabs[T];
@@ -108,7 +109,7 @@ static void lut_tile(const t3::Args& a, int64_t tile, int64_t t0, int64_t s0, in
   // divisions) per segment, which cost ~20 % of a K = 2560 GEMV from L2
   const uint8_t* seg = a.codes + t3::seg_offset(a.rows, a.K, tile, s0);
   for (int64_t s = s0; s < s1; ++s, seg += t3::kSegBytes) {
-    prefetch_piece_ahead(seg, t3::kSegBytes);
+    if (pf) pf->advance();
     // Separate chains hide vpdpbusd latency. (Accumulating even and odd steps apart as well, for
     // one token: from DRAM within +-2 % in alternating processes on Zen 5, so not kept.)
     __m512i lo0[T], hi0[T], lo1[T], hi1[T];
@@ -288,27 +289,28 @@ static void token_blocks(int64_t n, F f) {
 }  // namespace
 
 void ternary_lut_compute(const t3::Args& a) {
-  const int64_t segs = t3::segments(a.K), ch = t3::chunk_segs(a.K), tb = t3::tile_bytes(a.K);
+  const int64_t segs = t3::segments(a.K), ch = t3::chunk_segs(a.K);
   const int64_t first = a.r0 / 16, end = (a.r1 + 15) / 16;
-  // Short rows: blocks of tiles small enough to stay in L2 while every token's tables pass over
-  // them. Long rows (stored in K-chunks, see t3.h): one band at a time, chunk by chunk, so each
-  // token's tables for a chunk stay in L1 across the band's tiles while the weights stream in
-  // storage order (at K = 6912 ~1.4x faster than whole rows with L2-resident tables).
+  // Long rows (stored in K-chunks, see t3.h): one band at a time, chunk by chunk, so each token's
+  // tables for a chunk stay in L1 across the band's tiles while the weights stream in storage
+  // order (at K = 6912 ~1.4x faster than whole rows with L2-resident tables). Short rows: blocks
+  // of tiles that stay in L2 while every token's tables pass over them.
   const bool chunked = ch < segs;
+  t3::RunPrefetch pf(a, first, end);  // the first pass over each block streams it from memory
   for (int64_t b0 = first; b0 < end;) {
-    const int64_t lim = chunked ? (b0 / t3::kBandTiles + 1) * t3::kBandTiles : b0 + (tb >= 131072 ? 1 : 131072 / tb);
-    const int64_t b1 = lim < end ? lim : end;
+    const int64_t b1 = t3::tile_block_end(a, b0, end);
     token_blocks(a.n, [&](int T, int64_t t0) {
       Out st[t3::kBandTiles][4];
+      t3::RunPrefetch* p = t0 == 0 ? &pf : nullptr;
       for (int64_t s0 = 0; s0 < segs; s0 += ch) {
         const int64_t s1 = s0 + ch < segs ? s0 + ch : segs;
         for (int64_t tile = b0; tile < b1; ++tile) {
           Out* o = st[chunked ? tile - b0 : 0];
           switch (T) {
-            case 4: lut_tile<4>(a, tile, t0, s0, s1, o); break;
-            case 3: lut_tile<3>(a, tile, t0, s0, s1, o); break;
-            case 2: lut_tile<2>(a, tile, t0, s0, s1, o); break;
-            default: lut_tile<1>(a, tile, t0, s0, s1, o); break;
+            case 4: lut_tile<4>(a, tile, t0, s0, s1, o, p); break;
+            case 3: lut_tile<3>(a, tile, t0, s0, s1, o, p); break;
+            case 2: lut_tile<2>(a, tile, t0, s0, s1, o, p); break;
+            default: lut_tile<1>(a, tile, t0, s0, s1, o, p); break;
           }
         }
       }

@@ -17,14 +17,16 @@
 //    (Each row's 4 slots share one dword, so a 64-entry vpermb table (slot L at entries 16L..16L+15)
 //    looks up 16 rows x 4 groups and vpdpbusd sums a row's 4 lookups; the sign bits are the
 //    lookups' byte mask.)
-//  * Tile = segments x 11 steps. Rows longer than 12 segments are cut into K-chunks of at most 8
+//  * Tile = segments x 11 steps. Rows longer than 8 segments are cut into K-chunks of at most 8
 //    segments (chunk_segs), and tiles are stored in bands of 16: a band holds chunk 0 of each of
 //    its tiles, then chunk 1 of each, ... (seg_offset; inside one chunk a tile's segments are
 //    contiguous, so kernels call it once per chunk). A kernel can then pass a band chunk by
-//    chunk, reusing a token's tables (a chunk's fit L1) while the weights still stream
-//    sequentially. With <= 12 segments this is plain tile-major order. (Measured on Zen 4, AVX-512
-//    LUT, 1 thread: chunking K = 2560 into 5-segment chunks, or K = 6912 into 9- or 14-segment
-//    chunks instead of 7, was slower.)
+//    chunk, reusing a token's tables (a chunk's fit L1: 2816 bytes per segment) while the
+//    weights still stream sequentially. With <= 8 segments this is plain tile-major order.
+//    (Measured on Zen 4, AVX-512 LUT GEMV, alternating processes, with run_prefetch.h: K = 2560
+//    in two 5-segment chunks instead of whole 28 KB-table rows, 1 thread 3-4 % faster (2560x640,
+//    2560x2560), 2 threads no slower, 2 tokens ~1.7x faster; 128-token MAD unchanged. Earlier,
+//    K = 6912 in 9- or 14-segment chunks instead of 7 was slower.)
 //    Per-block scales (layout T3_BLOCK) follow all tiles as float[tiles][segments][16].
 //
 // Header-only and `static inline` so ISA translation units can use it (see the ISA rule).
@@ -52,7 +54,7 @@ static inline int64_t code_bytes(int64_t rows, int64_t K) { return tiles(rows) *
 
 static const int kBandTiles = 16;
 static inline int64_t chunk_segs(int64_t K) {
-  const int64_t s = segments(K), n = s <= 12 ? 1 : (s + 7) / 8;
+  const int64_t s = segments(K), n = s <= 8 ? 1 : (s + 7) / 8;
   return (s + n - 1) / n;
 }
 // Byte offset of segment s of tile `tile` in the code area (see the layout notes above).
