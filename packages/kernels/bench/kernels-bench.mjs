@@ -315,11 +315,13 @@ export function runKernelBench(opts = {}) {
         }
         const bytes = new Uint8Array((block.length / rowsBlock) * N);
         for (let off = 0; off < bytes.length; off += block.length) bytes.set(block.subarray(0, Math.min(block.length, bytes.length - off)), off);
-        const w = K.Tensor.from(ttype, [k, N], bytes).prepare();
         const x = K.Tensor.fromFloat32([k, 1], seededTernary(k, 4));
         const y = K.Tensor.empty(K.GGMLType.F32, [N, 1]);
         for (const isa of isas) {
           K.setIsa(isa);
+          // prepared under this ISA, as a model loaded with RYZEN_ISA=isa is: the layout follows
+          // the ISA at prepare time (Q8_0 x16, made for AVX-512, has only a portable kernel on AVX2)
+          const w = K.Tensor.from(ttype, [k, N], bytes).prepare();
           for (const t of threads) {
             K.setThreads(t);
             const plan = matmulPlan([[w]], x, [y]);
@@ -332,8 +334,8 @@ export function runKernelBench(opts = {}) {
               cpuBwPct: cpuRatioPct(t, cpuGbs, probe.cpuGbs),
             });
           }
+          w.dispose();
         }
-        w.dispose();
       }
     }
   } finally {
