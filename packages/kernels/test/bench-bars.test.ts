@@ -39,6 +39,20 @@ describe("kernel benchmark", () => {
     expect((barChecks(alone) as { value: number; pass: boolean; note: string }[]).map((b) => [b.pass, b.note])).toEqual([[false, "no 2-core sample"]]);
   });
 
+  it("says when a GEMV row's read probe caught a high-bandwidth window of the host", () => {
+    const row = { isa: "avx512", family: "lut", threads: 2, K: 2560, us: 10, gbs: 35 };
+    const gemv = [
+      { ...row, shape: "k/v", N: 640, bwPct: 45, readGbs: 78 },
+      { ...row, shape: "q/o", N: 2560, bwPct: 80, readGbs: 46 },
+    ];
+    const r = { ...report(gemv, []), bandwidth: { avx512: { 2: { gbs: 42 } } }, peak: { avx512: { 2: { gops: 1900 } } } };
+    const bars = barChecks(r) as { shape: string; pass: boolean; note: string }[];
+    expect(bars.map((b) => [b.shape, b.pass])).toEqual([["k/v", false], ["q/o", false]]);
+    expect(bars[0].note).toMatch(/78\.0 GB\/s, 1\.9x the run's 42\.0/);
+    expect(bars[1].note).toBe("");
+    expect(formatKernelBench(r)).toMatch(/k\/v +45% +MISS: this row's read probe hit 78\.0 GB\/s/);
+  });
+
   it("pairs each kernel round with the probe round before it", () => {
     // equal work: per-round ratios 0.5, 0.5, 1 (the second round's slow host slows both)
     expect(pairedPct({ times: [1, 2, 1] }, 10, { times: [2, 4, 1] }, 10)).toBe(50);
