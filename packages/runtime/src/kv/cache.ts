@@ -80,10 +80,12 @@ export class KvCache {
       k.push(Tensor.empty(this.ggmlType(), shape));
       v.push(Tensor.empty(this.ggmlType(), shape));
       // Slot is the outermost dimension: old slot s is at the same offset in the new tensors.
+      if (this.capacity === 0) continue;
+      const [newK, newV, oldK, oldV] = [k[l].bytes(), v[l].bytes(), this.k[l].bytes(), this.v[l].bytes()];
       for (let s = 0; s < this.capacity; s++) {
         const start = s * slotBytes, end = start + Math.min(this.contextLength, Math.max(0, used(s))) * rowBytes;
-        k[l].bytes().set(this.k[l].bytes().subarray(start, end), start);
-        v[l].bytes().set(this.v[l].bytes().subarray(start, end), start);
+        newK.set(oldK.subarray(start, end), start);
+        newV.set(oldV.subarray(start, end), start);
       }
     }
     this.disposeTensors();
