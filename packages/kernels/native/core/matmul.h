@@ -41,6 +41,9 @@ struct MatmulKernel {
   // Prefill (many-token) row shares are whole multiples of this when each share gets at least
   // one: the kernel's row group (a multiple of row_multiple). 0: no preference.
   int64_t group_rows = 0;
+  // Byte offset in w.data where a row range starting at `row` begins its reads, for layouts where
+  // that is not row/rows of the way in (null: assume it is).
+  size_t (*row_offset)(const MatmulWeights& w, int64_t row) = nullptr;
 };
 
 struct WeightFormat {

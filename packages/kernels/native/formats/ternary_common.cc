@@ -387,11 +387,16 @@ void run(const MatmulWeights& w, const uint8_t* scratch, const float*, int64_t, 
 
 enum Family { kLut = 0, kMad = 1 };
 
+// T3 tiles are stored in bands, K-chunk by K-chunk (t3.h): a share starting mid-band starts
+// reading at its first tile's first chunk, not at row/rows of the way in.
+size_t t3_row_offset(const MatmulWeights& w, int64_t row) { return (size_t)t3::seg_offset(w.rows, w.cols, row / 16, 0); }
+
 bool accepts_t3(const MatmulWeights& w) { return !t2::is_t2(w.layout); }
 bool accepts_t2(const MatmulWeights& w) { return t2::is_t2(w.layout); }
 
 #define T3_KERNEL(tname, family, isa, prepare, group)                                                     \
-  { tname "." #family "." #isa, 16, family##_bytes, prepare, run<isa::ternary_##family##_compute>, accepts_t3, group }
+  { tname "." #family "." #isa, 16, family##_bytes, prepare, run<isa::ternary_##family##_compute>, accepts_t3, group, \
+    t3_row_offset }
 #define T3_KERNELS(tname)                                                                               \
   {                                                                                                      \
     T3_KERNEL(tname, lut, scalar, lut_prepare, 0), T3_KERNEL(tname, mad, scalar, mad_prepare, 0), \
