@@ -129,11 +129,12 @@ static void lut_tile(const t3::Args& a, int64_t tile, int64_t t0, int64_t s0, in
 }
 
 // MAD tiling. A group of kMadGroup tiles x kMadChunk segments of decoded codes (4 KB per tile and
-// segment, 32 KB in all) stays in L1 while every token passes over it, T tokens at a time, tile
-// pair by tile pair, so the tokens' activations come from L2 once per group and chunk. Each
-// broadcast activation word feeds two vpdpbusd (one per tile of the pair): measured on Zen 5, a
-// broadcast per vpdpbusd peaks near 80 % of the VNNI rate, one per two near 95 %. Per-token,
-// per-tile results live in an Out between chunks.
+// segment, 32 KB in all) stays in L1 while every token passes over it, T tokens at a time over
+// the whole group (over tile pairs in a partial group), so the tokens' activations come from L2
+// once per group and chunk. Each broadcast activation word feeds one vpdpbusd per tile of the
+// block: measured on Zen 5, a broadcast per vpdpbusd peaks near 80 % of the VNNI rate, one per two
+// near 95 %; on Zen 4, one per four is another 2-3 % faster (mad_tokens). Per-token, per-tile
+// results live in an Out between chunks.
 static const int kMadGroup = 4;
 static const int kMadChunk = 2;
 static const int kMadTokenBlock = 128;  // tokens whose Outs are kept across the chunks (32 KB)
@@ -197,21 +198,28 @@ __attribute__((noinline)) static void mad_block(const t3::Args& a, int64_t tile,
     }
 }
 
-// Tokens [t0, t1) over the ng decoded tiles of a group (pairs, then a single last tile).
+// Tokens [t0, t1) over the ng decoded tiles of a group: a whole group as one block of 4 tiles x
+// up to 4 tokens (one broadcast per 4 vpdpbusd), a partial one in tile pairs (one per 2).
 template <int T>
 static void mad_group(const t3::Args& a, int64_t tile, int ng, int64_t t0, int64_t s0, int64_t s1,
                       const uint8_t* panel, Out* o) {
+  if (T <= 4 && ng == kMadGroup) return mad_block<kMadGroup, (T <= 4 ? T : 4)>(a, tile, t0, s0, s1, panel, o);
   int p = 0;
   for (; p + 2 <= ng; p += 2) mad_block<2, T>(a, tile + p, t0, s0, s1, panel + p * kMadChunk * 4096, o + p);
   if (p < ng) mad_block<1, T>(a, tile + p, t0, s0, s1, panel + p * kMadChunk * 4096, o + p);
 }
 
+// Token blocks of 4 for whole groups (16 accumulators), else of 8 (measured on Zen 4, 2560x640
+// and 2560x2560 / 6912x2560, 128 tokens, in-process A/B: 1.6-2.8 % faster at 1 and 2 threads than
+// tile pairs x 8 tokens everywhere; 6 tokens per block no faster, 2 or 3 ~25 % slower).
 static void mad_tokens(const t3::Args& a, int64_t tile, int ng, int64_t t0, int64_t t1, int64_t s0, int64_t s1,
                        const uint8_t* panel, Out* o, t3::NextChunkPrefetch& next) {
+  const int tb = ng == kMadGroup ? 4 : 8;
   int64_t t = t0;
-  for (const int64_t blocks = (t1 - t0) / 8; t + 8 <= t1; t += 8) {
+  for (const int64_t blocks = (t1 - t0) / tb; t + tb <= t1; t += tb) {
     next.step(blocks);
-    mad_group<8>(a, tile, ng, t, s0, s1, panel, o + (t - t0) * kMadGroup);
+    if (tb == 4) mad_group<4>(a, tile, ng, t, s0, s1, panel, o + (t - t0) * kMadGroup);
+    else mad_group<8>(a, tile, ng, t, s0, s1, panel, o + (t - t0) * kMadGroup);
   }
   next.finish();
   if (t + 4 <= t1) mad_group<4>(a, tile, ng, t, s0, s1, panel, o + (t - t0) * kMadGroup), t += 4;
