@@ -331,7 +331,8 @@ void ternary_lut_compute(const t3::Args& a) {
 
 // BitNet absmax int8 of one token into q[K]; returns amax/127 and the sum. With `bsum`, also the
 // sum of each 256-value block (q is zero past K), for the MAD kernels' per-block scales.
-static float quantize_token(const float* x, int64_t K, int8_t* q, int32_t* sum, int32_t* bsum = nullptr) {
+static float quantize_token(const float* x, int64_t K, int8_t* q, int32_t* sum, int32_t* bsum = nullptr,
+                            const float* next = nullptr) {
   // four vmaxps chains, so the scan is not bound by one chain's latency. vmaxps returns its second
   // operand when either is NaN: with the running max second, a NaN value is skipped wherever it
   // is, as the scalar scan (std::max) skips it.
@@ -364,6 +365,12 @@ static float quantize_token(const float* x, int64_t K, int8_t* q, int32_t* sum, 
   __m512i sad = _mm512_setzero_si512();  // the current block's
   int64_t total = 0;                     // finished blocks' sum
   for (k = 0; k + 64 <= K; k += 64) {
+    if (next) {  // the next token's x, a line per 16 values (see ternary_mad_prepare)
+      _mm_prefetch((const char*)(next + k), _MM_HINT_T0);
+      _mm_prefetch((const char*)(next + k + 16), _MM_HINT_T0);
+      _mm_prefetch((const char*)(next + k + 32), _MM_HINT_T0);
+      _mm_prefetch((const char*)(next + k + 48), _MM_HINT_T0);
+    }
     __m512i v[4];
     for (int j = 0; j < 4; ++j) v[j] = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(x + k + 16 * j), scale));  // half to even
     __m512i b = _mm512_packs_epi16(_mm512_packs_epi32(v[0], v[1]), _mm512_packs_epi32(v[2], v[3]));
@@ -496,6 +503,10 @@ void ternary_lut_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int
   }
 }
 
+// Prefill inputs come from the op before (in L2 or L3, not DRAM), and a token's scan starts on
+// lines no prefetcher has seen: fetching token t+1's x while quantizing token t made the 128-token
+// conversion ~19 % faster at 1 and 2 threads (x in L3, 2560 columns, in-process A/B on Zen 4;
+// with x in DRAM it cost ~0.8 us per 128 tokens).
 void ternary_mad_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch) {
   const int64_t segs = t3::segments(K), rec = t3::mad_record_bytes(K), sums = t3::mad_sums_bytes(K);
   for (int64_t t = t0; t < t1; ++t) {
@@ -504,7 +515,8 @@ void ternary_mad_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int
     std::memset(r, 0, 64 + sums);
     int8_t* q = reinterpret_cast<int8_t*>(r + 64 + sums);
     std::memset(q + K, 0, segs * 256 - K);
-    hdr->inv_scale = quantize_token(x + t * ldx, K, q, &hdr->sum, reinterpret_cast<int32_t*>(r + 64));
+    hdr->inv_scale = quantize_token(x + t * ldx, K, q, &hdr->sum, reinterpret_cast<int32_t*>(r + 64),
+                                    t + 1 < t1 ? x + (t + 1) * ldx : nullptr);
   }
 }
 
