@@ -376,8 +376,10 @@ export function formatKernelBench(r) {
   const bars = barChecks(r);
   if (bars.length) {
     lines.push("", "bars (issue #2; best family per shape on the best ISA measured)");
+    // one decimal: 84.6 % must not read as the 85 % it misses
+    const barPct = (v) => (Number.isFinite(v) ? `${v.toFixed(1)}%` : "-");
     for (const b of bars)
-      lines.push(`${pad(b.bar, 44)} ${pad(b.shape, 12)} ${lpad(pct(b.value), 5)}  ${b.pass ? "pass" : b.note || "MISS"}`);
+      lines.push(`${pad(b.bar, 44)} ${pad(b.shape, 12)} ${lpad(barPct(b.value), 6)}  ${b.pass ? "pass" : b.note || "MISS"}`);
   }
   lines.push("", ...r.notes.map((n) => `note: ${n}`));
   return lines.join("\n");

@@ -50,7 +50,12 @@ describe("kernel benchmark", () => {
     expect(bars.map((b) => [b.shape, b.pass])).toEqual([["k/v", false], ["q/o", false]]);
     expect(bars[0].note).toMatch(/78\.0 GB\/s, 1\.9x the run's 42\.0/);
     expect(bars[1].note).toBe("");
-    expect(formatKernelBench(r)).toMatch(/k\/v +45% +MISS: this row's read probe hit 78\.0 GB\/s/);
+    expect(formatKernelBench(r)).toMatch(/k\/v +45\.0% +MISS: this row's read probe hit 78\.0 GB\/s/);
+  });
+
+  it("prints a bar's ratio with one decimal, so a near miss does not read as the goal", () => {
+    const r = report([{ isa: "avx512", shape: "k/v", family: "lut", threads: 2, K: 2560, N: 640, us: 9, gbs: 40, readGbs: 47.3, bwPct: 84.6 }], []);
+    expect(formatKernelBench(r)).toMatch(/GEMV 2T >= 85% of read bw \(avx512\) +k\/v +84\.6% +MISS/);
   });
 
   it("pairs each kernel round with the probe round before it", () => {
