@@ -203,7 +203,9 @@ __attribute__((noinline)) static void mad_block(const t3::Args& a, int64_t tile,
 template <int T>
 static void mad_group(const t3::Args& a, int64_t tile, int ng, int64_t t0, int64_t s0, int64_t s1,
                       const uint8_t* panel, Out* o) {
-  if (T <= 4 && ng == kMadGroup) return mad_block<kMadGroup, (T <= 4 ? T : 4)>(a, tile, t0, s0, s1, panel, o);
+  if constexpr (T <= 4) {
+    if (ng == kMadGroup) return mad_block<kMadGroup, T>(a, tile, t0, s0, s1, panel, o);
+  }
   int p = 0;
   for (; p + 2 <= ng; p += 2) mad_block<2, T>(a, tile + p, t0, s0, s1, panel + p * kMadChunk * 4096, o + p);
   if (p < ng) mad_block<1, T>(a, tile + p, t0, s0, s1, panel + p * kMadChunk * 4096, o + p);
@@ -365,14 +367,11 @@ static float quantize_token(const float* x, int64_t K, int8_t* q, int32_t* sum, 
   __m512i sad = _mm512_setzero_si512();  // the current block's
   int64_t total = 0;                     // finished blocks' sum
   for (k = 0; k + 64 <= K; k += 64) {
-    if (next) {  // the next token's x, a line per 16 values (see ternary_mad_prepare)
-      _mm_prefetch((const char*)(next + k), _MM_HINT_T0);
-      _mm_prefetch((const char*)(next + k + 16), _MM_HINT_T0);
-      _mm_prefetch((const char*)(next + k + 32), _MM_HINT_T0);
-      _mm_prefetch((const char*)(next + k + 48), _MM_HINT_T0);
-    }
     __m512i v[4];
-    for (int j = 0; j < 4; ++j) v[j] = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(x + k + 16 * j), scale));  // half to even
+    for (int j = 0; j < 4; ++j) {
+      if (next) _mm_prefetch((const char*)(next + k + 16 * j), _MM_HINT_T0);  // see ternary_mad_prepare
+      v[j] = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(x + k + 16 * j), scale));  // half to even
+    }
     __m512i b = _mm512_packs_epi16(_mm512_packs_epi32(v[0], v[1]), _mm512_packs_epi32(v[2], v[3]));
     b = _mm512_max_epi8(_mm512_permutexvar_epi32(order, b), floor8);
     _mm512_storeu_si512(q + k, b);
