@@ -350,7 +350,7 @@ export function runKernelBench(opts = {}) {
 
 const pad = (s, n) => String(s).padEnd(n);
 const num = (v, d) => (Number.isFinite(v) ? v.toFixed(d) : "-");
-const pct = (v) => (Number.isFinite(v) ? `${v.toFixed(0)}%` : "-");
+const pct = (v, digits = 0) => (Number.isFinite(v) ? `${v.toFixed(digits)}%` : "-");
 const lpad = (s, n) => String(s).padStart(n);
 
 export function formatKernelBench(r) {
@@ -377,9 +377,8 @@ export function formatKernelBench(r) {
   if (bars.length) {
     lines.push("", "bars (issue #2; best family per shape on the best ISA measured)");
     // one decimal: 84.6 % must not read as the 85 % it misses
-    const barPct = (v) => (Number.isFinite(v) ? `${v.toFixed(1)}%` : "-");
     for (const b of bars)
-      lines.push(`${pad(b.bar, 44)} ${pad(b.shape, 12)} ${lpad(barPct(b.value), 6)}  ${b.pass ? "pass" : b.note || "MISS"}`);
+      lines.push(`${pad(b.bar, 44)} ${pad(b.shape, 12)} ${lpad(pct(b.value, 1), 6)}  ${b.pass ? "pass" : b.note || "MISS"}`);
   }
   lines.push("", ...r.notes.map((n) => `note: ${n}`));
   return lines.join("\n");
