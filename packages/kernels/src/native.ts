@@ -17,6 +17,8 @@ export interface CpuInfo {
   physicalCores: number;
   logicalCores: number;
   threads: number;
+  /** where weight prefetches go: "l2" on Intel, "l1" elsewhere; RYZEN_PREFETCH=l1|l2 overrides */
+  prefetch: "l1" | "l2";
   /** true when the SIMD library for that path is linked and compiled with the flags it assumes */
   libraries: { avx2: boolean; avx512: boolean };
 }

@@ -104,17 +104,30 @@ describe("cpu and ISA", () => {
     expectKernelError(() => setIsa("sse" as never), "INVALID_ARGUMENT", /unknown ISA 'sse'/);
   });
 
-  it("RYZEN_ISA sets the initial path, clamped to the CPU", () => {
+  /** cpuInfo() of a fresh process with environment `env`. */
+  const cpuInfoIn = (env: NodeJS.ProcessEnv): ReturnType<typeof cpuInfo> => {
     const index = fileURLToPath(new URL("../src/index.ts", import.meta.url));
-    const script = `import(${JSON.stringify(index)}).then((k) => console.log(k.cpuInfo().isa))`;
-    const isaWith = (value: string) =>
-      execFileSync(process.execPath, ["--import", "tsx", "-e", script], {
-        env: { ...process.env, RYZEN_ISA: value },
-        encoding: "utf8",
-      }).trim().split("\n").at(-1);
+    const script = `import(${JSON.stringify(index)}).then((k) => console.log(JSON.stringify(k.cpuInfo())))`;
+    const out = execFileSync(process.execPath, ["--import", "tsx", "-e", script], { env, encoding: "utf8" });
+    return JSON.parse(out.trim().split("\n").at(-1)!);
+  };
+
+  it("RYZEN_ISA sets the initial path, clamped to the CPU", () => {
+    const isaWith = (value: string) => cpuInfoIn({ ...process.env, RYZEN_ISA: value }).isa;
     expect(isaWith("scalar")).toBe("scalar");
     expect(isaWith("avx512")).toBe(cpuInfo().best);
     expect(isaWith("bogus")).toBe(cpuInfo().best);
+  });
+
+  it("weight prefetches go to L2 on Intel and L1 elsewhere; RYZEN_PREFETCH overrides", () => {
+    const { RYZEN_PREFETCH: _, ...inherited } = process.env;
+    const prefetchWith = (value?: string) =>
+      cpuInfoIn(value === undefined ? inherited : { ...inherited, RYZEN_PREFETCH: value }).prefetch;
+    const byVendor = cpuInfo().vendor === "GenuineIntel" ? "l2" : "l1";
+    expect(prefetchWith()).toBe(byVendor);
+    expect(prefetchWith("l1")).toBe("l1");
+    expect(prefetchWith("l2")).toBe("l2");
+    expect(prefetchWith("bogus")).toBe(byVendor);
   });
 });
 

@@ -8,10 +8,12 @@
 #include "core/memory.h"
 #include "core/profile.h"
 #include "core/plan.h"
+#include "core/prefetch.h"
 #include "core/tensor_make.h"
 #include "core/thread_pool.h"
 #include "core/weights.h"
 #include "js.h"
+#include "core/prefetch.h"
 #include "tensor_js.h"
 
 namespace ryzen::js {
@@ -43,6 +45,7 @@ Napi::Value CpuInfo(const Napi::CallbackInfo& info) {
   o.Set("physicalCores", f.physical_cores);
   o.Set("logicalCores", f.logical_cores);
   o.Set("threads", pool_threads());
+  o.Set("prefetch", prefetch_to_l2 ? "l2" : "l1");
   // Proof that the SIMD libraries are linked and compiled with the flags their paths assume.
   Napi::Object libs = Napi::Object::New(env);
   libs.Set("avx2", has_all(avx2::isa_probe(), kProbeAvx2 | kProbeFma | kProbeF16c));
