@@ -34,8 +34,7 @@ struct OpDef {
   void (*describe)(const OpNode& node, int phase, std::string& label, uint64_t& bytes) = nullptr;
   // Optional: how many shares to cut `phase` into for `threads` pool threads (default: one per
   // thread). More shares than threads let a thread that runs faster (the other core is busy or
-  // descheduled) take over more of the work; such a phase must not use per-thread scratch,
-  // which is sized for `threads` shares.
+  // descheduled) take over more of the work.
   int (*shares)(const OpNode& node, int phase, int threads) = nullptr;
 };
 
@@ -49,11 +48,18 @@ struct OpNode {
   size_t scratch_per_thread = 0;    // extra private scratch per thread: see thread_scratch()
 };
 
+// The pool thread running the current share (0..nth-1; 0 is the caller), set by the executor.
+int current_worker();
+
 // Scratch layout: [scratch_bytes shared][scratch_per_thread x nth], each part 64-byte aligned;
-// thread_scratch(node, scratch, ith) is the private part of share ith.
+// thread_scratch(node, scratch) is the private part of the pool thread running the share. Per
+// thread, not per share: shares go to whichever thread claims them first, so a share's private
+// part would move between cores whenever the claim order flipped, and every write to it would
+// pull its lines from the other core (a K = 2560 LUT GEMV's 26 KB of tables: ~3 us per op on a
+// Xeon VM, 4x the op itself). It also lets a phase have more shares than threads.
 inline size_t scratch_align(size_t bytes) { return (bytes + 63) & ~size_t(63); }
-inline uint8_t* thread_scratch(const OpNode& node, uint8_t* scratch, int ith) {
-  return scratch + scratch_align(node.scratch_bytes) + (size_t)ith * scratch_align(node.scratch_per_thread);
+inline uint8_t* thread_scratch(const OpNode& node, uint8_t* scratch) {
+  return scratch + scratch_align(node.scratch_bytes) + (size_t)current_worker() * scratch_align(node.scratch_per_thread);
 }
 inline size_t node_scratch_total(const OpNode& node, int nth) {
   return scratch_align(node.scratch_bytes) + (size_t)nth * scratch_align(node.scratch_per_thread);

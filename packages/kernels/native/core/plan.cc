@@ -12,6 +12,8 @@ namespace ryzen {
 
 namespace {
 
+thread_local int worker_index = 0;  // see current_worker()
+
 using Step = PlanStep;
 
 struct Job {
@@ -88,6 +90,7 @@ size_t scratch_needed(const OpNode* nodes, size_t count, int nth) {
 // The pool job: every thread claims shares until none is left.
 void run_nodes_job(void* ctx, int ith, int nth) {
   Job& job = *static_cast<Job*>(ctx);
+  worker_index = ith;
   const uint64_t* first = job.first;
   if (nth == 1) {
     for (size_t q = 0; q < job.count; q++) {
@@ -119,6 +122,8 @@ void append_steps(const OpNode& node, std::vector<Step>& steps) {
 }
 
 }  // namespace
+
+int current_worker() { return worker_index; }
 
 ErrorCode validation_error_code(const std::string& msg) {
   return msg.find("shape") != std::string::npos ? ErrorCode::ShapeMismatch : ErrorCode::InvalidArgument;

@@ -136,7 +136,7 @@ void run(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch) {
   if (r0 >= r1) return;
   prefetch_share_start(st, r0, r1);
   if (st.private_acts) {
-    scratch = thread_scratch(node, scratch, ith);
+    scratch = thread_scratch(node, scratch);
     st.kernel->prepare_acts(x, st.K, st.K, 0, st.n, scratch);
   }
   st.kernel->compute(*st.w, scratch, x, st.K, st.n, node.t[0]->as<float>(), st.N, r0, r1);
@@ -230,7 +230,7 @@ void run_multi(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch
     int64_t r0, r1;
     share_rows(st.parts[0], ith, nth, &r0, &r1);
     prefetch_share_start(st.parts[0], r0, r1);
-    scratch = thread_scratch(node, scratch, ith);
+    scratch = thread_scratch(node, scratch);
     convert_multi(st, x, ith, nth, scratch);
   } else if (st.has_acts && phase == 0) {
     convert_multi(st, x, ith, nth, scratch);

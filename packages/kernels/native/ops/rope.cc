@@ -101,7 +101,7 @@ void run(const OpNode& node, int, int ith, int nth, uint8_t* scratch) {
   const Tensor &out = *node.t[0], &x = *node.t[1];
   const int32_t* pos = i32_data(*node.t[2]);
   const double* freqs = static_cast<const RopeState*>(node.state.get())->freqs.data();
-  float* table = (float*)thread_scratch(node, scratch, ith);
+  float* table = (float*)thread_scratch(node, scratch);
   int64_t u0, u1;
   split_range(x.rows() * p.n_head, ith, nth, 1, &u0, &u1);
   while (u0 < u1) {  // one token's run of heads per step
