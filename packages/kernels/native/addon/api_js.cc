@@ -13,7 +13,6 @@
 #include "core/thread_pool.h"
 #include "core/weights.h"
 #include "js.h"
-#include "core/prefetch.h"
 #include "tensor_js.h"
 
 namespace ryzen::js {
