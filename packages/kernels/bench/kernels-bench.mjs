@@ -7,7 +7,7 @@
 // their streams' start per op, which no kernel can avoid); the bars use the whole-buffer read.
 //
 //   node bench/kernels-bench.mjs [--json] [--quick] [--mb 256] [--isa avx512,avx2] [--threads 1,2]
-//                                [--reps 5] [--no-head] [--no-fused] [--shapes q/o,down] [--family lut,mad,t2]
+//                                [--reps 5] [--no-head] [--no-fused] [--shapes q/o,down] [--family lut,mad,amx,t2]
 //                                [--only gemv|gemm]
 //
 // Also exported: runKernelBench(options) -> result object (used by @ryzen/bench).
@@ -200,10 +200,11 @@ function ternaryCopies(shape, mb, type, layout) {
   return { weights, per };
 }
 
-// Families: lut and mad run on T3 weights (RYZEN_TERNARY_KERNEL picks one); t2 is the 2-bit
-// layout's multiply-add, benchmarked on AVX2 only (AVX-512 CPUs run the same AVX2 kernel on it).
+// Families: lut, mad (the ISA's vector multiply-add) and amx (multiply-add on AMX tiles, AVX-512
+// CPUs that have them; GEMM only) run on T3 weights (RYZEN_TERNARY_KERNEL picks one); t2 is the
+// 2-bit layout's multiply-add, benchmarked on AVX2 only (AVX-512 CPUs run the same AVX2 kernel on it).
 function setFamily(family) {
-  if (family === "lut" || family === "mad") process.env.RYZEN_TERNARY_KERNEL = family;
+  if (family === "lut" || family === "mad" || family === "amx") process.env.RYZEN_TERNARY_KERNEL = family;
   else delete process.env.RYZEN_TERNARY_KERNEL;
 }
 
@@ -214,7 +215,7 @@ export function runKernelBench(opts = {}) {
   const reps = opts.reps ?? 5;
   const gemmReps = 3 * reps;
   const mb = opts.mb ?? 256;
-  const families = opts.families ?? ["lut", "mad", "t2"];
+  const families = opts.families ?? ["lut", "mad", "amx", "t2"];
   const allShapes = opts.fused === false ? SHAPES : [...SHAPES, ...FUSED_SHAPES];
   const shapes = opts.shapes ? allShapes.filter((s) => opts.shapes.some((w) => s.name.includes(w))) : allShapes;
   const doGemv = opts.only !== "gemm", doGemm = opts.only !== "gemv";
@@ -253,6 +254,7 @@ export function runKernelBench(opts = {}) {
         K.setIsa(isa);
         for (const family of families) {
           if (family === "t2" && isa !== "avx2") continue;
+          if (family === "amx" && (isa !== "avx512" || !info.amx)) continue;
           const layout = family === "t2" ? "t2" : "t3";
           copies[layout] ??= ternaryCopies(shape, mb, type, layout);
           const { weights, per } = copies[layout];
@@ -260,7 +262,7 @@ export function runKernelBench(opts = {}) {
           for (const t of threads) {
             K.setThreads(t);
             // GEMV: every copy once per run (one plan = one native call)
-            if (doGemv) {
+            if (doGemv && family !== "amx") {
               const gemvCopies = family === "mad" ? weights.slice(0, Math.max(1, Math.ceil(weights.length / 8))) : weights;
               const plan = matmulPlan(gemvCopies, x1, y1);
               const long = readProbe(probeBytes), piece = pieceReadProbe(probeBytes, per);

@@ -19,6 +19,8 @@ export interface CpuInfo {
   threads: number;
   /** where weight prefetches go: "l2" on Intel, "l1" elsewhere; RYZEN_PREFETCH=l1|l2 overrides */
   prefetch: "l1" | "l2";
+  /** AMX-INT8 tiles in use for ternary prefill (CPU has them, the OS granted them, RYZEN_AMX is not 0); features.amxInt8: the CPU has them */
+  amx: boolean;
   /** true when the SIMD library for that path is linked and compiled with the flags it assumes */
   libraries: { avx2: boolean; avx512: boolean };
 }

@@ -2,6 +2,8 @@
 // every ISA on this CPU, 1 and 2 threads) against a plain TypeScript reference (reference dequantization -> float64 matmul with the same
 // BitNet int8 activation quantization), bit-identical results across thread counts, kernels and
 // layouts (the same integer block sums, then the same float operations), the int16/int32 overflow worst case, and selection.
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { GGMLType, Tensor, cpuInfo, matmulKernels, matmulWith, ops, quantize, setIsa, setThreads, getThreads } from "../src/index";
 import { forEachIsaAndThreads } from "./helpers/isa";
@@ -85,6 +87,7 @@ describe("ternary matmul kernels", () => {
         const kernels = { t3: matmulKernels(f.type, cases[0].W.t3), t2: matmulKernels(f.type, cases[0].W.t2) };
         expect(kernels.t3).toContain(`${f.name}.lut.${isa}`);
         expect(kernels.t3).toContain(`${f.name}.mad.${isa}`);
+        if (isa === "avx512" && cpuInfo().amx) expect(kernels.t3).toContain(`${f.name}.amx.avx512`);
         expect(kernels.t2).toContain(`${f.name}.t2.${isa === "scalar" ? "scalar" : "avx2"}`);
         expect(kernels.t2.every((k) => k.includes(".t2.")) && kernels.t3.every((k) => !k.includes(".t2."))).toBe(true);
         for (const c of cases) {
@@ -191,6 +194,35 @@ describe("ternary matmul kernels", () => {
     } finally {
       setThreads(before);
     }
+  });
+
+  it("prefill runs on AMX tiles where the CPU and OS allow them; RYZEN_AMX=0 keeps the vector kernel", () => {
+    // the kernel a 32-token I2_S matmul selects, from the profiler's label, in a fresh process
+    const index = fileURLToPath(new URL("../src/index.ts", import.meta.url));
+    const script = `import(${JSON.stringify(index)}).then((k) => {
+      const K = 256, N = 64, n = 32;
+      const W = k.Tensor.from(k.GGMLType.I2_S, [K, N], k.quantize(k.GGMLType.I2_S, new Float32Array(K * N).fill(1), N, K));
+      const y = k.Tensor.empty(k.GGMLType.F32, [N, n]);
+      const plan = new k.Plan([k.nodes.matmul(y, W, k.Tensor.fromFloat32([K, n], new Float32Array(K * n).fill(1)))]);
+      k.setProfiling(true);
+      plan.run();
+      const label = k.profileStats().find((e) => e.op === "matmul" && e.calls > 0 && !e.label.includes(" acts")).label;
+      console.log(JSON.stringify({ amx: k.cpuInfo().amx, label, y0: y.f32()[0] }));
+    })`;
+    const { RYZEN_AMX: _, RYZEN_TERNARY_KERNEL: __, ...env } = process.env;
+    const under = (extra: NodeJS.ProcessEnv) => {
+      const out = execFileSync(process.execPath, ["--import", "tsx", "-e", script], { env: { ...env, ...extra }, encoding: "utf8" });
+      return JSON.parse(out.trim().split("\n").at(-1)!) as { amx: boolean; label: string; y0: number };
+    };
+    const byDefault = under({}), off = under({ RYZEN_AMX: "0" });
+    const best = cpuInfo().best;
+    // Linux grants the tile state wherever the CPU has AMX-INT8 (kernel 5.16 and later)
+    expect(byDefault.amx).toBe(best === "avx512" && cpuInfo().features.amxInt8 === true);
+    expect(byDefault.label).toContain(byDefault.amx ? "i2_s.amx.avx512" : `i2_s.mad.${best}`);
+    expect(off.amx).toBe(false);
+    expect(off.label).toContain(`i2_s.mad.${best}`);
+    expect(byDefault.y0).toBeCloseTo(256, 3); // all weights and activations 1
+    expect(off.y0).toBe(byDefault.y0);
   });
 
   it("weights are prepared in T2 where AVX2 is the widest active ISA, in T3 otherwise; a kernel refuses the other layout", () => {

@@ -33,7 +33,7 @@ Napi::Value CpuInfo(const Napi::CallbackInfo& info) {
       {"fma", f.fma},           {"f16c", f.f16c},             {"avx512f", f.avx512f},
       {"avx512bw", f.avx512bw}, {"avx512vl", f.avx512vl},     {"avx512dq", f.avx512dq},
       {"avx512vnni", f.avx512vnni}, {"avx512bf16", f.avx512bf16}, {"avx512vbmi", f.avx512vbmi},
-      {"avxvnni", f.avxvnni}};
+      {"avxvnni", f.avxvnni}, {"amxInt8", f.amx_int8}};
   for (const auto& kv : flags) feat.Set(kv.first, kv.second);
   o.Set("features", feat);
   o.Set("isa", isa_name(active_isa()));
@@ -45,6 +45,7 @@ Napi::Value CpuInfo(const Napi::CallbackInfo& info) {
   o.Set("logicalCores", f.logical_cores);
   o.Set("threads", pool_threads());
   o.Set("prefetch", prefetch_to_l2 ? "l2" : "l1");
+  o.Set("amx", amx_ready());
   // Proof that the SIMD libraries are linked and compiled with the flags their paths assume.
   Napi::Object libs = Napi::Object::New(env);
   libs.Set("avx2", has_all(avx2::isa_probe(), kProbeAvx2 | kProbeFma | kProbeF16c));

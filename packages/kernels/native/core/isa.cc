@@ -3,6 +3,7 @@
 #include "isa.h"
 
 #include <sched.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -117,6 +118,7 @@ CpuFeatures detect() {
       f.avxvnni = f.avx && (l71.a & (1u << 4));
       f.avx512bf16 = f.avx512f && (l71.a & (1u << 5));
     }
+    f.amx_int8 = (l7.d & (1u << 24)) && (l7.d & (1u << 25));
   }
   if (f.physical_cores <= 0) {  // no sysfs: assume SMT pairs when the CPU reports HTT
     const bool htt = l1.d & (1u << 28);
@@ -156,7 +158,33 @@ std::atomic<int>& active_slot() {
   return slot;
 }
 
+// Linux keeps AMX tile data (8 KB per thread) out of a process's state until it asks for it.
+bool request_amx() {
+#if defined(RYZEN_X86) && defined(__linux__) && defined(SYS_arch_prctl)
+  const long kReqXcompPerm = 0x1023, kXfeatureTileData = 18;
+  if (syscall(SYS_arch_prctl, kReqXcompPerm, kXfeatureTileData) != 0) return false;
+  return (xgetbv0() & (3u << 17)) == (3u << 17);  // XTILECFG + XTILEDATA enabled in XCR0
+#else
+  return false;
+#endif
+}
+
+bool detect_amx() {
+  if (!cpu_features().amx_int8) return false;
+  const char* env = std::getenv("RYZEN_AMX");
+  if (env && *env) {
+    if (!std::strcmp(env, "0")) return false;
+    if (std::strcmp(env, "1")) std::fprintf(stderr, "ryzen: ignoring RYZEN_AMX=%s (expected 0 or 1)\n", env);
+  }
+  return request_amx();
+}
+
 }  // namespace
+
+bool amx_ready() {
+  static const bool ready = detect_amx();
+  return ready;
+}
 
 const CpuFeatures& cpu_features() {
   static const CpuFeatures f = detect();

@@ -413,13 +413,19 @@ bool accepts_t2(const MatmulWeights& w) { return t2::is_t2(w.layout); }
          avx2::kMadGroupRows},                                                                         \
   }
 
+// AMX: the MAD kernel's activation records and row groups, tiles in place of vpdpbusd.
+#define AMX_KERNEL(tname)                                                                                  \
+  {tname ".amx.avx512", 16, mad_bytes, avx512::ternary_mad_prepare, run<amx::ternary_amx_compute>, accepts_t3, \
+   avx512::kMadGroupRows, t3_row_offset}
+
 struct Kernels {
   MatmulKernel t3[6];  // [2 * isa + family]
   MatmulKernel t2[2];  // [scalar, avx2]
+  MatmulKernel amx;
 };
-const Kernels kTq1{T3_KERNELS("tq1_0"), T2_KERNELS("tq1_0")};
-const Kernels kTq2{T3_KERNELS("tq2_0"), T2_KERNELS("tq2_0")};
-const Kernels kI2s{T3_KERNELS("i2_s"), T2_KERNELS("i2_s")};
+const Kernels kTq1{T3_KERNELS("tq1_0"), T2_KERNELS("tq1_0"), AMX_KERNEL("tq1_0")};
+const Kernels kTq2{T3_KERNELS("tq2_0"), T2_KERNELS("tq2_0"), AMX_KERNEL("tq2_0")};
+const Kernels kI2s{T3_KERNELS("i2_s"), T2_KERNELS("i2_s"), AMX_KERNEL("i2_s")};
 
 const Kernels& table(DType type) {
   switch (type) {
@@ -430,23 +436,28 @@ const Kernels& table(DType type) {
 }
 
 const MatmulKernel* pick(DType type, Isa isa, Family f) { return &table(type).t3[2 * (int)isa + (int)f]; }
+bool amx_on(Isa isa) { return isa == Isa::Avx512 && amx_ready(); }
+// Multiply-add: on AMX tiles where the CPU and OS allow them, else the ISA's own kernel.
+const MatmulKernel* pick_mad(DType type, Isa isa) { return amx_on(isa) ? &table(type).amx : pick(type, isa, kMad); }
 const MatmulKernel* pick_t2(DType type, Isa isa) { return &table(type).t2[isa == Isa::Scalar ? 0 : 1]; }
 
 }  // namespace
 
 const MatmulKernel* select_kernel(DType type, Isa isa, int64_t n_tokens, const MatmulWeights& w) {
   if (t2::is_t2(w.layout)) return pick_t2(type, isa);  // one family
-  // RYZEN_TERNARY_KERNEL=lut|mad forces a family (benchmarks compare them inside plans).
+  // RYZEN_TERNARY_KERNEL=lut|mad|amx forces a family (benchmarks compare them inside plans); mad
+  // is the ISA's vector kernel, amx the tile kernel where amx_ready() (else mad).
   if (const char* f = std::getenv("RYZEN_TERNARY_KERNEL")) {
     if (!std::strcmp(f, "lut")) return pick(type, isa, kLut);
     if (!std::strcmp(f, "mad")) return pick(type, isa, kMad);
+    if (!std::strcmp(f, "amx")) return pick_mad(type, isa);
   }
   // Crossovers measured on this Zen (2560x2560 and 6912x2560, 1 thread): the LUT kernels win for
   // few tokens (decode: fewest bytes, least work per weight); decode-once + int8 multiply-add wins
   // from about 12 tokens with AVX-512 VNNI, about 16 with AVX2; portable code has no fast lookup,
   // so MAD always.
   const int64_t mad_from = isa == Isa::Avx512 ? 12 : isa == Isa::Avx2 ? 16 : 1;
-  return pick(type, isa, n_tokens >= mad_from ? kMad : kLut);
+  return n_tokens >= mad_from ? pick_mad(type, isa) : pick(type, isa, kLut);
 }
 
 int list_kernels(DType type, Isa isa, const MatmulKernel** out, int max) {
@@ -456,6 +467,7 @@ int list_kernels(DType type, Isa isa, const MatmulKernel** out, int max) {
       if (n < max) out[n++] = pick(type, (Isa)i, (Family)f);
   for (int i = 0; i <= (int)isa && i <= (int)Isa::Avx2; ++i)
     if (n < max) out[n++] = pick_t2(type, (Isa)i);
+  if (amx_on(isa) && n < max) out[n++] = &table(type).amx;
   return n;
 }
 

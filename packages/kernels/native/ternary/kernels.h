@@ -81,6 +81,12 @@ void ternary_t2_compute(const t3::Args& a);
 void ternary_t2_mad_compute(const t3::Args& a);
 }
 
+// Multiply-add on AMX-INT8 tiles over T3 weights (activations in MAD records, prepared by the
+// AVX-512 code); only where amx_ready() (core/isa.h).
+namespace amx {
+void ternary_amx_compute(const t3::Args& a);
+}
+
 // Activation preparation with SIMD (same bytes as the portable versions in the format code).
 #define RYZEN_T3_PREPARE(ns)                                                                                   \
   namespace ns {                                                                                               \
