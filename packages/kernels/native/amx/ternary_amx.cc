@@ -4,8 +4,9 @@
 // block with per-block scales), then the same float operations (avx512/t3_tiles.h).
 //
 // Operands, per 64-column slice of K:
-//   A (signed): 16 tokens x 64 int8 activations, read in place from the MAD activation records
-//               (row stride = one record), so no activation repacking;
+//   A (signed): 16 tokens x 64 int8 activations, 1 KB; ternary_amx_prepare stores them so
+//               (t3.h, AMX record): strided rows straight from per-token records cost ~40 % more
+//               (each row a line of another page);
 //   B (unsigned): one tile's codes w+1 in the MAD panel layout [k/4][row][4], 1 KB, which is
 //               exactly AMX's B layout (4 consecutive K values of a column per dword);
 //   C: 16 tokens x 16 rows int32, kept in the Outs between K-chunks (row stride = a token's Outs).
@@ -55,17 +56,10 @@ class Tiles {
   ~Tiles() { _tile_release(); }
 };
 
-// The A operand of one token half for one segment: in place when all 16 tokens exist, else the
-// present tokens copied into a zero-padded staging block (a tile load must not read past the
-// last record).
-struct HalfActs {
-  const int8_t* base;
-  int64_t stride;
-};
-
 // Integer sums over the decoded segments [s0, s1) for one or two token halves x the tile pair at
 // panel slots p, p + 1: added into the Outs' isum, or (fresh) stored there.
-static void pair_chunk(const HalfActs (&h)[2][kChunk], int halves, bool fresh, int64_t s0, int64_t s1,
+// h[i]: token half i's A tiles (slice k of K at h[i] + 1024 k).
+static void pair_chunk(const int8_t* const (&h)[2], int halves, bool fresh, int64_t s0, int64_t s1,
                        const uint8_t* panel, int p, Out* o) {
   // C tiles: Outs of token t, tile p at o[t * kGroup + p]; isum is the Out's first member.
   uint8_t* c00 = reinterpret_cast<uint8_t*>(&o[p].isum);
@@ -87,11 +81,11 @@ static void pair_chunk(const HalfActs (&h)[2][kChunk], int halves, bool fresh, i
     for (int j = 0; j < 4; ++j) {
       _tile_loadd(6, b + j * 1024, 64);
       _tile_loadd(7, b + kChunk * 4096 + j * 1024, 64);
-      _tile_loadd(4, h[0][s - s0].base + 64 * j, h[0][s - s0].stride);
+      _tile_loadd(4, h[0] + (s * 4 + j) * 1024, 64);
       _tile_dpbsud(0, 4, 6);
       _tile_dpbsud(1, 4, 7);
       if (halves == 2) {
-        _tile_loadd(5, h[1][s - s0].base + 64 * j, h[1][s - s0].stride);
+        _tile_loadd(5, h[1] + (s * 4 + j) * 1024, 64);
         _tile_dpbsud(2, 5, 6);
         _tile_dpbsud(3, 5, 7);
       }
@@ -107,17 +101,38 @@ static void pair_chunk(const HalfActs (&h)[2][kChunk], int halves, bool fresh, i
 
 }  // namespace
 
+// Tokens [t0, t1): each quantized as for the MAD kernels (same bytes, header and block sums), then
+// its record prefix and its activations stored in the AMX record of its 16-token half.
+void ternary_amx_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch) {
+  const int64_t rec = t3::mad_record_bytes(K), prefix = t3::amx_prefix_bytes(K), slices = t3::segments(K) * 4;
+  alignas(64) uint8_t one[rec];
+  for (int64_t t = t0; t < t1; ++t) {
+    avx512::ternary_mad_prepare(x + t * ldx, ldx, K, 0, 1, one);
+    uint8_t* half = scratch + t / 16 * t3::amx_half_bytes(K);
+    std::memcpy(half + t % 16 * prefix, one, prefix);
+    uint8_t* rows = half + t3::amx_tiles_offset(K) + t % 16 * 64;
+    for (int64_t k = 0; k < slices; ++k) std::memcpy(rows + k * 1024, one + prefix + k * 64, 64);
+  }
+}
+
+// Per group of kGroup tiles, per block of up to kTokenBlock tokens, per K-chunk: decode the chunk
+// of the group's tiles into the panel, then pass the block's tokens over it, 32 at a time, tile
+// pair by tile pair. (Decoding the next chunk between the tdpbsud of this one, to overlap the
+// permutes with the tile unit, measured within +-3 % on the Xeon, so the phases stay apart.)
 void ternary_amx_compute(const t3::Args& a) {
   const int64_t segs = t3::segments(a.K), end = (a.r1 + 15) / 16;
-  const int64_t rec = t3::mad_record_bytes(a.K), sums = t3::mad_sums_bytes(a.K);
+  const int64_t half_bytes = t3::amx_half_bytes(a.K), prefix = t3::amx_prefix_bytes(a.K);
   const bool block = a.layout == t3::kLayoutBlock;
   alignas(64) uint8_t panel[kGroup * kChunk * 4096];
-  alignas(64) int8_t staging[2][kChunk][kHalf * 256];
   Out o[kTokenBlock * kGroup];
   const avx512::DecodeConsts d = avx512::decode_consts();
   const Tiles tiles;
-  auto acts = [&](int64_t t) { return reinterpret_cast<const int8_t*>(a.acts + t * rec + 64 + sums); };
-  auto header = [&](int64_t t) { return reinterpret_cast<const t3::ActHeader*>(a.acts + t * rec); };
+  auto header = [&](int64_t t) {
+    return reinterpret_cast<const t3::ActHeader*>(a.acts + t / 16 * half_bytes + t % 16 * prefix);
+  };
+  auto half_tiles = [&](int64_t t) {  // t: a multiple of 16
+    return reinterpret_cast<const int8_t*>(a.acts + t / 16 * half_bytes + t3::amx_tiles_offset(a.K));
+  };
 
   for (int64_t tile = a.r0 / 16; tile < end; tile += kGroup) {
     const int ng = end - tile < kGroup ? (int)(end - tile) : kGroup;
@@ -125,7 +140,7 @@ void ternary_amx_compute(const t3::Args& a) {
       const int64_t tb1 = a.n - tb0 < kTokenBlock ? a.n : tb0 + kTokenBlock;
       if (block)
         for (int64_t i = 0; i < (tb1 - tb0) * kGroup; ++i) o[i].facc = _mm512_setzero_ps();
-      // Per-block scales: one segment per pass, so each block's sums can be scaled on their own.
+      // Per-block scales: one segment per chunk, so each block's sums can be scaled on their own.
       const int64_t step = block ? 1 : kChunk;
       for (int64_t s0 = 0; s0 < segs; s0 += step) {
         const int64_t s1 = segs - s0 < step ? segs : s0 + step;
@@ -133,28 +148,15 @@ void ternary_amx_compute(const t3::Args& a) {
         // an odd group's last pair multiplies zeros for its missing tile (its rows are not stored)
         if (ng % 2) std::memset(panel + ng * kChunk * 4096, 0, (size_t)(s1 - s0) * 4096);
         for (int64_t t = tb0; t < tb1; t += 2 * kHalf) {
-          HalfActs h[2][kChunk];
           const int halves = tb1 - t > kHalf ? 2 : 1;
-          for (int hf = 0; hf < halves; ++hf) {
-            const int64_t first = t + hf * kHalf, count = tb1 - first < kHalf ? tb1 - first : kHalf;
-            for (int64_t s = s0; s < s1; ++s) {
-              if (count == kHalf) {
-                h[hf][s - s0] = {acts(first) + s * 256, rec};
-                continue;
-              }
-              int8_t* st = staging[hf][s - s0];
-              std::memset(st, 0, sizeof(staging[0][0]));
-              for (int64_t i = 0; i < count; ++i) std::memcpy(st + i * 256, acts(first + i) + s * 256, 256);
-              h[hf][s - s0] = {st, 256};
-            }
-          }
+          const int8_t* const h[2] = {half_tiles(t), halves == 2 ? half_tiles(t + kHalf) : nullptr};
           Out* ot = o + (t - tb0) * kGroup;
           for (int p = 0; p < ng; p += 2) {
             pair_chunk(h, halves, block || s0 == 0, s0, s1, panel, p, ot);
             if (!block) continue;
             // this segment's sums, less the codes' +1 (the block's activation sum), scaled
             for (int64_t i = t; i < t + halves * kHalf && i < tb1; ++i) {
-              const int32_t asum = reinterpret_cast<const int32_t*>(a.acts + i * rec + 64)[s0];
+              const int32_t asum = reinterpret_cast<const int32_t*>(header(i) + 1)[s0];
               for (int q = p; q < p + 2 && q < ng; ++q) {
                 Out& r = o[(i - tb0) * kGroup + q];
                 avx512::block_done(a, tile + q, s0, _mm512_sub_epi32(r.isum, _mm512_set1_epi32(asum)), r);

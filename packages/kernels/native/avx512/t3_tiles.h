@@ -75,27 +75,30 @@ static DecodeConsts decode_consts() {
   return d;
 }
 
+// One T3 step (16 rows x 24 columns) into its 6 panel slices at `out` (4 in a segment's last step,
+// which holds columns 240..255).
+static inline void decode_step(const uint8_t* step, int st, const DecodeConsts& d, uint8_t* out) {
+  const __m512i nib = _mm512_set1_epi8(0x0f), bit4 = _mm512_set1_epi8(0x10);
+  const __m512i idx = _mm512_loadu_si512(step);
+  uint64_t sg[2];
+  std::memcpy(sg, step + 64, 16);
+  const __m512i ml = _mm512_and_si512(idx, nib), mh = _mm512_and_si512(_mm512_srli_epi16(idx, 4), nib);
+  const __m512i nl = _mm512_mask_add_epi8(ml, _cvtu64_mask64(sg[0]), ml, bit4);
+  const __m512i nh = _mm512_mask_add_epi8(mh, _cvtu64_mask64(sg[1]), mh, bit4);
+  const int slices = st == t3::kStepsPerSeg - 1 ? 4 : 6;
+  for (int j = 0; j < slices; ++j) {
+    const __m512i v = _mm512_or_si512(_mm512_permutex2var_epi8(nl, d.gather[j], nh), d.pos[j]);
+    _mm512_store_si512(out + j * 64, _mm512_permutex2var_epi8(d.tab_lo, v, d.tab_hi));
+  }
+}
+
 // Segments [s0, s1) of one tile into panel ([s - s0][k/4][row][4]).
 static void decode_tile(const t3::Args& a, int64_t tile, int64_t s0, int64_t s1, const DecodeConsts& d,
                         uint8_t* panel) {
-  const __m512i nib = _mm512_set1_epi8(0x0f), bit4 = _mm512_set1_epi8(0x10);
   for (int64_t s = s0; s < s1; ++s) {
     const uint8_t* seg = a.codes + t3::seg_offset(a.rows, a.K, tile, s);
-    for (int st = 0; st < t3::kStepsPerSeg; ++st) {
-      const uint8_t* step = seg + st * t3::kStepBytes;
-      const __m512i idx = _mm512_loadu_si512(step);
-      uint64_t sg[2];
-      std::memcpy(sg, step + 64, 16);
-      const __m512i ml = _mm512_and_si512(idx, nib), mh = _mm512_and_si512(_mm512_srli_epi16(idx, 4), nib);
-      const __m512i nl = _mm512_mask_add_epi8(ml, _cvtu64_mask64(sg[0]), ml, bit4);
-      const __m512i nh = _mm512_mask_add_epi8(mh, _cvtu64_mask64(sg[1]), mh, bit4);
-      uint8_t* out = panel + (s - s0) * 4096 + st * 384;
-      const int slices = st == t3::kStepsPerSeg - 1 ? 4 : 6;  // the last step holds columns 240..255
-      for (int j = 0; j < slices; ++j) {
-        const __m512i v = _mm512_or_si512(_mm512_permutex2var_epi8(nl, d.gather[j], nh), d.pos[j]);
-        _mm512_store_si512(out + j * 64, _mm512_permutex2var_epi8(d.tab_lo, v, d.tab_hi));
-      }
-    }
+    for (int st = 0; st < t3::kStepsPerSeg; ++st)
+      decode_step(seg + st * t3::kStepBytes, st, d, panel + (s - s0) * 4096 + st * 384);
   }
 }
 

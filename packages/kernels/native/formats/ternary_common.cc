@@ -355,6 +355,7 @@ void mad_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1,
 
 size_t lut_bytes(int64_t K, int64_t n) { return (size_t)(n * t3::lut_record_bytes(K)); }
 size_t mad_bytes(int64_t K, int64_t n) { return (size_t)(n * t3::mad_record_bytes(K)); }
+size_t amx_bytes(int64_t K, int64_t n) { return (size_t)((n + 15) / 16 * t3::amx_half_bytes(K)); }
 
 // ---------------- kernels ----------------
 
@@ -413,9 +414,9 @@ bool accepts_t2(const MatmulWeights& w) { return t2::is_t2(w.layout); }
          avx2::kMadGroupRows},                                                                         \
   }
 
-// AMX: the MAD kernel's activation records and row groups, tiles in place of vpdpbusd.
-#define AMX_KERNEL(tname)                                                                                  \
-  {tname ".amx.avx512", 16, mad_bytes, avx512::ternary_mad_prepare, run<amx::ternary_amx_compute>, accepts_t3, \
+// AMX: the AVX-512 MAD kernel's row groups, tiles in place of vpdpbusd.
+#define AMX_KERNEL(tname)                                                                                   \
+  {tname ".amx.avx512", 16, amx_bytes, amx::ternary_amx_prepare, run<amx::ternary_amx_compute>, accepts_t3, \
    avx512::kMadGroupRows, t3_row_offset}
 
 struct Kernels {

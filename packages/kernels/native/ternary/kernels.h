@@ -81,9 +81,10 @@ void ternary_t2_compute(const t3::Args& a);
 void ternary_t2_mad_compute(const t3::Args& a);
 }
 
-// Multiply-add on AMX-INT8 tiles over T3 weights (activations in MAD records, prepared by the
-// AVX-512 code); only where amx_ready() (core/isa.h).
+// Multiply-add on AMX-INT8 tiles over T3 weights (activations in AMX records, t3.h); only where
+// amx_ready() (core/isa.h).
 namespace amx {
+void ternary_amx_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch);
 void ternary_amx_compute(const t3::Args& a);
 }
 

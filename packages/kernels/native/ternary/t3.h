@@ -88,6 +88,14 @@ static inline int64_t lut_record_bytes(int64_t K) { return 64 + segments(K) * kS
 static inline int64_t mad_sums_bytes(int64_t K) { return (segments(K) * 4 + 63) / 64 * 64; }
 static inline int64_t mad_record_bytes(int64_t K) { return 64 + mad_sums_bytes(K) + segments(K) * kSegK; }
 
+// AMX record: per 16 tokens (a "half" of the AMX kernel's 32-token block), their 16 MAD record
+// prefixes (header + block sums, mad_record_bytes apart would waste the activations' room) then
+// their int8 activations as AMX A tiles, [K/64 slices][16 tokens][64 bytes], zero past K. Rows of
+// tokens past n in the last half are never written (their sums are computed and dropped).
+static inline int64_t amx_prefix_bytes(int64_t K) { return 64 + mad_sums_bytes(K); }
+static inline int64_t amx_tiles_offset(int64_t K) { return 16 * amx_prefix_bytes(K); }
+static inline int64_t amx_half_bytes(int64_t K) { return amx_tiles_offset(K) + segments(K) * 4 * 1024; }
+
 // Step accessors (portable code): magnitude index and sign of row i, slot L, nibble h.
 static inline int step_m(const uint8_t* step, int i, int L, int h) { return (step[4 * i + L] >> (4 * h)) & 15; }
 static inline int step_neg(const uint8_t* step, int i, int L, int h) {
