@@ -4,9 +4,9 @@
 // block with per-block scales), then the same float operations (avx512/t3_tiles.h).
 //
 // Operands, per 64-column slice of K:
-//   A (signed): 16 tokens x 64 int8 activations, 1 KB; ternary_amx_prepare stores them so
-//               (t3.h, AMX record): strided rows straight from per-token records cost ~40 % more
-//               (each row a line of another page);
+//   A (signed): 16 tokens x 64 int8 activations, 1 KB, stored so by ternary_amx_prepare (t3.h,
+//               AMX record; strided rows read from per-token MAD records measured the same, but
+//               need a zero-padded copy for a partial 16-token half);
 //   B (unsigned): one tile's codes w+1 in the MAD panel layout [k/4][row][4], 1 KB, which is
 //               exactly AMX's B layout (4 consecutive K values of a column per dword);
 //   C: 16 tokens x 16 rows int32, kept in the Outs between K-chunks (row stride = a token's Outs).
