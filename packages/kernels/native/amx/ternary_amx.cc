@@ -56,6 +56,74 @@ class Tiles {
   ~Tiles() { _tile_release(); }
 };
 
+// Decode for AMX CPUs (Intel), where a two-source byte permute (vpermt2b) takes 2 cycles of the one
+// shuffle port and a one-source vpermb 1: per T3 step, two vpermt2b gather each row's 8 group
+// values into groups 0..3 (ga) and 4..7 (gb); then per 4-column slice one vpermb picks each output
+// byte's group from ga or gb, its trit position is ORed in, a second vpermb looks up the positive
+// code (w+1 of 13 + m) and a masked subtract turns it into 2 - code where the sign bit (bit 7) is
+// set (the mirror value 13 - m has the negated trits). The codes and layout are decode_step's.
+struct AmxDecode {
+  __m512i ga, gb;         // (nl, nh) byte indices of groups 0..3 / 4..7 of each row
+  __m512i gather[6];      // per slice: byte of ga (slices 0..2) or gb (3..5) holding the group
+  __m512i pos[6];         // per slice: trit position p << 4
+  __m512i tab;            // entry m | p << 4: trit p of 13 + m, plus 1
+};
+
+static AmxDecode amx_decode_consts() {
+  AmxDecode d;
+  alignas(64) uint8_t b[2][64], g[64], q[64], t[64];
+  for (int e = 0; e < 64; ++e) {
+    const int i = e / 4, grp = e % 4;  // row i, group grp (+4 for gb)
+    for (int h = 0; h < 2; ++h) {
+      const int G = grp + 4 * h;
+      b[h][e] = (uint8_t)(4 * i + G / 2 + 64 * (G & 1));
+    }
+  }
+  d.ga = _mm512_load_si512(b[0]);
+  d.gb = _mm512_load_si512(b[1]);
+  for (int j = 0; j < 6; ++j) {
+    for (int e = 0; e < 64; ++e) {
+      const int i = e / 4, c = 4 * j + e % 4;
+      g[e] = (uint8_t)(4 * i + (c / 3) % 4);
+      q[e] = (uint8_t)((c % 3) << 4);
+    }
+    d.gather[j] = _mm512_load_si512(g);
+    d.pos[j] = _mm512_load_si512(q);
+  }
+  for (int e = 0; e < 64; ++e) {
+    const int m = e & 15, p = e >> 4;
+    t[e] = (uint8_t)((p < 3 && m < 14 ? t3::trit_of(m, p) : 0) + 1);
+  }
+  d.tab = _mm512_load_si512(t);
+  return d;
+}
+
+static inline void amx_decode_step(const uint8_t* step, int st, const AmxDecode& d, uint8_t* out) {
+  const __m512i nib = _mm512_set1_epi8(0x0f), sign = _mm512_set1_epi8((char)0x80), two = _mm512_set1_epi8(2);
+  const __m512i idx = _mm512_loadu_si512(step);
+  uint64_t sg[2];
+  std::memcpy(sg, step + 64, 16);
+  const __m512i ml = _mm512_and_si512(idx, nib), mh = _mm512_and_si512(_mm512_srli_epi16(idx, 4), nib);
+  const __m512i vl = _mm512_mask_add_epi8(ml, _cvtu64_mask64(sg[0]), ml, sign);  // sign into bit 7
+  const __m512i vh = _mm512_mask_add_epi8(mh, _cvtu64_mask64(sg[1]), mh, sign);
+  const __m512i ga = _mm512_permutex2var_epi8(vl, d.ga, vh), gb = _mm512_permutex2var_epi8(vl, d.gb, vh);
+  const int slices = st == t3::kStepsPerSeg - 1 ? 4 : 6;
+  for (int j = 0; j < slices; ++j) {
+    const __m512i v = _mm512_or_si512(_mm512_permutexvar_epi8(d.gather[j], j < 3 ? ga : gb), d.pos[j]);
+    const __m512i code = _mm512_permutexvar_epi8(v, d.tab);
+    _mm512_store_si512(out + j * 64, _mm512_mask_sub_epi8(code, _mm512_movepi8_mask(v), two, code));
+  }
+}
+
+static void amx_decode_tile(const t3::Args& a, int64_t tile, int64_t s0, int64_t s1, const AmxDecode& d,
+                            uint8_t* panel) {
+  for (int64_t s = s0; s < s1; ++s) {
+    const uint8_t* seg = a.codes + t3::seg_offset(a.rows, a.K, tile, s);
+    for (int st = 0; st < t3::kStepsPerSeg; ++st)
+      amx_decode_step(seg + st * t3::kStepBytes, st, d, panel + (s - s0) * 4096 + st * 384);
+  }
+}
+
 // Integer sums over the decoded segments [s0, s1) for one or two token halves x the tile pair at
 // panel slots p, p + 1: added into the Outs' isum, or (fresh) stored there.
 // h[i]: token half i's A tiles (slice k of K at h[i] + 1024 k).
@@ -125,7 +193,7 @@ void ternary_amx_compute(const t3::Args& a) {
   const bool block = a.layout == t3::kLayoutBlock;
   alignas(64) uint8_t panel[kGroup * kChunk * 4096];
   Out o[kTokenBlock * kGroup];
-  const avx512::DecodeConsts d = avx512::decode_consts();
+  const AmxDecode d = amx_decode_consts();
   const Tiles tiles;
   auto header = [&](int64_t t) {
     return reinterpret_cast<const t3::ActHeader*>(a.acts + t / 16 * half_bytes + t % 16 * prefix);
@@ -144,7 +212,7 @@ void ternary_amx_compute(const t3::Args& a) {
       const int64_t step = block ? 1 : kChunk;
       for (int64_t s0 = 0; s0 < segs; s0 += step) {
         const int64_t s1 = segs - s0 < step ? segs : s0 + step;
-        for (int p = 0; p < ng; ++p) avx512::decode_tile(a, tile + p, s0, s1, d, panel + p * kChunk * 4096);
+        for (int p = 0; p < ng; ++p) amx_decode_tile(a, tile + p, s0, s1, d, panel + p * kChunk * 4096);
         // an odd group's last pair multiplies zeros for its missing tile (its rows are not stored)
         if (ng % 2) std::memset(panel + ng * kChunk * 4096, 0, (size_t)(s1 - s0) * 4096);
         for (int64_t t = tb0; t < tb1; t += 2 * kHalf) {
