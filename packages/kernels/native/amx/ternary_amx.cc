@@ -175,7 +175,7 @@ void ternary_amx_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int
   const int64_t rec = t3::mad_record_bytes(K), prefix = t3::amx_prefix_bytes(K), slices = t3::segments(K) * 4;
   alignas(64) uint8_t one[rec];
   for (int64_t t = t0; t < t1; ++t) {
-    avx512::ternary_mad_prepare(x + t * ldx, ldx, K, 0, 1, one);
+    avx512::ternary_mad_record(x + t * ldx, K, one, t + 1 < t1 ? x + (t + 1) * ldx : nullptr);
     uint8_t* half = scratch + t / 16 * t3::amx_half_bytes(K);
     std::memcpy(half + t % 16 * prefix, one, prefix);
     uint8_t* rows = half + t3::amx_tiles_offset(K) + t % 16 * 64;

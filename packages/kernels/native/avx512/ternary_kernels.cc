@@ -422,17 +422,19 @@ void ternary_lut_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int
 // lines no prefetcher has seen: fetching token t+1's x while quantizing token t made the 128-token
 // conversion ~19 % faster at 1 and 2 threads (x in L3, 2560 columns, in-process A/B on Zen 4;
 // with x in DRAM it cost ~0.8 us per 128 tokens).
+void ternary_mad_record(const float* x, int64_t K, uint8_t* r, const float* next) {
+  const int64_t segs = t3::segments(K), sums = t3::mad_sums_bytes(K);
+  auto* hdr = reinterpret_cast<t3::ActHeader*>(r);
+  std::memset(r, 0, 64 + sums);
+  int8_t* q = reinterpret_cast<int8_t*>(r + 64 + sums);
+  std::memset(q + K, 0, segs * 256 - K);
+  hdr->inv_scale = quantize_token(x, K, q, &hdr->sum, reinterpret_cast<int32_t*>(r + 64), next);
+}
+
 void ternary_mad_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch) {
-  const int64_t segs = t3::segments(K), rec = t3::mad_record_bytes(K), sums = t3::mad_sums_bytes(K);
-  for (int64_t t = t0; t < t1; ++t) {
-    uint8_t* r = scratch + t * rec;
-    auto* hdr = reinterpret_cast<t3::ActHeader*>(r);
-    std::memset(r, 0, 64 + sums);
-    int8_t* q = reinterpret_cast<int8_t*>(r + 64 + sums);
-    std::memset(q + K, 0, segs * 256 - K);
-    hdr->inv_scale = quantize_token(x + t * ldx, K, q, &hdr->sum, reinterpret_cast<int32_t*>(r + 64),
-                                    t + 1 < t1 ? x + (t + 1) * ldx : nullptr);
-  }
+  const int64_t rec = t3::mad_record_bytes(K);
+  for (int64_t t = t0; t < t1; ++t)
+    ternary_mad_record(x + t * ldx, K, scratch + t * rec, t + 1 < t1 ? x + (t + 1) * ldx : nullptr);
 }
 
 // Groups of kMadGroup tiles; per group, blocks of up to kMadTokenBlock tokens; per block, K in

@@ -97,5 +97,9 @@ void ternary_amx_compute(const t3::Args& a);
 RYZEN_T3_PREPARE(avx2)
 RYZEN_T3_PREPARE(avx512)
 #undef RYZEN_T3_PREPARE
+namespace avx512 {
+// One token's MAD record (mad_record_bytes(K) at r); `next`: the next token's x, fetched meanwhile.
+void ternary_mad_record(const float* x, int64_t K, uint8_t* r, const float* next);
+}
 
 }  // namespace ryzen
