@@ -224,7 +224,7 @@ export function runKernelBench(opts = {}) {
   const prevIsa = info.isa, prevThreads = K.getThreads(), prevFamily = process.env.RYZEN_TERNARY_KERNEL;
   const result = {
     machine: {
-      cpu: info.brand, isaBest: info.best, prefetch: info.prefetch, physicalCores: info.physicalCores,
+      cpu: info.brand, isaBest: info.best, prefetch: info.prefetch, amx: info.amx, physicalCores: info.physicalCores,
       loadavg: readFileSync("/proc/loadavg", "utf8").trim(), date: new Date().toISOString(),
     },
     bandwidth: {}, peak: {}, gemv: [], gemm: [], head: [],
@@ -357,7 +357,7 @@ const lpad = (s, n) => String(s).padStart(n);
 
 export function formatKernelBench(r) {
   const lines = [];
-  lines.push(`machine: ${r.machine.cpu} | best ISA ${r.machine.isaBest} | weight prefetch to ${r.machine.prefetch ?? "?"} | loadavg ${r.machine.loadavg} | ${r.machine.date}`);
+  lines.push(`machine: ${r.machine.cpu} | best ISA ${r.machine.isaBest} | weight prefetch to ${r.machine.prefetch ?? "?"} | AMX tiles ${r.machine.amx ? "in use" : "no"} | loadavg ${r.machine.loadavg} | ${r.machine.date}`);
   for (const [isa, b] of Object.entries(r.bandwidth)) {
     const p = r.peak[isa];
     lines.push(`${isa}: read bandwidth ${Object.entries(b).map(([t, v]) => `${t}T ${v.gbs.toFixed(1)} GB/s`).join(", ")}; int8 peak ${Object.entries(p).map(([t, v]) => `${t}T ${num(v.gops, 0)} GOPS`).join(", ")}`);

@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 // @ts-expect-error: plain .mjs script without type declarations
 import { barChecks, formatKernelBench, pairedPct, runKernelBench } from "../bench/kernels-bench.mjs";
+import { cpuInfo } from "../src/index";
 
 type Row = Record<string, unknown>;
 const report = (gemv: Row[], gemm: Row[]) => ({ machine: {}, bandwidth: {}, peak: {}, head: [], notes: [], gemv, gemm });
@@ -68,10 +69,12 @@ describe("kernel benchmark", () => {
   it("a tiny run gives a row per ISA, family (t2 on AVX2) and thread count, and a bar summary", () => {
     const r = runKernelBench({ threads: [1], mb: 1, reps: 1, shapes: ["k/v"], head: false, fused: false });
     const isas = Object.keys(r.bandwidth);
-    // lut and mad on every ISA, t2 on AVX2 only
+    // lut and mad on every ISA, t2 on AVX2 only; amx (GEMM only) on AVX-512 where AMX is usable
     const rows = isas.length * 2 + (isas.includes("avx2") ? 1 : 0);
+    const amx = isas.includes("avx512") && cpuInfo().amx ? 1 : 0;
     expect(r.gemv).toHaveLength(rows);
-    expect(r.gemm).toHaveLength(rows);
+    expect(r.gemm).toHaveLength(rows + amx);
+    expect(r.gemm.filter((g: { family: string }) => g.family === "amx")).toHaveLength(amx);
     expect(r.gemv.filter((g: { family: string }) => g.family === "t2").every((g: { isa: string }) => g.isa === "avx2")).toBe(true);
     for (const row of [...r.gemv, ...r.gemm]) expect(row.shape).toBe("attn k/v");
     // each GEMV row also carries the read probe cut into ops of the row's op size

@@ -22,8 +22,9 @@ const hasTool = (cmd: string, args: string[]) => spawnSync(cmd, args, { stdio: "
 const hasObjdump = hasTool("objdump", ["--version"]);
 const hasQemu = process.arch === "x64" && hasTool("qemu-x86_64", ["-version"]);
 
-/** Demangled names of the functions in `file` that contain SIMD-extension instructions. */
-function simdFunctions(file: string): string[] {
+/** Demangled names of the functions in `file` that contain SIMD-extension instructions
+ *  (`tiles`: AMX tile instructions only). */
+function simdFunctions(file: string, tiles = false): string[] {
   const asm = execFileSync("objdump", ["-d", "--no-show-raw-insn", "-C", file], { maxBuffer: 1 << 30, encoding: "utf8" });
   const found = new Set<string>();
   let fn = "";
@@ -34,19 +35,27 @@ function simdFunctions(file: string): string[] {
       continue;
     }
     // AT&T mnemonics: every VEX/EVEX instruction starts with "v"; k* are AVX-512 mask ops.
-    if (/\t(v[a-z0-9]+|k(mov|and|or|xor|not|shift|test|unpck|add)[a-z0-9]*)\s/.test(line)) found.add(fn);
+    // AMX: tile loads/stores/config and tdp* products.
+    const simd = tiles
+      ? /\t(tileloadd|tileloaddt1|tilestored|tilezero|tilerelease|ldtilecfg|sttilecfg|tdp[a-z0-9]+)\s/
+      : /\t(v[a-z0-9]+|k(mov|and|or|xor|not|shift|test|unpck|add)[a-z0-9]*|tileloadd|tilestored|tilezero|tilerelease|ldtilecfg|tdp[a-z0-9]+)\s/;
+    if (simd.test(line)) found.add(fn);
   }
   return [...found];
 }
 
 describe("ISA isolation in the single binary", () => {
-  it.skipIf(!hasObjdump)("keeps every SIMD instruction inside ryzen::avx2 / ryzen::avx512 functions", () => {
+  it.skipIf(!hasObjdump)("keeps every SIMD instruction inside ryzen::avx2 / ryzen::avx512 / ryzen::amx functions", () => {
     const fns = simdFunctions(binary);
     // The check is only meaningful if the disassembly does find the SIMD kernels.
     expect(fns.some((f) => f.startsWith("ryzen::avx512::"))).toBe(true);
     expect(fns.some((f) => f.startsWith("ryzen::avx2::"))).toBe(true);
-    const outside = fns.filter((f) => !/^(void |[\w:<>*& ]+ )?ryzen::(avx2|avx512)::/.test(f));
+    const outside = fns.filter((f) => !/^(void |[\w:<>*& ]+ )?ryzen::(avx2|avx512|amx)::/.test(f));
     expect(outside).toEqual([]);
+    // tile instructions only in the AMX kernel's namespace (it runs only where amx_ready())
+    const tiles = simdFunctions(binary, true);
+    expect(tiles.some((f) => f.startsWith("ryzen::amx::"))).toBe(true);
+    expect(tiles.filter((f) => !/^(void |[\w:<>*& ]+ )?ryzen::amx::/.test(f))).toEqual([]);
   });
 });
 
