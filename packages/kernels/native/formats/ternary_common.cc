@@ -457,7 +457,9 @@ const MatmulKernel* select_kernel(DType type, Isa isa, int64_t n_tokens, const M
   // few tokens (decode: fewest bytes, least work per weight); decode-once + int8 multiply-add wins
   // from about 12 tokens with AVX-512 VNNI, about 16 with AVX2; portable code has no fast lookup,
   // so MAD always.
-  const int64_t mad_from = isa == Isa::Avx512 ? 12 : isa == Isa::Avx2 ? 16 : 1;
+  // With AMX tiles the multiply-add kernel's cost is nearly flat up to 32 tokens (the decode
+  // dominates): on the Xeon it ties the LUT GEMV at 8 tokens, 2560x2560, and wins from 9.
+  const int64_t mad_from = amx_on(isa) ? 9 : isa == Isa::Avx512 ? 12 : isa == Isa::Avx2 ? 16 : 1;
   return n_tokens >= mad_from ? pick_mad(type, isa) : pick(type, isa, kLut);
 }
 
