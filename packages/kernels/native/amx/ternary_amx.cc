@@ -14,6 +14,7 @@
 // loaded tile feeds two tdpbsud.
 // Only called where amx_ready() (core/isa.h): the CPU has AMX-INT8 and Linux granted the tile state.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 false positives inside intrinsics
+#include <alloca.h>
 #include <immintrin.h>
 #include <cstdint>
 #include <cstring>
@@ -173,7 +174,7 @@ static void pair_chunk(const int8_t* const (&h)[2], int halves, bool fresh, int6
 // its record prefix and its activations stored in the AMX record of its 16-token half.
 void ternary_amx_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch) {
   const int64_t rec = t3::mad_record_bytes(K), prefix = t3::amx_prefix_bytes(K), slices = t3::segments(K) * 4;
-  alignas(64) uint8_t one[rec];
+  uint8_t* one = static_cast<uint8_t*>(alloca(rec));  // K <= 65536 (checked at prepare): <= ~66 KB
   for (int64_t t = t0; t < t1; ++t) {
     avx512::ternary_mad_record(x + t * ldx, K, one, t + 1 < t1 ? x + (t + 1) * ldx : nullptr);
     uint8_t* half = scratch + t / 16 * t3::amx_half_bytes(K);
