@@ -16,6 +16,8 @@ export interface MachineInfo {
   memoryGiB: number;
   isa: string | null;
   isaAvailable: string[];
+  /** ternary prefill on AMX tiles (@ryzen/kernels cpuInfo().amx) */
+  amx: boolean;
   loadavg: number[];
   kernel: string;
   node: string;
@@ -23,7 +25,7 @@ export interface MachineInfo {
   notes: string[];
 }
 
-const INTERESTING_FLAGS = ["avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_vnni", "avx512_bf16", "avx512vbmi", "avx_vnni"];
+const INTERESTING_FLAGS = ["avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_vnni", "avx512_bf16", "avx512vbmi", "avx_vnni", "amx_int8"];
 
 function procCpu(): { model: string; flags: string[]; physical: number | null } {
   try {
@@ -100,11 +102,13 @@ export async function machineInfo(): Promise<MachineInfo> {
   const notes: string[] = [];
   let isa: string | null = null;
   let isaAvailable: string[] = [];
+  let amx = false;
   let physical = cpu.physical;
   try {
     const info = (await loadKernels()).cpuInfo();
     isa = info.isa;
     isaAvailable = info.available;
+    amx = info.amx === true;
     physical = info.physicalCores || physical;
   } catch (err) {
     notes.push(`ISA unknown: ${(err as Error).message}`);
@@ -123,6 +127,7 @@ export async function machineInfo(): Promise<MachineInfo> {
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     isa,
     isaAvailable,
+    amx,
     loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
     kernel,
     node: process.version,

@@ -8,6 +8,8 @@ describe("machine info", () => {
     expect(m.cpuModel.length).toBeGreaterThan(0);
     expect(m.logicalCores).toBeGreaterThan(0);
     expect(["scalar", "avx2", "avx512"]).toContain(m.isa);
+    // AMX tiles only on the AVX-512 path of a CPU whose flags list amx_int8
+    if (m.amx) expect(m.isa === "avx512" && m.flags.includes("amx_int8")).toBe(true);
     expect(m.loadavg).toHaveLength(3);
   });
 

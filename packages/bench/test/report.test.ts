@@ -31,6 +31,8 @@ describe("report", () => {
     expect(html).not.toMatch(/(src|href)=["']?https?:/i); // nothing fetched from the network
     expect(html).not.toMatch(/<script/i);
     expect(html).toContain("AMD Test &lt;CPU&gt; &amp; co");
+    expect(html).toContain("ISA avx512 · read bandwidth"); // no AMX in the fixture
+    expect(renderHtml({ ...report, machine: { ...report.machine, amx: true } })).toContain("ISA avx512 + AMX · read bandwidth");
     expect(html).toContain('class="FAIL"'); // decode at 2 threads misses 1.2× in the fixture
     expect(html).toContain('class="PASS"');
     expect(html).toContain("cannot load");

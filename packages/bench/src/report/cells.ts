@@ -95,5 +95,5 @@ export function typicalBandwidth(report: BenchReport): Map<number, number> {
 export function machineLine(report: BenchReport): string {
   const m = report.machine;
   const bw = m.bandwidth.length ? m.bandwidth.map((b) => `${b.gbPerS.toFixed(1)} GB/s @${b.threads}t`).join(", ") : "not measured";
-  return `${m.cpuModel} · ${m.physicalCores ?? "?"} cores / ${m.logicalCores} threads · ${m.memoryGiB} GiB · ISA ${m.isa ?? "?"} · read bandwidth at start ${bw} · loadavg ${m.loadavg.join(" ")}`;
+  return `${m.cpuModel} · ${m.physicalCores ?? "?"} cores / ${m.logicalCores} threads · ${m.memoryGiB} GiB · ISA ${m.isa ?? "?"}${m.amx ? " + AMX" : ""} · read bandwidth at start ${bw} · loadavg ${m.loadavg.join(" ")}`;
 }

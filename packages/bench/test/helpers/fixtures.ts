@@ -52,6 +52,7 @@ export function syntheticReport(rows: BenchRow[], rounds: RoundRecord[] = sample
       memoryGiB: 24,
       isa: "avx512",
       isaAvailable: ["scalar", "avx2", "avx512"],
+      amx: false,
       loadavg: [1, 1, 1],
       kernel: "6.1",
       node: "v20",
