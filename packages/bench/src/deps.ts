@@ -16,6 +16,8 @@ export interface KernelsApi {
     physicalCores: number;
     logicalCores: number;
     threads: number;
+    /** ternary prefill on AMX tiles (absent in builds before it existed) */
+    amx?: boolean;
   };
   quantize(type: number, src: Float32Array, rows: number, cols: number): Uint8Array;
   setThreads?(n: number): void;
