@@ -117,15 +117,6 @@ static inline void amx_decode_step(const uint8_t* step, int st, const AmxDecode&
   }
 }
 
-static void amx_decode_tile(const t3::Args& a, int64_t tile, int64_t s0, int64_t s1, const AmxDecode& d,
-                            uint8_t* panel) {
-  for (int64_t s = s0; s < s1; ++s) {
-    const uint8_t* seg = a.codes + t3::seg_offset(a.rows, a.K, tile, s);
-    for (int st = 0; st < t3::kStepsPerSeg; ++st)
-      amx_decode_step(seg + st * t3::kStepBytes, st, d, panel + (s - s0) * 4096 + st * 384);
-  }
-}
-
 // Integer sums over the decoded segments [s0, s1) for one or two token halves x the tile pair at
 // panel slots p, p + 1: added into the Outs' isum, or (fresh) stored there.
 // h[i]: token half i's A tiles (slice k of K at h[i] + 1024 k).
@@ -214,7 +205,8 @@ void ternary_amx_compute(const t3::Args& a) {
       const int64_t step = block ? 1 : kChunk;
       for (int64_t s0 = 0; s0 < segs; s0 += step) {
         const int64_t s1 = segs - s0 < step ? segs : s0 + step;
-        for (int p = 0; p < ng; ++p) amx_decode_tile(a, tile + p, s0, s1, d, panel + p * kChunk * 4096);
+        for (int p = 0; p < ng; ++p)
+          avx512::decode_tile_by(a, tile + p, s0, s1, d, panel + p * kChunk * 4096, amx_decode_step);
         // an odd group's last pair multiplies zeros for its missing tile (its rows are not stored)
         if (ng % 2) std::memset(panel + ng * kChunk * 4096, 0, (size_t)(s1 - s0) * 4096);
         // the next chunk's weights, a share per token pair, so its decode finds them in cache (BitNet

@@ -92,14 +92,21 @@ static inline void decode_step(const uint8_t* step, int st, const DecodeConsts& 
   }
 }
 
-// Segments [s0, s1) of one tile into panel ([s - s0][k/4][row][4]).
-static void decode_tile(const t3::Args& a, int64_t tile, int64_t s0, int64_t s1, const DecodeConsts& d,
-                        uint8_t* panel) {
+// Segments [s0, s1) of one tile into panel ([s - s0][k/4][row][4]), a step at a time by `step`
+// (decode_step, or a variant for another CPU with the same output and consts of its own).
+template <typename Consts, typename Step>
+static void decode_tile_by(const t3::Args& a, int64_t tile, int64_t s0, int64_t s1, const Consts& d, uint8_t* panel,
+                           Step step) {
   for (int64_t s = s0; s < s1; ++s) {
     const uint8_t* seg = a.codes + t3::seg_offset(a.rows, a.K, tile, s);
     for (int st = 0; st < t3::kStepsPerSeg; ++st)
-      decode_step(seg + st * t3::kStepBytes, st, d, panel + (s - s0) * 4096 + st * 384);
+      step(seg + st * t3::kStepBytes, st, d, panel + (s - s0) * 4096 + st * 384);
   }
+}
+
+static void decode_tile(const t3::Args& a, int64_t tile, int64_t s0, int64_t s1, const DecodeConsts& d,
+                        uint8_t* panel) {
+  decode_tile_by(a, tile, s0, s1, d, panel, decode_step);
 }
 
 }  // namespace
