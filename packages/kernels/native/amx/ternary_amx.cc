@@ -1,5 +1,5 @@
 // Ternary multiply-add GEMM on AMX-INT8 tiles (Intel Xeon from Sapphire Rapids): the MAD kernel's
-// work with one tdpbsud (16 tokens x 16 rows x 64 columns) in place of 64 vpdpbusd. Results match
+// work with one tdpbsud (16 tokens x 16 rows x 64 columns) in place of 256 vpdpbusd. Results match
 // the other kernels bit for bit: the same exact integer sums per row and token (per 256-weight
 // block with per-block scales), then the same float operations (avx512/t3_tiles.h).
 //
