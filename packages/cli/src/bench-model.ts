@@ -24,6 +24,8 @@ export interface BenchReport {
   model_bytes: number;
   cpu: string;
   isa: string;
+  /** ternary prefill on AMX tiles (Intel Xeon; @ryzen/kernels cpuInfo().amx) */
+  amx: boolean;
   threads: number;
   prompt_tokens: number;
   gen_tokens: number;
@@ -58,6 +60,7 @@ export async function benchModel(path: string, opts: BenchOptions, io: Io): Prom
     model_bytes: (await stat(path)).size,
     cpu: cpu.brand,
     isa: cpu.isa,
+    amx: cpu.amx,
     threads: r.threads,
     prompt_tokens: opts.promptTokens,
     gen_tokens: opts.genTokens,

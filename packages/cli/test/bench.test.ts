@@ -21,5 +21,6 @@ describe("ryzen bench", () => {
     }
     expect(out.peak_rss_mb).toBeGreaterThan(0);
     expect(typeof out.cpu).toBe("string");
+    expect(typeof out.amx).toBe("boolean");
   });
 });

@@ -23,7 +23,7 @@ function formatReport(r: BenchReport): string {
   const spread = (s: { min: number; max: number }) => `${s.min.toFixed(2)}–${s.max.toFixed(2)}`;
   return [
     `model    ${r.model} (${formatBytes(r.model_bytes)})`,
-    `cpu      ${r.cpu} · isa ${r.isa} · ${r.threads} threads`,
+    `cpu      ${r.cpu} · isa ${r.isa}${r.amx ? " + AMX" : ""} · ${r.threads} threads`,
     `pp${String(r.prompt_tokens).padEnd(6)} ${r.pp_tokens_per_s.toFixed(2).padStart(10)} tok/s   (${spread(r.pp_spread)}, ${r.repetitions} runs)`,
     `tg${String(r.gen_tokens).padEnd(6)} ${r.tg_tokens_per_s.toFixed(2).padStart(10)} tok/s   (${spread(r.tg_spread)}, ${r.repetitions} runs)`,
     `peak RSS ${r.peak_rss_mb.toFixed(1)} MB`,
