@@ -202,7 +202,7 @@ function ternaryCopies(shape, mb, type, layout) {
 
 // Families: lut, mad (the ISA's vector multiply-add) and amx (multiply-add on AMX tiles, AVX-512
 // CPUs that have them; GEMM only) run on T3 weights (RYZEN_TERNARY_KERNEL picks one); t2 is the
-// 2-bit layout's multiply-add, benchmarked on AVX2 only (AVX-512 CPUs run the same AVX2 kernel on it).
+// 2-bit layout's multiply-add (the ISA's own kernel; the layout's selection picks it).
 function setFamily(family) {
   if (family === "lut" || family === "mad" || family === "amx") process.env.RYZEN_TERNARY_KERNEL = family;
   else delete process.env.RYZEN_TERNARY_KERNEL;
@@ -253,7 +253,6 @@ export function runKernelBench(opts = {}) {
       for (const isa of isas) {
         K.setIsa(isa);
         for (const family of families) {
-          if (family === "t2" && isa !== "avx2") continue;
           if (family === "amx" && (isa !== "avx512" || !info.amx)) continue;
           const layout = family === "t2" ? "t2" : "t3";
           copies[layout] ??= ternaryCopies(shape, mb, type, layout);

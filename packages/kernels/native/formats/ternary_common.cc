@@ -406,12 +406,13 @@ bool accepts_t2(const MatmulWeights& w) { return t2::is_t2(w.layout); }
         T3_KERNEL(tname, lut, avx512, avx512::ternary_lut_prepare, 0),                                   \
         T3_KERNEL(tname, mad, avx512, avx512::ternary_mad_prepare, avx512::kMadGroupRows),               \
   }
-// T2 weights run multiply-add on MAD activation records; AVX-512 CPUs use the AVX2 kernel.
+// T2 weights run multiply-add on MAD activation records.
 #define T2_KERNELS(tname)                                                                               \
   {                                                                                                      \
     {tname ".t2.scalar", 16, mad_bytes, mad_prepare, run<scalar::ternary_t2_compute>, accepts_t2},      \
         {tname ".t2.avx2", 16, mad_bytes, avx2::ternary_mad_prepare, run<avx2::ternary_t2_compute>, accepts_t2, \
          avx2::kMadGroupRows},                                                                         \
+        {tname ".t2.avx512", 16, mad_bytes, avx512::ternary_t2_prepare, run<avx512::ternary_t2_compute>, accepts_t2}, \
   }
 
 // AMX: the AVX-512 MAD kernel's row groups, tiles in place of vpdpbusd.
@@ -421,7 +422,7 @@ bool accepts_t2(const MatmulWeights& w) { return t2::is_t2(w.layout); }
 
 struct Kernels {
   MatmulKernel t3[6];  // [2 * isa + family]
-  MatmulKernel t2[2];  // [scalar, avx2]
+  MatmulKernel t2[3];  // [isa]
   MatmulKernel amx;
 };
 const Kernels kTq1{T3_KERNELS("tq1_0"), T2_KERNELS("tq1_0"), AMX_KERNEL("tq1_0")};
@@ -440,12 +441,20 @@ const MatmulKernel* pick(DType type, Isa isa, Family f) { return &table(type).t3
 bool amx_on(Isa isa) { return isa == Isa::Avx512 && amx_ready(); }
 // Multiply-add: on AMX tiles where the CPU and OS allow them, else the ISA's own kernel.
 const MatmulKernel* pick_mad(DType type, Isa isa) { return amx_on(isa) ? &table(type).amx : pick(type, isa, kMad); }
-const MatmulKernel* pick_t2(DType type, Isa isa) { return &table(type).t2[isa == Isa::Scalar ? 0 : 1]; }
+const MatmulKernel* pick_t2(DType type, Isa isa) { return &table(type).t2[(int)isa]; }
+// From this many tokens, T2 weights on AVX-512 run the AVX2 kernel, which decodes 16-row tiles
+// into the MAD panel (avx2::ternary_t2_mad_compute).
+const int64_t kT2PanelFromTokens = 16;
 
 }  // namespace
 
 const MatmulKernel* select_kernel(DType type, Isa isa, int64_t n_tokens, const MatmulWeights& w) {
-  if (t2::is_t2(w.layout)) return pick_t2(type, isa);  // one family
+  if (t2::is_t2(w.layout)) {
+    // AVX-512 multiply-add in registers for decode and small batches; prefill on AVX2's panel
+    // kernel (T2 is chosen on AVX-512 CPUs only when forced).
+    const bool wide = isa == Isa::Avx512 && n_tokens >= kT2PanelFromTokens;
+    return pick_t2(type, wide ? Isa::Avx2 : isa);
+  }
   // RYZEN_TERNARY_KERNEL=lut|mad|amx forces a family (benchmarks compare them inside plans); mad
   // is the ISA's vector kernel, amx the tile kernel where amx_ready() (else mad).
   if (const char* f = std::getenv("RYZEN_TERNARY_KERNEL")) {
@@ -468,7 +477,7 @@ int list_kernels(DType type, Isa isa, const MatmulKernel** out, int max) {
   for (int i = 0; i <= (int)isa; ++i)
     for (int f = 0; f < 2; ++f)
       if (n < max) out[n++] = pick(type, (Isa)i, (Family)f);
-  for (int i = 0; i <= (int)isa && i <= (int)Isa::Avx2; ++i)
+  for (int i = 0; i <= (int)isa; ++i)
     if (n < max) out[n++] = pick_t2(type, (Isa)i);
   if (amx_on(isa) && n < max) out[n++] = &table(type).amx;
   return n;

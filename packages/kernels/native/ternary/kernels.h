@@ -70,8 +70,7 @@ constexpr int64_t kMadGroupRows = 64;
 }
 
 // Multiply-add over the T2 layout (t2.h; Args as for T3, layout = scale mode, activations in MAD
-// records). No AVX-512 version: T2 is chosen where AVX-512 is absent, and AVX-512 CPUs run the
-// AVX2 kernel on T2 weights.
+// records; the AVX-512 kernel's records hold each segment's activations in its code order).
 namespace scalar {
 void ternary_t2_compute(const t3::Args& a);
 }
@@ -79,6 +78,10 @@ namespace avx2 {
 void ternary_t2_compute(const t3::Args& a);
 // Prefill on T2 with one tensor scale: tiles decoded into the MAD panel, then the T3 MAD token loop.
 void ternary_t2_mad_compute(const t3::Args& a);
+}
+namespace avx512 {
+void ternary_t2_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch);
+void ternary_t2_compute(const t3::Args& a);
 }
 
 // Multiply-add on AMX-INT8 tiles over T3 weights (activations in AMX records, t3.h); only where

@@ -1,0 +1,139 @@
+// AVX-512 VNNI ternary multiply-add over the T2 layout (t2.h), for decode and small batches;
+// results match scalar/ternary_t2.cc bit for bit (same integer sums, then the same float
+// operations in the same order).
+//
+// A row's 64-byte segment holds four 64-code vectors: bit pair l of byte 32h + m is the code of
+// weight 128h + 32l + m. The activation record (ternary_t2_prepare) stores each segment's int8
+// values in that order, [l][h][m], so code vector l meets its activations in one 64-byte load.
+//  * One token: codes are taken in place with a mask (x & 3 << 2l = code x 4^l, at most 192, a
+//    valid u8 operand of vpdpbusd), one accumulator per l; the sums, exact multiples of 4^l, are
+//    shifted back when combined. One AND + one vpdpbusd per 64 weights: the decode is cheap
+//    enough that the GEMV streams at the read bandwidth (the T3 LUT step is bound by its
+//    one-port byte permutes on Intel).
+//  * Several tokens: shift + mask once per code vector, shared by the tokens.
+// int32 lanes never overflow: |sum| <= 192 x 127 x K / 16 per lane, K <= 65536.
+// GCC 12's intrinsics headers trip -Wmaybe-uninitialized on their own undefined() sources.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#include <cstdint>
+#include <cstring>
+#include "core/prefetch.h"
+#include "ternary/kernels.h"
+#include "ternary/t2.h"
+
+namespace ryzen {
+namespace avx512 {
+namespace {
+
+struct Token {
+  const int8_t* q;           // int8 activations, per segment in [l][h][m] order
+  const int32_t* block_sum;  // per segment
+  const t3::ActHeader* hdr;
+};
+
+static inline Token token(const t3::Args& a, int64_t t) {
+  const uint8_t* r = a.acts + t * t3::mad_record_bytes(a.K);
+  return {reinterpret_cast<const int8_t*>(r + 64 + t3::mad_sums_bytes(a.K)), reinterpret_cast<const int32_t*>(r + 64),
+          reinterpret_cast<const t3::ActHeader*>(r)};
+}
+
+// acc[l] holds 4^l x the sums of code vector l (masked codes) -> the plain sums.
+static inline __m512i combine(const __m512i acc[4]) {
+  return _mm512_add_epi32(_mm512_add_epi32(acc[0], _mm512_srai_epi32(acc[1], 2)),
+                          _mm512_add_epi32(_mm512_srai_epi32(acc[2], 4), _mm512_srai_epi32(acc[3], 6)));
+}
+
+// Rows [r, r + R) for tokens [t0, t0 + T). kMasked: one accumulator per bit pair (one token).
+template <int R, int T, bool kMasked>
+static void rows_tokens(const t3::Args& a, int64_t r, int64_t t0) {
+  constexpr int L = kMasked ? 4 : 1;  // accumulators per (row, token)
+  const int64_t segs = t3::segments(a.K), rb = t2::row_bytes(a.K);
+  const bool block = a.layout == t3::kLayoutBlock;
+  const __m512i m3 = _mm512_set1_epi8(3);
+  const uint8_t* w = a.codes + r * rb;
+  // Weights stream row block after row block: fetch ~9 KB ahead the lines of the row block that
+  // sit where this segment's are (decode-sized calls; larger ones reuse the rows for every token).
+  const int64_t block_bytes = R * rb, ahead = (kPrefetchAheadBytes + block_bytes - 1) / block_bytes * block_bytes;
+  const bool prefetch = a.n <= 4;
+  Token tk[T];
+  for (int t = 0; t < T; ++t) tk[t] = token(a, t0 + t);
+  __m512i acc[R][T][L];
+  float facc[R][T];  // per-block scales: scaled block sums
+  for (int i = 0; i < R; ++i)
+    for (int t = 0; t < T; ++t) {
+      facc[i][t] = 0.0f;
+      for (int l = 0; l < L; ++l) acc[i][t][l] = _mm512_setzero_si512();
+    }
+  for (int64_t s = 0; s < segs; ++s) {
+    if (prefetch)
+      for (int i = 0; i < R; ++i) prefetch_lines(w + ahead + i * rb + s * t2::kSegBytes, t2::kSegBytes);
+    for (int i = 0; i < R; ++i) {
+      const __m512i x = _mm512_load_si512(w + i * rb + s * t2::kSegBytes);
+      for (int l = 0; l < 4; ++l) {
+        const __m512i c = kMasked ? _mm512_and_si512(x, _mm512_set1_epi8((char)(3 << (2 * l))))
+                                  : _mm512_and_si512(l ? _mm512_srli_epi16(x, 2 * l) : x, m3);
+        for (int t = 0; t < T; ++t) {
+          const __m512i av = _mm512_loadu_si512(tk[t].q + s * 256 + 64 * l);
+          __m512i& d = acc[i][t][kMasked ? l : 0];
+          d = _mm512_dpbusd_epi32(d, c, av);
+        }
+      }
+    }
+    if (!block) continue;
+    for (int i = 0; i < R; ++i)
+      for (int t = 0; t < T; ++t) {
+        const int32_t b = _mm512_reduce_add_epi32(kMasked ? combine(acc[i][t]) : acc[i][t][0]) - tk[t].block_sum[s];
+        facc[i][t] += (float)b * a.block_scales[(r + i) * segs + s];
+        for (int l = 0; l < L; ++l) acc[i][t][l] = _mm512_setzero_si512();
+      }
+  }
+  for (int i = 0; i < R; ++i)
+    for (int t = 0; t < T; ++t) {
+      const float inv = tk[t].hdr->inv_scale;
+      float* y = a.y + (t0 + t) * a.ldy + r + i;
+      if (block) {
+        *y = facc[i][t] * inv;
+        continue;
+      }
+      const int32_t sum = _mm512_reduce_add_epi32(kMasked ? combine(acc[i][t]) : acc[i][t][0]);
+      *y = (float)(sum - tk[t].hdr->sum) * (a.scale * inv);
+    }
+}
+
+}  // namespace
+
+void ternary_t2_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch) {
+  const int64_t segs = t3::segments(K), rec = t3::mad_record_bytes(K);
+  for (int64_t t = t0; t < t1; ++t) {
+    uint8_t* r = scratch + t * rec;
+    ternary_mad_record(x + t * ldx, K, r, t + 1 < t1 ? x + (t + 1) * ldx : nullptr);
+    // Natural order has 32-byte chunk 4h + l; the kernel reads chunk 2l + h there.
+    uint8_t* q = r + 64 + t3::mad_sums_bytes(K);
+    for (int64_t s = 0; s < segs; ++s) {
+      uint8_t* seg = q + s * 256;
+      alignas(64) uint8_t nat[256];
+      std::memcpy(nat, seg, 256);
+      for (int h = 0; h < 2; ++h)
+        for (int l = 0; l < 4; ++l) std::memcpy(seg + 32 * (2 * l + h), nat + 32 * (4 * h + l), 32);
+    }
+  }
+}
+
+void ternary_t2_compute(const t3::Args& a) {
+  int64_t r = a.r0;
+  if (a.n == 1) {
+    for (; r + 4 <= a.r1; r += 4) rows_tokens<4, 1, true>(a, r, 0);
+    for (; r < a.r1; ++r) rows_tokens<1, 1, true>(a, r, 0);
+    return;
+  }
+  for (; r + 2 <= a.r1; r += 2) {
+    int64_t t = 0;
+    for (; t + 4 <= a.n; t += 4) rows_tokens<2, 4, false>(a, r, t);
+    for (; t < a.n; ++t) rows_tokens<2, 1, true>(a, r, t);
+  }
+  for (; r < a.r1; ++r)
+    for (int64_t t = 0; t < a.n; ++t) rows_tokens<1, 1, true>(a, r, t);
+}
+
+}  // namespace avx512
+}  // namespace ryzen
