@@ -28,6 +28,18 @@ describe("kernel benchmark", () => {
     ]);
   });
 
+  it("counts only the families on the layout the engine prepares by default, when the run knows it", () => {
+    const row = { isa: "avx512", shape: "q/o", threads: 2, K: 2560, N: 2560, us: 60, gbs: 25, readGbs: 29 };
+    const gemv = [
+      { ...row, family: "lut", bwPct: 76 },
+      { ...row, family: "t2", bwPct: 92 },
+    ];
+    const on = (layout: string) => (barChecks({ ...report(gemv, []), layout: { avx512: layout } }) as { value: number }[])[0].value;
+    expect([on("t3"), on("t2")]).toEqual([76, 92]);
+    expect((barChecks(report(gemv, [])) as { value: number }[])[0].value).toBe(92); // layout unknown: every family
+    expect(formatKernelBench({ ...report(gemv, []), layout: { avx512: "t3" } })).toMatch(/on the layout it prepares by default, t3\)/);
+  });
+
   it("does not count a 2-thread GEMM row whose probe ran at one core's rate", () => {
     const gemm = [
       { isa: "avx512", shape: "q/o", family: "mad", threads: 2, peakGops: 950, peakPct: 99 },
@@ -66,16 +78,17 @@ describe("kernel benchmark", () => {
     expect(pairedPct({ times: [1, 3] }, 1, { times: [1, 3] }, 2)).toBe(200);
   });
 
-  it("a tiny run gives a row per ISA, family (t2 on AVX2) and thread count, and a bar summary", () => {
+  it("a tiny run gives a row per ISA, family and thread count, and a bar summary", () => {
     const r = runKernelBench({ threads: [1], mb: 1, reps: 1, shapes: ["k/v"], head: false, fused: false });
     const isas = Object.keys(r.bandwidth);
-    // lut and mad on every ISA, t2 on AVX2 only; amx (GEMM only) on AVX-512 where AMX is usable
-    const rows = isas.length * 2 + (isas.includes("avx2") ? 1 : 0);
+    // lut, mad and t2 on every ISA; amx (GEMM only) on AVX-512 where AMX is usable
+    const rows = isas.length * 3;
     const amx = isas.includes("avx512") && cpuInfo().amx ? 1 : 0;
     expect(r.gemv).toHaveLength(rows);
     expect(r.gemm).toHaveLength(rows + amx);
     expect(r.gemm.filter((g: { family: string }) => g.family === "amx")).toHaveLength(amx);
-    expect(r.gemv.filter((g: { family: string }) => g.family === "t2").every((g: { isa: string }) => g.isa === "avx2")).toBe(true);
+    // the default layout per ISA: T2 where AVX2 is the widest, T3 on AVX-512
+    for (const isa of isas) expect(r.layout[isa]).toBe(isa === "avx2" ? "t2" : "t3");
     for (const row of [...r.gemv, ...r.gemm]) expect(row.shape).toBe("attn k/v");
     // each GEMV row also carries the read probe cut into ops of the row's op size
     for (const row of r.gemv as { pieceReadGbs: number; pieceBwPct: number }[]) {

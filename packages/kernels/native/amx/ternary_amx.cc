@@ -18,6 +18,7 @@
 #include <immintrin.h>
 #include <cstdint>
 #include <cstring>
+#include "amx/tiles.h"
 #include "avx512/t3_tiles.h"
 #include "ternary/chunk_prefetch.h"
 #include "ternary/kernels.h"
@@ -34,29 +35,6 @@ constexpr int kChunk = 2;                           // segments per decoded chun
 constexpr int kTokenBlock = 128;                    // tokens whose Outs are kept across chunks
 constexpr int kHalf = 16;                           // tokens per A tile
 constexpr int64_t kOutStride = kGroup * sizeof(Out);  // bytes between a tile's Outs of consecutive tokens
-
-struct TileConfig {
-  uint8_t palette, start_row, reserved[14];
-  uint16_t colsb[16];
-  uint8_t rows[16];
-};
-
-// Every tile register as 16 rows x 64 bytes; loaded per call, released at the end so the thread's
-// AMX state returns to init (no 8 KB save on every context switch).
-class Tiles {
- public:
-  Tiles() {
-    TileConfig c;
-    std::memset(&c, 0, sizeof(c));
-    c.palette = 1;
-    for (int i = 0; i < 8; ++i) {
-      c.colsb[i] = 64;
-      c.rows[i] = 16;
-    }
-    _tile_loadconfig(&c);
-  }
-  ~Tiles() { _tile_release(); }
-};
 
 // Decode for AMX CPUs (Intel), where a two-source byte permute (vpermt2b) takes 2 cycles of the one
 // shuffle port and a one-source vpermb 1: per T3 step, two vpermt2b gather each row's 8 group

@@ -102,21 +102,24 @@ static void rows_tokens(const t3::Args& a, int64_t r, int64_t t0) {
 
 }  // namespace
 
-void ternary_t2_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch) {
-  const int64_t segs = t3::segments(K), rec = t3::mad_record_bytes(K);
-  for (int64_t t = t0; t < t1; ++t) {
-    uint8_t* r = scratch + t * rec;
-    ternary_mad_record(x + t * ldx, K, r, t + 1 < t1 ? x + (t + 1) * ldx : nullptr);
-    // Natural order has 32-byte chunk 4h + l; the kernel reads chunk 2l + h there.
-    uint8_t* q = r + 64 + t3::mad_sums_bytes(K);
-    for (int64_t s = 0; s < segs; ++s) {
-      uint8_t* seg = q + s * 256;
-      alignas(64) uint8_t nat[256];
-      std::memcpy(nat, seg, 256);
-      for (int h = 0; h < 2; ++h)
-        for (int l = 0; l < 4; ++l) std::memcpy(seg + 32 * (2 * l + h), nat + 32 * (4 * h + l), 32);
-    }
+// One token's record: a MAD record whose activations are in each segment's code order ([l][h][m]).
+static void ternary_t2_record(const float* x, int64_t K, uint8_t* r, const float* next) {
+  ternary_mad_record(x, K, r, next);
+  // Natural order has 32-byte chunk 4h + l; the kernel reads chunk 2l + h there.
+  uint8_t* q = r + 64 + t3::mad_sums_bytes(K);
+  for (int64_t s = 0; s < t3::segments(K); ++s) {
+    uint8_t* seg = q + s * 256;
+    alignas(64) uint8_t nat[256];
+    std::memcpy(nat, seg, 256);
+    for (int h = 0; h < 2; ++h)
+      for (int l = 0; l < 4; ++l) std::memcpy(seg + 32 * (2 * l + h), nat + 32 * (4 * h + l), 32);
   }
+}
+
+void ternary_t2_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch) {
+  const int64_t rec = t3::mad_record_bytes(K);
+  for (int64_t t = t0; t < t1; ++t)
+    ternary_t2_record(x + t * ldx, K, scratch + t * rec, t + 1 < t1 ? x + (t + 1) * ldx : nullptr);
 }
 
 void ternary_t2_compute(const t3::Args& a) {

@@ -44,6 +44,9 @@ struct MatmulKernel {
   // Byte offset in w.data where a row range starting at `row` begins its reads, for layouts where
   // that is not row/rows of the way in (null: assume it is).
   size_t (*row_offset)(const MatmulWeights& w, int64_t row) = nullptr;
+  // prepare_acts token ranges split across threads start at multiples of this (kernels that
+  // convert tokens in blocks); a range ends at a multiple or at the last token.
+  int64_t token_multiple = 1;
 };
 
 struct WeightFormat {

@@ -36,6 +36,9 @@ struct OpDef {
   // thread). More shares than threads let a thread that runs faster (the other core is busy or
   // descheduled) take over more of the work.
   int (*shares)(const OpNode& node, int phase, int threads) = nullptr;
+  // Optional: share ith of nth of `phase` is claimed but must wait for the previous step to end;
+  // start fetching the memory it reads first (prefetches only: nothing written, no fault).
+  void (*prefetch)(const OpNode& node, int phase, int ith, int nth) = nullptr;
 };
 
 struct OpNode {

@@ -106,8 +106,14 @@ void run_nodes_job(void* ctx, int ith, int nth) {
     const uint64_t t = job.progress.next.fetch_add(1, std::memory_order_relaxed);
     if (t >= total) break;
     while (first[q + 1] <= t) q++;
+    const Step& st = job.steps[q];
+    const int share = (int)(t - first[q]), shares = (int)(first[q + 1] - first[q]);
+    // A thread that finished its part of the previous step early fetches the start of its next
+    // share meanwhile (a decode matmul's first weights) instead of only spinning.
+    if (st.node->def->prefetch && job.progress.value.load(std::memory_order_acquire) < first[q])
+      st.node->def->prefetch(*st.node, st.phase, share, shares);
     job.progress.wait_at_least(first[q]);  // every share of the previous steps is done
-    job.run_share(job.steps[q], (int)(t - first[q]), (int)(first[q + 1] - first[q]));
+    job.run_share(st, share, shares);
     // timestamp before publishing the share: the next step cannot end before it
     const uint64_t end = job.step_end ? profile_now_ns() : 0;
     const uint64_t done = job.progress.add(1);

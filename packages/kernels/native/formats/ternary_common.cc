@@ -420,14 +420,19 @@ bool accepts_t2(const MatmulWeights& w) { return t2::is_t2(w.layout); }
   {tname ".amx.avx512", 16, amx_bytes, amx::ternary_amx_prepare, run<amx::ternary_amx_compute>, accepts_t3, \
    avx512::kMadGroupRows, t3_row_offset}
 
+#define AMX_T2_KERNEL(tname)                                                                                      \
+  {tname ".t2amx.avx512", 16, amx_bytes, amx::ternary_amx_t2_prepare, run<amx::ternary_amx_t2_compute>, accepts_t2, \
+   avx512::kMadGroupRows, nullptr, 16}
+
 struct Kernels {
   MatmulKernel t3[6];  // [2 * isa + family]
   MatmulKernel t2[3];  // [isa]
-  MatmulKernel amx;
+  MatmulKernel amx, t2amx;
 };
-const Kernels kTq1{T3_KERNELS("tq1_0"), T2_KERNELS("tq1_0"), AMX_KERNEL("tq1_0")};
-const Kernels kTq2{T3_KERNELS("tq2_0"), T2_KERNELS("tq2_0"), AMX_KERNEL("tq2_0")};
-const Kernels kI2s{T3_KERNELS("i2_s"), T2_KERNELS("i2_s"), AMX_KERNEL("i2_s")};
+#define KERNELS(tname) {T3_KERNELS(tname), T2_KERNELS(tname), AMX_KERNEL(tname), AMX_T2_KERNEL(tname)}
+const Kernels kTq1 KERNELS("tq1_0");
+const Kernels kTq2 KERNELS("tq2_0");
+const Kernels kI2s KERNELS("i2_s");
 
 const Kernels& table(DType type) {
   switch (type) {
@@ -445,6 +450,8 @@ const MatmulKernel* pick_t2(DType type, Isa isa) { return &table(type).t2[(int)i
 // From this many tokens, T2 weights on AVX-512 run the AVX2 kernel, which decodes 16-row tiles
 // into the MAD panel (avx2::ternary_t2_mad_compute).
 const int64_t kT2PanelFromTokens = 16;
+// From this many tokens, T2 weights run on AMX tiles where amx_ready().
+const int64_t kT2AmxFromTokens = 9;
 
 }  // namespace
 
@@ -452,6 +459,7 @@ const MatmulKernel* select_kernel(DType type, Isa isa, int64_t n_tokens, const M
   if (t2::is_t2(w.layout)) {
     // AVX-512 multiply-add in registers for decode and small batches; prefill on AVX2's panel
     // kernel (T2 is chosen on AVX-512 CPUs only when forced).
+    if (isa == Isa::Avx512 && n_tokens >= kT2AmxFromTokens && amx_on(isa)) return &table(type).t2amx;
     const bool wide = isa == Isa::Avx512 && n_tokens >= kT2PanelFromTokens;
     return pick_t2(type, wide ? Isa::Avx2 : isa);
   }
@@ -480,6 +488,7 @@ int list_kernels(DType type, Isa isa, const MatmulKernel** out, int max) {
   for (int i = 0; i <= (int)isa; ++i)
     if (n < max) out[n++] = pick_t2(type, (Isa)i);
   if (amx_on(isa) && n < max) out[n++] = &table(type).amx;
+  if (amx_on(isa) && n < max) out[n++] = &table(type).t2amx;
   return n;
 }
 

@@ -127,7 +127,7 @@ void run(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch) {
   const float* x = node.t[2]->as<float>();
   if (st.has_acts && !st.private_acts && phase == 0) {
     int64_t t0, t1;
-    split_range(st.n, ith, nth, 1, &t0, &t1);
+    split_range(st.n, ith, nth, st.kernel->token_multiple, &t0, &t1);
     if (t0 < t1) st.kernel->prepare_acts(x, st.K, st.K, t0, t1, scratch);
     return;
   }
@@ -154,7 +154,16 @@ void describe(const OpNode& node, int phase, std::string& label, uint64_t& bytes
   bytes = st.w->bytes;
 }
 
-const RegisterOp reg({"matmul", validate, phases, run, nullptr, describe, shares});
+// A decode share waiting for the previous op: its first weights (see prefetch_share_start).
+void prefetch(const OpNode& node, int phase, int ith, int nth) {
+  const MatmulState& st = *static_cast<const MatmulState*>(node.state.get());
+  if (phase != phases(node) - 1) return;
+  int64_t r0, r1;
+  share_rows(st, ith, nth, &r0, &r1);
+  prefetch_share_start(st, r0, r1);
+}
+
+const RegisterOp reg({"matmul", validate, phases, run, nullptr, describe, shares, prefetch});
 
 // ---- matmul_multi: several weights over one input ----
 // t = [y0, w0, y1, w1, ..., x]: y_j = x . W_j^T, as separate "matmul" nodes would compute them
@@ -218,7 +227,7 @@ void convert_multi(const MultiState& st, const float* x, int ith, int nth, uint8
     if (!st.converts[j]) continue;
     const MatmulState& p = st.parts[j];
     int64_t t0 = 0, t1 = p.n;
-    if (!st.private_acts) split_range(p.n, ith, nth, 1, &t0, &t1);
+    if (!st.private_acts) split_range(p.n, ith, nth, p.kernel->token_multiple, &t0, &t1);
     if (t0 < t1) p.kernel->prepare_acts(x, p.K, p.K, t0, t1, scratch + st.act_off[j]);
   }
 }
@@ -268,7 +277,16 @@ void describe_multi(const OpNode& node, int phase, std::string& label, uint64_t&
   label += " " + std::to_string(first.K) + "x(" + shapes + ") " + first.kernel->name;
 }
 
-const RegisterOp reg_multi({"matmul_multi", validate_multi, phases_multi, run_multi, nullptr, describe_multi, shares_multi});
+void prefetch_multi(const OpNode& node, int phase, int ith, int nth) {
+  const MultiState& st = *static_cast<const MultiState*>(node.state.get());
+  if (phase != phases_multi(node) - 1) return;
+  int64_t r0, r1;
+  share_rows(st.parts[0], ith, nth, &r0, &r1);
+  prefetch_share_start(st.parts[0], r0, r1);
+}
+
+const RegisterOp reg_multi({"matmul_multi", validate_multi, phases_multi, run_multi, nullptr, describe_multi, shares_multi,
+                            prefetch_multi});
 
 }  // namespace
 

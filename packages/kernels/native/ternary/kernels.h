@@ -89,6 +89,9 @@ void ternary_t2_compute(const t3::Args& a);
 namespace amx {
 void ternary_amx_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch);
 void ternary_amx_compute(const t3::Args& a);
+// The same over T2 weights (rows as A tiles, activations as B tiles in T2 code order).
+void ternary_amx_t2_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch);
+void ternary_amx_t2_compute(const t3::Args& a);
 }
 
 // Activation preparation with SIMD (same bytes as the portable versions in the format code).

@@ -1,0 +1,243 @@
+// Ternary multiply-add GEMM on AMX-INT8 tiles over the T2 layout (t2.h). T2's rows are the A
+// operand as they come: bit pair l of a row's 64-byte segment is 64 codes (w+1) of that row, one
+// A tile row, so the decode is a shift and a mask per 64 codes, with no byte permutes (the T3
+// kernel's decode, ternary_amx.cc, spends most of its time in them). Results match the other
+// kernels bit for bit: the same exact integer sums per row and token (per 256-weight block with
+// per-block scales), then the same float operations (avx512/t3_tiles.h).
+//
+// Operands, per segment s and bit pair l (64 weights of K):
+//   A (unsigned): 16 rows x 64 codes, decoded into the panel ([tile][segment][l][row][64]);
+//   B (signed): 64 activations x 16 tokens as [k/4][token][4], 1 KB, stored so by
+//               ternary_amx_t2_prepare (t3.h AMX record, the K order of the T2 AVX-512 record);
+//   C: 16 rows x 16 tokens int32, kept in memory between K-chunks ([tile][row][token block]) and
+//      transposed to token-major once per row group and token block.
+// Tile registers: C 0..3 (token half h, tile p of the pair: 2h + p), B 4..5, A 6..7, so each loaded
+// tile feeds two tdpbusd.
+// Only called where amx_ready() (core/isa.h).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 false positives inside intrinsics
+#include <alloca.h>
+#include <immintrin.h>
+#include <cstdint>
+#include <cstring>
+#include "amx/tiles.h"
+#include "avx512/t3_tiles.h"
+#include "ternary/chunk_prefetch.h"
+#include "ternary/kernels.h"
+#include "ternary/t2.h"
+#include "ternary/t3.h"
+
+#include <cstdlib>
+namespace ryzen {
+namespace amx {
+namespace {
+static int g_probe = getenv("PROBE") ? atoi(getenv("PROBE")) : 0;
+
+constexpr int kGroup = avx512::kMadGroupRows / 16;  // tiles decoded together (shares are whole groups)
+constexpr int kChunk = 2;                           // segments per decoded chunk (32 KB of codes)
+constexpr int kTokenBlock = 128;                    // tokens whose sums are kept across chunks
+constexpr int kHalf = 16;                           // tokens per B tile
+constexpr int64_t kSumStride = kTokenBlock * 4;     // bytes between rows of a tile's sums
+
+// Rows of tile `tile`, segments [s0, s1), into the panel ([s - s0][l][row][64 codes]); rows past
+// the tensor are zero codes (their sums are never stored).
+static void decode_tile_t2(const t3::Args& a, int64_t tile, int64_t s0, int64_t s1, uint8_t* panel) {
+  const int64_t rb = t2::row_bytes(a.K);
+  const __m512i m3 = _mm512_set1_epi8(3);
+  for (int i = 0; i < 16; ++i) {
+    const int64_t r = tile * 16 + i;
+    for (int64_t s = s0; s < s1; ++s) {
+      uint8_t* o = panel + (s - s0) * 4096 + i * 64;
+      const __m512i x = r < a.rows ? _mm512_load_si512(a.codes + r * rb + s * t2::kSegBytes) : _mm512_setzero_si512();
+      for (int l = 0; l < 4; ++l)
+        _mm512_store_si512(o + l * 1024, r < a.rows ? _mm512_and_si512(l ? _mm512_srli_epi16(x, 2 * l) : x, m3) : x);
+    }
+  }
+}
+
+// Integer sums over the decoded segments [s0, s1) for one or two token halves x the tile pair at
+// panel slots p, p + 1: added into the sums at c (tile p, this token pair), or (fresh) stored there.
+// h[i]: token half i's B tiles (slice k of K at h[i] + 1024 k).
+static void pair_chunk(const int8_t* const (&h)[2], int halves, bool fresh, int64_t s0, int64_t s1,
+                       const uint8_t* panel, int p, int32_t* c) {
+  uint8_t* c00 = reinterpret_cast<uint8_t*>(c);
+  const int64_t next_tile = 16 * kSumStride, next_half = kHalf * 4;
+  if (fresh || (g_probe & 4)) {
+    _tile_zero(0);
+    _tile_zero(1);
+    _tile_zero(2);
+    _tile_zero(3);
+  } else {
+    _tile_loadd(0, c00, kSumStride);
+    _tile_loadd(1, c00 + next_tile, kSumStride);
+    if (halves == 2) {
+      _tile_loadd(2, c00 + next_half, kSumStride);
+      _tile_loadd(3, c00 + next_tile + next_half, kSumStride);
+    }
+  }
+  for (int64_t s = s0; s < s1; ++s) {
+    const uint8_t* w = panel + (int64_t)p * kChunk * 4096 + (s - s0) * 4096;
+    for (int l = 0; l < 4; ++l) {
+      if (!(g_probe & 8) || (s == s0 && l == 0)) {
+      _tile_loadd(6, w + l * 1024, 64);
+      _tile_loadd(7, w + kChunk * 4096 + l * 1024, 64);
+      }
+      if (!(g_probe & 2) || (s == s0 && l == 0)) _tile_loadd(4, h[0] + (s * 4 + l) * 1024, 64);
+      _tile_dpbusd(0, 6, 4);
+      _tile_dpbusd(1, 7, 4);
+      if (halves == 2) {
+        if (!(g_probe & 2) || (s == s0 && l == 0)) _tile_loadd(5, h[1] + (s * 4 + l) * 1024, 64);
+        _tile_dpbusd(2, 6, 5);
+        _tile_dpbusd(3, 7, 5);
+      }
+    }
+  }
+  if (g_probe & 4) return;
+  _tile_stored(0, c00, kSumStride);
+  _tile_stored(1, c00 + next_tile, kSumStride);
+  if (halves == 2) {
+    _tile_stored(2, c00 + next_half, kSumStride);
+    _tile_stored(3, c00 + next_tile + next_half, kSumStride);
+  }
+}
+
+// v[i] = row i of a 16 x 16 matrix of 32-bit values -> v[j] = column j.
+static inline void transpose16(__m512i v[16]) {
+  __m512i t[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_epi32(v[i], v[i + 1]);
+    t[i + 1] = _mm512_unpackhi_epi32(v[i], v[i + 1]);
+  }
+  // u[4g + c], lane L: rows 4g..4g+3 of column 4L + c
+  __m512i u[16];
+  for (int g = 0; g < 4; ++g) {
+    const __m512i* x = t + 4 * g;
+    u[4 * g + 0] = _mm512_unpacklo_epi64(x[0], x[2]);
+    u[4 * g + 1] = _mm512_unpackhi_epi64(x[0], x[2]);
+    u[4 * g + 2] = _mm512_unpacklo_epi64(x[1], x[3]);
+    u[4 * g + 3] = _mm512_unpackhi_epi64(x[1], x[3]);
+  }
+  // column 4L + c, lane g = u[4g + c] lane L: a 4 x 4 transpose of 128-bit lanes per c
+  for (int c = 0; c < 4; ++c) {
+    const __m512i a0 = _mm512_shuffle_i32x4(u[c], u[4 + c], 0x44), a1 = _mm512_shuffle_i32x4(u[c], u[4 + c], 0xee);
+    const __m512i b0 = _mm512_shuffle_i32x4(u[8 + c], u[12 + c], 0x44), b1 = _mm512_shuffle_i32x4(u[8 + c], u[12 + c], 0xee);
+    v[c] = _mm512_shuffle_i32x4(a0, b0, 0x88);
+    v[4 + c] = _mm512_shuffle_i32x4(a0, b0, 0xdd);
+    v[8 + c] = _mm512_shuffle_i32x4(a1, b1, 0x88);
+    v[12 + c] = _mm512_shuffle_i32x4(a1, b1, 0xdd);
+  }
+}
+
+}  // namespace
+
+// Tokens [t0, t1) (t0 a multiple of 16; t1 too, or the last token): each quantized as for the T2
+// AVX-512 kernel (same bytes, header and block sums), its record prefix stored in its 16-token
+// half's AMX record and its activations as row t % 16 of the half's tiles in T2 code order; then
+// each half's tiles are transposed in place into B tiles ([k/4][token][4]). (Storing 4-byte
+// columns token by token instead took ~2x as long: 150 against ~80 us for 128 x 2560.)
+void ternary_amx_t2_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch) {
+  const int64_t rec = t3::mad_record_bytes(K), prefix = t3::amx_prefix_bytes(K), segs = t3::segments(K);
+  uint8_t* one = static_cast<uint8_t*>(alloca(rec));  // K <= 65536 (checked at prepare): <= ~66 KB
+  for (int64_t t = t0; t < t1; ++t) {
+    avx512::ternary_mad_record(x + t * ldx, K, one, t + 1 < t1 ? x + (t + 1) * ldx : nullptr);
+    uint8_t* half = scratch + t / 16 * t3::amx_half_bytes(K);
+    std::memcpy(half + t % 16 * prefix, one, prefix);
+    // slice (s, l) of a row: activations 128h + 32l + m of segment s at byte 32h + m
+    const uint8_t* q = one + prefix;
+    uint8_t* row = half + t3::amx_tiles_offset(K) + t % 16 * 64;
+    for (int64_t s = 0; s < segs; ++s)
+      for (int l = 0; l < 4; ++l) {
+        const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + s * 256 + 32 * l));
+        const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + s * 256 + 128 + 32 * l));
+        _mm512_store_si512(row + (s * 4 + l) * 1024, _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1));
+      }
+  }
+  for (int64_t t = t0; t < t1; t += 16) {
+    uint8_t* tiles = scratch + t / 16 * t3::amx_half_bytes(K) + t3::amx_tiles_offset(K);
+    for (int64_t k = 0; k < segs * 4; ++k) {
+      __m512i v[16];
+      for (int i = 0; i < 16; ++i) v[i] = _mm512_load_si512(tiles + k * 1024 + i * 64);
+      transpose16(v);
+      for (int i = 0; i < 16; ++i) _mm512_store_si512(tiles + k * 1024 + i * 64, v[i]);
+    }
+  }
+}
+
+// Per group of kGroup tiles, per block of up to kTokenBlock tokens, per K-chunk: decode the chunk
+// of the group's rows into the panel, then pass the block's tokens over it, 32 at a time, tile pair
+// by tile pair; the next chunk's weights are prefetched meanwhile (as in ternary_amx.cc).
+void ternary_amx_t2_compute(const t3::Args& a) {
+  const int64_t segs = t3::segments(a.K), end = (a.r1 + 15) / 16;
+  const int64_t half_bytes = t3::amx_half_bytes(a.K), prefix = t3::amx_prefix_bytes(a.K);
+  const bool block = a.layout == t3::kLayoutBlock;
+  alignas(64) uint8_t panel[kGroup * kChunk * 4096];
+  alignas(64) int32_t sums[kGroup][16][kTokenBlock];  // [tile][row][token of the block]
+  alignas(64) float facc[kGroup][16][kTokenBlock];    // per-block scales: scaled sums
+  const Tiles tiles;
+  auto header = [&](int64_t t) {
+    return reinterpret_cast<const t3::ActHeader*>(a.acts + t / 16 * half_bytes + t % 16 * prefix);
+  };
+  auto half_tiles = [&](int64_t t) {  // t: a multiple of 16
+    return reinterpret_cast<const int8_t*>(a.acts + t / 16 * half_bytes + t3::amx_tiles_offset(a.K));
+  };
+
+  for (int64_t tile = a.r0 / 16; tile < end; tile += kGroup) {
+    const int ng = end - tile < kGroup ? (int)(end - tile) : kGroup;
+    for (int64_t tb0 = 0; tb0 < a.n; tb0 += kTokenBlock) {
+      const int64_t tb1 = a.n - tb0 < kTokenBlock ? a.n : tb0 + kTokenBlock;
+      if (block) std::memset(facc, 0, sizeof(facc));
+      // Per-block scales: one segment per chunk, so each block's sums can be scaled on their own.
+      const int64_t step = block ? 1 : kChunk;
+      for (int64_t s0 = 0; s0 < segs; s0 += step) {
+        const int64_t s1 = segs - s0 < step ? segs : s0 + step;
+        if (!(g_probe & 1) || s0 == 0) for (int p = 0; p < ng; ++p) decode_tile_t2(a, tile + p, s0, s1, panel + p * kChunk * 4096);
+        // an odd group's last pair multiplies zeros for its missing tile (its rows are not stored)
+        if (ng % 2) std::memset(panel + ng * kChunk * 4096, 0, (size_t)(s1 - s0) * 4096);
+        t3::NextChunkPrefetch next(a, true, tile, kGroup, (int)step, s1, end);
+        for (int64_t t = tb0; t < tb1; t += 2 * kHalf) {
+          next.step((tb1 - tb0 + 2 * kHalf - 1) / (2 * kHalf));
+          const int halves = tb1 - t > kHalf ? 2 : 1;
+          const int8_t* const h[2] = {half_tiles(t), halves == 2 ? half_tiles(t + kHalf) : nullptr};
+          for (int p = 0; p < ng; p += 2) {
+            pair_chunk(h, halves, block || s0 == 0, s0, s1, panel, p, &sums[p][0][t - tb0]);
+            if (!block) continue;
+            // this segment's sums, less the codes' +1 (the block's activation sum), scaled
+            alignas(64) int32_t asum[2 * kHalf] = {};
+            for (int64_t i = t; i < t + halves * kHalf && i < tb1; ++i)
+              asum[i - t] = reinterpret_cast<const int32_t*>(header(i) + 1)[s0];
+            for (int q = p; q < p + 2 && q < ng; ++q)
+              for (int i = 0; i < 16; ++i) {
+                const int64_t r = (tile + q) * 16 + i;
+                const __m512 d = _mm512_set1_ps(r < a.rows ? a.block_scales[r * segs + s0] : 0.0f);
+                for (int hh = 0; hh < halves; ++hh) {
+                  int32_t* c = &sums[q][i][t - tb0 + hh * kHalf];
+                  float* f = &facc[q][i][t - tb0 + hh * kHalf];
+                  const __m512i b = _mm512_sub_epi32(_mm512_load_si512(c), _mm512_load_si512(asum + hh * kHalf));
+                  _mm512_store_ps(f, _mm512_add_ps(_mm512_load_ps(f), _mm512_mul_ps(_mm512_cvtepi32_ps(b), d)));
+                }
+              }
+          }
+        }
+        next.finish();
+      }
+      if (g_probe & 16) continue;
+      // token-major rows: transpose each tile's 16 x 16 blocks, then finish as the other kernels
+      for (int p = 0; p < ng; ++p)
+        for (int64_t t = tb0; t < tb1; t += kHalf) {
+          __m512i v[16];
+          for (int i = 0; i < 16; ++i)
+            v[i] = block ? _mm512_castps_si512(_mm512_load_ps(&facc[p][i][t - tb0])) : _mm512_load_si512(&sums[p][i][t - tb0]);
+          transpose16(v);
+          for (int64_t j = t; j < t + kHalf && j < tb1; ++j) {
+            const t3::ActHeader* hdr = header(j);
+            avx512::Out r;
+            if (block) r.facc = _mm512_castsi512_ps(v[j - t]);
+            else r.isum = _mm512_sub_epi32(v[j - t], _mm512_set1_epi32(hdr->sum));
+            avx512::store_rows(a, tile + p, j, avx512::finish(a, r, hdr->inv_scale));
+          }
+        }
+    }
+  }
+}
+
+}  // namespace amx
+}  // namespace ryzen
