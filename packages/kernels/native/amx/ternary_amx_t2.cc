@@ -26,11 +26,9 @@
 #include "ternary/t2.h"
 #include "ternary/t3.h"
 
-#include <cstdlib>
 namespace ryzen {
 namespace amx {
 namespace {
-static int g_probe = getenv("PROBE") ? atoi(getenv("PROBE")) : 0;
 
 constexpr int kGroup = avx512::kMadGroupRows / 16;  // tiles decoded together (shares are whole groups)
 constexpr int kChunk = 2;                           // segments per decoded chunk (32 KB of codes)
@@ -61,7 +59,7 @@ static void pair_chunk(const int8_t* const (&h)[2], int halves, bool fresh, int6
                        const uint8_t* panel, int p, int32_t* c) {
   uint8_t* c00 = reinterpret_cast<uint8_t*>(c);
   const int64_t next_tile = 16 * kSumStride, next_half = kHalf * 4;
-  if (fresh || (g_probe & 4)) {
+  if (fresh) {
     _tile_zero(0);
     _tile_zero(1);
     _tile_zero(2);
@@ -77,21 +75,18 @@ static void pair_chunk(const int8_t* const (&h)[2], int halves, bool fresh, int6
   for (int64_t s = s0; s < s1; ++s) {
     const uint8_t* w = panel + (int64_t)p * kChunk * 4096 + (s - s0) * 4096;
     for (int l = 0; l < 4; ++l) {
-      if (!(g_probe & 8) || (s == s0 && l == 0)) {
       _tile_loadd(6, w + l * 1024, 64);
       _tile_loadd(7, w + kChunk * 4096 + l * 1024, 64);
-      }
-      if (!(g_probe & 2) || (s == s0 && l == 0)) _tile_loadd(4, h[0] + (s * 4 + l) * 1024, 64);
+      _tile_loadd(4, h[0] + (s * 4 + l) * 1024, 64);
       _tile_dpbusd(0, 6, 4);
       _tile_dpbusd(1, 7, 4);
       if (halves == 2) {
-        if (!(g_probe & 2) || (s == s0 && l == 0)) _tile_loadd(5, h[1] + (s * 4 + l) * 1024, 64);
+        _tile_loadd(5, h[1] + (s * 4 + l) * 1024, 64);
         _tile_dpbusd(2, 6, 5);
         _tile_dpbusd(3, 7, 5);
       }
     }
   }
-  if (g_probe & 4) return;
   _tile_stored(0, c00, kSumStride);
   _tile_stored(1, c00 + next_tile, kSumStride);
   if (halves == 2) {
@@ -189,7 +184,7 @@ void ternary_amx_t2_compute(const t3::Args& a) {
       const int64_t step = block ? 1 : kChunk;
       for (int64_t s0 = 0; s0 < segs; s0 += step) {
         const int64_t s1 = segs - s0 < step ? segs : s0 + step;
-        if (!(g_probe & 1) || s0 == 0) for (int p = 0; p < ng; ++p) decode_tile_t2(a, tile + p, s0, s1, panel + p * kChunk * 4096);
+        for (int p = 0; p < ng; ++p) decode_tile_t2(a, tile + p, s0, s1, panel + p * kChunk * 4096);
         // an odd group's last pair multiplies zeros for its missing tile (its rows are not stored)
         if (ng % 2) std::memset(panel + ng * kChunk * 4096, 0, (size_t)(s1 - s0) * 4096);
         t3::NextChunkPrefetch next(a, true, tile, kGroup, (int)step, s1, end);
@@ -219,7 +214,6 @@ void ternary_amx_t2_compute(const t3::Args& a) {
         }
         next.finish();
       }
-      if (g_probe & 16) continue;
       // token-major rows: transpose each tile's 16 x 16 blocks, then finish as the other kernels
       for (int p = 0; p < ng; ++p)
         for (int64_t t = tb0; t < tb1; t += kHalf) {
