@@ -65,6 +65,8 @@ function attentionRef(q: Float32Array, K: Float32Array, V: Float32Array, c: Case
   return out;
 }
 
+const range = (from: number, count: number) => Array.from({ length: count }, (_, k) => from + k);
+
 const typeName = (type: number) => (type === GGMLType.F32 ? "f32" : type === GGMLType.F16 ? "f16" : "q8_0");
 
 const CASES: Case[] = [
@@ -83,6 +85,14 @@ const CASES: Case[] = [
   { type: GGMLType.F32, o: { nHead: 6, nHeadKv: 2, headDim: 12, scale: 0.3 }, ctx: 9, slots: 2, seq: [1, 0, 1], pos: [8, 0, 3] },
   { type: GGMLType.F32, o: { nHead: 4, nHeadKv: 1, headDim: 128, scale: 1 }, ctx: 140, slots: 1, seq: [0, 0], pos: [139, 64], qScale: 6 },
   { type: GGMLType.F32, o: { nHead: 4, nHeadKv: 2, headDim: 1024, scale: 0.03 }, ctx: 3, slots: 1, seq: [0], pos: [2] },
+  // prefill: consecutive positions of one slot, so neighbouring tokens share a unit's K/V rows
+  // (GQA 4 per KV head -> blocks of 4 tokens; MHA -> 16; 3 per KV head with an odd head size),
+  // across chunk boundaries, with a partial last block
+  { type: GGMLType.F16, o: { nHead: 8, nHeadKv: 2, headDim: 128, scale: 0.09 }, ctx: 140, slots: 1, seq: Array(11).fill(0), pos: range(58, 11), qScale: 3 },
+  { type: GGMLType.Q8_0, o: { nHead: 2, nHeadKv: 2, headDim: 64, scale: 0.125 }, ctx: 150, slots: 2, seq: Array(37).fill(1), pos: range(100, 37) },
+  { type: GGMLType.F32, o: { nHead: 6, nHeadKv: 2, headDim: 12, scale: 0.3 }, ctx: 80, slots: 1, seq: Array(9).fill(0), pos: range(60, 9) },
+  // a block that is not one run of positions (two slots, a gap) falls back to one token per call
+  { type: GGMLType.F16, o: { nHead: 4, nHeadKv: 1, headDim: 32, scale: 0.2 }, ctx: 70, slots: 2, seq: [0, 0, 1, 1, 0, 0, 0, 0], pos: [3, 4, 5, 6, 40, 41, 43, 44] },
   // out-of-range slot / position: zeros for those tokens, then an error naming one of them
   { type: GGMLType.F16, o: { nHead: 2, nHeadKv: 1, headDim: 16, scale: 0.25 }, ctx: 8, slots: 2, seq: [2, 0, -1, 1], pos: [0, 8, 3, 7] },
 ];
@@ -131,6 +141,30 @@ describe("attention", () => {
       results.set(`${isa}/${threads}`, Array.from(out.f32()));
     });
     for (const [key, v] of results) expect(v, key).toEqual(results.get(key.replace(/\/\d+$/, "/1")));
+  });
+
+  it("a prefill block gives each token the bits it gets alone, on every ISA and thread count, also in place", () => {
+    for (const [o, type] of [
+      [{ nHead: 8, nHeadKv: 2, headDim: 128, scale: 0.09 }, GGMLType.F16],
+      [{ nHead: 3, nHeadKv: 3, headDim: 64, scale: 0.2 }, GGMLType.Q8_0],
+    ] as [AttentionOptions, number][]) {
+      const kvDim = o.nHeadKv * o.headDim, W = o.nHead * o.headDim, n = 21, first = 50;
+      const kc = makeCache(type, kvDim, 80, 1, 11), vc = makeCache(type, kvDim, 80, 1, 12);
+      const q = randomFloats(W * n, 13, 3);
+      const ids = (v: number[]) => Tensor.from(GGMLType.I32, [v.length], new Int32Array(v));
+      forEachIsaAndThreads(({ isa, threads }) => {
+        const all = Tensor.empty(GGMLType.F32, [W, n]);
+        ops.attention(all, Tensor.fromFloat32([W, n], q), kc, vc, ids(Array(n).fill(0)), ids(range(first, n)), o);
+        const inPlace = Tensor.fromFloat32([W, n], q);
+        ops.attention(inPlace, inPlace, kc, vc, ids(Array(n).fill(0)), ids(range(first, n)), o);
+        expect(Array.from(inPlace.f32()), `${isa}/${threads} in place`).toEqual(Array.from(all.f32()));
+        for (let t = 0; t < n; t++) {
+          const one = Tensor.empty(GGMLType.F32, [W, 1]);
+          ops.attention(one, Tensor.fromFloat32([W, 1], q.slice(t * W, (t + 1) * W)), kc, vc, ids([0]), ids([first + t]), o);
+          expect(Array.from(one.f32()), `${isa}/${threads} token ${t}`).toEqual(Array.from(all.f32().slice(t * W, (t + 1) * W)));
+        }
+      });
+    }
   });
 
   it("token t sees only positions <= pos[t]: changing a later cache row does not change it", () => {

@@ -269,6 +269,8 @@ constexpr int64_t kVChunkFloats = 128 * kAttendChunk;
 
 // Online softmax in chunks of kAttendChunk positions: scores of a chunk (four K rows per
 // reduction), one rescale of the running sums per chunk and query, then the weighted V rows.
+// Query g = b * nq + h (token b, head h); each token's queries see only its own positions of a
+// chunk (attend_count), so every query runs as it would alone.
 template <void (*Decode)(const uint8_t*, float*, int64_t)>
 static void attend(const AttendArgs& a) {
   alignas(32) float acc[kAttendAccFloats];
@@ -276,18 +278,24 @@ static void attend(const AttendArgs& a) {
   alignas(32) float vchunk[kVChunkFloats];  // a chunk's decoded V rows when hd <= 128
   alignas(32) float s[kAttendMaxQ][kAttendChunk];
   float m[kAttendMaxQ], l[kAttendMaxQ];
-  const int64_t hd = a.hd, nq = a.nq;
-  for (int64_t i = 0; i < nq * hd; i++) acc[i] = 0.0f;
+  const int64_t hd = a.hd, nq = a.nq, tokens = a.tokens, total = tokens * nq;
+  const auto qp = [&](int64_t g) { return a.q + g / nq * a.q_stride + g % nq * hd; };
+  for (int64_t i = 0; i < total * hd; i++) acc[i] = 0.0f;
   for (int64_t i = 0; i < 4 * hd; i++) kv[i] = 0.0f;
-  for (int64_t g = 0; g < nq; g++) m[g] = -INFINITY, l[g] = 0.0f;
-  for (int64_t p0 = 0; p0 < a.npos; p0 += kAttendChunk) {
-    const int64_t cnt = a.npos - p0 < kAttendChunk ? a.npos - p0 : kAttendChunk;
-    for (int64_t j = 0; j < cnt; j += 4) {
-      const int rows = cnt - j < 4 ? (int)(cnt - j) : 4;
+  for (int64_t g = 0; g < total; g++) m[g] = -INFINITY, l[g] = 0.0f;
+  for (int64_t p0 = 0; p0 < a.npos + tokens - 1; p0 += kAttendChunk) {
+    const int64_t cmax = attend_count(a, tokens - 1, p0, kAttendChunk);
+    for (int64_t j = 0; j < cmax; j += 4) {
+      const int rows = cmax - j < 4 ? (int)(cmax - j) : 4;
       for (int r = 0; r < rows; r++) Decode(a.k + (p0 + j + r) * a.k_stride, kv + r * hd, hd);
-      for (int64_t g = 0; g < nq; g++) dot4(a.q + g * hd, kv, hd, rows, a.scale, s[g] + j);
+      for (int64_t g = 0; g < total; g++) {
+        const int64_t cnt = attend_count(a, g / nq, p0, kAttendChunk);
+        if (cnt > j) dot4(qp(g), kv, hd, cnt - j < 4 ? (int)(cnt - j) : 4, a.scale, s[g] + j);
+      }
     }
-    for (int64_t g = 0; g < nq; g++) {
+    for (int64_t g = 0; g < total; g++) {
+      const int64_t cnt = attend_count(a, g / nq, p0, kAttendChunk);
+      if (cnt <= 0) continue;
       float cm = -INFINITY;
       for (int64_t j = 0; j < cnt; j++) cm = s[g][j] > cm ? s[g][j] : cm;
       if (cm > m[g]) {
@@ -312,18 +320,23 @@ static void attend(const AttendArgs& a) {
       for (; j < cnt; j++) l[g] += (s[g][j] = expf(s[g][j] - m[g]));
     }
     if (hd * kAttendChunk <= kVChunkFloats) {
-      for (int64_t j = 0; j < cnt; j++) Decode(a.v + (p0 + j) * a.v_stride, vchunk + j * hd, hd);
-      for (int64_t g = 0; g < nq; g++) accumulate_chunk(acc + g * hd, s[g], vchunk, cnt, hd);
+      for (int64_t j = 0; j < cmax; j++) Decode(a.v + (p0 + j) * a.v_stride, vchunk + j * hd, hd);
+      for (int64_t g = 0; g < total; g++) {
+        const int64_t cnt = attend_count(a, g / nq, p0, kAttendChunk);
+        if (cnt > 0) accumulate_chunk(acc + g * hd, s[g], vchunk, cnt, hd);
+      }
     } else {
-      for (int64_t j = 0; j < cnt; j++) {
+      for (int64_t j = 0; j < cmax; j++) {
         Decode(a.v + (p0 + j) * a.v_stride, kv, hd);
-        for (int64_t g = 0; g < nq; g++) axpy(acc + g * hd, s[g][j], kv, hd);
+        for (int64_t g = 0; g < total; g++)
+          if (j < attend_count(a, g / nq, p0, kAttendChunk)) axpy(acc + g * hd, s[g][j], kv, hd);
       }
     }
   }
-  for (int64_t g = 0; g < nq; g++) {
+  for (int64_t g = 0; g < total; g++) {
     const float inv = l[g] > 0.0f ? 1.0f / l[g] : 0.0f;
-    for (int64_t i = 0; i < hd; i++) a.out[g * hd + i] = acc[g * hd + i] * inv;
+    float* o = a.out + g / nq * a.out_stride + g % nq * hd;
+    for (int64_t i = 0; i < hd; i++) o[i] = acc[g * hd + i] * inv;
   }
 }
 

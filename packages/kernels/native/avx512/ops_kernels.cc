@@ -278,7 +278,9 @@ static inline void query_groups(int64_t nq, F f) {
 }
 
 // Online softmax in chunks of kAttendChunk positions: scores of a chunk, one rescale of the
-// running sums per chunk and query, then the weighted V rows.
+// running sums per chunk and query, then the weighted V rows. Query g = b * nq + h (token b, head
+// h); the K and V rows of a chunk are decoded once for all tokens, and each token's queries see
+// only its own positions (attend_count), in the same order as alone.
 template <void (*Decode)(const uint8_t*, float*, int64_t)>
 static void attend(const AttendArgs& a) {
   alignas(64) float acc[kAttendAccFloats];
@@ -286,18 +288,26 @@ static void attend(const AttendArgs& a) {
   alignas(64) float vchunk[kVChunkFloats];  // a chunk's decoded V rows when hd <= 128
   alignas(64) float s[kAttendMaxQ][kAttendChunk];
   float m[kAttendMaxQ], l[kAttendMaxQ];
-  const int64_t hd = a.hd, nq = a.nq;
-  for (int64_t i = 0; i < nq * hd; i++) acc[i] = 0.0f;
+  const int64_t hd = a.hd, nq = a.nq, tokens = a.tokens, total = tokens * nq;
+  for (int64_t i = 0; i < total * hd; i++) acc[i] = 0.0f;
   for (int64_t i = 0; i < 4 * hd; i++) kv[i] = 0.0f;
-  for (int64_t g = 0; g < nq; g++) m[g] = -INFINITY, l[g] = 0.0f;
-  for (int64_t p0 = 0; p0 < a.npos; p0 += kAttendChunk) {
-    const int64_t cnt = a.npos - p0 < kAttendChunk ? a.npos - p0 : kAttendChunk;
-    for (int64_t j = 0; j < cnt; j += 4) {
-      const int rows = cnt - j < 4 ? (int)(cnt - j) : 4;
+  for (int64_t g = 0; g < total; g++) m[g] = -INFINITY, l[g] = 0.0f;
+  for (int64_t p0 = 0; p0 < a.npos + tokens - 1; p0 += kAttendChunk) {
+    const int64_t cmax = attend_count(a, tokens - 1, p0, kAttendChunk);
+    for (int64_t j = 0; j < cmax; j += 4) {
+      const int rows = cmax - j < 4 ? (int)(cmax - j) : 4;
       for (int r = 0; r < rows; r++) Decode(a.k + (p0 + j + r) * a.k_stride, kv + r * hd, hd);
-      query_groups<4>(nq, [&](auto NQ, int64_t g) { dot4<NQ>(a.q + g * hd, kv, hd, rows, a.scale, s + g, j); });
+      for (int64_t b = 0; b < tokens; b++) {
+        const int64_t cnt = attend_count(a, b, p0, kAttendChunk);
+        if (cnt <= j) continue;
+        const int rb = cnt - j < 4 ? (int)(cnt - j) : 4;
+        const float* q = a.q + b * a.q_stride;
+        query_groups<4>(nq, [&](auto NQ, int64_t h) { dot4<NQ>(q + h * hd, kv, hd, rb, a.scale, s + b * nq + h, j); });
+      }
     }
-    for (int64_t g = 0; g < nq; g++) {
+    for (int64_t g = 0; g < total; g++) {
+      const int64_t cnt = attend_count(a, g / nq, p0, kAttendChunk);
+      if (cnt <= 0) continue;
       // the chunk's largest score, NaNs skipped (vmaxps returns its second operand, the running max)
       __m512 vm = _mm512_set1_ps(-INFINITY);
       for (int64_t j = 0; j < cnt; j += 16)
@@ -325,18 +335,24 @@ static void attend(const AttendArgs& a) {
     if (hd * kAttendChunk <= kVChunkFloats) {
       // small heads: decode the chunk's V rows once, then keep 64-float slices of each query's
       // accumulator in registers across the whole chunk
-      for (int64_t j = 0; j < cnt; j++) Decode(a.v + (p0 + j) * a.v_stride, vchunk + j * hd, hd);
-      query_groups<4>(nq, [&](auto NQ, int64_t g) { accumulate_chunk<NQ>(acc + g * hd, s + g, vchunk, cnt, hd); });
+      for (int64_t j = 0; j < cmax; j++) Decode(a.v + (p0 + j) * a.v_stride, vchunk + j * hd, hd);
+      for (int64_t b = 0; b < tokens; b++) {
+        const int64_t cnt = attend_count(a, b, p0, kAttendChunk), g0 = b * nq;
+        if (cnt > 0)
+          query_groups<4>(nq, [&](auto NQ, int64_t h) { accumulate_chunk<NQ>(acc + (g0 + h) * hd, s + g0 + h, vchunk, cnt, hd); });
+      }
     } else {
-      for (int64_t j = 0; j < cnt; j++) {
+      for (int64_t j = 0; j < cmax; j++) {
         Decode(a.v + (p0 + j) * a.v_stride, kv, hd);
-        for (int64_t g = 0; g < nq; g++) axpy(acc + g * hd, s[g][j], kv, hd);
+        for (int64_t g = 0; g < total; g++)
+          if (j < attend_count(a, g / nq, p0, kAttendChunk)) axpy(acc + g * hd, s[g][j], kv, hd);
       }
     }
   }
-  for (int64_t g = 0; g < nq; g++) {
+  for (int64_t g = 0; g < total; g++) {
     const float inv = l[g] > 0.0f ? 1.0f / l[g] : 0.0f;
-    for (int64_t i = 0; i < hd; i++) a.out[g * hd + i] = acc[g * hd + i] * inv;
+    float* o = a.out + g / nq * a.out_stride + g % nq * hd;
+    for (int64_t i = 0; i < hd; i++) o[i] = acc[g * hd + i] * inv;
   }
 }
 

@@ -90,36 +90,41 @@ void decode_q8_0(const uint8_t* row, float* out, int64_t hd) {
 }
 
 // Online softmax, position by position: a running max m, normalizer l and weighted sum acc per
-// query; acc and l are rescaled whenever the max grows.
+// query; acc and l are rescaled whenever the max grows. Query g = b * nq + h (token b, head h).
 template <void (*Decode)(const uint8_t*, float*, int64_t)>
 void attend(const AttendArgs& a) {
   float acc[kAttendAccFloats];
   float kv[kMaxHeadDim];
   float m[kAttendMaxQ], l[kAttendMaxQ], s[kAttendMaxQ];
-  for (int64_t i = 0; i < a.nq * a.hd; i++) acc[i] = 0.0f;
-  for (int64_t g = 0; g < a.nq; g++) m[g] = -INFINITY, l[g] = 0.0f;
-  for (int64_t p = 0; p < a.npos; p++) {
-    Decode(a.k + p * a.k_stride, kv, a.hd);
-    for (int64_t g = 0; g < a.nq; g++) {
+  const int64_t nq = a.nq, hd = a.hd, total = a.tokens * nq;
+  for (int64_t i = 0; i < total * hd; i++) acc[i] = 0.0f;
+  for (int64_t g = 0; g < total; g++) m[g] = -INFINITY, l[g] = 0.0f;
+  const int64_t end = a.npos + a.tokens - 1;  // positions the last token attends
+  for (int64_t p = 0; p < end; p++) {
+    const int64_t first = p < a.npos ? 0 : p - a.npos + 1;  // tokens [first, tokens) attend p
+    Decode(a.k + p * a.k_stride, kv, hd);
+    for (int64_t g = first * nq; g < total; g++) {
+      const float* q = a.q + g / nq * a.q_stride + g % nq * hd;
       float d = 0.0f;
-      for (int64_t i = 0; i < a.hd; i++) d += a.q[g * a.hd + i] * kv[i];
+      for (int64_t i = 0; i < hd; i++) d += q[i] * kv[i];
       s[g] = d * a.scale;
       if (s[g] > m[g]) {  // new running max: rescale what was accumulated so far
         const float c = std::exp(m[g] - s[g]);
-        for (int64_t i = 0; i < a.hd; i++) acc[g * a.hd + i] *= c;
+        for (int64_t i = 0; i < hd; i++) acc[g * hd + i] *= c;
         l[g] *= c;
         m[g] = s[g];
       }
       s[g] = m[g] == -INFINITY ? 0.0f : std::exp(s[g] - m[g]);
       l[g] += s[g];
     }
-    Decode(a.v + p * a.v_stride, kv, a.hd);
-    for (int64_t g = 0; g < a.nq; g++)
-      for (int64_t i = 0; i < a.hd; i++) acc[g * a.hd + i] += s[g] * kv[i];
+    Decode(a.v + p * a.v_stride, kv, hd);
+    for (int64_t g = first * nq; g < total; g++)
+      for (int64_t i = 0; i < hd; i++) acc[g * hd + i] += s[g] * kv[i];
   }
-  for (int64_t g = 0; g < a.nq; g++) {
+  for (int64_t g = 0; g < total; g++) {
     const float inv = l[g] > 0.0f ? 1.0f / l[g] : 0.0f;
-    for (int64_t i = 0; i < a.hd; i++) a.out[g * a.hd + i] = acc[g * a.hd + i] * inv;
+    float* o = a.out + g / nq * a.out_stride + g % nq * hd;
+    for (int64_t i = 0; i < hd; i++) o[i] = acc[g * hd + i] * inv;
   }
 }
 

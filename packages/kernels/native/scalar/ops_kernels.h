@@ -7,22 +7,32 @@
 
 namespace ryzen {
 
-// Causal attention of one token over positions [0, npos) of one KV-cache slot, for `nq` query
-// heads that share one KV head (GQA): each K/V row is decoded once and used by all of them.
+// Causal attention of `tokens` consecutive tokens of one KV-cache slot (token b at position
+// npos - 1 + b: it attends positions [0, npos + b)), for `nq` query heads per token that share one
+// KV head (GQA): each K/V row is decoded once and used by all tokens x nq queries. Every query's
+// arithmetic is the same as with one token and one query per call (the split-independence tests).
 // k / v point at this KV head's segment of position 0; position p is at k + p * stride.
 // F32 caches hold hd floats per head, F16 caches hd halfs, Q8_0 caches hd/32 blocks (34 bytes
 // each).
 struct AttendArgs {
-  const float* q;   // nq queries of hd floats, consecutive
-  int64_t nq;       // 1 <= nq <= attend_max_queries(hd)
+  const float* q;   // per token, nq queries of hd floats, consecutive; token b's at q + b * q_stride
+  int64_t nq;       // 1 <= tokens * nq <= attend_max_queries(hd)
+  int64_t tokens = 1;
+  size_t q_stride = 0, out_stride = 0;  // floats between consecutive tokens' queries / outputs
   const uint8_t* k;
   const uint8_t* v;
   size_t k_stride, v_stride;
-  int64_t npos;
+  int64_t npos;     // positions the first token attends
   int64_t hd;
   float scale;
-  float* out;       // nq outputs of hd floats, consecutive
+  float* out;       // per token, nq outputs of hd floats, consecutive; token b's at out + b * out_stride
 };
+
+// Positions token b of a call attends in the chunk starting at p0 (<= 0: none).
+static inline int64_t attend_count(const AttendArgs& a, int64_t b, int64_t p0, int64_t chunk) {
+  const int64_t c = a.npos + b - p0;
+  return c < chunk ? c : chunk;
+}
 
 struct OpsKernels {
   void (*rms_norm)(float* out, const float* x, const float* w, int64_t n, float eps);  // w may be null
