@@ -47,6 +47,19 @@ export const nodes = {
     t: weight ? [out, x, weight] : [out, x],
     f: [eps],
   }),
+  /** sum = a + b, out = rmsNorm(sum) · weight, in one pass per row (bit-identical to add then rmsNorm). */
+  addRmsNorm: (sum: Tensor, out: Tensor, a: Tensor, b: Tensor, weight: Tensor | null, eps: number) => ({
+    op: "add_rms_norm",
+    t: weight ? [sum, out, a, b, weight] : [sum, out, a, b],
+    f: [eps],
+  }),
+  /** out = rmsNorm(act(gate) · up) · weight, in one pass per row (bit-identical to siluMul/relu2Mul then rmsNorm). */
+  gatedRmsNorm: (out: Tensor, gate: Tensor, up: Tensor, weight: Tensor | null, act: "silu" | "relu2", eps: number) => ({
+    op: "gated_rms_norm",
+    t: weight ? [out, gate, up, weight] : [out, gate, up],
+    i: [act === "relu2" ? 1 : 0],
+    f: [eps],
+  }),
   rope: (out: Tensor, x: Tensor, pos: Tensor, o: RopeOptions) => ({
     op: "rope",
     t: [out, x, pos],

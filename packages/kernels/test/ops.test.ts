@@ -141,6 +141,48 @@ describe("rms_norm", () => {
   });
 });
 
+describe("fused norms: add_rms_norm, gated_rms_norm", () => {
+  const bits = (t: Tensor) => Array.from(t.f32());
+  it("give the bits of the separate ops, any width, with and without a weight, in place, on every ISA and thread count", () => {
+    forEachIsaAndThreads(({ isa, threads }) => {
+      for (const [K, n] of SHAPES) {
+        const a = randomFloats(K * n, 3 * K + n, 2), b = randomFloats(K * n, 5 * K + n, 2), w = f32([K], randomFloats(K, 13 * K, 1.5));
+        for (const weight of [w, null]) {
+          const label = `${isa}/${threads} [${K}, ${n}] ${weight ? "weighted" : "plain"}`;
+          // add then rms_norm
+          const sum1 = Tensor.empty(GGMLType.F32, [K, n]), out1 = Tensor.empty(GGMLType.F32, [K, n]);
+          ops.add(sum1, f32([K, n], a), f32([K, n], b));
+          ops.rmsNorm(out1, sum1, weight, 1e-5);
+          const sum2 = f32([K, n], a), out2 = Tensor.empty(GGMLType.F32, [K, n]);
+          ops.addRmsNorm(sum2, out2, sum2, f32([K, n], b), weight, 1e-5); // sum replaces a in place
+          expect(bits(sum2), `${label} sum`).toEqual(bits(sum1));
+          expect(bits(out2), `${label} out`).toEqual(bits(out1));
+          // act(gate) * up then rms_norm
+          for (const act of ["silu", "relu2"] as const) {
+            const g1 = Tensor.empty(GGMLType.F32, [K, n]);
+            (act === "silu" ? ops.siluMul : ops.relu2Mul)(g1, f32([K, n], a), f32([K, n], b));
+            ops.rmsNorm(g1, g1, weight, 1e-6);
+            const g2 = f32([K, n], a);
+            ops.gatedRmsNorm(g2, g2, f32([K, n], b), weight, act, 1e-6);
+            expect(bits(g2), `${label} ${act}`).toEqual(bits(g1));
+          }
+        }
+      }
+    });
+  });
+
+  it("reject bad operands and parameters, naming them", () => {
+    const x = Tensor.empty(GGMLType.F32, [8, 2]), y = Tensor.empty(GGMLType.F32, [8, 2]), s = Tensor.empty(GGMLType.F32, [8, 2]);
+    expectKernelError(() => ops.addRmsNorm(s, x, x, y, null, 1e-5), "INVALID_ARGUMENT", /'out'.*overlaps 'a'/);
+    expectKernelError(() => ops.addRmsNorm(s, s, x, y, null, 1e-5), "INVALID_ARGUMENT", /'sum'.*overlaps 'out'/);
+    expectKernelError(() => ops.addRmsNorm(s, Tensor.empty(GGMLType.F32, [8, 3]), x, y, null, 1e-5), "SHAPE_MISMATCH", /'out'/);
+    expectKernelError(() => ops.addRmsNorm(s, Tensor.empty(GGMLType.F32, [8, 2]), x, Tensor.empty(GGMLType.F32, [7, 2]), null, 1e-5), "SHAPE_MISMATCH", /'b'/);
+    expectKernelError(() => ops.gatedRmsNorm(s, x, y, Tensor.empty(GGMLType.F32, [7]), "silu", 1e-5), "SHAPE_MISMATCH", /'weight'/);
+    expectKernelError(() => ops.gatedRmsNorm(s, x, y, null, "relu2", Number.NaN), "INVALID_ARGUMENT", /eps/);
+    expectKernelError(() => runOp("gated_rms_norm", [s, x, y], [2], [1e-5]), "INVALID_ARGUMENT", /act must be 0 \(silu\) or 1 \(relu2\)/);
+  });
+});
+
 describe("softmax", () => {
   const ref = (x: Float32Array, K: number) => {
     const out = new Float64Array(x.length);

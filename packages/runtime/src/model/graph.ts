@@ -144,7 +144,7 @@ export class ForwardGraph {
       });
     };
     const linear = (out: string, lin: Linear, x: Tensor, N: number): Tensor => linears(x, [[out, lin, N]])[0];
-    // BitNet's sub-norms (before the output and down projections); x itself when the model has none.
+    // BitNet's attention sub-norm (before the output projection); x itself when the model has none.
     const subNorm = (out: string, x: Tensor, w: Tensor | undefined, N: number): Tensor => {
       if (!w) return x;
       const s = this.act(out, N, n);
@@ -153,13 +153,16 @@ export class ForwardGraph {
     };
 
     // Residual stream ping-pongs between two buffers: layer input xA -> after attention xB -> xA.
+    // Each residual add and the norm after it are one add_rms_norm node, and the FFN activation
+    // and BitNet's sub-norm one gated_rms_norm node (one pass per row; the same bits).
     const xA = this.act("xA", E, n);
     const xB = this.act("xB", E, n);
     nodes.push(op.getRows(xA, this.w.tokenEmbedding, ids));
+    const layers = this.w.layers;
+    let h = this.act("h", E, n);
+    if (layers.length > 0) nodes.push(op.rmsNorm(h, xA, layers[0].attnNorm, eps));
 
-    for (const [l, lw] of this.w.layers.entries()) {
-      const h = this.act("h", E, n);
-      nodes.push(op.rmsNorm(h, xA, lw.attnNorm, eps));
+    for (const [l, lw] of layers.entries()) {
       const [q, k, v] = linears(h, [["q", lw.q, qDim], ["k", lw.k, kvDim], ["v", lw.v, kvDim]]);
       const qr = this.act("qr", qDim, n);
       const kr = this.act("kr", kvDim, n);
@@ -174,15 +177,26 @@ export class ForwardGraph {
         }),
       );
       const o = linear("o", lw.o, subNorm("att.norm", att, lw.attnSubNorm, qDim), E);
-      nodes.push(op.add(xB, xA, o));
-
       const h2 = this.act("h", E, n);
-      nodes.push(op.rmsNorm(h2, xB, lw.ffnNorm, eps));
+      nodes.push(op.addRmsNorm(xB, h2, xA, o, lw.ffnNorm, eps));
+
       const [g, u] = linears(h2, [["gate", lw.gate, F], ["up", lw.up, F]]);
-      const a = this.act("ffn", F, n);
-      nodes.push(c.activation === "relu2" ? op.relu2Mul(a, g, u) : op.siluMul(a, g, u));
-      const d = linear("down", lw.down, subNorm("ffn.norm", a, lw.ffnSubNorm, F), E);
-      nodes.push(op.add(xA, xB, d));
+      let a: Tensor;
+      if (lw.ffnSubNorm) {
+        a = this.act("ffn.norm", F, n);
+        nodes.push(op.gatedRmsNorm(a, g, u, lw.ffnSubNorm, c.activation === "relu2" ? "relu2" : "silu", eps));
+      } else {
+        a = this.act("ffn", F, n);
+        nodes.push(c.activation === "relu2" ? op.relu2Mul(a, g, u) : op.siluMul(a, g, u));
+      }
+      const d = linear("down", lw.down, a, E);
+      const next = layers[l + 1];
+      if (next) {
+        h = this.act("h", E, n);
+        nodes.push(op.addRmsNorm(xA, h, xB, d, next.attnNorm, eps));
+      } else {
+        nodes.push(op.add(xA, xB, d));
+      }
     }
 
     // Only the rows whose logits are wanted go through the final norm and the head (none for a
