@@ -66,6 +66,19 @@ export const nodes = {
     i: [o.nHead, o.headDim, o.nRot, ropeMode(o.mode)],
     f: [o.theta, o.freqScale],
   }),
+  /** Each token's cos/sin table (row t: nRot floats, cos then sin of its pair angles), built once and shared by ropeByAngles. */
+  ropeAngles: (table: Tensor, pos: Tensor, o: { nRot: number; theta: number; freqScale: number }) => ({
+    op: "rope_angles",
+    t: [table, pos],
+    i: [o.nRot],
+    f: [o.theta, o.freqScale],
+  }),
+  /** rope with a ropeAngles table in place of positions (the same bits). */
+  ropeByAngles: (out: Tensor, x: Tensor, table: Tensor, o: Pick<RopeOptions, "nHead" | "headDim" | "nRot" | "mode">) => ({
+    op: "rope_by_angles",
+    t: [out, x, table],
+    i: [o.nHead, o.headDim, o.nRot, ropeMode(o.mode)],
+  }),
   add: (out: Tensor, a: Tensor, b: Tensor) => ({ op: "add", t: [out, a, b] }),
   mul: (out: Tensor, a: Tensor, b: Tensor) => ({ op: "mul", t: [out, a, b] }),
   scale: (out: Tensor, x: Tensor, s: number) => ({ op: "scale", t: [out, x], f: [s] }),

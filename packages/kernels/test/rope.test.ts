@@ -106,6 +106,46 @@ describe("rope", () => {
     });
   });
 
+  it("a shared angle table (rope_angles + rope_by_angles) gives the bits of rope, with and without factors, in place", () => {
+    const ff = llama3FreqFactors(128, 500000);
+    forEachIsaAndThreads(({ isa, threads }) => {
+      for (const [k, { o, pos }] of CASES.entries()) {
+        for (const factors of [undefined, o.nRot === 128 ? ff : undefined]) {
+          const W = o.nHead * o.headDim, n = pos.length, label = `${isa}/${threads} case ${k}${factors ? " factors" : ""}`;
+          const x = randomFloats(W * n, 80 + k);
+          const P = Tensor.from(GGMLType.I32, [n], new Int32Array(pos));
+          const want = Tensor.empty(GGMLType.F32, [W, n]);
+          const table = Tensor.empty(GGMLType.F32, [o.nRot, n]);
+          const angles = { nRot: o.nRot, theta: o.theta, freqScale: o.freqScale };
+          if (factors) {
+            const FF = Tensor.fromFloat32([factors.length], factors);
+            ropeWithFactors(want, Tensor.fromFloat32([W, n], x), P, o, FF);
+            runOp("rope_angles", [table, P, FF], [o.nRot], [o.theta, o.freqScale]);
+          } else {
+            ops.rope(want, Tensor.fromFloat32([W, n], x), P, o);
+            ops.ropeAngles(table, P, angles);
+          }
+          const got = Tensor.fromFloat32([W, n], x);
+          ops.ropeByAngles(got, got, table, o);
+          expect(Array.from(got.f32()), label).toEqual(Array.from(want.f32()));
+        }
+      }
+    });
+  });
+
+  it("rope_angles and rope_by_angles reject bad operands, naming them", () => {
+    const P = Tensor.from(GGMLType.I32, [2], new Int32Array([0, 1]));
+    const table = Tensor.empty(GGMLType.F32, [8, 2]);
+    expectKernelError(() => ops.ropeAngles(Tensor.empty(GGMLType.F32, [8, 3]), P, { nRot: 8, theta: 1e4, freqScale: 1 }), "SHAPE_MISMATCH", /'table'/);
+    expectKernelError(() => ops.ropeAngles(Tensor.empty(GGMLType.F32, [7, 2]), P, { nRot: 7, theta: 1e4, freqScale: 1 }), "INVALID_ARGUMENT", /nRot must be even/);
+    expectKernelError(() => ops.ropeAngles(table, P, { nRot: 8, theta: -1, freqScale: 1 }), "INVALID_ARGUMENT", /theta/);
+    const o = { nHead: 2, headDim: 8, nRot: 8, mode: "normal" as const };
+    const x = Tensor.empty(GGMLType.F32, [16, 2]);
+    expectKernelError(() => ops.ropeByAngles(x, x, Tensor.empty(GGMLType.F32, [6, 2]), o), "SHAPE_MISMATCH", /'table'/);
+    expectKernelError(() => ops.ropeByAngles(x, x, table, { ...o, nRot: 10 }), "INVALID_ARGUMENT", /nRot/);
+    expectKernelError(() => ops.ropeByAngles(x, Tensor.empty(GGMLType.F32, [16, 2]), x.rows(0, 1).reshape([8, 2]), o), "INVALID_ARGUMENT", /overlaps 'table'/);
+  });
+
   it("all-ones factors give the same bits as no factors", () => {
     const o: RopeOptions = { nHead: 2, headDim: 32, nRot: 32, mode: "neox", theta: 10000, freqScale: 1 };
     const x = Tensor.fromFloat32([64, 3], randomFloats(64 * 3, 70));

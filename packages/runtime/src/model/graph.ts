@@ -159,6 +159,16 @@ export class ForwardGraph {
     const xB = this.act("xB", E, n);
     nodes.push(op.getRows(xA, this.w.tokenEmbedding, ids));
     const layers = this.w.layers;
+    // Every layer rotates the same positions: their cos/sin table is built once per pass.
+    const angles = c.ropeDims >= 2 ? this.act("rope.angles", c.ropeDims, n) : undefined;
+    if (angles) {
+      const o = { nRot: c.ropeDims, theta: c.ropeTheta, freqScale: c.ropeFreqScale };
+      nodes.push(withRopeFreqs(op.ropeAngles(angles, pos, o), this.w.ropeFreqs));
+    }
+    const rotate = (out: Tensor, x: Tensor, nHead: number) =>
+      angles
+        ? op.ropeByAngles(out, x, angles, rope(nHead))
+        : withRopeFreqs(op.rope(out, x, pos, rope(nHead)), this.w.ropeFreqs);
     let h = this.act("h", E, n);
     if (layers.length > 0) nodes.push(op.rmsNorm(h, xA, layers[0].attnNorm, eps));
 
@@ -166,8 +176,8 @@ export class ForwardGraph {
       const [q, k, v] = linears(h, [["q", lw.q, qDim], ["k", lw.k, kvDim], ["v", lw.v, kvDim]]);
       const qr = this.act("qr", qDim, n);
       const kr = this.act("kr", kvDim, n);
-      nodes.push(withRopeFreqs(op.rope(qr, q, pos, rope(c.headCount)), this.w.ropeFreqs));
-      nodes.push(withRopeFreqs(op.rope(kr, k, pos, rope(c.headCountKv)), this.w.ropeFreqs));
+      nodes.push(rotate(qr, q, c.headCount));
+      nodes.push(rotate(kr, k, c.headCountKv));
       nodes.push(op.kvStore(this.kv.k[l], kr, seq, pos));
       nodes.push(op.kvStore(this.kv.v[l], v, seq, pos));
       const att = this.act("att", qDim, n);
