@@ -101,20 +101,8 @@ static inline void amx_decode_step(const uint8_t* step, int st, const AmxDecode&
 static void pair_chunk(const int8_t* const (&h)[2], int halves, bool fresh, int64_t s0, int64_t s1,
                        const uint8_t* panel, int p, Out* o) {
   // C tiles: Outs of token t, tile p at o[t * kGroup + p]; isum is the Out's first member.
-  uint8_t* c00 = reinterpret_cast<uint8_t*>(&o[p].isum);
-  if (fresh) {
-    _tile_zero(0);
-    _tile_zero(1);
-    _tile_zero(2);
-    _tile_zero(3);
-  } else {
-    _tile_loadd(0, c00, kOutStride);
-    _tile_loadd(1, c00 + sizeof(Out), kOutStride);
-    if (halves == 2) {
-      _tile_loadd(2, c00 + kHalf * kOutStride, kOutStride);
-      _tile_loadd(3, c00 + kHalf * kOutStride + sizeof(Out), kOutStride);
-    }
-  }
+  const SumTiles c{reinterpret_cast<uint8_t*>(&o[p].isum), kOutStride, sizeof(Out), kHalf * kOutStride, halves};
+  c.begin(fresh);
   for (int64_t s = s0; s < s1; ++s) {
     const uint8_t* b = panel + (int64_t)p * kChunk * 4096 + (s - s0) * 4096;
     for (int j = 0; j < 4; ++j) {
@@ -130,12 +118,7 @@ static void pair_chunk(const int8_t* const (&h)[2], int halves, bool fresh, int6
       }
     }
   }
-  _tile_stored(0, c00, kOutStride);
-  _tile_stored(1, c00 + sizeof(Out), kOutStride);
-  if (halves == 2) {
-    _tile_stored(2, c00 + kHalf * kOutStride, kOutStride);
-    _tile_stored(3, c00 + kHalf * kOutStride + sizeof(Out), kOutStride);
-  }
+  c.end();
 }
 
 }  // namespace

@@ -57,21 +57,8 @@ static void decode_tile_t2(const t3::Args& a, int64_t tile, int64_t s0, int64_t 
 // h[i]: token half i's B tiles (slice k of K at h[i] + 1024 k).
 static void pair_chunk(const int8_t* const (&h)[2], int halves, bool fresh, int64_t s0, int64_t s1,
                        const uint8_t* panel, int p, int32_t* c) {
-  uint8_t* c00 = reinterpret_cast<uint8_t*>(c);
-  const int64_t next_tile = 16 * kSumStride, next_half = kHalf * 4;
-  if (fresh) {
-    _tile_zero(0);
-    _tile_zero(1);
-    _tile_zero(2);
-    _tile_zero(3);
-  } else {
-    _tile_loadd(0, c00, kSumStride);
-    _tile_loadd(1, c00 + next_tile, kSumStride);
-    if (halves == 2) {
-      _tile_loadd(2, c00 + next_half, kSumStride);
-      _tile_loadd(3, c00 + next_tile + next_half, kSumStride);
-    }
-  }
+  const SumTiles st{reinterpret_cast<uint8_t*>(c), kSumStride, 16 * kSumStride, kHalf * 4, halves};
+  st.begin(fresh);
   for (int64_t s = s0; s < s1; ++s) {
     const uint8_t* w = panel + (int64_t)p * kChunk * 4096 + (s - s0) * 4096;
     for (int l = 0; l < 4; ++l) {
@@ -87,12 +74,7 @@ static void pair_chunk(const int8_t* const (&h)[2], int halves, bool fresh, int6
       }
     }
   }
-  _tile_stored(0, c00, kSumStride);
-  _tile_stored(1, c00 + next_tile, kSumStride);
-  if (halves == 2) {
-    _tile_stored(2, c00 + next_half, kSumStride);
-    _tile_stored(3, c00 + next_tile + next_half, kSumStride);
-  }
+  st.end();
 }
 
 // v[i] = row i of a 16 x 16 matrix of 32-bit values -> v[j] = column j.
