@@ -457,8 +457,8 @@ const int64_t kT2AmxFromTokens = 9;
 
 const MatmulKernel* select_kernel(DType type, Isa isa, int64_t n_tokens, const MatmulWeights& w) {
   if (t2::is_t2(w.layout)) {
-    // AVX-512 multiply-add in registers for decode and small batches; prefill on AVX2's panel
-    // kernel (T2 is chosen on AVX-512 CPUs only when forced).
+    // T2 on AVX-512 (only when forced): multiply-add in registers for decode and small batches;
+    // prefill on AMX tiles where usable, else on the AVX2 panel kernel.
     if (isa == Isa::Avx512 && n_tokens >= kT2AmxFromTokens && amx_on(isa)) return &table(type).t2amx;
     const bool wide = isa == Isa::Avx512 && n_tokens >= kT2PanelFromTokens;
     return pick_t2(type, wide ? Isa::Avx2 : isa);

@@ -154,13 +154,16 @@ void describe(const OpNode& node, int phase, std::string& label, uint64_t& bytes
   bytes = st.w->bytes;
 }
 
-// A decode share waiting for the previous op: its first weights (see prefetch_share_start).
-void prefetch(const OpNode& node, int phase, int ith, int nth) {
-  const MatmulState& st = *static_cast<const MatmulState*>(node.state.get());
-  if (phase != phases(node) - 1) return;
+// A decode share's first weights (see prefetch_share_start), for share ith of nth.
+void prefetch_share(const MatmulState& st, int ith, int nth) {
   int64_t r0, r1;
   share_rows(st, ith, nth, &r0, &r1);
   prefetch_share_start(st, r0, r1);
+}
+
+// The prefetch hook: a share waiting for the previous op fetches its first weights meanwhile.
+void prefetch(const OpNode& node, int phase, int ith, int nth) {
+  if (phase == phases(node) - 1) prefetch_share(*static_cast<const MatmulState*>(node.state.get()), ith, nth);
 }
 
 const RegisterOp reg({"matmul", validate, phases, run, nullptr, describe, shares, prefetch});
@@ -236,9 +239,7 @@ void run_multi(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch
   const MultiState& st = *static_cast<const MultiState*>(node.state.get());
   const float* x = node.t.back()->as<float>();
   if (st.private_acts) {
-    int64_t r0, r1;
-    share_rows(st.parts[0], ith, nth, &r0, &r1);
-    prefetch_share_start(st.parts[0], r0, r1);
+    prefetch_share(st.parts[0], ith, nth);
     scratch = thread_scratch(node, scratch);
     convert_multi(st, x, ith, nth, scratch);
   } else if (st.has_acts && phase == 0) {
@@ -278,11 +279,7 @@ void describe_multi(const OpNode& node, int phase, std::string& label, uint64_t&
 }
 
 void prefetch_multi(const OpNode& node, int phase, int ith, int nth) {
-  const MultiState& st = *static_cast<const MultiState*>(node.state.get());
-  if (phase != phases_multi(node) - 1) return;
-  int64_t r0, r1;
-  share_rows(st.parts[0], ith, nth, &r0, &r1);
-  prefetch_share_start(st.parts[0], r0, r1);
+  if (phase == phases_multi(node) - 1) prefetch_share(static_cast<const MultiState*>(node.state.get())->parts[0], ith, nth);
 }
 
 const RegisterOp reg_multi({"matmul_multi", validate_multi, phases_multi, run_multi, nullptr, describe_multi, shares_multi,
