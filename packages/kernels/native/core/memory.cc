@@ -77,13 +77,17 @@ std::shared_ptr<uint8_t> map_huge(size_t span) {
   return std::shared_ptr<uint8_t>(reinterpret_cast<uint8_t*>(a), [span](uint8_t* q) { munmap(q, span); });
 }
 
-// Buffers under 2 MB are carved from shared 2 MB huge pages (a model's attention matrices are
-// 0.3-1.5 MB: a mapping of their own could not hold a huge page); a page is unmapped when the
-// last buffer carved from it is freed.
+// Buffers under 2 MB are carved from shared slabs of 2 MB huge pages (a model's attention
+// matrices are 0.3-1.8 MB: a mapping of their own could not hold a huge page); a slab is unmapped
+// when the last buffer carved from it is freed. A slab spans several huge pages so that buffers of
+// awkward sizes pack densely (with one-page slabs, BitNet 2B's 1.7 MB T2 q/o matrices each left a
+// 0.3 MB hole no other matrix fit: ~30 MB of RSS); huge pages past the last buffer are never
+// touched, so they take no memory.
+constexpr size_t kSlabBytes = 4 * kHugePage;
 struct WeightSlab {
   std::mutex mu;
   std::shared_ptr<uint8_t> page;
-  size_t used = kHugePage;
+  size_t used = kSlabBytes;
 };
 
 }  // namespace
@@ -100,8 +104,8 @@ std::shared_ptr<uint8_t> alloc_weight_buffer(size_t bytes) {
   }
   static WeightSlab* slab = new WeightSlab();  // never destroyed: buffers may die during exit
   std::lock_guard<std::mutex> lock(slab->mu);
-  if (slab->used + size > kHugePage) {
-    slab->page = map_huge(kHugePage);
+  if (slab->used + size > kSlabBytes) {
+    slab->page = map_huge(kSlabBytes);
     if (!slab->page) return nullptr;
     slab->used = 0;
   }

@@ -96,7 +96,7 @@ namespace {
 struct PackTarget {
   bool t2;
   uint8_t* codes;
-  float* scales;  // T3: [tiles][segments][16]; T2: [rows][segments]
+  float* scales;  // T3: [tiles][segments][16]; T2: [rows][segments]; null for a per-tensor scale
 };
 
 // T2 codes of one row (trits padded to Kp with zeros), each byte written once.
@@ -133,7 +133,7 @@ void pack_tiles(const Reader& rd, const PackTarget& to, int64_t t0, int64_t t1, 
       std::fill(row + K, row + Kp, 0);
       part.any_scale = row_scales[0];
       for (int64_t s = 0; s < segs; ++s) {
-        to.scales[to.t2 ? r * segs + s : (tile * segs + s) * 16 + i] = row_scales[s];
+        if (to.scales) to.scales[to.t2 ? r * segs + s : (tile * segs + s) * 16 + i] = row_scales[s];
         int nonzero = 0;
         for (int k = 0; k < t3::kSegK; ++k) nonzero |= row[s * t3::kSegK + k];
         if (!nonzero) continue;  // an all-zero block's scale is irrelevant
@@ -150,14 +150,19 @@ void pack_tiles(const Reader& rd, const PackTarget& to, int64_t t0, int64_t t1, 
   }
 }
 
-// T2 where multiply-add wins at every token count (AVX2 without AVX-512), T3 elsewhere;
-// RYZEN_TERNARY_LAYOUT=t2|t3 forces one (tests, benchmarks).
+// T2 where multiply-add wins at every token count: AVX2 without AVX-512, and AVX-512 with AMX
+// tiles (on the Xeon, BitNet 2B with T2 against T3, 4 alternating rounds: decode +2-3 % at 1 and
+// 2 threads, prefill +3-6 %; the T3 lookup kernel is bound by its one-port byte permutes there).
+// T3 elsewhere (AVX-512 without AMX, e.g. Zen 4/5: its VNNI prefill needs T3's decode, and its
+// lookup GEMV streams at 85-90 % of the bandwidth with 16 % fewer bytes). RYZEN_TERNARY_LAYOUT=t2|t3
+// forces one (tests, benchmarks).
 bool use_t2() {
   if (const char* e = std::getenv("RYZEN_TERNARY_LAYOUT")) {
     if (!std::strcmp(e, "t2")) return true;
     if (!std::strcmp(e, "t3")) return false;
   }
-  return active_isa() == Isa::Avx2;
+  const Isa isa = active_isa();
+  return isa == Isa::Avx2 || (isa == Isa::Avx512 && amx_ready());
 }
 
 }  // namespace
@@ -230,17 +235,18 @@ bool pack_ternary(const Reader& rd, MatmulWeights& out, std::string& err) {
   }
   const bool t2 = use_t2();
   const int64_t segs = t3::segments(K), tiles = t3::tiles(rows);
-  // 64-byte aligned storage; per-block scales live after the codes.
+  // 64-byte aligned storage; per-block scales live after the codes (not for a per-tensor scale,
+  // as I2_S's: always the uniform layout).
   const size_t scale_off = (size_t)(t2 ? t2::scale_offset(rows, K) : t3::scale_offset(rows, K));
-  const int64_t scale_count = t2 ? rows * segs : t3::scale_floats(rows, K);
+  const int64_t scale_count = rd.per_tensor ? 0 : t2 ? rows * segs : t3::scale_floats(rows, K);
   const size_t total = scale_off + (size_t)scale_count * sizeof(float);
   std::shared_ptr<uint8_t> buf = alloc_weight_buffer(total);
   if (!buf) {
     err = "out of memory repacking ternary weights";
     return false;
   }
-  float* scales = reinterpret_cast<float*>(buf.get() + scale_off);
-  std::fill(scales, scales + scale_count, 0.0f);
+  float* scales = scale_count ? reinterpret_cast<float*>(buf.get() + scale_off) : nullptr;
+  if (scales) std::fill(scales, scales + scale_count, 0.0f);
   const PackTarget to{t2, buf.get(), scales};
 
   // Model loading repacks billions of weights: large tensors use every hardware thread.
@@ -457,8 +463,8 @@ const int64_t kT2AmxFromTokens = 9;
 
 const MatmulKernel* select_kernel(DType type, Isa isa, int64_t n_tokens, const MatmulWeights& w) {
   if (t2::is_t2(w.layout)) {
-    // T2 on AVX-512 (only when forced): multiply-add in registers for decode and small batches;
-    // prefill on AMX tiles where usable, else on the AVX2 panel kernel.
+    // T2 on AVX-512 (chosen where AMX is usable): multiply-add in registers for decode and small
+    // batches; prefill on AMX tiles (else, when forced without AMX, on the AVX2 panel kernel).
     if (isa == Isa::Avx512 && n_tokens >= kT2AmxFromTokens && amx_on(isa)) return &table(type).t2amx;
     const bool wide = isa == Isa::Avx512 && n_tokens >= kT2PanelFromTokens;
     return pick_t2(type, wide ? Isa::Avx2 : isa);
