@@ -219,14 +219,16 @@ describe("ternary matmul kernels", () => {
     const best = cpuInfo().best;
     // Linux grants the tile state wherever the CPU has AMX-INT8 (kernel 5.16 and later)
     expect(byDefault.amx).toBe(best === "avx512" && cpuInfo().features.amxInt8 === true);
-    expect(byDefault.label).toContain(byDefault.amx ? "i2_s.amx.avx512" : `i2_s.mad.${best}`);
+    // the default layout: T2 with AMX tiles or on AVX2, T3 on AVX-512 without AMX
+    const vector = best === "avx2" ? "i2_s.t2.avx2" : `i2_s.mad.${best}`;
+    expect(byDefault.label).toContain(byDefault.amx ? "i2_s.t2amx.avx512" : vector);
     expect(off.amx).toBe(false);
-    expect(off.label).toContain(`i2_s.mad.${best}`);
+    expect(off.label).toContain(vector);
     expect(byDefault.y0).toBeCloseTo(256, 3); // all weights and activations 1
     expect(off.y0).toBe(byDefault.y0);
   });
 
-  it("weights are prepared in T2 where AVX2 is the widest active ISA, in T3 otherwise; a kernel refuses the other layout", () => {
+  it("weights are prepared in T2 where AVX2 is the widest active ISA or AMX tiles are usable, in T3 otherwise; a kernel refuses the other layout", () => {
     const bytes = quantize(GGMLType.TQ2_0, weights(512, 20, 5, false), 20, 512);
     const layoutUnder = (isa: "scalar" | "avx2" | "avx512", env?: "t2" | "t3") => {
       const prev = cpuInfo().isa;
@@ -246,7 +248,10 @@ describe("ternary matmul kernels", () => {
       expect(layoutUnder("avx2")).toBe("t2");
       expect(layoutUnder("avx2", "t3")).toBe("t3");
     }
-    if (have.includes("avx512")) expect(layoutUnder("avx512")).toBe("t3");
+    if (have.includes("avx512")) {
+      expect(layoutUnder("avx512")).toBe(cpuInfo().amx ? "t2" : "t3");
+      expect(layoutUnder("avx512", "t3")).toBe("t3");
+    }
     const c = makeCase(TYPES[1], { K: 512, N: 20, n: 1 }, 5, false);
     const y = Tensor.empty(GGMLType.F32, [20, 1]);
     expect(() => matmulWith("tq2_0.mad.scalar", y, c.W.t2, c.X)).toThrow(/another layout/);

@@ -52,9 +52,9 @@ static void rows_tokens(const t3::Args& a, int64_t r, int64_t t0) {
   const __m512i m3 = _mm512_set1_epi8(3);
   const uint8_t* w = a.codes + r * rb;
   // Weights stream row block after row block: fetch ~9 KB ahead the lines of the row block that
-  // sit where this segment's are (decode-sized calls; larger ones reuse the rows for every token).
+  // sit where this segment's are.
   const int64_t block_bytes = R * rb, ahead = (kPrefetchAheadBytes + block_bytes - 1) / block_bytes * block_bytes;
-  const bool prefetch = a.n <= 4;
+  const bool prefetch = t0 == 0;  // the first token group's pass streams the rows; later ones find them in L1
   Token tk[T];
   for (int t = 0; t < T; ++t) tk[t] = token(a, t0 + t);
   __m512i acc[R][T][L];
@@ -129,13 +129,18 @@ void ternary_t2_compute(const t3::Args& a) {
     for (; r < a.r1; ++r) rows_tokens<1, 1, true>(a, r, 0);
     return;
   }
-  for (; r + 2 <= a.r1; r += 2) {
+  // Small batches: row by row, tokens 4 at a time (16 accumulators), the row in L1 after the
+  // first group's pass.
+  for (; r < a.r1; ++r) {
     int64_t t = 0;
-    for (; t + 4 <= a.n; t += 4) rows_tokens<2, 4, false>(a, r, t);
-    for (; t < a.n; ++t) rows_tokens<2, 1, true>(a, r, t);
+    for (; t + 4 <= a.n; t += 4) rows_tokens<1, 4, true>(a, r, t);
+    switch (a.n - t) {
+      case 3: rows_tokens<1, 3, true>(a, r, t); break;
+      case 2: rows_tokens<1, 2, true>(a, r, t); break;
+      case 1: rows_tokens<1, 1, true>(a, r, t); break;
+      default: break;
+    }
   }
-  for (; r < a.r1; ++r)
-    for (int64_t t = 0; t < a.n; ++t) rows_tokens<1, 1, true>(a, r, t);
 }
 
 }  // namespace avx512
