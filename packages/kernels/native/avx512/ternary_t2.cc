@@ -47,6 +47,16 @@ static inline __m512i combine(const __m512i acc[4]) {
                           _mm512_add_epi32(_mm512_srai_epi32(acc[2], 4), _mm512_srai_epi32(acc[3], 6)));
 }
 
+// Lane sums of a, b, c, d in lanes 0..3.
+static inline __m128i reduce4(__m512i a, __m512i b, __m512i c, __m512i d) {
+  const __m512i ab = _mm512_add_epi32(_mm512_unpacklo_epi32(a, b), _mm512_unpackhi_epi32(a, b));  // a b a b per 128-bit lane
+  const __m512i cd = _mm512_add_epi32(_mm512_unpacklo_epi32(c, d), _mm512_unpackhi_epi32(c, d));
+  __m512i x = _mm512_add_epi32(_mm512_unpacklo_epi64(ab, cd), _mm512_unpackhi_epi64(ab, cd));   // a b c d per lane
+  x = _mm512_add_epi32(x, _mm512_shuffle_i32x4(x, x, _MM_SHUFFLE(1, 0, 3, 2)));
+  x = _mm512_add_epi32(x, _mm512_shuffle_i32x4(x, x, _MM_SHUFFLE(2, 3, 0, 1)));
+  return _mm512_castsi512_si128(x);
+}
+
 // Rows [r, r + R) for tokens [t0, t0 + T): one accumulator per (row, token, bit pair).
 template <int R, int T>
 static void rows_tokens(const t3::Args& a, int64_t r, int64_t t0) {
@@ -86,17 +96,24 @@ static void rows_tokens(const t3::Args& a, int64_t r, int64_t t0) {
         for (int l = 0; l < L; ++l) acc[i][t][l] = _mm512_setzero_si512();
       }
   }
-  for (int i = 0; i < R; ++i)
-    for (int t = 0; t < T; ++t) {
-      const float inv = tk[t].hdr->inv_scale;
-      float* y = a.y + (t0 + t) * a.ldy + r + i;
-      if (block) {
-        *y = facc[i][t] * inv;
-        continue;
-      }
-      const int32_t sum = _mm512_reduce_add_epi32(combine(acc[i][t]));
-      *y = (float)(sum - tk[t].hdr->sum) * (a.scale * inv);
+  for (int t = 0; t < T; ++t) {
+    const float inv = tk[t].hdr->inv_scale;
+    float* y = a.y + (t0 + t) * a.ldy + r;
+    if (block) {
+      for (int i = 0; i < R; ++i) y[i] = facc[i][t] * inv;
+      continue;
     }
+    if constexpr (R == 4) {  // the 4 rows' sums in one reduction tree (integer: any order is exact)
+      const __m128i sums = reduce4(combine(acc[0][t]), combine(acc[1][t]), combine(acc[2][t]), combine(acc[3][t]));
+      const __m128 v = _mm_cvtepi32_ps(_mm_sub_epi32(sums, _mm_set1_epi32(tk[t].hdr->sum)));
+      _mm_storeu_ps(y, _mm_mul_ps(v, _mm_set1_ps(a.scale * inv)));  // as the scalar form below, per row
+      continue;
+    }
+    for (int i = 0; i < R; ++i) {
+      const int32_t sum = _mm512_reduce_add_epi32(combine(acc[i][t]));
+      y[i] = (float)(sum - tk[t].hdr->sum) * (a.scale * inv);
+    }
+  }
 }
 
 }  // namespace
