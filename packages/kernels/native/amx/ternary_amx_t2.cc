@@ -8,14 +8,13 @@
 // Operands, per segment s and bit pair l (64 weights of K):
 //   A (unsigned): 16 rows x 64 codes, decoded into the panel ([tile][segment][l][row][64]);
 //   B (signed): 64 activations x 16 tokens as [k/4][token][4], 1 KB, stored so by
-//               ternary_amx_t2_prepare (t3.h AMX record, the K order of the T2 AVX-512 record);
+//               ternary_amx_t2_prepare (t3.h AMX record);
 //   C: 16 rows x 16 tokens int32, kept in memory between K-chunks ([tile][row][token block]) and
 //      transposed to token-major once per row group and token block.
 // Tile registers: C 0..3 (token half h, tile p of the pair: 2h + p), B 4..5, A 6..7, so each loaded
 // tile feeds two tdpbusd.
 // Only called where amx_ready() (core/isa.h).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 false positives inside intrinsics
-#include <alloca.h>
 #include <immintrin.h>
 #include <cstdint>
 #include <cstring>
@@ -106,31 +105,16 @@ static inline void transpose16(__m512i v[16]) {
 
 }  // namespace
 
-// Tokens [t0, t1) (t0 a multiple of 16; t1 too, or the last token): each quantized as for the T2
-// AVX-512 kernel (same bytes, header and block sums), its record prefix stored in its 16-token
-// half's AMX record and its activations as row t % 16 of the half's tiles in T2 code order; then
-// each half's tiles are transposed in place into B tiles ([k/4][token][4]). (Storing 4-byte
-// columns token by token instead took ~2x as long: 150 against ~80 us for 128 x 2560.)
+// Tokens [t0, t1) (t0 a multiple of 16; t1 too, or the last token): the T3 kernel's AMX records
+// (ternary_amx_prepare: each token's activations as row t % 16 of its half's tiles), then each
+// half's tiles transposed in place into B tiles ([k/4][token][4]). (Storing 4-byte columns token
+// by token instead took ~2x as long: 150 against ~70 us for 128 x 2560.)
 void ternary_amx_t2_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch) {
-  const int64_t rec = t3::mad_record_bytes(K), prefix = t3::amx_prefix_bytes(K), segs = t3::segments(K);
-  uint8_t* one = static_cast<uint8_t*>(alloca(rec));  // K <= 65536 (checked at prepare): <= ~66 KB
-  for (int64_t t = t0; t < t1; ++t) {
-    avx512::ternary_mad_record(x + t * ldx, K, one, t + 1 < t1 ? x + (t + 1) * ldx : nullptr);
-    uint8_t* half = scratch + t / 16 * t3::amx_half_bytes(K);
-    std::memcpy(half + t % 16 * prefix, one, prefix);
-    // slice (s, l) of a row: activations 128h + 32l + m of segment s at byte 32h + m
-    const uint8_t* q = one + prefix;
-    uint8_t* row = half + t3::amx_tiles_offset(K) + t % 16 * 64;
-    for (int64_t s = 0; s < segs; ++s)
-      for (int l = 0; l < 4; ++l) {
-        const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + s * 256 + 32 * l));
-        const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + s * 256 + 128 + 32 * l));
-        _mm512_store_si512(row + (s * 4 + l) * 1024, _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1));
-      }
-  }
+  ternary_amx_prepare(x, ldx, K, t0, t1, scratch);
+  const int64_t slices = t3::segments(K) * 4;
   for (int64_t t = t0; t < t1; t += 16) {
     uint8_t* tiles = scratch + t / 16 * t3::amx_half_bytes(K) + t3::amx_tiles_offset(K);
-    for (int64_t k = 0; k < segs * 4; ++k) {
+    for (int64_t k = 0; k < slices; ++k) {
       __m512i v[16];
       for (int i = 0; i < 16; ++i) v[i] = _mm512_load_si512(tiles + k * 1024 + i * 64);
       transpose16(v);

@@ -418,7 +418,7 @@ void ternary_mad_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int
 namespace {
 
 // T2 rows into the MAD panel: per 32-weight slice (half h, shift l) one shift and one mask give
-// each row's codes of columns 128h + 32l .. +31 as 8 dwords (dword j: k/4 = 32h + 8l + j); two
+// each row's codes of columns 64l + 32h .. +31 as 8 dwords (dword j: k/4 = 16l + 8h + j); two
 // 8 x 8 dword transposes (rows 0-7, 8-15) put them in [k/4][row][4] order. Rows past the tensor
 // decode as 0 (their outputs are not stored).
 static inline void transpose8x8(__m256i v[8]) {
@@ -455,7 +455,7 @@ static void decode_t2_tile(const t3::Args& a, int64_t tile, int64_t s0, int64_t 
           __m256i v[8];
           for (int i = 0; i < 8; ++i) v[i] = _mm256_and_si256(l ? _mm256_srli_epi16(x[i], 2 * l) : x[i], m3);
           transpose8x8(v);
-          uint8_t* out = panel + (s - s0) * 4096 + (32 * h + 8 * l) * 64 + 32 * half;
+          uint8_t* out = panel + (s - s0) * 4096 + (16 * l + 8 * h) * 64 + 32 * half;
           for (int j = 0; j < 8; ++j) _mm256_store_si256(reinterpret_cast<__m256i*>(out + 64 * j), v[j]);
         }
       }

@@ -76,7 +76,7 @@ static void rows_tokens(const t3::Args& a, int64_t r, int64_t t0) {
         for (int i = 0; i < R; ++i) prefetch_lines(w + ahead + i * rb + s * t2::kSegBytes, t2::kSegBytes);
       for (int h = 0; h < 2; ++h) {
         for (int l = 0; l < 4; ++l) {
-          const int64_t ko = s * 256 + 128 * h + 32 * l;
+          const int64_t ko = s * 256 + 64 * l + 32 * h;
           // one token: its activations in a register, shared by the R rows
           const __m256i av = T == 1 ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tk[0].q + ko)) : __m256i{};
           for (int i = 0; i < R; ++i) {

@@ -2,9 +2,8 @@
 // results match scalar/ternary_t2.cc bit for bit (same integer sums, then the same float
 // operations in the same order).
 //
-// A row's 64-byte segment holds four 64-code vectors: bit pair l of byte 32h + m is the code of
-// weight 128h + 32l + m. The activation record (ternary_t2_prepare) stores each segment's int8
-// values in that order, [l][h][m], so code vector l meets its activations in one 64-byte load.
+// A row's 64-byte segment holds four 64-code vectors: bit pair l of byte b is the code of weight
+// 64l + b, so code vector l meets its activations (the MAD record's, as stored) in one 64-byte load.
 //  * Codes are taken in place with a mask (x & 3 << 2l = code x 4^l: codes are 0..2, so at most
 //    128, a valid u8 operand of vpdpbusd), one accumulator per l and token; the sums, exact
 //    multiples of 4^l, are shifted back when combined. One AND + one vpdpbusd per 64 weights:
@@ -117,26 +116,6 @@ static void rows_tokens(const t3::Args& a, int64_t r, int64_t t0) {
 }
 
 }  // namespace
-
-// One token's record: a MAD record whose activations are in each segment's code order ([l][h][m]).
-static void ternary_t2_record(const float* x, int64_t K, uint8_t* r, const float* next) {
-  ternary_mad_record(x, K, r, next);
-  // Natural order has 32-byte chunk 4h + l; the kernel reads chunk 2l + h there.
-  uint8_t* q = r + 64 + t3::mad_sums_bytes(K);
-  for (int64_t s = 0; s < t3::segments(K); ++s) {
-    uint8_t* seg = q + s * 256;
-    alignas(64) uint8_t nat[256];
-    std::memcpy(nat, seg, 256);
-    for (int h = 0; h < 2; ++h)
-      for (int l = 0; l < 4; ++l) std::memcpy(seg + 32 * (2 * l + h), nat + 32 * (4 * h + l), 32);
-  }
-}
-
-void ternary_t2_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch) {
-  const int64_t rec = t3::mad_record_bytes(K);
-  for (int64_t t = t0; t < t1; ++t)
-    ternary_t2_record(x + t * ldx, K, scratch + t * rec, t + 1 < t1 ? x + (t + 1) * ldx : nullptr);
-}
 
 void ternary_t2_compute(const t3::Args& a) {
   int64_t r = a.r0;

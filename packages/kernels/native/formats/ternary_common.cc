@@ -102,11 +102,10 @@ struct PackTarget {
 // T2 codes of one row (trits padded to Kp with zeros), each byte written once.
 void pack_t2_row(const int8_t* trits, int64_t Kp, uint8_t* out) {
   for (int64_t s = 0; s < Kp / t3::kSegK; ++s)
-    for (int h = 0; h < 2; ++h)
-      for (int m = 0; m < 32; ++m) {
-        const int8_t* t = trits + s * t3::kSegK + 128 * h + m;
-        out[s * t2::kSegBytes + 32 * h + m] = (uint8_t)((t[0] + 1) | (t[32] + 1) << 2 | (t[64] + 1) << 4 | (t[96] + 1) << 6);
-      }
+    for (int b = 0; b < t2::kSegBytes; ++b) {
+      const int8_t* t = trits + s * t3::kSegK + b;
+      out[s * t2::kSegBytes + b] = (uint8_t)((t[0] + 1) | (t[64] + 1) << 2 | (t[128] + 1) << 4 | (t[192] + 1) << 6);
+    }
 }
 
 // One thread's share of the repacking: tiles [t0, t1).
@@ -418,7 +417,7 @@ bool accepts_t2(const MatmulWeights& w) { return t2::is_t2(w.layout); }
     {tname ".t2.scalar", 16, mad_bytes, mad_prepare, run<scalar::ternary_t2_compute>, accepts_t2},      \
         {tname ".t2.avx2", 16, mad_bytes, avx2::ternary_mad_prepare, run<avx2::ternary_t2_compute>, accepts_t2, \
          avx2::kMadGroupRows},                                                                         \
-        {tname ".t2.avx512", 16, mad_bytes, avx512::ternary_t2_prepare, run<avx512::ternary_t2_compute>, accepts_t2}, \
+        {tname ".t2.avx512", 16, mad_bytes, avx512::ternary_mad_prepare, run<avx512::ternary_t2_compute>, accepts_t2}, \
   }
 
 // AMX: the AVX-512 MAD kernel's row groups, tiles in place of vpdpbusd.

@@ -70,7 +70,7 @@ constexpr int64_t kMadGroupRows = 64;
 }
 
 // Multiply-add over the T2 layout (t2.h; Args as for T3, layout = scale mode, activations in MAD
-// records; the AVX-512 kernel's records hold each segment's activations in its code order).
+// records).
 namespace scalar {
 void ternary_t2_compute(const t3::Args& a);
 }
@@ -80,7 +80,6 @@ void ternary_t2_compute(const t3::Args& a);
 void ternary_t2_mad_compute(const t3::Args& a);
 }
 namespace avx512 {
-void ternary_t2_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch);
 void ternary_t2_compute(const t3::Args& a);
 }
 
@@ -89,7 +88,7 @@ void ternary_t2_compute(const t3::Args& a);
 namespace amx {
 void ternary_amx_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch);
 void ternary_amx_compute(const t3::Args& a);
-// The same over T2 weights (rows as A tiles, activations as B tiles in T2 code order).
+// The same over T2 weights (rows as A tiles, activations as B tiles).
 void ternary_amx_t2_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int64_t t1, uint8_t* scratch);
 void ternary_amx_t2_compute(const t3::Args& a);
 }

@@ -3,9 +3,10 @@
 // which left the AVX2 LUT GEMV compute-bound at ~1/3 of the read bandwidth).
 //
 //  * Row-major; each row is padded to whole 256-weight segments (padding codes mean w = 0).
-//  * A segment is 64 bytes: two 32-byte halves; byte m of half h holds the codes w+1 (0..2) of
-//    weights 128h + 32l + m at bits 2l..2l+1 (l = 0..3) -- TQ2_0's block layout without its scale,
-//    so one shift and one mask give 32 codes in activation order for vpmaddubsw.
+//  * A segment is 64 bytes; byte b holds the codes w+1 (0..2) of weights 64l + b at bits
+//    2l..2l+1 (l = 0..3), so one shift (or a mask alone) gives 64 codes in activation order for
+//    AVX-512 (vpdpbusd, or an AMX A tile row), and each 32-byte half 32 of them for AVX2's
+//    vpmaddubsw: activations are used as stored, with no reordering.
 //  * Per-block scales (layout T3_BLOCK) follow the codes, 64-byte aligned, as float[rows][segments].
 //
 // Activations use the MAD record of t3.h (header, per-block sums, int8 values). The layout tags
@@ -31,8 +32,8 @@ static inline int64_t scale_offset(int64_t rows, int64_t K) { return (code_bytes
 
 // Code (w+1) of weight k of a row.
 static inline int code_at(const uint8_t* row, int64_t k) {
-  const int64_t s = k / 256, j = k % 256, h = j / 128, l = (j % 128) / 32, m = j % 32;
-  return (row[s * kSegBytes + h * 32 + m] >> (2 * l)) & 3;
+  const int64_t s = k / 256, j = k % 256;
+  return (row[s * kSegBytes + j % 64] >> (2 * (j / 64))) & 3;
 }
 
 }  // namespace t2
