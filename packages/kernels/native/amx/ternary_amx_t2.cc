@@ -76,33 +76,6 @@ static void pair_chunk(const int8_t* const (&h)[2], int halves, bool fresh, int6
   st.end();
 }
 
-// v[i] = row i of a 16 x 16 matrix of 32-bit values -> v[j] = column j.
-static inline void transpose16(__m512i v[16]) {
-  __m512i t[16];
-  for (int i = 0; i < 16; i += 2) {
-    t[i] = _mm512_unpacklo_epi32(v[i], v[i + 1]);
-    t[i + 1] = _mm512_unpackhi_epi32(v[i], v[i + 1]);
-  }
-  // u[4g + c], lane L: rows 4g..4g+3 of column 4L + c
-  __m512i u[16];
-  for (int g = 0; g < 4; ++g) {
-    const __m512i* x = t + 4 * g;
-    u[4 * g + 0] = _mm512_unpacklo_epi64(x[0], x[2]);
-    u[4 * g + 1] = _mm512_unpackhi_epi64(x[0], x[2]);
-    u[4 * g + 2] = _mm512_unpacklo_epi64(x[1], x[3]);
-    u[4 * g + 3] = _mm512_unpackhi_epi64(x[1], x[3]);
-  }
-  // column 4L + c, lane g = u[4g + c] lane L: a 4 x 4 transpose of 128-bit lanes per c
-  for (int c = 0; c < 4; ++c) {
-    const __m512i a0 = _mm512_shuffle_i32x4(u[c], u[4 + c], 0x44), a1 = _mm512_shuffle_i32x4(u[c], u[4 + c], 0xee);
-    const __m512i b0 = _mm512_shuffle_i32x4(u[8 + c], u[12 + c], 0x44), b1 = _mm512_shuffle_i32x4(u[8 + c], u[12 + c], 0xee);
-    v[c] = _mm512_shuffle_i32x4(a0, b0, 0x88);
-    v[4 + c] = _mm512_shuffle_i32x4(a0, b0, 0xdd);
-    v[8 + c] = _mm512_shuffle_i32x4(a1, b1, 0x88);
-    v[12 + c] = _mm512_shuffle_i32x4(a1, b1, 0xdd);
-  }
-}
-
 }  // namespace
 
 // Tokens [t0, t1) (t0 a multiple of 16; t1 too, or the last token): the T3 kernel's AMX records
@@ -117,7 +90,7 @@ void ternary_amx_t2_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, 
     for (int64_t k = 0; k < slices; ++k) {
       __m512i v[16];
       for (int i = 0; i < 16; ++i) v[i] = _mm512_load_si512(tiles + k * 1024 + i * 64);
-      transpose16(v);
+      avx512::transpose16(v);
       for (int i = 0; i < 16; ++i) _mm512_store_si512(tiles + k * 1024 + i * 64, v[i]);
     }
   }
@@ -186,7 +159,7 @@ void ternary_amx_t2_compute(const t3::Args& a) {
           __m512i v[16];
           for (int i = 0; i < 16; ++i)
             v[i] = block ? _mm512_castps_si512(_mm512_load_ps(&facc[p][i][t - tb0])) : _mm512_load_si512(&sums[p][i][t - tb0]);
-          transpose16(v);
+          avx512::transpose16(v);
           for (int64_t j = t; j < t + kHalf && j < tb1; ++j) {
             const t3::ActHeader* hdr = header(j);
             avx512::Out r;

@@ -16,6 +16,7 @@
 #include "core/prefetch.h"
 #include "ternary/chunk_prefetch.h"
 #include "ternary/run_prefetch.h"
+#include "ternary/t2.h"
 #include "ternary/kernels.h"
 #include "ternary/t3.h"
 #include "avx512/t3_tiles.h"
@@ -440,11 +441,39 @@ void ternary_mad_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int
 // Groups of kMadGroup tiles; per group, blocks of up to kMadTokenBlock tokens; per block, K in
 // chunks of kMadChunk segments: decode the chunk of the group's tiles, then pass every token of
 // the block over it.
-void ternary_mad_compute(const t3::Args& a) {
+namespace {
+
+// T2 rows into the MAD panel: per segment and bit pair l one shift and one mask give each row's
+// codes of columns 64l .. 64l + 63 as 16 dwords (dword j: k/4 = 16l + j); a 16 x 16 dword
+// transpose puts them in [k/4][row][4] order. Rows past the tensor decode as 0 (their outputs are
+// not stored).
+static void decode_t2_tile(const t3::Args& a, int64_t tile, int64_t s0, int64_t s1, uint8_t* panel) {
+  const int64_t rb = t2::row_bytes(a.K);
+  const __m512i m3 = _mm512_set1_epi8(3);
+  for (int64_t s = s0; s < s1; ++s) {
+    __m512i x[16];
+    for (int i = 0; i < 16; ++i) {
+      const int64_t r = tile * 16 + i;
+      x[i] = r < a.rows ? _mm512_load_si512(a.codes + r * rb + s * t2::kSegBytes) : _mm512_setzero_si512();
+    }
+    for (int l = 0; l < 4; ++l) {
+      __m512i v[16];
+      for (int i = 0; i < 16; ++i) v[i] = _mm512_and_si512(l ? _mm512_srli_epi16(x[i], 2 * l) : x[i], m3);
+      transpose16(v);
+      uint8_t* out = panel + (s - s0) * 4096 + 16 * l * 64;
+      for (int j = 0; j < 16; ++j) _mm512_store_si512(out + 64 * j, v[j]);
+    }
+  }
+}
+
+// Groups of kMadGroup tiles; per group, blocks of up to kMadTokenBlock tokens; per block, K in
+// chunks of kMadChunk segments: decode the chunk of the group's tiles (T3 or T2, by `decode`),
+// then pass every token of the block over it.
+template <typename Decode>
+static void mad_compute(const t3::Args& a, bool t2_layout, Decode decode) {
   const int64_t segs = t3::segments(a.K), end = (a.r1 + 15) / 16, rec = t3::mad_record_bytes(a.K);
   alignas(64) uint8_t panel[kMadGroup * kMadChunk * 4096];
   Out o[kMadTokenBlock * kMadGroup];
-  const DecodeConsts d = decode_consts();
   for (int64_t tile = a.r0 / 16; tile < end; tile += kMadGroup) {
     const int ng = end - tile < kMadGroup ? (int)(end - tile) : kMadGroup;
     for (int64_t tb0 = 0; tb0 < a.n; tb0 += kMadTokenBlock) {
@@ -457,8 +486,8 @@ void ternary_mad_compute(const t3::Args& a) {
         }
       for (int64_t s0 = 0; s0 < segs; s0 += kMadChunk) {
         const int64_t s1 = segs - s0 < kMadChunk ? segs : s0 + kMadChunk;
-        for (int p = 0; p < ng; ++p) decode_tile(a, tile + p, s0, s1, d, panel + p * kMadChunk * 4096);
-        t3::NextChunkPrefetch next(a, false, tile, kMadGroup, kMadChunk, s1, end);
+        for (int p = 0; p < ng; ++p) decode(a, tile + p, s0, s1, panel + p * kMadChunk * 4096);
+        t3::NextChunkPrefetch next(a, t2_layout, tile, kMadGroup, kMadChunk, s1, end);
         mad_tokens(a, tile, ng, tb0, tb1, s0, s1, panel, o, next);
       }
       if (block)
@@ -469,6 +498,17 @@ void ternary_mad_compute(const t3::Args& a) {
     }
   }
 }
+
+}  // namespace
+
+void ternary_mad_compute(const t3::Args& a) {
+  const DecodeConsts d = decode_consts();
+  mad_compute(a, false, [&](const t3::Args& x, int64_t tile, int64_t s0, int64_t s1, uint8_t* panel) {
+    decode_tile(x, tile, s0, s1, d, panel);
+  });
+}
+
+void ternary_t2_mad_compute(const t3::Args& a) { mad_compute(a, true, decode_t2_tile); }
 
 }  // namespace avx512
 }  // namespace ryzen

@@ -46,6 +46,10 @@ static inline __m512i combine(const __m512i acc[4]) {
                           _mm512_add_epi32(_mm512_srai_epi32(acc[2], 4), _mm512_srai_epi32(acc[3], 6)));
 }
 
+// From this many tokens, rows are decoded into the MAD panel for the VNNI token loop
+// (ternary_t2_mad_compute; where AMX tiles are usable, prefill runs on them instead).
+static const int64_t kPanelFromTokens = 16;
+
 // Lane sums of a, b, c, d in lanes 0..3.
 static inline __m128i reduce4(__m512i a, __m512i b, __m512i c, __m512i d) {
   const __m512i ab = _mm512_add_epi32(_mm512_unpacklo_epi32(a, b), _mm512_unpackhi_epi32(a, b));  // a b a b per 128-bit lane
@@ -118,6 +122,8 @@ static void rows_tokens(const t3::Args& a, int64_t r, int64_t t0) {
 }  // namespace
 
 void ternary_t2_compute(const t3::Args& a) {
+  // (the panel kernels' per-block scales are T3's [tile][segment][16]: one tensor scale only)
+  if (a.n >= kPanelFromTokens && a.layout == t3::kLayoutUniform) return ternary_t2_mad_compute(a);
   int64_t r = a.r0;
   if (a.n == 1) {
     for (; r + 4 <= a.r1; r += 4) rows_tokens<4, 1>(a, r, 0);

@@ -452,9 +452,6 @@ bool amx_on(Isa isa) { return isa == Isa::Avx512 && amx_ready(); }
 // Multiply-add: on AMX tiles where the CPU and OS allow them, else the ISA's own kernel.
 const MatmulKernel* pick_mad(DType type, Isa isa) { return amx_on(isa) ? &table(type).amx : pick(type, isa, kMad); }
 const MatmulKernel* pick_t2(DType type, Isa isa) { return &table(type).t2[(int)isa]; }
-// From this many tokens, T2 weights on AVX-512 run the AVX2 kernel, which decodes 16-row tiles
-// into the MAD panel (avx2::ternary_t2_mad_compute).
-const int64_t kT2PanelFromTokens = 16;
 // From this many tokens, T2 weights run on AMX tiles where amx_ready().
 const int64_t kT2AmxFromTokens = 9;
 
@@ -463,10 +460,9 @@ const int64_t kT2AmxFromTokens = 9;
 const MatmulKernel* select_kernel(DType type, Isa isa, int64_t n_tokens, const MatmulWeights& w) {
   if (t2::is_t2(w.layout)) {
     // T2 on AVX-512 (chosen where AMX is usable): multiply-add in registers for decode and small
-    // batches; prefill on AMX tiles (else, when forced without AMX, on the AVX2 panel kernel).
+    // batches; prefill on AMX tiles (else, when forced without AMX, on the VNNI panel kernel).
     if (isa == Isa::Avx512 && n_tokens >= kT2AmxFromTokens && amx_on(isa)) return &table(type).t2amx;
-    const bool wide = isa == Isa::Avx512 && n_tokens >= kT2PanelFromTokens;
-    return pick_t2(type, wide ? Isa::Avx2 : isa);
+    return pick_t2(type, isa);
   }
   // RYZEN_TERNARY_KERNEL=lut|mad|amx forces a family (benchmarks compare them inside plans); mad
   // is the ISA's vector kernel, amx the tile kernel where amx_ready() (else mad).

@@ -81,6 +81,9 @@ void ternary_t2_mad_compute(const t3::Args& a);
 }
 namespace avx512 {
 void ternary_t2_compute(const t3::Args& a);
+// Prefill on T2 with one tensor scale: tiles decoded into the MAD panel, then the T3 VNNI token
+// loop (where AMX is not usable).
+void ternary_t2_mad_compute(const t3::Args& a);
 }
 
 // Multiply-add on AMX-INT8 tiles over T3 weights (activations in AMX records, t3.h); only where
