@@ -102,23 +102,7 @@ static void pair_chunk(const int8_t* const (&h)[2], int halves, bool fresh, int6
                        const uint8_t* panel, int p, Out* o) {
   // C tiles: Outs of token t, tile p at o[t * kGroup + p]; isum is the Out's first member.
   const SumTiles c{reinterpret_cast<uint8_t*>(&o[p].isum), kOutStride, sizeof(Out), kHalf * kOutStride, halves};
-  c.begin(fresh);
-  for (int64_t s = s0; s < s1; ++s) {
-    const uint8_t* b = panel + (int64_t)p * kChunk * 4096 + (s - s0) * 4096;
-    for (int j = 0; j < 4; ++j) {
-      _tile_loadd(6, b + j * 1024, 64);
-      _tile_loadd(7, b + kChunk * 4096 + j * 1024, 64);
-      _tile_loadd(4, h[0] + (s * 4 + j) * 1024, 64);
-      _tile_dpbsud(0, 4, 6);
-      _tile_dpbsud(1, 4, 7);
-      if (halves == 2) {
-        _tile_loadd(5, h[1] + (s * 4 + j) * 1024, 64);
-        _tile_dpbsud(2, 5, 6);
-        _tile_dpbsud(3, 5, 7);
-      }
-    }
-  }
-  c.end();
+  chunk_products<false>(c, fresh, h, s0, s1, panel + (int64_t)p * kChunk * 4096, kChunk * 4096);
 }
 
 }  // namespace

@@ -57,23 +57,7 @@ static void decode_tile_t2(const t3::Args& a, int64_t tile, int64_t s0, int64_t 
 static void pair_chunk(const int8_t* const (&h)[2], int halves, bool fresh, int64_t s0, int64_t s1,
                        const uint8_t* panel, int p, int32_t* c) {
   const SumTiles st{reinterpret_cast<uint8_t*>(c), kSumStride, 16 * kSumStride, kHalf * 4, halves};
-  st.begin(fresh);
-  for (int64_t s = s0; s < s1; ++s) {
-    const uint8_t* w = panel + (int64_t)p * kChunk * 4096 + (s - s0) * 4096;
-    for (int l = 0; l < 4; ++l) {
-      _tile_loadd(6, w + l * 1024, 64);
-      _tile_loadd(7, w + kChunk * 4096 + l * 1024, 64);
-      _tile_loadd(4, h[0] + (s * 4 + l) * 1024, 64);
-      _tile_dpbusd(0, 6, 4);
-      _tile_dpbusd(1, 7, 4);
-      if (halves == 2) {
-        _tile_loadd(5, h[1] + (s * 4 + l) * 1024, 64);
-        _tile_dpbusd(2, 6, 5);
-        _tile_dpbusd(3, 7, 5);
-      }
-    }
-  }
-  st.end();
+  chunk_products<true>(st, fresh, h, s0, s1, panel + (int64_t)p * kChunk * 4096, kChunk * 4096);
 }
 
 }  // namespace

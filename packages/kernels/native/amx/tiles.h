@@ -66,6 +66,43 @@ struct SumTiles {
   }
 };
 
+// The products of K-chunk segments [s0, s1) for a tile pair x one or two token halves (c.halves),
+// added into c's sums (zeroed first when `fresh`): per 64-column slice (segment s, part j), the
+// pair's weight tiles at w + (s - s0) * 4096 + j * 1024 and pair_stride further (registers 6, 7)
+// and token half i's activation tile at h[i] + 1024 (4 s + j) (registers 4, 5); each loaded tile
+// feeds two products. kWeightsAsA: T2 (rows are A: u8 codes x s8 activations, C = rows x tokens);
+// else T3 (activations are A: s8 x u8 codes, C = tokens x rows).
+template <bool kWeightsAsA>
+static void chunk_products(const SumTiles& c, bool fresh, const int8_t* const (&h)[2], int64_t s0, int64_t s1,
+                           const uint8_t* w, int64_t pair_stride) {
+  c.begin(fresh);
+  for (int64_t s = s0; s < s1; ++s)
+    for (int j = 0; j < 4; ++j) {
+      const uint8_t* wj = w + (s - s0) * 4096 + j * 1024;
+      _tile_loadd(6, wj, 64);
+      _tile_loadd(7, wj + pair_stride, 64);
+      _tile_loadd(4, h[0] + (s * 4 + j) * 1024, 64);
+      if constexpr (kWeightsAsA) {
+        _tile_dpbusd(0, 6, 4);
+        _tile_dpbusd(1, 7, 4);
+      } else {
+        _tile_dpbsud(0, 4, 6);
+        _tile_dpbsud(1, 4, 7);
+      }
+      if (c.halves == 2) {
+        _tile_loadd(5, h[1] + (s * 4 + j) * 1024, 64);
+        if constexpr (kWeightsAsA) {
+          _tile_dpbusd(2, 6, 5);
+          _tile_dpbusd(3, 7, 5);
+        } else {
+          _tile_dpbsud(2, 5, 6);
+          _tile_dpbsud(3, 5, 7);
+        }
+      }
+    }
+  c.end();
+}
+
 }  // namespace
 }  // namespace amx
 }  // namespace ryzen
