@@ -30,10 +30,6 @@ namespace {
 
 using avx512::Out;
 
-constexpr int kGroup = avx512::kMadGroupRows / 16;  // tiles decoded together (shares are whole groups)
-constexpr int kChunk = 2;                           // segments per decoded chunk (32 KB of codes)
-constexpr int kTokenBlock = 128;                    // tokens whose Outs are kept across chunks
-constexpr int kHalf = 16;                           // tokens per A tile
 constexpr int64_t kOutStride = kGroup * sizeof(Out);  // bytes between a tile's Outs of consecutive tokens
 
 // Decode for AMX CPUs (Intel), where a two-source byte permute (vpermt2b) takes 2 cycles of the one
@@ -127,18 +123,12 @@ void ternary_amx_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int
 // permutes with the tile unit, measured within +-3 % on the Xeon, so the phases stay apart.)
 void ternary_amx_compute(const t3::Args& a) {
   const int64_t segs = t3::segments(a.K), end = (a.r1 + 15) / 16;
-  const int64_t half_bytes = t3::amx_half_bytes(a.K), prefix = t3::amx_prefix_bytes(a.K);
   const bool block = a.layout == t3::kLayoutBlock;
   alignas(64) uint8_t panel[kGroup * kChunk * 4096];
   Out o[kTokenBlock * kGroup];
   const AmxDecode d = amx_decode_consts();
   const Tiles tiles;
-  auto header = [&](int64_t t) {
-    return reinterpret_cast<const t3::ActHeader*>(a.acts + t / 16 * half_bytes + t % 16 * prefix);
-  };
-  auto half_tiles = [&](int64_t t) {  // t: a multiple of 16
-    return reinterpret_cast<const int8_t*>(a.acts + t / 16 * half_bytes + t3::amx_tiles_offset(a.K));
-  };
+  const AmxRecords rec(a);
 
   for (int64_t tile = a.r0 / 16; tile < end; tile += kGroup) {
     const int ng = end - tile < kGroup ? (int)(end - tile) : kGroup;
@@ -161,14 +151,14 @@ void ternary_amx_compute(const t3::Args& a) {
         for (int64_t t = tb0; t < tb1; t += 2 * kHalf) {
           next.step((tb1 - tb0 + 2 * kHalf - 1) / (2 * kHalf));
           const int halves = tb1 - t > kHalf ? 2 : 1;
-          const int8_t* const h[2] = {half_tiles(t), halves == 2 ? half_tiles(t + kHalf) : nullptr};
+          const int8_t* const h[2] = {rec.half_tiles(t), halves == 2 ? rec.half_tiles(t + kHalf) : nullptr};
           Out* ot = o + (t - tb0) * kGroup;
           for (int p = 0; p < ng; p += 2) {
             pair_chunk(h, halves, block || s0 == 0, s0, s1, panel, p, ot);
             if (!block) continue;
             // this segment's sums, less the codes' +1 (the block's activation sum), scaled
             for (int64_t i = t; i < t + halves * kHalf && i < tb1; ++i) {
-              const int32_t asum = reinterpret_cast<const int32_t*>(header(i) + 1)[s0];
+              const int32_t asum = rec.block_sums(i)[s0];
               for (int q = p; q < p + 2 && q < ng; ++q) {
                 Out& r = o[(i - tb0) * kGroup + q];
                 avx512::block_done(a, tile + q, s0, _mm512_sub_epi32(r.isum, _mm512_set1_epi32(asum)), r);
@@ -179,7 +169,7 @@ void ternary_amx_compute(const t3::Args& a) {
         next.finish();
       }
       for (int64_t t = tb0; t < tb1; ++t) {
-        const t3::ActHeader* hdr = header(t);
+        const t3::ActHeader* hdr = rec.header(t);
         for (int p = 0; p < ng; ++p) {
           Out r = o[(t - tb0) * kGroup + p];
           if (!block) r.isum = _mm512_sub_epi32(r.isum, _mm512_set1_epi32(hdr->sum));

@@ -29,10 +29,6 @@ namespace ryzen {
 namespace amx {
 namespace {
 
-constexpr int kGroup = avx512::kMadGroupRows / 16;  // tiles decoded together (shares are whole groups)
-constexpr int kChunk = 2;                           // segments per decoded chunk (32 KB of codes)
-constexpr int kTokenBlock = 128;                    // tokens whose sums are kept across chunks
-constexpr int kHalf = 16;                           // tokens per B tile
 constexpr int64_t kSumStride = kTokenBlock * 4;     // bytes between rows of a tile's sums
 
 // Rows of tile `tile`, segments [s0, s1), into the panel ([s - s0][l][row][64 codes]); rows past
@@ -85,18 +81,12 @@ void ternary_amx_t2_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, 
 // by tile pair; the next chunk's weights are prefetched meanwhile (as in ternary_amx.cc).
 void ternary_amx_t2_compute(const t3::Args& a) {
   const int64_t segs = t3::segments(a.K), end = (a.r1 + 15) / 16;
-  const int64_t half_bytes = t3::amx_half_bytes(a.K), prefix = t3::amx_prefix_bytes(a.K);
   const bool block = a.layout == t3::kLayoutBlock;
   alignas(64) uint8_t panel[kGroup * kChunk * 4096];
   alignas(64) int32_t sums[kGroup][16][kTokenBlock];  // [tile][row][token of the block]
   alignas(64) float facc[kGroup][16][kTokenBlock];    // per-block scales: scaled sums
   const Tiles tiles;
-  auto header = [&](int64_t t) {
-    return reinterpret_cast<const t3::ActHeader*>(a.acts + t / 16 * half_bytes + t % 16 * prefix);
-  };
-  auto half_tiles = [&](int64_t t) {  // t: a multiple of 16
-    return reinterpret_cast<const int8_t*>(a.acts + t / 16 * half_bytes + t3::amx_tiles_offset(a.K));
-  };
+  const AmxRecords rec(a);
 
   for (int64_t tile = a.r0 / 16; tile < end; tile += kGroup) {
     const int ng = end - tile < kGroup ? (int)(end - tile) : kGroup;
@@ -114,14 +104,14 @@ void ternary_amx_t2_compute(const t3::Args& a) {
         for (int64_t t = tb0; t < tb1; t += 2 * kHalf) {
           next.step((tb1 - tb0 + 2 * kHalf - 1) / (2 * kHalf));
           const int halves = tb1 - t > kHalf ? 2 : 1;
-          const int8_t* const h[2] = {half_tiles(t), halves == 2 ? half_tiles(t + kHalf) : nullptr};
+          const int8_t* const h[2] = {rec.half_tiles(t), halves == 2 ? rec.half_tiles(t + kHalf) : nullptr};
           for (int p = 0; p < ng; p += 2) {
             pair_chunk(h, halves, block || s0 == 0, s0, s1, panel, p, &sums[p][0][t - tb0]);
             if (!block) continue;
             // this segment's sums, less the codes' +1 (the block's activation sum), scaled
             alignas(64) int32_t asum[2 * kHalf] = {};
             for (int64_t i = t; i < t + halves * kHalf && i < tb1; ++i)
-              asum[i - t] = reinterpret_cast<const int32_t*>(header(i) + 1)[s0];
+              asum[i - t] = rec.block_sums(i)[s0];
             for (int q = p; q < p + 2 && q < ng; ++q)
               for (int i = 0; i < 16; ++i) {
                 const int64_t r = (tile + q) * 16 + i;
@@ -145,7 +135,7 @@ void ternary_amx_t2_compute(const t3::Args& a) {
             v[i] = block ? _mm512_castps_si512(_mm512_load_ps(&facc[p][i][t - tb0])) : _mm512_load_si512(&sums[p][i][t - tb0]);
           avx512::transpose16(v);
           for (int64_t j = t; j < t + kHalf && j < tb1; ++j) {
-            const t3::ActHeader* hdr = header(j);
+            const t3::ActHeader* hdr = rec.header(j);
             avx512::Out r;
             if (block) r.facc = _mm512_castsi512_ps(v[j - t]);
             else r.isum = _mm512_sub_epi32(v[j - t], _mm512_set1_epi32(hdr->sum));

@@ -4,10 +4,36 @@
 #include <immintrin.h>
 #include <cstdint>
 #include <cstring>
+#include "avx512/t3_tiles.h"
+#include "ternary/kernels.h"
+#include "ternary/t3.h"
 
 namespace ryzen {
 namespace amx {
 namespace {
+
+// Blocking shared by both tile kernels.
+constexpr int kGroup = avx512::kMadGroupRows / 16;  // tiles decoded together (shares are whole groups)
+constexpr int kChunk = 2;                           // segments per decoded chunk (32 KB of codes)
+constexpr int kTokenBlock = 128;                    // tokens whose sums are kept across chunks
+constexpr int kHalf = 16;                           // tokens per activation tile
+
+// The activations of one matmul in AMX records (t3.h): a token's header (block sums follow it)
+// and the activation tiles of a 16-token half.
+struct AmxRecords {
+  const uint8_t* acts;
+  int64_t half_bytes, prefix, tiles_offset;
+  explicit AmxRecords(const t3::Args& a)
+      : acts(a.acts), half_bytes(t3::amx_half_bytes(a.K)), prefix(t3::amx_prefix_bytes(a.K)),
+        tiles_offset(t3::amx_tiles_offset(a.K)) {}
+  const t3::ActHeader* header(int64_t t) const {
+    return reinterpret_cast<const t3::ActHeader*>(acts + t / 16 * half_bytes + t % 16 * prefix);
+  }
+  const int32_t* block_sums(int64_t t) const { return reinterpret_cast<const int32_t*>(header(t) + 1); }
+  const int8_t* half_tiles(int64_t t) const {  // t: a multiple of 16
+    return reinterpret_cast<const int8_t*>(acts + t / 16 * half_bytes + tiles_offset);
+  }
+};
 
 struct TileConfig {
   uint8_t palette, start_row, reserved[14];
@@ -71,7 +97,8 @@ struct SumTiles {
 // pair's weight tiles at w + (s - s0) * 4096 + j * 1024 and pair_stride further (registers 6, 7)
 // and token half i's activation tile at h[i] + 1024 (4 s + j) (registers 4, 5); each loaded tile
 // feeds two products. kWeightsAsA: T2 (rows are A: u8 codes x s8 activations, C = rows x tokens);
-// else T3 (activations are A: s8 x u8 codes, C = tokens x rows).
+// else T3 (activations are A: s8 x u8 codes, C = tokens x rows). (The tile intrinsics paste their
+// register numbers into asm as written, so the four products stay spelled out.)
 template <bool kWeightsAsA>
 static void chunk_products(const SumTiles& c, bool fresh, const int8_t* const (&h)[2], int64_t s0, int64_t s1,
                            const uint8_t* w, int64_t pair_stride) {
