@@ -80,9 +80,15 @@ static void rows_tokens(const t3::Args& a, int64_t r, int64_t t0) {
       facc[i][t] = 0.0f;
       for (int l = 0; l < L; ++l) acc[i][t][l] = _mm512_setzero_si512();
     }
+  // (not past the share: those lines are the other thread's, or nothing of this matmul; fetching
+  // them made q/o decode at 2 threads ~3 % slower)
+  const uint8_t* share_end = a.codes + a.r1 * rb;
   for (int64_t s = 0; s < segs; ++s) {
     if (prefetch)
-      for (int i = 0; i < R; ++i) prefetch_lines(w + ahead + i * rb + s * t2::kSegBytes, t2::kSegBytes);
+      for (int i = 0; i < R; ++i) {
+        const uint8_t* p = w + ahead + i * rb + s * t2::kSegBytes;
+        if (p < share_end) prefetch_lines(p, t2::kSegBytes);
+      }
     for (int i = 0; i < R; ++i) {
       const __m512i x = _mm512_load_si512(w + i * rb + s * t2::kSegBytes);
       for (int l = 0; l < 4; ++l) {
