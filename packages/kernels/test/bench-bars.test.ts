@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 // @ts-expect-error: plain .mjs script without type declarations
 import { barChecks, formatKernelBench, pairedPct, runKernelBench } from "../bench/kernels-bench.mjs";
 import { cpuInfo } from "../src/index";
+import { defaultLayout } from "./helpers/ternary-layout";
 
 type Row = Record<string, unknown>;
 const report = (gemv: Row[], gemm: Row[]) => ({ machine: {}, bandwidth: {}, peak: {}, head: [], notes: [], gemv, gemm });
@@ -87,8 +88,8 @@ describe("kernel benchmark", () => {
     expect(r.gemv).toHaveLength(rows);
     expect(r.gemm).toHaveLength(rows + amx);
     expect(r.gemm.filter((g: { family: string }) => g.family === "amx")).toHaveLength(amx);
-    // the default layout per ISA: T2 where AVX2 is the widest or AMX tiles are usable, else T3
-    for (const isa of isas) expect(r.layout[isa]).toBe(isa === "avx2" || cpuInfo().amx ? "t2" : "t3");
+    // the default layout per ISA (see helpers/ternary-layout.ts)
+    for (const isa of isas) expect(r.layout[isa]).toBe(defaultLayout(isa as "scalar" | "avx2" | "avx512"));
     for (const row of [...r.gemv, ...r.gemm]) expect(row.shape).toBe("attn k/v");
     // each GEMV row also carries the read probe cut into ops of the row's op size
     for (const row of r.gemv as { pieceReadGbs: number; pieceBwPct: number }[]) {

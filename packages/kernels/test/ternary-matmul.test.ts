@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { GGMLType, Tensor, cpuInfo, matmulKernels, matmulWith, ops, quantize, setIsa, setThreads, getThreads } from "../src/index";
 import { forEachIsaAndThreads } from "./helpers/isa";
-import { LAYOUTS, type Layout, preparedInEach, withLayout } from "./helpers/ternary-layout";
+import { LAYOUTS, type Layout, defaultLayout, preparedInEach, withLayout } from "./helpers/ternary-layout";
 import { maxRelError } from "./helpers/reference";
 import { rng } from "./helpers/rng";
 import { dequantizeI2s, dequantizeTq1, dequantizeTq2, ternaryMatmulRef } from "./ternary-ref";
@@ -219,8 +219,10 @@ describe("ternary matmul kernels", () => {
     const best = cpuInfo().best;
     // Linux grants the tile state wherever the CPU has AMX-INT8 (kernel 5.16 and later)
     expect(byDefault.amx).toBe(best === "avx512" && cpuInfo().features.amxInt8 === true);
-    // the default layout: T2 with AMX tiles or on AVX2, T3 on AVX-512 without AMX
-    const vector = best === "avx2" ? "i2_s.t2.avx2" : `i2_s.mad.${best}`;
+    // without AMX tiles, the vector kernel of the layout then chosen: T2 on AVX2 and on Intel's
+    // AVX-512, T3 (mad) on AMD's
+    const t2WithoutAmx = best === "avx2" || (best === "avx512" && cpuInfo().vendor !== "AuthenticAMD");
+    const vector = t2WithoutAmx ? `i2_s.t2.${best}` : `i2_s.mad.${best}`;
     expect(byDefault.label).toContain(byDefault.amx ? "i2_s.t2amx.avx512" : vector);
     expect(off.amx).toBe(false);
     expect(off.label).toContain(vector);
@@ -228,7 +230,7 @@ describe("ternary matmul kernels", () => {
     expect(off.y0).toBe(byDefault.y0);
   });
 
-  it("weights are prepared in T2 where AVX2 is the widest active ISA or AMX tiles are usable, in T3 otherwise; a kernel refuses the other layout", () => {
+  it("weights are prepared in T2 on AVX2 and AVX-512 (T3 on AMD without AMX tiles and on scalar); a kernel refuses the other layout", () => {
     const bytes = quantize(GGMLType.TQ2_0, weights(512, 20, 5, false), 20, 512);
     const layoutUnder = (isa: "scalar" | "avx2" | "avx512", env?: "t2" | "t3") => {
       const prev = cpuInfo().isa;
@@ -249,7 +251,7 @@ describe("ternary matmul kernels", () => {
       expect(layoutUnder("avx2", "t3")).toBe("t3");
     }
     if (have.includes("avx512")) {
-      expect(layoutUnder("avx512")).toBe(cpuInfo().amx ? "t2" : "t3");
+      expect(layoutUnder("avx512")).toBe(defaultLayout("avx512"));
       expect(layoutUnder("avx512", "t3")).toBe("t3");
     }
     const c = makeCase(TYPES[1], { K: 512, N: 20, n: 1 }, 5, false);

@@ -457,10 +457,11 @@ void ternary_mad_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int
 // the block over it.
 namespace {
 
-// T2 rows into the MAD panel: per segment and bit pair l one shift and one mask give each row's
-// codes of columns 64l .. 64l + 63 as 16 dwords (dword j: k/4 = 16l + j); a 16 x 16 dword
-// transpose puts them in [k/4][row][4] order. Rows past the tensor decode as 0 (their outputs are
-// not stored).
+// T2 rows into the MAD panel: one 16 x 16 dword transpose per segment puts each row's dword j
+// (bytes 4j..4j+3) in lane `row` of vector j; then per bit pair l one shift and one mask give the
+// codes of columns 64l + 4j .. 64l + 4j + 3, the panel's [k/4 = 16l + j][row][4]. (Shifts and masks
+// act per byte, so they commute with the dword transpose: one transpose instead of four, per l.)
+// Rows past the tensor decode as 0 (their outputs are not stored).
 static void decode_t2_tile(const t3::Args& a, int64_t tile, int64_t s0, int64_t s1, uint8_t* panel) {
   const int64_t rb = t2::row_bytes(a.K);
   const __m512i m3 = _mm512_set1_epi8(3);
@@ -470,13 +471,11 @@ static void decode_t2_tile(const t3::Args& a, int64_t tile, int64_t s0, int64_t 
       const int64_t r = tile * 16 + i;
       x[i] = r < a.rows ? _mm512_load_si512(a.codes + r * rb + s * t2::kSegBytes) : _mm512_setzero_si512();
     }
-    for (int l = 0; l < 4; ++l) {
-      __m512i v[16];
-      for (int i = 0; i < 16; ++i) v[i] = _mm512_and_si512(l ? _mm512_srli_epi16(x[i], 2 * l) : x[i], m3);
-      transpose16(v);
-      uint8_t* out = panel + (s - s0) * 4096 + 16 * l * 64;
-      for (int j = 0; j < 16; ++j) _mm512_store_si512(out + 64 * j, v[j]);
-    }
+    transpose16(x);
+    uint8_t* out = panel + (s - s0) * 4096;
+    for (int l = 0; l < 4; ++l)
+      for (int j = 0; j < 16; ++j)
+        _mm512_store_si512(out + 64 * (16 * l + j), _mm512_and_si512(l ? _mm512_srli_epi16(x[j], 2 * l) : x[j], m3));
   }
 }
 

@@ -149,19 +149,20 @@ void pack_tiles(const Reader& rd, const PackTarget& to, int64_t t0, int64_t t1, 
   }
 }
 
-// T2 where multiply-add wins at every token count: AVX2 without AVX-512, and AVX-512 with AMX
-// tiles (on the Xeon, BitNet 2B with T2 against T3, 4 alternating rounds: decode +2-3 % at 1 and
-// 2 threads, prefill +3-6 %; the T3 lookup kernel is bound by its one-port byte permutes there).
-// T3 elsewhere (AVX-512 without AMX, e.g. Zen 4/5: its VNNI prefill needs T3's decode, and its
-// lookup GEMV streams at 85-90 % of the bandwidth with 16 % fewer bytes). RYZEN_TERNARY_LAYOUT=t2|t3
-// forces one (tests, benchmarks).
+// T2 where its multiply-add GEMV wins: AVX2 without AVX-512; AVX-512 with AMX tiles (Xeon, BitNet
+// 2B, T2 against T3: decode +6-8 %, prefill about equal); and Intel AVX-512 without AMX, where T3's
+// lookup GEMV is bound by its one-port byte permutes (the same Xeon with RYZEN_AMX=0, 2 alternating
+// rounds: decode +6-8 % at 1 and 2 threads, prefill -4-6 %). T3 on AMD's AVX-512 CPUs (Zen 4/5):
+// their lookup GEMV was measured at 85-90 % of the bandwidth with 16 % fewer bytes than T2, and
+// their VNNI prefill runs on T3's decode. RYZEN_TERNARY_LAYOUT=t2|t3 forces one (tests, benchmarks).
 bool use_t2() {
   if (const char* e = std::getenv("RYZEN_TERNARY_LAYOUT")) {
     if (!std::strcmp(e, "t2")) return true;
     if (!std::strcmp(e, "t3")) return false;
   }
   const Isa isa = active_isa();
-  return isa == Isa::Avx2 || (isa == Isa::Avx512 && amx_ready());
+  if (isa == Isa::Avx2) return true;
+  return isa == Isa::Avx512 && (amx_ready() || cpu_features().vendor != "AuthenticAMD");
 }
 
 }  // namespace

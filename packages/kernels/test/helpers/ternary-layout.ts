@@ -1,11 +1,18 @@
 // Ternary weights are repacked into one of two engine layouts when prepared: T3 (table lookups and
-// AVX-512 multiply-add) or T2 (2-bit multiply-add, the default where AVX2 is the widest active
-// ISA). Tests prepare a tensor in each explicitly, through RYZEN_TERNARY_LAYOUT.
-import { Tensor } from "../../src/index";
+// AVX-512 multiply-add) or T2 (2-bit multiply-add). Tests prepare a tensor in each explicitly,
+// through RYZEN_TERNARY_LAYOUT.
+import { Tensor, cpuInfo } from "../../src/index";
 import { withEnv } from "./env";
 
 export const LAYOUTS = ["t3", "t2"] as const;
 export type Layout = (typeof LAYOUTS)[number];
+
+/** The layout weights are prepared in by default under `isa`: T2 on AVX2 and on AVX-512, except on
+ *  AMD CPUs without AMX tiles (Zen 4/5); T3 on scalar. */
+export function defaultLayout(isa: "scalar" | "avx2" | "avx512"): Layout {
+  if (isa === "avx2") return "t2";
+  return isa === "avx512" && (cpuInfo().amx || cpuInfo().vendor !== "AuthenticAMD") ? "t2" : "t3";
+}
 
 /** Runs fn with RYZEN_TERNARY_LAYOUT set to `layout` (unset: the default choice), then restores it. */
 export function withLayout<T>(layout: Layout | undefined, fn: () => T): T {
