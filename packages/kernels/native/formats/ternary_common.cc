@@ -152,9 +152,9 @@ void pack_tiles(const Reader& rd, const PackTarget& to, int64_t t0, int64_t t1, 
 // T2 where its multiply-add GEMV wins: AVX2 without AVX-512; AVX-512 with AMX tiles (Xeon, BitNet
 // 2B, T2 against T3: decode +6-8 %, prefill about equal); and Intel AVX-512 without AMX, where T3's
 // lookup GEMV is bound by its one-port byte permutes (the same Xeon with RYZEN_AMX=0, 2 alternating
-// rounds: decode +6-8 % at 1 and 2 threads, prefill -4-6 %). T3 on AMD's AVX-512 CPUs (Zen 4/5):
-// their lookup GEMV was measured at 85-90 % of the bandwidth with 16 % fewer bytes than T2, and
-// their VNNI prefill runs on T3's decode. RYZEN_TERNARY_LAYOUT=t2|t3 forces one (tests, benchmarks).
+// rounds: decode +8-13 % at 1 and 2 threads, prefill about equal). T3 on AMD's AVX-512 CPUs (Zen
+// 4/5): their lookup GEMV was measured at 85-90 % of the bandwidth with 16 % fewer bytes than T2
+// (T2 not measured there yet). RYZEN_TERNARY_LAYOUT=t2|t3 forces one (tests, benchmarks).
 bool use_t2() {
   if (const char* e = std::getenv("RYZEN_TERNARY_LAYOUT")) {
     if (!std::strcmp(e, "t2")) return true;
