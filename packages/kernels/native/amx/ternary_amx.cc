@@ -130,54 +130,50 @@ void ternary_amx_compute(const t3::Args& a) {
   const Tiles tiles;
   const AmxRecords rec(a);
 
-  for (int64_t tile = a.r0 / 16; tile < end; tile += kGroup) {
-    const int ng = end - tile < kGroup ? (int)(end - tile) : kGroup;
-    for (int64_t tb0 = 0; tb0 < a.n; tb0 += kTokenBlock) {
-      const int64_t tb1 = a.n - tb0 < kTokenBlock ? a.n : tb0 + kTokenBlock;
-      if (block)
-        for (int64_t i = 0; i < (tb1 - tb0) * kGroup; ++i) o[i].facc = _mm512_setzero_ps();
-      // Per-block scales: one segment per chunk, so each block's sums can be scaled on their own.
-      const int64_t step = block ? 1 : kChunk;
-      for (int64_t s0 = 0; s0 < segs; s0 += step) {
-        const int64_t s1 = segs - s0 < step ? segs : s0 + step;
-        for (int p = 0; p < ng; ++p)
-          avx512::decode_tile_by(a, tile + p, s0, s1, d, panel + p * kChunk * 4096, amx_decode_step);
-        // an odd group's last pair multiplies zeros for its missing tile (its rows are not stored)
-        if (ng % 2) std::memset(panel + ng * kChunk * 4096, 0, (size_t)(s1 - s0) * 4096);
-        // the next chunk's weights, a share per token pair, so its decode finds them in cache (BitNet
-        // 2B prefill on the Xeon, weights in DRAM: pp128 ~236 -> ~275 tok/s at 1 thread, ~452 ->
-        // ~515 at 2; the kernel bench's weights sit in L3 and hardly show it)
-        t3::NextChunkPrefetch next(a, false, tile, kGroup, (int)step, s1, end);
-        for (int64_t t = tb0; t < tb1; t += 2 * kHalf) {
-          next.step((tb1 - tb0 + 2 * kHalf - 1) / (2 * kHalf));
-          const int halves = tb1 - t > kHalf ? 2 : 1;
-          const int8_t* const h[2] = {rec.half_tiles(t), halves == 2 ? rec.half_tiles(t + kHalf) : nullptr};
-          Out* ot = o + (t - tb0) * kGroup;
-          for (int p = 0; p < ng; p += 2) {
-            pair_chunk(h, halves, block || s0 == 0, s0, s1, panel, p, ot);
-            if (!block) continue;
-            // this segment's sums, less the codes' +1 (the block's activation sum), scaled
-            for (int64_t i = t; i < t + halves * kHalf && i < tb1; ++i) {
-              const int32_t asum = rec.block_sums(i)[s0];
-              for (int q = p; q < p + 2 && q < ng; ++q) {
-                Out& r = o[(i - tb0) * kGroup + q];
-                avx512::block_done(a, tile + q, s0, _mm512_sub_epi32(r.isum, _mm512_set1_epi32(asum)), r);
-              }
+  t3::for_tile_groups(a, kGroup, kTokenBlock, [&](int64_t tile, int ng, int64_t tb0, int64_t tb1) {
+    if (block)
+      for (int64_t i = 0; i < (tb1 - tb0) * kGroup; ++i) o[i].facc = _mm512_setzero_ps();
+    // Per-block scales: one segment per chunk, so each block's sums can be scaled on their own.
+    const int64_t step = block ? 1 : kChunk;
+    for (int64_t s0 = 0; s0 < segs; s0 += step) {
+      const int64_t s1 = segs - s0 < step ? segs : s0 + step;
+      for (int p = 0; p < ng; ++p)
+        avx512::decode_tile_by(a, tile + p, s0, s1, d, panel + p * kChunk * 4096, amx_decode_step);
+      // an odd group's last pair multiplies zeros for its missing tile (its rows are not stored)
+      if (ng % 2) std::memset(panel + ng * kChunk * 4096, 0, (size_t)(s1 - s0) * 4096);
+      // the next chunk's weights, a share per token pair, so its decode finds them in cache (BitNet
+      // 2B prefill on the Xeon, weights in DRAM: pp128 ~236 -> ~275 tok/s at 1 thread, ~452 ->
+      // ~515 at 2; the kernel bench's weights sit in L3 and hardly show it)
+      t3::NextChunkPrefetch next(a, false, tile, kGroup, (int)step, s1, end);
+      for (int64_t t = tb0; t < tb1; t += 2 * kHalf) {
+        next.step((tb1 - tb0 + 2 * kHalf - 1) / (2 * kHalf));
+        const int halves = tb1 - t > kHalf ? 2 : 1;
+        const int8_t* const h[2] = {rec.half_tiles(t), halves == 2 ? rec.half_tiles(t + kHalf) : nullptr};
+        Out* ot = o + (t - tb0) * kGroup;
+        for (int p = 0; p < ng; p += 2) {
+          pair_chunk(h, halves, block || s0 == 0, s0, s1, panel, p, ot);
+          if (!block) continue;
+          // this segment's sums, less the codes' +1 (the block's activation sum), scaled
+          for (int64_t i = t; i < t + halves * kHalf && i < tb1; ++i) {
+            const int32_t asum = rec.block_sums(i)[s0];
+            for (int q = p; q < p + 2 && q < ng; ++q) {
+              Out& r = o[(i - tb0) * kGroup + q];
+              avx512::block_done(a, tile + q, s0, _mm512_sub_epi32(r.isum, _mm512_set1_epi32(asum)), r);
             }
           }
         }
-        next.finish();
       }
-      for (int64_t t = tb0; t < tb1; ++t) {
-        const t3::ActHeader* hdr = rec.header(t);
-        for (int p = 0; p < ng; ++p) {
-          Out r = o[(t - tb0) * kGroup + p];
-          if (!block) r.isum = _mm512_sub_epi32(r.isum, _mm512_set1_epi32(hdr->sum));
-          avx512::store_rows(a, tile + p, t, avx512::finish(a, r, hdr->inv_scale));
-        }
+      next.finish();
+    }
+    for (int64_t t = tb0; t < tb1; ++t) {
+      const t3::ActHeader* hdr = rec.header(t);
+      for (int p = 0; p < ng; ++p) {
+        Out r = o[(t - tb0) * kGroup + p];
+        if (!block) r.isum = _mm512_sub_epi32(r.isum, _mm512_set1_epi32(hdr->sum));
+        avx512::store_rows(a, tile + p, t, avx512::finish(a, r, hdr->inv_scale));
       }
     }
-  }
+  });
 }
 
 }  // namespace amx

@@ -88,62 +88,58 @@ void ternary_amx_t2_compute(const t3::Args& a) {
   const Tiles tiles;
   const AmxRecords rec(a);
 
-  for (int64_t tile = a.r0 / 16; tile < end; tile += kGroup) {
-    const int ng = end - tile < kGroup ? (int)(end - tile) : kGroup;
-    for (int64_t tb0 = 0; tb0 < a.n; tb0 += kTokenBlock) {
-      const int64_t tb1 = a.n - tb0 < kTokenBlock ? a.n : tb0 + kTokenBlock;
-      if (block) std::memset(facc, 0, sizeof(facc));
-      // Per-block scales: one segment per chunk, so each block's sums can be scaled on their own.
-      const int64_t step = block ? 1 : kChunk;
-      for (int64_t s0 = 0; s0 < segs; s0 += step) {
-        const int64_t s1 = segs - s0 < step ? segs : s0 + step;
-        for (int p = 0; p < ng; ++p) decode_tile_t2(a, tile + p, s0, s1, panel + p * kChunk * 4096);
-        // an odd group's last pair multiplies zeros for its missing tile (its rows are not stored)
-        if (ng % 2) std::memset(panel + ng * kChunk * 4096, 0, (size_t)(s1 - s0) * 4096);
-        t3::NextChunkPrefetch next(a, true, tile, kGroup, (int)step, s1, end);
-        for (int64_t t = tb0; t < tb1; t += 2 * kHalf) {
-          next.step((tb1 - tb0 + 2 * kHalf - 1) / (2 * kHalf));
-          const int halves = tb1 - t > kHalf ? 2 : 1;
-          const int8_t* const h[2] = {rec.half_tiles(t), halves == 2 ? rec.half_tiles(t + kHalf) : nullptr};
-          for (int p = 0; p < ng; p += 2) {
-            pair_chunk(h, halves, block || s0 == 0, s0, s1, panel, p, &sums[p][0][t - tb0]);
-            if (!block) continue;
-            // this segment's sums, less the codes' +1 (the block's activation sum), scaled
-            alignas(64) int32_t asum[2 * kHalf] = {};
-            for (int64_t i = t; i < t + halves * kHalf && i < tb1; ++i)
-              asum[i - t] = rec.block_sums(i)[s0];
-            for (int q = p; q < p + 2 && q < ng; ++q)
-              for (int i = 0; i < 16; ++i) {
-                const int64_t r = (tile + q) * 16 + i;
-                const __m512 d = _mm512_set1_ps(r < a.rows ? a.block_scales[r * segs + s0] : 0.0f);
-                for (int hh = 0; hh < halves; ++hh) {
-                  int32_t* c = &sums[q][i][t - tb0 + hh * kHalf];
-                  float* f = &facc[q][i][t - tb0 + hh * kHalf];
-                  const __m512i b = _mm512_sub_epi32(_mm512_load_si512(c), _mm512_load_si512(asum + hh * kHalf));
-                  _mm512_store_ps(f, _mm512_add_ps(_mm512_load_ps(f), _mm512_mul_ps(_mm512_cvtepi32_ps(b), d)));
-                }
+  t3::for_tile_groups(a, kGroup, kTokenBlock, [&](int64_t tile, int ng, int64_t tb0, int64_t tb1) {
+    if (block) std::memset(facc, 0, sizeof(facc));
+    // Per-block scales: one segment per chunk, so each block's sums can be scaled on their own.
+    const int64_t step = block ? 1 : kChunk;
+    for (int64_t s0 = 0; s0 < segs; s0 += step) {
+      const int64_t s1 = segs - s0 < step ? segs : s0 + step;
+      for (int p = 0; p < ng; ++p) decode_tile_t2(a, tile + p, s0, s1, panel + p * kChunk * 4096);
+      // an odd group's last pair multiplies zeros for its missing tile (its rows are not stored)
+      if (ng % 2) std::memset(panel + ng * kChunk * 4096, 0, (size_t)(s1 - s0) * 4096);
+      t3::NextChunkPrefetch next(a, true, tile, kGroup, (int)step, s1, end);
+      for (int64_t t = tb0; t < tb1; t += 2 * kHalf) {
+        next.step((tb1 - tb0 + 2 * kHalf - 1) / (2 * kHalf));
+        const int halves = tb1 - t > kHalf ? 2 : 1;
+        const int8_t* const h[2] = {rec.half_tiles(t), halves == 2 ? rec.half_tiles(t + kHalf) : nullptr};
+        for (int p = 0; p < ng; p += 2) {
+          pair_chunk(h, halves, block || s0 == 0, s0, s1, panel, p, &sums[p][0][t - tb0]);
+          if (!block) continue;
+          // this segment's sums, less the codes' +1 (the block's activation sum), scaled
+          alignas(64) int32_t asum[2 * kHalf] = {};
+          for (int64_t i = t; i < t + halves * kHalf && i < tb1; ++i)
+            asum[i - t] = rec.block_sums(i)[s0];
+          for (int q = p; q < p + 2 && q < ng; ++q)
+            for (int i = 0; i < 16; ++i) {
+              const int64_t r = (tile + q) * 16 + i;
+              const __m512 d = _mm512_set1_ps(r < a.rows ? a.block_scales[r * segs + s0] : 0.0f);
+              for (int hh = 0; hh < halves; ++hh) {
+                int32_t* c = &sums[q][i][t - tb0 + hh * kHalf];
+                float* f = &facc[q][i][t - tb0 + hh * kHalf];
+                const __m512i b = _mm512_sub_epi32(_mm512_load_si512(c), _mm512_load_si512(asum + hh * kHalf));
+                _mm512_store_ps(f, _mm512_add_ps(_mm512_load_ps(f), _mm512_mul_ps(_mm512_cvtepi32_ps(b), d)));
               }
-          }
+            }
         }
-        next.finish();
       }
-      // token-major rows: transpose each tile's 16 x 16 blocks, then finish as the other kernels
-      for (int p = 0; p < ng; ++p)
-        for (int64_t t = tb0; t < tb1; t += kHalf) {
-          __m512i v[16];
-          for (int i = 0; i < 16; ++i)
-            v[i] = block ? _mm512_castps_si512(_mm512_load_ps(&facc[p][i][t - tb0])) : _mm512_load_si512(&sums[p][i][t - tb0]);
-          avx512::transpose16(v);
-          for (int64_t j = t; j < t + kHalf && j < tb1; ++j) {
-            const t3::ActHeader* hdr = rec.header(j);
-            avx512::Out r;
-            if (block) r.facc = _mm512_castsi512_ps(v[j - t]);
-            else r.isum = _mm512_sub_epi32(v[j - t], _mm512_set1_epi32(hdr->sum));
-            avx512::store_rows(a, tile + p, j, avx512::finish(a, r, hdr->inv_scale));
-          }
-        }
+      next.finish();
     }
-  }
+    // token-major rows: transpose each tile's 16 x 16 blocks, then finish as the other kernels
+    for (int p = 0; p < ng; ++p)
+      for (int64_t t = tb0; t < tb1; t += kHalf) {
+        __m512i v[16];
+        for (int i = 0; i < 16; ++i)
+          v[i] = block ? _mm512_castps_si512(_mm512_load_ps(&facc[p][i][t - tb0])) : _mm512_load_si512(&sums[p][i][t - tb0]);
+        avx512::transpose16(v);
+        for (int64_t j = t; j < t + kHalf && j < tb1; ++j) {
+          const t3::ActHeader* hdr = rec.header(j);
+          avx512::Out r;
+          if (block) r.facc = _mm512_castsi512_ps(v[j - t]);
+          else r.isum = _mm512_sub_epi32(v[j - t], _mm512_set1_epi32(hdr->sum));
+          avx512::store_rows(a, tile + p, j, avx512::finish(a, r, hdr->inv_scale));
+        }
+      }
+  });
 }
 
 }  // namespace amx

@@ -487,29 +487,25 @@ static void mad_compute(const t3::Args& a, bool t2_layout, Decode decode) {
   const int64_t segs = t3::segments(a.K), end = (a.r1 + 15) / 16, rec = t3::mad_record_bytes(a.K);
   alignas(64) uint8_t panel[kMadGroup * kMadChunk * 4096];
   Out o[kMadTokenBlock * kMadGroup];
-  for (int64_t tile = a.r0 / 16; tile < end; tile += kMadGroup) {
-    const int ng = end - tile < kMadGroup ? (int)(end - tile) : kMadGroup;
-    for (int64_t tb0 = 0; tb0 < a.n; tb0 += kMadTokenBlock) {
-      const int64_t tb1 = a.n - tb0 < kMadTokenBlock ? a.n : tb0 + kMadTokenBlock;
-      const bool block = a.layout == t3::kLayoutBlock;  // else mad_block stores, adds and finishes
-      if (block)
-        for (int64_t i = 0; i < (tb1 - tb0) * kMadGroup; ++i) {
-          o[i].isum = _mm512_setzero_si512();
-          o[i].facc = _mm512_setzero_ps();
-        }
-      for (int64_t s0 = 0; s0 < segs; s0 += kMadChunk) {
-        const int64_t s1 = segs - s0 < kMadChunk ? segs : s0 + kMadChunk;
-        for (int p = 0; p < ng; ++p) decode(a, tile + p, s0, s1, panel + p * kMadChunk * 4096);
-        t3::NextChunkPrefetch next(a, t2_layout, tile, kMadGroup, kMadChunk, s1, end);
-        mad_tokens(a, tile, ng, tb0, tb1, s0, s1, panel, o, next);
+  const bool block = a.layout == t3::kLayoutBlock;  // else mad_block stores, adds and finishes
+  t3::for_tile_groups(a, kMadGroup, kMadTokenBlock, [&](int64_t tile, int ng, int64_t tb0, int64_t tb1) {
+    if (block)
+      for (int64_t i = 0; i < (tb1 - tb0) * kMadGroup; ++i) {
+        o[i].isum = _mm512_setzero_si512();
+        o[i].facc = _mm512_setzero_ps();
       }
-      if (block)
-        for (int64_t t = tb0; t < tb1; ++t) {
-          const float inv = reinterpret_cast<const t3::ActHeader*>(a.acts + t * rec)->inv_scale;
-          for (int p = 0; p < ng; ++p) store_rows(a, tile + p, t, finish(a, o[(t - tb0) * kMadGroup + p], inv));
-        }
+    for (int64_t s0 = 0; s0 < segs; s0 += kMadChunk) {
+      const int64_t s1 = segs - s0 < kMadChunk ? segs : s0 + kMadChunk;
+      for (int p = 0; p < ng; ++p) decode(a, tile + p, s0, s1, panel + p * kMadChunk * 4096);
+      t3::NextChunkPrefetch next(a, t2_layout, tile, kMadGroup, kMadChunk, s1, end);
+      mad_tokens(a, tile, ng, tb0, tb1, s0, s1, panel, o, next);
     }
-  }
+    if (block)
+      for (int64_t t = tb0; t < tb1; ++t) {
+        const float inv = reinterpret_cast<const t3::ActHeader*>(a.acts + t * rec)->inv_scale;
+        for (int p = 0; p < ng; ++p) store_rows(a, tile + p, t, finish(a, o[(t - tb0) * kMadGroup + p], inv));
+      }
+  });
 }
 
 }  // namespace

@@ -21,6 +21,17 @@ struct Args {
   int64_t r0, r1;              // output rows [r0, r1); r0 is a multiple of 16
 };
 
+// The prefill kernels' outer walk: groups of `group` tiles over the call's rows (the last group may
+// have fewer: ng), and per group blocks of up to `block` tokens: f(tile, ng, tb0, tb1).
+template <typename F>
+static inline void for_tile_groups(const Args& a, int group, int64_t block, F f) {
+  const int64_t end = (a.r1 + kTileRows - 1) / kTileRows;
+  for (int64_t tile = a.r0 / kTileRows; tile < end; tile += group) {
+    const int ng = end - tile < group ? (int)(end - tile) : group;
+    for (int64_t tb0 = 0; tb0 < a.n; tb0 += block) f(tile, ng, tb0, a.n - tb0 < block ? a.n : tb0 + block);
+  }
+}
+
 // 1024-entry table: byte of two nibbles (groups 2L, 2L+1) | low-group sign << 8 | high-group sign << 9
 // -> the 6 codes (w+1, one per byte) of those 6 consecutive weights. Filled at static init.
 extern uint64_t g_decode6[1024];
