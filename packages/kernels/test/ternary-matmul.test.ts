@@ -219,10 +219,8 @@ describe("ternary matmul kernels", () => {
     const best = cpuInfo().best;
     // Linux grants the tile state wherever the CPU has AMX-INT8 (kernel 5.16 and later)
     expect(byDefault.amx).toBe(best === "avx512" && cpuInfo().features.amxInt8 === true);
-    // without AMX tiles, the vector kernel of the layout then chosen: T2 on AVX2 and on Intel's
-    // AVX-512, T3 (mad) on AMD's
-    const t2WithoutAmx = best === "avx2" || (best === "avx512" && cpuInfo().vendor !== "AuthenticAMD");
-    const vector = t2WithoutAmx ? `i2_s.t2.${best}` : `i2_s.mad.${best}`;
+    // without AMX tiles, the vector kernel of the layout then chosen (T2 on AVX2 and Intel's AVX-512)
+    const vector = defaultLayout(best, false) === "t2" ? `i2_s.t2.${best}` : `i2_s.mad.${best}`;
     expect(byDefault.label).toContain(byDefault.amx ? "i2_s.t2amx.avx512" : vector);
     expect(off.amx).toBe(false);
     expect(off.label).toContain(vector);

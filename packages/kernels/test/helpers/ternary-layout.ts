@@ -7,11 +7,11 @@ import { withEnv } from "./env";
 export const LAYOUTS = ["t3", "t2"] as const;
 export type Layout = (typeof LAYOUTS)[number];
 
-/** The layout weights are prepared in by default under `isa`: T2 on AVX2 and on AVX-512, except on
- *  AMD CPUs without AMX tiles (Zen 4/5); T3 on scalar. */
-export function defaultLayout(isa: "scalar" | "avx2" | "avx512"): Layout {
+/** The layout weights are prepared in by default under `isa` (`amx`: AMX tiles usable): T2 on AVX2
+ *  and on AVX-512, except on AMD CPUs without AMX tiles (Zen 4/5); T3 on scalar. */
+export function defaultLayout(isa: "scalar" | "avx2" | "avx512", amx = cpuInfo().amx): Layout {
   if (isa === "avx2") return "t2";
-  return isa === "avx512" && (cpuInfo().amx || cpuInfo().vendor !== "AuthenticAMD") ? "t2" : "t3";
+  return isa === "avx512" && (amx || cpuInfo().vendor !== "AuthenticAMD") ? "t2" : "t3";
 }
 
 /** Runs fn with RYZEN_TERNARY_LAYOUT set to `layout` (unset: the default choice), then restores it. */
