@@ -15,9 +15,11 @@ const TOKENS = [1, 2, 15, 17, 33, 129];
 // K = 1280: 5 blocks, K = 2304: 9 blocks (not multiples of the K-chunks); N = 97: 7 tiles, the last
 // partial (a full tile group and a group of a pair and a single tile); N = 33: 3 tiles; N = 7: one
 // partial tile. I2_S only (its block is 128 weights): K = 1152 and 384, whose last 256-weight
-// segment is half past K (zero-padded; the activation block sums of that segment).
+// segment is half past K (zero-padded; the activation block sums of that segment). N = 208: 13 tiles,
+// enough for 2-thread prefill shares cut in whole 64-row groups (3 groups and a single tile).
 const SHAPES = [
   { K: 1280, N: 97 },
+  { K: 512, N: 208 },
   { K: 2304, N: 33 },
   { K: 256, N: 7 },
   { K: 1152, N: 16, i2sOnly: true },

@@ -418,7 +418,8 @@ bool accepts_t2(const MatmulWeights& w) { return t2::is_t2(w.layout); }
     {tname ".t2.scalar", 16, mad_bytes, mad_prepare, run<scalar::ternary_t2_compute>, accepts_t2},      \
         {tname ".t2.avx2", 16, mad_bytes, avx2::ternary_mad_prepare, run<avx2::ternary_t2_compute>, accepts_t2, \
          avx2::kMadGroupRows},                                                                         \
-        {tname ".t2.avx512", 16, mad_bytes, avx512::ternary_mad_prepare, run<avx512::ternary_t2_compute>, accepts_t2}, \
+        {tname ".t2.avx512", 16, mad_bytes, avx512::ternary_mad_prepare, run<avx512::ternary_t2_compute>, accepts_t2, \
+         avx512::kMadGroupRows},                                                                       \
   }
 
 // AMX: the AVX-512 MAD kernel's row groups, tiles in place of vpdpbusd.
