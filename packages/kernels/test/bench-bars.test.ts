@@ -53,6 +53,26 @@ describe("kernel benchmark", () => {
     expect((barChecks(alone) as { value: number; pass: boolean; note: string }[]).map((b) => [b.pass, b.note])).toEqual([[false, "no 2-core sample"]]);
   });
 
+  it("checks 2-thread scaling on the multiply-add GEMM, beside the int8 probe's own", () => {
+    const row = { isa: "avx512", shape: "q/o", family: "mad", K: 2560, N: 2560, n: 128, ms: 1, peakPct: 80 };
+    const gemm = [
+      { ...row, threads: 1, gops: 700, peakGops: 940 },
+      { ...row, threads: 2, gops: 1300, peakGops: 1880 },
+      { ...row, family: "amx", threads: 1, gops: 1700, peakGops: 940 },
+      { ...row, family: "amx", threads: 2, gops: 3400, peakGops: 1880 },
+    ];
+    const r = { ...report([], gemm), peak: { avx512: { 1: { gops: 940 }, 2: { gops: 1880 } } } };
+    const scaling = (barChecks(r) as { bar: string; value: number; pass: boolean; context: string }[]).filter((b) => b.bar.includes("2T/1T"));
+    expect(scaling.map((b) => [b.bar, b.value.toFixed(3), b.pass, b.context])).toEqual([
+      ["GEMM n=128 2T/1T >= 1.9x (avx512 mad)", (1300 / 700).toFixed(3), false, "int8 probe 2.00x"],
+    ]);
+    expect(formatKernelBench(r)).toMatch(/2T\/1T >= 1\.9x \(avx512 mad\) +q\/o +1\.86x +MISS \(int8 probe 2\.00x\)/);
+    // a 2-thread row whose probe ran at one core's rate does not count
+    const slow = { ...r, gemm: [gemm[0], { ...gemm[1], gops: 1400, peakGops: 950 }] };
+    const bar = (barChecks(slow) as { bar: string; pass: boolean; note: string }[]).find((b) => b.bar.includes("2T/1T"));
+    expect([bar?.pass, bar?.note]).toEqual([false, "no 2-core sample"]);
+  });
+
   it("says when a GEMV row's read probe caught a high-bandwidth window of the host", () => {
     const row = { isa: "avx512", family: "lut", threads: 2, K: 2560, us: 10, gbs: 35 };
     const gemv = [
