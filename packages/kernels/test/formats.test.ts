@@ -173,7 +173,7 @@ describe("integer kernels are deterministic", () => {
 // every code 15 with the largest scales (the weight value `w`), for the overflow test.
 const X16_FORMATS = [
   {
-    name: "q8_0", type: GGMLType.Q8_0, env: "RYZEN_Q8_0_LAYOUT", block: 32, x16From: ["avx512"],
+    name: "q8_0", type: GGMLType.Q8_0, env: "RYZEN_Q8_0_LAYOUT", block: 32, x16From: ["avx2", "avx512"],
     worstBlock: () => Uint8Array.from({ length: 34 }, (_, k) => (k === 0 ? 0x00 : k === 1 ? 0x3c : 0x80)), // d = 1, codes -128
     w: -128,
   },

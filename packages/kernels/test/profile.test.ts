@@ -65,7 +65,7 @@ describe("plan profiler", () => {
 
   it("does not count weights whose matmul layout aliases the source bytes", () => {
     const before = memoryStats().prepared;
-    // Q8_0 in llama.cpp's blocks (its x16 tiles, the AVX-512 default, are a copy)
+    // Q8_0 in llama.cpp's blocks (its x16 tiles, the AVX2 and AVX-512 default, are a copy)
     const W = withEnv("RYZEN_Q8_0_LAYOUT", "gguf", () =>
       Tensor.from(GGMLType.Q8_0, [K, N], quantize(GGMLType.Q8_0, randomFloats(K * N, 4), N, K)).prepare());
     expect(memoryStats().prepared).toBe(before);

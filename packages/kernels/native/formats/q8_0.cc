@@ -1,7 +1,8 @@
 // Q8_0 (32 int8 + f16 scale per block) weights. Two matmul layouts, chosen at prepare():
-//  - "gguf": llama.cpp's block layout kept as is (mmap zero-copy), for scalar and AVX2;
-//  - "x16": repacked into 16-row tiles of codes + 128 (formats/q8_0_x16.h) where AVX-512 VNNI is
-//    active: they feed vpdpbusd with no per-token sign fix-up.
+//  - "gguf": llama.cpp's block layout kept as is (mmap zero-copy), for the scalar ISA;
+//  - "x16": repacked into 16-row tiles of codes + 128 (formats/q8_0_x16.h) where AVX2 or AVX-512
+//    is active: aligned 16-row vectors, scales apart; with AVX-512 VNNI the codes feed vpdpbusd
+//    with no per-token sign fix-up.
 // RYZEN_Q8_0_LAYOUT=gguf|x16 forces one (tests, benchmarks). Reference (de)quantization is
 // bit-compatible with ggml-quants.c and always reads the on-disk bytes.
 #include <cstring>
@@ -17,6 +18,7 @@ const MatmulKernel k_scalar = gguf_kernel<ActKind::A32, &FormatKernels::q8_0, Is
 const MatmulKernel k_avx2 = gguf_kernel<ActKind::A32, &FormatKernels::q8_0, Isa::Avx2, kLayout>("q8_0.avx2");
 const MatmulKernel k_avx512 = gguf_kernel<ActKind::A32, &FormatKernels::q8_0, Isa::Avx512, kLayout>("q8_0.avx512");
 const MatmulKernel k_x16_scalar = x16_kernel<Isa::Scalar, scalar::gemm_q8_0_x16, ActKind::A32, kLayout>("q8_0.x16.scalar", 0);
+const MatmulKernel k_x16_avx2 = x16_kernel<Isa::Avx2, avx2::gemm_q8_0_x16, ActKind::A32, kLayout>("q8_0.x16.avx2", 0);
 // prefill runs tile pairs
 const MatmulKernel k_x16_avx512 = x16_kernel<Isa::Avx512, avx512::gemm_q8_0_x16, ActKind::A32, kLayout>("q8_0.x16.avx512", 32);
 
@@ -30,9 +32,9 @@ void decode_row_x16(const uint8_t* src, int64_t r, int64_t K, uint8_t* codes, ui
   }
 }
 
-const X16Format k_format = {DType::Q8_0, "RYZEN_Q8_0_LAYOUT", Isa::Avx512, kLayout, q8x16::kTiles, decode_row_x16, q8x16::pack_block,
+const X16Format k_format = {DType::Q8_0, "RYZEN_Q8_0_LAYOUT", Isa::Avx2, kLayout, q8x16::kTiles, decode_row_x16, q8x16::pack_block,
                             {{&k_scalar, &k_avx2, &k_avx512}, &FormatKernels::q8_0},
-                            {&k_x16_scalar, nullptr, &k_x16_avx512}};
+                            {&k_x16_scalar, &k_x16_avx2, &k_x16_avx512}};
 
 bool prepare(const uint8_t* src, size_t src_bytes, int64_t rows, int64_t cols, std::shared_ptr<void> owner,
              MatmulWeights& out, std::string& err) {

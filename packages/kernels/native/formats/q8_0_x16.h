@@ -1,8 +1,8 @@
-// Q8_0 "x16" engine layout, built at prepare() where AVX-512 VNNI is active: the Q4_0 x16 layout
+// Q8_0 "x16" engine layout, built at prepare() on AVX2 and AVX-512 CPUs: the Q4_0 x16 layout
 // (q4_0_x16.h: 16-row tiles, per tile and 32-column block the codes, f16 scales after all codes)
 // with 8-bit codes: 512 bytes per block, 64-byte vector v (0..7) = columns 4v..4v+3 of the 16 rows
-// (byte 4i + j = row i, column 4v + j), each code stored + 128 (unsigned, for vpdpbusd). (AVX2 has
-// no x16 Q8_0 kernel: vpmaddubsw pair sums of 255 * 127 saturate int16.)
+// (byte 4i + j = row i, column 4v + j), each code stored + 128 (unsigned, for vpdpbusd; the AVX2
+// kernel takes the sign back off, see avx2/q8_0_x16.cc).
 #pragma once
 #include "formats/q4_0_x16.h"
 
@@ -27,8 +27,11 @@ inline void pack_block(const uint8_t* codes, int64_t stride, uint8_t* blk) {
 
 }  // namespace q8x16
 
-// The kernels (as the Q4_0 x16 ones; in the same files).
+// The kernels (scalar and AVX-512 beside the Q4_0 x16 ones, in the same files).
 namespace scalar {
+void gemm_q8_0_x16(const uint8_t* data, int64_t rows, const GemmArgs& g);
+}
+namespace avx2 {  // avx2/q8_0_x16.cc
 void gemm_q8_0_x16(const uint8_t* data, int64_t rows, const GemmArgs& g);
 }
 namespace avx512 {
