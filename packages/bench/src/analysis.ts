@@ -34,7 +34,7 @@ export interface GoalResult {
   detail: string;
 }
 
-/** Ternary formats only: Q4_0 / Q4_K are reference points, not what a BitNet engine should be judged on. */
+/** Ternary formats only: Q4_0 / Q4_K / Q8_0 are reference points, not what a BitNet engine should be judged on. */
 const TERNARY = new Set(["tq2_0", "tq1_0", "i2_s", "iq2_bn"]);
 
 /** How a row is read: its median over all rounds, or its value in one round. */

@@ -11,7 +11,7 @@ const HELP = `ryzen-bench — Ryzen vs llama.cpp / bitnet.cpp / ik_llama.cpp / n
 
   --quick               tiny model, short lengths, 1 repetition (for tests and smoke runs)
   --models a,b          model shapes: bitnet-2b4t, bitnet-large, tiny (default bitnet-2b4t; quick: tiny)
-  --types a,b           Ryzen weight formats: tq2_0, tq1_0, i2_s, q4_0, q4_k
+  --types a,b           Ryzen weight formats: tq2_0, tq1_0, i2_s, q4_0, q4_k, q8_0
   --threads 1,2         thread counts (default 1..physical cores)
   --reps N              rounds: each engine·file runs once per round, the order rotating between rounds
                         (median and min–max over rounds; goals = median of per-round ratios)

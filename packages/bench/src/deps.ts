@@ -100,4 +100,4 @@ export function loadRuntime(): Promise<RuntimeApi> {
 }
 
 /** GGML type ids (GGUF on-disk values; the same in llama.cpp, bitnet.cpp and ik_llama.cpp). */
-export const GGML = { F32: 0, F16: 1, Q4_0: 2, Q4_K: 12, Q6_K: 14, TQ1_0: 34, TQ2_0: 35, I2_S: 36 } as const;
+export const GGML = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 8, Q4_K: 12, Q6_K: 14, TQ1_0: 34, TQ2_0: 35, I2_S: 36 } as const;

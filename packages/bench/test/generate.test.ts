@@ -10,11 +10,11 @@ import { MODEL_SHAPES, projectionWeights } from "../src/models/shapes.js";
 const dir = mkdtempSync(join(tmpdir(), "rb-gen-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const TYPE_IDS = { tq2_0: 35, tq1_0: 34, i2_s: 36, q4_0: 2, q4_k: 12 } as const;
+const TYPE_IDS = { tq2_0: 35, tq1_0: 34, i2_s: 36, q4_0: 2, q4_k: 12, q8_0: 8 } as const;
 
 describe("model generator (tiny shape)", () => {
   it("writes the llama.cpp bitnet tensor set with the right types, shapes and metadata", async () => {
-    for (const wt of ["tq2_0", "tq1_0", "i2_s", "q4_0", "q4_k"] as const) {
+    for (const wt of ["tq2_0", "tq1_0", "i2_s", "q4_0", "q4_k", "q8_0"] as const) {
       const g = await generateModel({ model: "tiny", weightType: wt, cacheDir: dir });
       expect(g.path).toBe(join(dir, modelFileName("tiny", wt, "q6_k", 1)));
       const f = await readGGUF(g.path);

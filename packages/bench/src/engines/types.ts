@@ -12,7 +12,7 @@ export interface BenchRow {
   engine: EngineName;
   /** model shape, e.g. "bitnet-2b4t" */
   model: string;
-  /** weight format the engine read (tq2_0, tq1_0, i2_s, q4_0, q4_k, iq2_bn) */
+  /** weight format the engine read (tq2_0, tq1_0, i2_s, q4_0, q4_k, q8_0, iq2_bn) */
   format: string;
   threads: number;
   test: TestName;

@@ -60,8 +60,8 @@ export const MODEL_SHAPES: Record<string, ModelShape> = {
   },
 };
 
-export type WeightType = "tq2_0" | "tq1_0" | "i2_s" | "q4_0" | "q4_k";
-export const WEIGHT_TYPES: readonly WeightType[] = ["tq2_0", "tq1_0", "i2_s", "q4_0", "q4_k"];
+export type WeightType = "tq2_0" | "tq1_0" | "i2_s" | "q4_0" | "q4_k" | "q8_0";
+export const WEIGHT_TYPES: readonly WeightType[] = ["tq2_0", "tq1_0", "i2_s", "q4_0", "q4_k", "q8_0"];
 export type HeadType = "q6_k" | "f16";
 
 export function getShape(name: string): ModelShape {
