@@ -1,4 +1,4 @@
-// acc += pair sums of w (u8) x b (s8), as int16 (vpmaddubsw + vpaddw), for the AVX2 ternary
+// acc += pair sums of w (u8) x b (s8), as int16 (vpmaddubsw + vpaddw), for the AVX2 ternary and x16
 // kernels. In asm because GCC 12 schedules all of a loop's broadcasts or loads first, runs out of
 // the 16 ymm registers and keeps an accumulator in memory, so the loop waited on store-to-load
 // forwarding (~2x slower). Include only from AVX2 translation units (see the ISA rule).

@@ -4,9 +4,12 @@
 // 16 * 15 * 127 = 30480 < 2^15, so the whole block accumulates in int16 and one vpmaddwd widens
 // it. Then, as on AVX-512: the codes' +8 comes off with the activation block sum and one fma
 // applies d_w * d_a, so the bits equal the scalar and AVX-512 kernels'.
-// Runs half tiles (8 rows) x up to 4 tokens (14 of the 16 ymm registers); decode whole tiles.
+// Runs half tiles (8 rows) x up to 4 tokens (14 of the 16 ymm registers); decode whole tiles. The
+// products go into their accumulators one by one (maddubs_acc): left to itself GCC 12 sums a
+// block's 32 products per token as a tree and spills most of them.
 #include <immintrin.h>
 #include <cstring>
+#include "avx2/maddubs_acc.h"
 #include "avx2/x16_common.h"
 #include "core/prefetch.h"
 #include "formats/q4_0_x16.h"
@@ -45,8 +48,8 @@ static void halves_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, 
       for (int t = 0; t < T; ++t) {
         const __m256i a0 = bcast4(q[t] + b * 32 + 8 * L), a1 = bcast4(q[t] + b * 32 + 8 * L + 4);
         for (int u = 0; u < H; ++u) {
-          acc[t][u] = _mm256_add_epi16(acc[t][u], _mm256_maddubs_epi16(lo[u], a0));
-          acc[t][u] = _mm256_add_epi16(acc[t][u], _mm256_maddubs_epi16(hi[u], a1));
+          acc[t][u] = maddubs_acc(acc[t][u], lo[u], a0);
+          acc[t][u] = maddubs_acc(acc[t][u], hi[u], a1);
         }
       }
     }
