@@ -7,6 +7,7 @@
 // more tokens run half tiles x 2 tokens.
 #include <immintrin.h>
 #include <cstring>
+#include "avx2/maddubs_acc.h"
 #include "avx2/x16_common.h"
 #include "core/prefetch.h"
 #include "formats/q4_k_x16.h"
@@ -49,8 +50,8 @@ static void halves_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, 
           const int8_t* a = q[t] + B * 256 + 32 * j + 8 * L;
           const __m256i a0 = bcast4(a), a1 = bcast4(a + 4);
           for (int u = 0; u < H; ++u) {
-            acc[t][u] = _mm256_add_epi16(acc[t][u], _mm256_maddubs_epi16(lo[u], a0));
-            acc[t][u] = _mm256_add_epi16(acc[t][u], _mm256_maddubs_epi16(hi[u], a1));
+            acc[t][u] = maddubs_acc(acc[t][u], lo[u], a0);  // in place, as in the Q4_0 kernel
+            acc[t][u] = maddubs_acc(acc[t][u], hi[u], a1);
           }
         }
       }
