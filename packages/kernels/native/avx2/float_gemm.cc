@@ -6,13 +6,14 @@
 #include <immintrin.h>
 #include <cstdint>
 #include <cstring>
+#include "core/prefetch.h"
 #include "scalar/quant_kernels.h"
 
 namespace ryzen {
 namespace avx2 {
 namespace {
 
-constexpr int kTile = 4;
+constexpr int kTile = 3;  // tokens per pass over a row: 12 accumulators of the 16 ymm registers
 
 static inline float hsum(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -38,52 +39,73 @@ static inline float one_bf16(const uint8_t* w, int64_t k) {
   return f;
 }
 
-template <int NT, __m256 (*Ld)(const uint8_t*, int64_t), float (*One)(const uint8_t*, int64_t)>
+// Four accumulators per token, so decode (one token) is not bound by the fma latency chain: with
+// two it caught up too slowly after each wait on memory (F16 GEMV at ~80 % of the read bandwidth).
+// Every token count runs the same chains in the same order (a token's bits do not depend on its batch).
+template <int NT, __m256 (*Ld)(const uint8_t*, int64_t), float (*One)(const uint8_t*, int64_t), int ES>
 static void row(const uint8_t* w, const float* const* x, int64_t K, float* out) {
-  __m256 acc0[NT], acc1[NT];
-  for (int t = 0; t < NT; t++) acc0[t] = acc1[t] = _mm256_setzero_ps();
+  __m256 acc[4][NT];
+  for (int j = 0; j < 4; j++)
+    for (int t = 0; t < NT; t++) acc[j][t] = _mm256_setzero_ps();
   int64_t k = 0;
-  for (; k + 16 <= K; k += 16) {
-    const __m256 w0 = Ld(w, k), w1 = Ld(w, k + 8);
-    for (int t = 0; t < NT; t++) {
-      acc0[t] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x[t] + k), acc0[t]);
-      acc1[t] = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x[t] + k + 8), acc1[t]);
+  for (; k + 32 <= K; k += 32) {
+    if (NT == 1) prefetch_lines(w + k * ES + kPrefetchAheadBytes, 32 * ES);  // decode streams the rows once
+    for (int j = 0; j < 4; j++) {
+      const __m256 wj = Ld(w, k + 8 * j);
+      for (int t = 0; t < NT; t++) acc[j][t] = _mm256_fmadd_ps(wj, _mm256_loadu_ps(x[t] + k + 8 * j), acc[j][t]);
     }
   }
   for (; k + 8 <= K; k += 8) {
     const __m256 w0 = Ld(w, k);
-    for (int t = 0; t < NT; t++) acc0[t] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x[t] + k), acc0[t]);
+    for (int t = 0; t < NT; t++) acc[0][t] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x[t] + k), acc[0][t]);
   }
   for (int t = 0; t < NT; t++) {
-    float s = hsum(_mm256_add_ps(acc0[t], acc1[t]));
+    float s = hsum(_mm256_add_ps(_mm256_add_ps(acc[0][t], acc[1][t]), _mm256_add_ps(acc[2][t], acc[3][t])));
     for (int64_t j = k; j < K; j++) s += One(w, j) * x[t][j];
     out[t] = s;
   }
 }
 
-template <__m256 (*Ld)(const uint8_t*, int64_t), float (*One)(const uint8_t*, int64_t)>
-static void gemm(const GemmArgs& g) {
-  for (int64_t r = g.r0; r < g.r1; r++) {
-    const uint8_t* w = g.w + r * g.w_row_bytes;
-    for (int64_t t0 = 0; t0 < g.n; t0 += kTile) {
-      const int nt = (int)(g.n - t0 < kTile ? g.n - t0 : kTile);
-      const float* x[kTile];
-      float out[kTile];
-      for (int t = 0; t < nt; t++) x[t] = g.x + (t0 + t) * g.ldx;
-      switch (nt) {
-        case 1: row<1, Ld, One>(w, x, g.K, out); break;
-        case 2: row<2, Ld, One>(w, x, g.K, out); break;
-        case 3: row<3, Ld, One>(w, x, g.K, out); break;
-        default: row<4, Ld, One>(w, x, g.K, out); break;
-      }
-      for (int t = 0; t < nt; t++) g.y[(t0 + t) * g.ldy + r] = out[t];
-    }
+// Row r for every token, kTile tokens per pass over the weights at w (read by Ld / One, ES bytes each).
+template <__m256 (*Ld)(const uint8_t*, int64_t), float (*One)(const uint8_t*, int64_t), int ES>
+static void row_all_tokens(const GemmArgs& g, const uint8_t* w, int64_t r) {
+  for (int64_t t0 = 0; t0 < g.n; t0 += kTile) {
+    const int nt = (int)(g.n - t0 < kTile ? g.n - t0 : kTile);
+    const float* x[kTile];
+    float out[kTile];
+    for (int t = 0; t < nt; t++) x[t] = g.x + (t0 + t) * g.ldx;
+    if (nt == 1) row<1, Ld, One, ES>(w, x, g.K, out);
+    else if (nt == 2) row<2, Ld, One, ES>(w, x, g.K, out);
+    else row<3, Ld, One, ES>(w, x, g.K, out);
+    for (int t = 0; t < nt; t++) g.y[(t0 + t) * g.ldy + r] = out[t];
   }
 }
 
-static void gemm_f32(const GemmArgs& g) { gemm<ld_f32, one_f32>(g); }
-static void gemm_f16(const GemmArgs& g) { gemm<ld_f16, one_f16>(g); }
-static void gemm_bf16(const GemmArgs& g) { gemm<ld_bf16, one_bf16>(g); }
+// Prefill over 16-bit weights widens each row to f32 once (exactly) and runs every token pass on
+// that, instead of converting the row again in each pass: the same values in the same fmas, so
+// the same bits as decode. Rows up to kWideRow columns (64 KB of stack).
+constexpr int64_t kWideRow = 16384;
+
+template <__m256 (*Ld)(const uint8_t*, int64_t), float (*One)(const uint8_t*, int64_t), int ES>
+static void gemm(const GemmArgs& g) {
+  alignas(32) float wide[ES == 2 ? kWideRow : 1];
+  const bool widen = ES == 2 && g.n > kTile && g.K <= kWideRow;
+  for (int64_t r = g.r0; r < g.r1; r++) {
+    const uint8_t* w = g.w + r * g.w_row_bytes;
+    if (!widen) {
+      row_all_tokens<Ld, One, ES>(g, w, r);
+      continue;
+    }
+    int64_t k = 0;
+    for (; k + 8 <= g.K; k += 8) _mm256_store_ps(wide + k, Ld(w, k));
+    for (; k < g.K; k++) wide[k] = One(w, k);
+    row_all_tokens<ld_f32, one_f32, 4>(g, reinterpret_cast<const uint8_t*>(wide), r);
+  }
+}
+
+static void gemm_f32(const GemmArgs& g) { gemm<ld_f32, one_f32, 4>(g); }
+static void gemm_f16(const GemmArgs& g) { gemm<ld_f16, one_f16, 2>(g); }
+static void gemm_bf16(const GemmArgs& g) { gemm<ld_bf16, one_bf16, 2>(g); }
 
 const FormatKernels kTable = {gemm_f32, gemm_f16, gemm_bf16, gemm_q8_0, gemm_q4_0, gemm_q4_K, gemm_q6_K, quantize_acts_a32, quantize_acts_a256};
 
