@@ -316,7 +316,8 @@ export function runKernelBench(opts = {}) {
       for (const c of [copies.t3, copies.t2]) for (const w of c?.weights.flat() ?? []) w.dispose();
     }
     if (opts.head !== false) {
-      for (const [tname, ttype] of [["q6_K", K.GGMLType.Q6_K], ["q8_0", K.GGMLType.Q8_0]]) {
+      for (const [tname, ttype] of [["q6_K", K.GGMLType.Q6_K], ["q8_0", K.GGMLType.Q8_0], ["f16", K.GGMLType.F16]]) {
+        // Q6_K and Q8_0 heads, and F16 (the official BitNet b1.58 2B4T file's tied embedding);
         // quantize a block of rows once and repeat it: rows are independent in these formats
         const rowsBlock = 1024, { K: k, N } = HEAD;
         let block;
@@ -333,7 +334,7 @@ export function runKernelBench(opts = {}) {
         for (const isa of isas) {
           K.setIsa(isa);
           // prepared under this ISA, as a model loaded with RYZEN_ISA=isa is: the layout follows
-          // the ISA at prepare time (Q8_0 x16, made for AVX-512, has only a portable kernel on AVX2)
+          // the ISA at prepare time
           const w = K.Tensor.from(ttype, [k, N], bytes).prepare();
           for (const t of threads) {
             K.setThreads(t);
