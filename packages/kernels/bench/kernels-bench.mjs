@@ -317,7 +317,8 @@ export function runKernelBench(opts = {}) {
     }
     if (opts.head !== false) {
       for (const [tname, ttype] of [["q6_K", K.GGMLType.Q6_K], ["q8_0", K.GGMLType.Q8_0], ["f16", K.GGMLType.F16]]) {
-        // Q6_K and Q8_0 heads, and F16 (the official BitNet b1.58 2B4T file's tied embedding);
+        // Q6_K and Q8_0 heads, and F16 (the official BitNet b1.58 2B4T file's tied embedding, which
+        // the runtime requantizes to Q6_K unless told to keep it as stored);
         // quantize a block of rows once and repeat it: rows are independent in these formats
         const rowsBlock = 1024, { K: k, N } = HEAD;
         let block;
