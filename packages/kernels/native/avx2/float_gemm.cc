@@ -81,9 +81,7 @@ static void row_all_tokens(const GemmArgs& g, const uint8_t* w, int64_t r) {
   }
 }
 
-// Prefill over 16-bit weights widens each row to f32 once (exactly) and runs every token pass on
-// that, instead of converting the row again in each pass: the same values in the same fmas, so
-// the same bits as decode. Rows up to kWideRow columns (64 KB of stack).
+// Prefill over 16-bit weights widens each row to f32 once, as the AVX-512 kernel does (same bits).
 constexpr int64_t kWideRow = 16384;
 
 template <__m256 (*Ld)(const uint8_t*, int64_t), float (*One)(const uint8_t*, int64_t), int ES>
