@@ -68,9 +68,12 @@ static void tiles_tokens(const Ctx& c, int64_t tile, int64_t t0, int64_t r1) {
       for (int p = 0; p < NT; ++p) prefetch_lines(codes[p] + (b + kAheadBlocks) * C::kTiles.code, C::kTiles.code);
     // one tile and token: two dependency chains (low and high nibbles), added at the end
     constexpr bool kTwoChains = T * NT == 1;
+    // the codes' offset comes off up front: each sum starts at -offset * (the block's activation sum)
     __m512i acc[T][NT], acc_hi[T][NT];
-    for (int t = 0; t < T; ++t)
-      for (int p = 0; p < NT; ++p) acc[t][p] = acc_hi[t][p] = _mm512_setzero_si512();
+    for (int t = 0; t < T; ++t) {
+      const __m512i start = _mm512_set1_epi32(-C::kOffset * s[t][b]);
+      for (int p = 0; p < NT; ++p) acc[t][p] = start, acc_hi[t][p] = _mm512_setzero_si512();
+    }
     for (int L = 0; L < 4; ++L) {
       __m512i lo[NT], hi[NT];
       for (int p = 0; p < NT; ++p) C::operands(codes[p] + b * C::kTiles.code, L, m4, lo[p], hi[p]);
@@ -87,10 +90,9 @@ static void tiles_tokens(const Ctx& c, int64_t tile, int64_t t0, int64_t r1) {
     for (int p = 0; p < NT; ++p) dw[p] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(scales[p] + b * 16)));
     if (kTwoChains) acc[0][0] = _mm512_add_epi32(acc[0][0], acc_hi[0][0]);
     for (int t = 0; t < T; ++t) {
-      const __m512i corr = _mm512_set1_epi32(C::kOffset * s[t][b]);
       const __m512 da = _mm512_set1_ps(d[t][b]);
       for (int p = 0; p < NT; ++p)
-        facc[t][p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[t][p], corr)), _mm512_mul_ps(dw[p], da), facc[t][p]);
+        facc[t][p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[t][p]), _mm512_mul_ps(dw[p], da), facc[t][p]);
     }
   }
   for (int p = 0; p < NT; ++p)
