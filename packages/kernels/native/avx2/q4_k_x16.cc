@@ -4,7 +4,7 @@
 // vpmaddwd widens, vpmulld applies the rows' 6-bit scales into S1, four vpmaddwd per super-block
 // form the mins term S2, and two fmas apply d * d_a and dmin * d_a: the scalar kernel's
 // operations in its order, so the same bits. Decode runs whole tiles (both halves, one pass);
-// more tokens run half tiles x 2 tokens.
+// more tokens run half tiles x 4 tokens.
 #include <immintrin.h>
 #include <cstring>
 #include "avx2/maddubs_acc.h"
@@ -91,7 +91,7 @@ static void halves_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, 
 }  // namespace
 
 void gemm_q4_K_x16(const uint8_t* data, int64_t rows, const GemmArgs& g) {
-  run_halves<2>([&](auto H, auto T, int64_t tile, int h, int64_t t0) { halves_tokens<H, T>(data, rows, g, tile, h, t0); }, g);
+  run_halves<4>([&](auto H, auto T, int64_t tile, int h, int64_t t0) { halves_tokens<H, T>(data, rows, g, tile, h, t0); }, g);
 }
 
 }  // namespace avx2

@@ -93,7 +93,7 @@ static void halves_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, 
 }  // namespace
 
 void gemm_q6_K_x16(const uint8_t* data, int64_t rows, const GemmArgs& g) {
-  run_halves<2>([&](auto H, auto T, int64_t tile, int h, int64_t t0) { halves_tokens<H, T>(data, rows, g, tile, h, t0); }, g);
+  run_halves<4>([&](auto H, auto T, int64_t tile, int h, int64_t t0) { halves_tokens<H, T>(data, rows, g, tile, h, t0); }, g);
 }
 
 }  // namespace avx2

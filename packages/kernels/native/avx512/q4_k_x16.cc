@@ -3,7 +3,7 @@
 // rows' sc with vpmulld into S1, the mins term S2 = sum_j m_j * asum_j takes four vpdpwssd per
 // super-block (mins widened to int16 pairs, activation sub-block sums broadcast in pairs), and per
 // super-block two fmas apply d * d_a and dmin * d_a: the scalar kernel's operations, in its order.
-// Decode runs one tile at a time (two dependency chains); more tokens run 2 tiles x 2 tokens.
+// Decode runs one tile at a time (two dependency chains); more tokens run 2 tiles x 4 tokens.
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
@@ -96,7 +96,7 @@ static void tiles_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, i
 }  // namespace
 
 void gemm_q4_K_x16(const uint8_t* data, int64_t rows, const GemmArgs& g) {
-  run_tiles<2>([&](auto NT, auto T, int64_t tile, int64_t t0) { tiles_tokens<NT, T>(data, rows, g, tile, t0); }, g);
+  run_tiles<4>([&](auto NT, auto T, int64_t tile, int64_t t0) { tiles_tokens<NT, T>(data, rows, g, tile, t0); }, g);
 }
 
 }  // namespace avx512

@@ -3,7 +3,8 @@
 // columns of unsigned 6-bit codes; per 16-column scale group the int32 dots lose 32 x the
 // group's activation sum and take the rows' int8 sub-scales (vpmulld) into S, and per
 // super-block one fma applies d * d_a: the scalar kernel's operations, in its order.
-// Decode runs one tile at a time (two dependency chains); more tokens run 2 tiles x 2 tokens.
+// Decode runs one tile at a time (two dependency chains); more tokens run 2 tiles x 4 tokens (the
+// operand decoding shared by 4 tokens: 128-token GEMM 200 -> 250 GOPS at 1 thread, Xeon).
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
@@ -98,7 +99,7 @@ static void tiles_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, i
 }  // namespace
 
 void gemm_q6_K_x16(const uint8_t* data, int64_t rows, const GemmArgs& g) {
-  run_tiles<2>([&](auto NT, auto T, int64_t tile, int64_t t0) { tiles_tokens<NT, T>(data, rows, g, tile, t0); }, g);
+  run_tiles<4>([&](auto NT, auto T, int64_t tile, int64_t t0) { tiles_tokens<NT, T>(data, rows, g, tile, t0); }, g);
 }
 
 }  // namespace avx512
