@@ -47,9 +47,11 @@ static void halves_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, 
       const uint8_t* piece = codes + B * q6kx16::kSuperCodeBytes + (grp / 2) * q6kx16::kPieceBytes;
       const int half16 = grp % 2;  // which 16 columns of the piece
       if (T == 1 && half16 == 0) prefetch_piece_ahead(piece, q6kx16::kPieceBytes);  // decode: one stream
-      __m256i dot[T][H];
-      for (int t = 0; t < T; ++t)
-        for (int u = 0; u < H; ++u) dot[t][u] = _mm256_setzero_si256();
+      __m256i dot[T][H];  // starting centered: at -32 x the group's activation sum (the codes' +32)
+      for (int t = 0; t < T; ++t) {
+        const __m256i start = _mm256_set1_epi32(-32 * s[t][B * 16 + grp]);
+        for (int u = 0; u < H; ++u) dot[t][u] = start;
+      }
       __m256i hv[H];
       for (int u = 0; u < H; ++u) hv[u] = _mm256_loadu_si256((const __m256i*)(piece + 256 + 64 * half16 + 32 * (h + u)));
       for (int l2 = 0; l2 < 2; ++l2) {
@@ -75,8 +77,7 @@ static void halves_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, 
         std::memcpy(&sc8, m + q6kx16::kScOffset + 16 * grp + 8 * (h + u), 8);
         const __m256i sc = _mm256_cvtepi8_epi32(_mm_cvtsi64_si128(sc8));
         for (int t = 0; t < T; ++t) {
-          const __m256i centered = _mm256_sub_epi32(dot[t][u], _mm256_set1_epi32(32 * s[t][B * 16 + grp]));
-          sacc[t][u] = _mm256_add_epi32(sacc[t][u], _mm256_mullo_epi32(centered, sc));
+          sacc[t][u] = _mm256_add_epi32(sacc[t][u], _mm256_mullo_epi32(dot[t][u], sc));
         }
       }
     }

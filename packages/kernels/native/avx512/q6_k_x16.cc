@@ -52,9 +52,12 @@ static void tiles_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, i
       const int m = grp % 2;
       if (T == 1 && m == 0)
         for (int p = 0; p < NT; ++p) prefetch_piece_ahead(codes[p] + off, q6kx16::kPieceBytes);
+      // the dots start centered: at -32 x the group's activation sum (the codes' +32)
       __m512i acc[T][NT], acc_hi[T][NT];
-      for (int t = 0; t < T; ++t)
-        for (int p = 0; p < NT; ++p) acc[t][p] = acc_hi[t][p] = _mm512_setzero_si512();
+      for (int t = 0; t < T; ++t) {
+        const __m512i start = _mm512_set1_epi32(-32 * s[t][B * 16 + grp]);
+        for (int p = 0; p < NT; ++p) acc[t][p] = start, acc_hi[t][p] = _mm512_setzero_si512();
+      }
       __m512i hv[NT];
       for (int p = 0; p < NT; ++p) hv[p] = _mm512_loadu_si512(codes[p] + off + 256 + 64 * m);
       for (int l2 = 0; l2 < 2; ++l2) {
@@ -80,8 +83,7 @@ static void tiles_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, i
         const __m512i sc = _mm512_cvtepi8_epi32(
             _mm_loadu_si128((const __m128i*)(meta[p] + B * q6kx16::kMetaBytes + q6kx16::kScOffset + 16 * grp)));
         for (int t = 0; t < T; ++t) {
-          const __m512i dot = kTwoChains ? _mm512_add_epi32(acc[t][p], acc_hi[t][p]) : acc[t][p];
-          const __m512i centered = _mm512_sub_epi32(dot, _mm512_set1_epi32(32 * s[t][B * 16 + grp]));
+          const __m512i centered = kTwoChains ? _mm512_add_epi32(acc[t][p], acc_hi[t][p]) : acc[t][p];
           sacc[t][p] = _mm512_add_epi32(sacc[t][p], _mm512_mullo_epi32(centered, sc));
         }
       }
