@@ -84,21 +84,22 @@ static void row_all_tokens(const GemmArgs& g, const uint8_t* w, int64_t r) {
 // Prefill over 16-bit weights widens each row to f32 once, as the AVX-512 kernel does (same bits).
 constexpr int64_t kWideRow = 16384;
 
-template <__m256 (*Ld)(const uint8_t*, int64_t), float (*One)(const uint8_t*, int64_t), int ES>
-static void gemm(const GemmArgs& g) {
-  alignas(32) float wide[ES == 2 ? kWideRow : 1];
-  const bool widen = ES == 2 && g.n > kTile && g.K <= kWideRow;
+template <__m256 (*Ld)(const uint8_t*, int64_t), float (*One)(const uint8_t*, int64_t)>
+__attribute__((noinline)) static void gemm_widened(const GemmArgs& g) {
+  alignas(32) float wide[kWideRow];
   for (int64_t r = g.r0; r < g.r1; r++) {
     const uint8_t* w = g.w + r * g.w_row_bytes;
-    if (!widen) {
-      row_all_tokens<Ld, One, ES>(g, w, r);
-      continue;
-    }
     int64_t k = 0;
     for (; k + 8 <= g.K; k += 8) _mm256_store_ps(wide + k, Ld(w, k));
     for (; k < g.K; k++) wide[k] = One(w, k);
     row_all_tokens<ld_f32, one_f32, 4>(g, reinterpret_cast<const uint8_t*>(wide), r);
   }
+}
+
+template <__m256 (*Ld)(const uint8_t*, int64_t), float (*One)(const uint8_t*, int64_t), int ES>
+static void gemm(const GemmArgs& g) {
+  if (ES == 2 && g.n > kTile && g.K <= kWideRow) return gemm_widened<Ld, One>(g);
+  for (int64_t r = g.r0; r < g.r1; r++) row_all_tokens<Ld, One, ES>(g, g.w + r * g.w_row_bytes, r);
 }
 
 static void gemm_f32(const GemmArgs& g) { gemm<ld_f32, one_f32, 4>(g); }

@@ -1,4 +1,4 @@
-// Helpers shared by the AVX2 x16 kernels (q4_0_x16.cc, q4_k_x16.cc). Included only by AVX2
+// Helpers shared by the AVX2 x16 kernels (q4_0, q8_0, q4_k, q6_k _x16.cc). Included only by AVX2
 // translation units (see the ISA rule).
 #pragma once
 #include <immintrin.h>

@@ -77,22 +77,23 @@ static void row_all_tokens(const GemmArgs& g, const uint8_t* w, int64_t r) {
 // the same bits as decode. Rows up to kWideRow columns (64 KB of stack).
 constexpr int64_t kWideRow = 16384;
 
-template <__m512 (*Ld)(const uint8_t*, int64_t, __mmask16), int ES>
-static void gemm(const GemmArgs& g) {
-  alignas(64) float wide[ES == 2 ? kWideRow : 1];
-  const bool widen = ES == 2 && g.n > kTile && g.K <= kWideRow;
+template <__m512 (*Ld)(const uint8_t*, int64_t, __mmask16)>
+__attribute__((noinline)) static void gemm_widened(const GemmArgs& g) {
+  alignas(64) float wide[kWideRow];
   for (int64_t r = g.r0; r < g.r1; r++) {
     const uint8_t* w = g.w + r * g.w_row_bytes;
-    if (!widen) {
-      row_all_tokens<Ld, ES>(g, w, r);
-      continue;
-    }
     for (int64_t k = 0; k < g.K; k += 16) {
       const __mmask16 m = g.K - k >= 16 ? 0xFFFF : (__mmask16)((1u << (g.K - k)) - 1);
       _mm512_mask_storeu_ps(wide + k, m, Ld(w, k, m));
     }
     row_all_tokens<ld_f32, 4>(g, reinterpret_cast<const uint8_t*>(wide), r);
   }
+}
+
+template <__m512 (*Ld)(const uint8_t*, int64_t, __mmask16), int ES>
+static void gemm(const GemmArgs& g) {
+  if (ES == 2 && g.n > kTile && g.K <= kWideRow) return gemm_widened<Ld>(g);
+  for (int64_t r = g.r0; r < g.r1; r++) row_all_tokens<Ld, ES>(g, g.w + r * g.w_row_bytes, r);
 }
 
 static void gemm_f32(const GemmArgs& g) { gemm<ld_f32, 4>(g); }
