@@ -73,7 +73,7 @@ static void rows_tokens(const t3::Args& a, int64_t r, int64_t t0) {
       for (int t = 0; t < T; ++t) acc[i][t] = _mm256_setzero_si256();
     for (int64_t s = s0; s < s1; ++s) {
       if (prefetch)
-        for (int i = 0; i < R; ++i) prefetch_lines(w + ahead + i * rb + s * t2::kSegBytes, t2::kSegBytes);
+        for (int i = 0; i < R; ++i) prefetch_aligned_lines<t2::kSegBytes / 64>(w + ahead + i * rb + s * t2::kSegBytes);
       for (int h = 0; h < 2; ++h) {
         for (int l = 0; l < 4; ++l) {
           const int64_t ko = s * 256 + 64 * l + 32 * h;

@@ -87,7 +87,7 @@ static void rows_tokens(const t3::Args& a, int64_t r, int64_t t0) {
     if (prefetch)
       for (int i = 0; i < R; ++i) {
         const uint8_t* p = w + ahead + i * rb + s * t2::kSegBytes;
-        if (p < share_end) prefetch_lines(p, t2::kSegBytes);
+        if (p < share_end) prefetch_aligned_lines<t2::kSegBytes / 64>(p);
       }
     for (int i = 0; i < R; ++i) {
       const __m512i x = _mm512_load_si512(w + i * rb + s * t2::kSegBytes);
