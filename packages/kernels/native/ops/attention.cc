@@ -73,10 +73,12 @@ void run(const OpNode& node, int, int ith, int nth, uint8_t*) {
   const int64_t fill = base / nth > 1 ? base / nth : 1;
   const int64_t block = subs == 1 ? (per / group < fill ? per / group : fill) : 1, blocks = (n + block - 1) / block;
   // Units are dealt round-robin: with causal prefill a token's cost grows with its position, so
-  // contiguous ranges would leave the thread holding the last tokens with most of the work.
+  // contiguous ranges would leave the thread holding the last tokens with most of the work. They
+  // are ordered KV head by KV head, so a thread's consecutive units read the same head's K/V rows
+  // (from L2: one head's prefix, not all heads', e.g. 512 KB instead of 2.5 MB at 1k positions).
   const int64_t units = blocks * nkv * subs;
   for (int64_t u = ith; u < units; u += nth) {
-    const int64_t t0 = u / (nkv * subs) * block, kvh = u / subs % nkv, sub = u % subs;
+    const int64_t kvh = u / (blocks * subs), t0 = u % (blocks * subs) / subs * block, sub = u % subs;
     const int64_t t1 = n - t0 < block ? n : t0 + block;
     const int64_t h0 = kvh * group + sub * qmax;
     const int64_t nq = group - sub * qmax < qmax ? group - sub * qmax : qmax;

@@ -62,7 +62,7 @@ constexpr int64_t kMaxHeadDim = 1024;
 constexpr int64_t kAttendChunk = 64;
 // Stack budget of one attend call: nq * hd accumulator floats, at most kAttendMaxQ queries.
 constexpr int64_t kAttendAccFloats = 8192;
-constexpr int64_t kAttendMaxQ = 16;
+constexpr int64_t kAttendMaxQ = 32;
 static inline int64_t attend_max_queries(int64_t hd) {
   const int64_t q = kAttendAccFloats / hd;
   return q < kAttendMaxQ ? q : kAttendMaxQ;
