@@ -65,7 +65,7 @@ static void tiles_tokens(const Ctx& c, int64_t tile, int64_t t0, int64_t r1) {
     for (int p = 0; p < NT; ++p) facc[t][p] = _mm512_setzero_ps();
   for (int64_t b = 0; b < c.blocks; ++b) {
     if (kAheadBlocks)
-      for (int p = 0; p < NT; ++p) prefetch_lines(codes[p] + (b + kAheadBlocks) * C::kTiles.code, C::kTiles.code);
+      for (int p = 0; p < NT; ++p) prefetch_aligned_lines<(int)(C::kTiles.code / 64)>(codes[p] + (b + kAheadBlocks) * C::kTiles.code);
     // one tile and token: two dependency chains (low and high nibbles), added at the end
     constexpr bool kTwoChains = T * NT == 1;
     // the codes' offset comes off up front: each sum starts at -offset * (the block's activation sum)

@@ -40,7 +40,7 @@ static void tiles_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, i
     for (int j = 0; j < 8; ++j) {
       const int64_t off = B * q4kx16::kSuperCodeBytes + 256 * j;
       if (T == 1)
-        for (int p = 0; p < NT; ++p) prefetch_piece_ahead(codes[p] + off, 256);
+        for (int p = 0; p < NT; ++p) prefetch_aligned_piece_ahead<256>(codes[p] + off);
       __m512i acc[T][NT], acc_hi[T][NT];
       for (int t = 0; t < T; ++t)
         for (int p = 0; p < NT; ++p) acc[t][p] = acc_hi[t][p] = _mm512_setzero_si512();

@@ -51,7 +51,7 @@ static void tiles_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, i
       const int64_t off = B * q6kx16::kSuperCodeBytes + (grp / 2) * q6kx16::kPieceBytes;
       const int m = grp % 2;
       if (T == 1 && m == 0)
-        for (int p = 0; p < NT; ++p) prefetch_piece_ahead(codes[p] + off, q6kx16::kPieceBytes);
+        for (int p = 0; p < NT; ++p) prefetch_aligned_piece_ahead<q6kx16::kPieceBytes>(codes[p] + off);
       // the dots start centered: at -32 x the group's activation sum (the codes' +32)
       __m512i acc[T][NT], acc_hi[T][NT];
       for (int t = 0; t < T; ++t) {

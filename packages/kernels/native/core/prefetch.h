@@ -58,4 +58,13 @@ static inline void prefetch_piece_ahead(const uint8_t* p, int64_t bytes) {
   prefetch_lines(p + ahead * bytes, bytes);
 }
 
+// prefetch_piece_ahead for pieces of a compile-time size (whole lines) at 64-byte aligned
+// addresses: one prefetch per line, no address arithmetic at run time.
+template <int64_t Bytes>
+__attribute__((always_inline)) static inline void prefetch_aligned_piece_ahead(const uint8_t* p) {
+  static_assert(Bytes % 64 == 0, "pieces of whole cache lines");
+  constexpr int64_t ahead = (kPrefetchAheadBytes + Bytes - 1) / Bytes;
+  prefetch_aligned_lines<(int)(Bytes / 64)>(p + ahead * Bytes);
+}
+
 }  // namespace ryzen
