@@ -18,7 +18,7 @@ const TYPES = [
   { name: "i2_s", type: GGMLType.I2_S, dequant: dequantizeI2s },
 ] as const;
 
-// 1 row, odd rows, rows not a multiple of the 16-row tile, BitNet-like K, 1 / 3 / 17 tokens;
+// 1 row, odd rows, rows not a multiple of the 16-row tile, BitNet-like K, 1 to 6 / 17 / 40 tokens;
 // K = 3328 (13 blocks) with 18 tiles: the AVX-512 LUT kernel's K-chunked path over more than one
 // 16-tile block and a partial last tile.
 const SHAPES = [
@@ -28,6 +28,9 @@ const SHAPES = [
   { K: 6912, N: 33, n: 1 },
   { K: 2560, N: 31, n: 17 },
   { K: 768, N: 5, n: 40 },
+  // small batches (T2 AVX-512: row pairs x 4 tokens, then 1-3; odd rows end on a single row)
+  { K: 1280, N: 13, n: 6 },
+  { K: 768, N: 9, n: 5 },
 ];
 
 /** Ternary weights; blockScales gives each 256-block its own scale (TQ per-block path). */
