@@ -36,7 +36,7 @@ static void halves_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, 
       for (int u = 0; u < H; ++u) s1[t][u] = _mm256_setzero_si256();
     for (int j = 0; j < 8; ++j) {
       const uint8_t* c = codes + B * q4kx16::kSuperCodeBytes + 256 * j;
-      if (T == 1) prefetch_aligned_piece_ahead<256>(c);  // decode: one stream
+      if (T == 1 || t0 == 0) prefetch_aligned_piece_ahead<256>(c);  // the first token block streams the tile
       __m256i acc[T][H];
       for (int t = 0; t < T; ++t)
         for (int u = 0; u < H; ++u) acc[t][u] = _mm256_setzero_si256();

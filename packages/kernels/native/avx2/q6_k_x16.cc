@@ -46,7 +46,7 @@ static void halves_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, 
     for (int grp = 0; grp < 16; ++grp) {
       const uint8_t* piece = codes + B * q6kx16::kSuperCodeBytes + (grp / 2) * q6kx16::kPieceBytes;
       const int half16 = grp % 2;  // which 16 columns of the piece
-      if (T == 1 && half16 == 0) prefetch_aligned_piece_ahead<q6kx16::kPieceBytes>(piece);  // decode: one stream
+      if ((T == 1 || t0 == 0) && half16 == 0) prefetch_aligned_piece_ahead<q6kx16::kPieceBytes>(piece);  // the first token block streams the tile
       __m256i dot[T][H];  // starting centered: at -32 x the group's activation sum (the codes' +32)
       for (int t = 0; t < T; ++t) {
         const __m256i start = _mm256_set1_epi32(-32 * s[t][B * 16 + grp]);

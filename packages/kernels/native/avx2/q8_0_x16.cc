@@ -41,7 +41,7 @@ static void halves_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, 
     for (int u = 0; u < H; ++u) facc[t][u] = _mm256_setzero_ps();
   for (int64_t b = 0; b < blocks; ++b) {
     const uint8_t* c = codes + b * q8x16::kBlockCodeBytes;
-    if (T == 1) prefetch_aligned_piece_ahead<q8x16::kBlockCodeBytes>(c);  // decode: one stream
+    if (T == 1 || t0 == 0) prefetch_aligned_piece_ahead<q8x16::kBlockCodeBytes>(c);  // the first token block streams the tile
     __m256i acc[T][H];
     for (int t = 0; t < T; ++t)
       for (int u = 0; u < H; ++u) acc[t][u] = _mm256_setzero_si256();

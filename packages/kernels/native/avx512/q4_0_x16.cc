@@ -58,14 +58,15 @@ static void tiles_tokens(const Ctx& c, int64_t tile, int64_t t0, int64_t r1) {
     scales[p] = q4x16::tile_scales(C::kTiles, c.data, c.rows, c.K, tile + p);
   }
   // decode streams its weights once: fetch ~9 KB ahead (core/prefetch.h), split over the NT tile streams
-  constexpr int64_t kAheadBlocks = T == 1 ? kPrefetchAheadBytes / (C::kTiles.code * NT) : 0;
+  // (the first token block streams the tiles; the others find them in L2)
+  const int64_t ahead_blocks = T == 1 || t0 == 0 ? kPrefetchAheadBytes / (C::kTiles.code * NT) : 0;
   const __m512i m4 = _mm512_set1_epi8(0x0F);
   __m512 facc[T][NT];
   for (int t = 0; t < T; ++t)
     for (int p = 0; p < NT; ++p) facc[t][p] = _mm512_setzero_ps();
   for (int64_t b = 0; b < c.blocks; ++b) {
-    if (kAheadBlocks)
-      for (int p = 0; p < NT; ++p) prefetch_aligned_lines<(int)(C::kTiles.code / 64)>(codes[p] + (b + kAheadBlocks) * C::kTiles.code);
+    if (ahead_blocks)
+      for (int p = 0; p < NT; ++p) prefetch_aligned_lines<(int)(C::kTiles.code / 64)>(codes[p] + (b + ahead_blocks) * C::kTiles.code);
     // one tile and token: two dependency chains (low and high nibbles), added at the end
     constexpr bool kTwoChains = T * NT == 1;
     // the codes' offset comes off up front: each sum starts at -offset * (the block's activation sum)

@@ -50,7 +50,7 @@ static void tiles_tokens(const uint8_t* data, int64_t rows, const GemmArgs& g, i
     for (int grp = 0; grp < 16; ++grp) {
       const int64_t off = B * q6kx16::kSuperCodeBytes + (grp / 2) * q6kx16::kPieceBytes;
       const int m = grp % 2;
-      if (T == 1 && m == 0)
+      if ((T == 1 || t0 == 0) && m == 0)  // the first token block streams the tiles; the others find them in L2
         for (int p = 0; p < NT; ++p) prefetch_aligned_piece_ahead<q6kx16::kPieceBytes>(codes[p] + off);
       // the dots start centered: at -32 x the group's activation sum (the codes' +32)
       __m512i acc[T][NT], acc_hi[T][NT];
