@@ -67,6 +67,9 @@ describe("kernel benchmark", () => {
       ["GEMM n=128 2T/1T >= 1.9x (avx512 mad)", (1300 / 700).toFixed(3), false, "int8 probe 2.00x"],
     ]);
     expect(formatKernelBench(r)).toMatch(/2T\/1T >= 1\.9x \(avx512 mad\) +q\/o +1\.86x +MISS \(int8 probe 2\.00x\)/);
+    // paired 1-/2-thread rounds decide when the report has them (the best rounds above said 1.86x)
+    const paired = { ...r, scaling: [{ isa: "avx512", shape: "q/o", family: "mad", ratio: 1.95, rounds: 9 }] };
+    expect(formatKernelBench(paired)).toMatch(/2T\/1T >= 1\.9x \(avx512 mad\) +q\/o +1\.95x +pass \(int8 probe 2\.00x\)/);
     // a 2-thread row whose probe ran at one core's rate does not count
     const slow = { ...r, gemm: [gemm[0], { ...gemm[1], gops: 1400, peakGops: 950 }] };
     const bar = (barChecks(slow) as { bar: string; pass: boolean; note: string }[]).find((b) => b.bar.includes("2T/1T"));
@@ -97,6 +100,16 @@ describe("kernel benchmark", () => {
     expect(pairedPct({ times: [1, 2, 1] }, 10, { times: [2, 4, 1] }, 10)).toBe(50);
     // the kernel does twice the probe's work per round in the same time: 200 %
     expect(pairedPct({ times: [1, 3] }, 1, { times: [1, 3] }, 2)).toBe(200);
+  });
+
+  it("a tiny 1- and 2-thread run pairs the two thread counts of the multiply-add GEMM per ISA", () => {
+    const r = runKernelBench({ threads: [1, 2], mb: 1, reps: 1, shapes: ["k/v"], head: false, fused: false, families: ["mad"], only: "gemm" });
+    const isas = Object.keys(r.bandwidth);
+    expect(r.scaling.map((x: { isa: string }) => x.isa)).toEqual(isas);
+    for (const x of r.scaling as { shape: string; family: string; ratio: number; rounds: number }[]) {
+      expect([x.shape, x.family, x.rounds]).toEqual(["attn k/v", "mad", 3]);
+      expect(x.ratio).toBeGreaterThan(0);
+    }
   });
 
   it("a tiny run gives a row per ISA, family and thread count, and a bar summary", () => {
