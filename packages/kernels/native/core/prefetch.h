@@ -53,7 +53,7 @@ __attribute__((always_inline)) static inline void prefetch_aligned_lines(const u
 
 // For a kernel that walks memory in consecutive pieces of `bytes` (rows, segments): prefetch the
 // piece about kPrefetchAheadBytes beyond the one at p.
-static inline void prefetch_piece_ahead(const uint8_t* p, int64_t bytes) {
+__attribute__((always_inline)) static inline void prefetch_piece_ahead(const uint8_t* p, int64_t bytes) {
   const int64_t ahead = (kPrefetchAheadBytes + bytes - 1) / bytes;
   prefetch_lines(p + ahead * bytes, bytes);
 }
