@@ -20,6 +20,7 @@
 #include "core/prefetch.h"
 #include "ternary/kernels.h"
 #include "ternary/t2.h"
+#include "ternary/token_blocks.h"
 
 namespace ryzen {
 namespace avx2 {
@@ -113,14 +114,7 @@ static void rows_tokens(const t3::Args& a, int64_t r, int64_t t0) {
 // Rows [r, r + R) for all tokens, 4 at a time, then one block of the rest.
 template <int R>
 static void rows(const t3::Args& a, int64_t r) {
-  int64_t t = 0;
-  for (; t + 4 <= a.n; t += 4) rows_tokens<R, 4>(a, r, t);
-  switch (a.n - t) {
-    case 3: rows_tokens<R, 3>(a, r, t); break;
-    case 2: rows_tokens<R, 2>(a, r, t); break;
-    case 1: rows_tokens<R, 1>(a, r, t); break;
-    default: break;
-  }
+  t2::token_blocks_of_4(a.n, [&](auto T, int64_t t) { rows_tokens<R, T>(a, r, t); });
 }
 
 }  // namespace

@@ -25,6 +25,7 @@
 #include "core/prefetch.h"
 #include "ternary/kernels.h"
 #include "ternary/t2.h"
+#include "ternary/token_blocks.h"
 
 namespace ryzen {
 namespace avx512 {
@@ -200,15 +201,7 @@ static void small_batch(const t3::Args& a) {
     return;
   }
   const auto tokens = [&](auto rows) {
-    constexpr int R = decltype(rows)::value;
-    int64_t t = 0;
-    for (; t + 4 <= a.n; t += 4) rows_tokens_pairs<R, 4>(a, r, t);
-    switch (a.n - t) {
-      case 3: rows_tokens_pairs<R, 3>(a, r, t); break;
-      case 2: rows_tokens_pairs<R, 2>(a, r, t); break;
-      case 1: rows_tokens_pairs<R, 1>(a, r, t); break;
-      default: break;
-    }
+    t2::token_blocks_of_4(a.n, [&](auto T, int64_t t) { rows_tokens_pairs<decltype(rows)::value, T>(a, r, t); });
   };
   for (; r + 2 <= a.r1; r += 2) tokens(std::integral_constant<int, 2>());
   for (; r < a.r1; ++r) tokens(std::integral_constant<int, 1>());
