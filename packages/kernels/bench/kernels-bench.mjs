@@ -6,9 +6,7 @@
 // GEMV rows also show the read probe cut into ops of the row's size (small ops pay a barrier and
 // their streams' start per op, which no kernel can avoid); the bars use the whole-buffer read.
 //
-//   node bench/kernels-bench.mjs [--json] [--quick] [--mb 256] [--isa avx512,avx2] [--threads 1,2]
-//                                [--reps 5] [--no-head] [--no-fused] [--shapes q/o,down] [--family lut,mad,amx,t2]
-//                                [--only gemv|gemm]
+//   node bench/kernels-bench.mjs [options]   (options: --help, or USAGE below)
 //
 // Also exported: runKernelBench(options) -> result object (used by @ryzen/bench).
 import { readFileSync } from "node:fs";
@@ -485,29 +483,76 @@ export function barChecks(r) {
   return out;
 }
 
-function parseArgs(argv) {
+export const USAGE = `usage: node bench/kernels-bench.mjs [options]   (or: pnpm --filter @ryzen/kernels bench -- [options])
+  --json               print the result object as JSON instead of the report
+  --quick              64 MB of weights and 3 rounds (a smoke run, not for figures)
+  --mb N               MB of distinct weights to stream per shape (default 256)
+  --reps N             rounds per row (default 5; GEMM rows run 3x as many)
+  --isa a,b            ISA paths to measure: scalar, avx2, avx512 (default: every vector path the CPU has)
+  --threads a,b        thread counts (default 1,2)
+  --shapes a,b         only shapes whose name contains one of these (q/o, k/v, gate/up, down, q+k+v, gate+up)
+  --family a,b         kernel families: lut, mad, amx, t2 (default all)
+  --only gemv|gemm     only one kind of row
+  --no-head            skip the output-head GEMV rows
+  --no-fused           skip the fused q+k+v and gate+up shapes
+  --help               this text`;
+
+const ISAS = ["scalar", "avx2", "avx512"], FAMILIES = ["lut", "mad", "amx", "t2"];
+
+// Command-line options -> runKernelBench options; a bad value throws an Error naming the option.
+export function parseArgs(argv) {
   const o = { json: false };
+  const list = (a, v, allowed) => {
+    const items = String(v ?? "").split(",").filter(Boolean);
+    const bad = items.filter((x) => !allowed.includes(x));
+    if (items.length === 0 || bad.length) throw new Error(`${a}: expected a comma-separated list of ${allowed.join(", ")}, got '${v ?? ""}'`);
+    return items;
+  };
+  const positive = (a, v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${a}: expected a positive integer, got '${v ?? ""}'`);
+    return n;
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i], v = () => argv[++i];
     if (a === "--") continue; // pnpm passes the separator through
-    if (a === "--json") o.json = true;
+    if (a === "--help" || a === "-h") o.help = true;
+    else if (a === "--json") o.json = true;
     else if (a === "--quick") { o.quick = true; o.mb = 64; o.reps = 3; }
-    else if (a === "--mb") o.mb = Number(v());
-    else if (a === "--reps") o.reps = Number(v());
-    else if (a === "--isa") o.isas = v().split(",");
-    else if (a === "--threads") o.threads = v().split(",").map(Number);
+    else if (a === "--mb") o.mb = positive(a, v());
+    else if (a === "--reps") o.reps = positive(a, v());
+    else if (a === "--isa") o.isas = list(a, v(), ISAS);
+    else if (a === "--threads") o.threads = String(v() ?? "").split(",").map((t) => positive(a, t));
     else if (a === "--no-head") o.head = false;
     else if (a === "--no-fused") o.fused = false;
-    else if (a === "--shapes") o.shapes = v().split(",");
-    else if (a === "--family") o.families = v().split(",");
-    else if (a === "--only") o.only = v();
-    else throw new Error(`unknown option ${a}`);
+    else if (a === "--shapes") {
+      o.shapes = String(v() ?? "").split(",").filter(Boolean);
+      const names = [...SHAPES, ...FUSED_SHAPES].map((s) => s.name);
+      const unknown = o.shapes.filter((w) => !names.some((n) => n.includes(w)));
+      if (o.shapes.length === 0 || unknown.length) throw new Error(`--shapes: no shape matches '${unknown.join(",")}' (shapes: ${names.join(", ")})`);
+    }
+    else if (a === "--family") o.families = list(a, v(), FAMILIES);
+    else if (a === "--only") {
+      o.only = v();
+      if (o.only !== "gemv" && o.only !== "gemm") throw new Error(`--only: expected gemv or gemm, got '${o.only ?? ""}'`);
+    }
+    else throw new Error(`unknown option ${a}\n${USAGE}`);
   }
   return o;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const o = parseArgs(process.argv.slice(2));
+  let o;
+  try {
+    o = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error(e.message);
+    process.exit(2);
+  }
+  if (o.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
   const r = runKernelBench(o);
   console.log(o.json ? JSON.stringify(r, null, 2) : formatKernelBench(r));
 }

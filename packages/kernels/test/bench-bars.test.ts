@@ -3,7 +3,7 @@
 // timing: speed is the benchmark's business, not a test's.)
 import { describe, expect, it } from "vitest";
 // @ts-expect-error: plain .mjs script without type declarations
-import { barChecks, formatKernelBench, pairedPct, runKernelBench } from "../bench/kernels-bench.mjs";
+import { barChecks, formatKernelBench, pairedPct, parseArgs, runKernelBench, USAGE } from "../bench/kernels-bench.mjs";
 import { cpuInfo } from "../src/index";
 import { defaultLayout } from "./helpers/ternary-layout";
 
@@ -93,6 +93,25 @@ describe("kernel benchmark", () => {
   it("prints a bar's ratio with one decimal, so a near miss does not read as the goal", () => {
     const r = report([{ isa: "avx512", shape: "k/v", family: "lut", threads: 2, K: 2560, N: 640, us: 9, gbs: 40, readGbs: 47.3, bwPct: 84.6 }], []);
     expect(formatKernelBench(r)).toMatch(/GEMV 2T >= 85% of read bw \(avx512\) +k\/v +84\.6% +MISS/);
+  });
+
+  it("reads its command line into options and names a bad option or value", () => {
+    expect(parseArgs(["--", "--isa", "avx2,avx512", "--threads", "1,2", "--family", "t2", "--only", "gemm", "--shapes", "k/v", "--mb", "64"])).toEqual({
+      json: false, isas: ["avx2", "avx512"], threads: [1, 2], families: ["t2"], only: "gemm", shapes: ["k/v"], mb: 64,
+    });
+    expect(parseArgs(["--help"]).help).toBe(true);
+    expect(USAGE).toContain("--family");
+    for (const [args, message] of [
+      [["--mb", "x"], "--mb: expected a positive integer, got 'x'"],
+      [["--reps"], "--reps: expected a positive integer, got ''"],
+      [["--threads", "1,0"], "--threads: expected a positive integer, got '0'"],
+      [["--isa", "avx9"], "--isa: expected a comma-separated list of scalar, avx2, avx512, got 'avx9'"],
+      [["--family", "lut,tmac"], "--family: expected a comma-separated list of lut, mad, amx, t2, got 'lut,tmac'"],
+      [["--only", "gemx"], "--only: expected gemv or gemm, got 'gemx'"],
+      [["--shapes", "zz"], "--shapes: no shape matches 'zz'"],
+      [["--bogus"], "unknown option --bogus"],
+    ] as const)
+      expect(() => parseArgs([...args]), args.join(" ")).toThrow(message);
   });
 
   it("pairs each kernel round with the probe round before it", () => {
