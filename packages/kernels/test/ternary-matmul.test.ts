@@ -28,6 +28,8 @@ const SHAPES = [
   { K: 6912, N: 33, n: 1 },
   { K: 2560, N: 31, n: 17 },
   { K: 768, N: 5, n: 40 },
+  // one full token pair (AMX: the sums stay in the tile registers across K-chunks), odd tile count
+  { K: 1536, N: 70, n: 32 },
   // small batches (T2 AVX-512: row pairs x 4 tokens, then 1-3; odd rows end on a single row)
   { K: 1280, N: 13, n: 6 },
   { K: 768, N: 9, n: 5 },

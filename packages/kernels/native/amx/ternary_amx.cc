@@ -92,13 +92,13 @@ static inline void amx_decode_step(const uint8_t* step, int st, const AmxDecode&
 }
 
 // Integer sums over the decoded segments [s0, s1) for one or two token halves x the tile pair at
-// panel slots p, p + 1: added into the Outs' isum, or (fresh) stored there.
+// panel slots p, p + 1: added into the Outs' isum (see ChunkSums).
 // h[i]: token half i's A tiles (slice k of K at h[i] + 1024 k).
-static void pair_chunk(const int8_t* const (&h)[2], int halves, bool fresh, int64_t s0, int64_t s1,
+static void pair_chunk(const int8_t* const (&h)[2], int halves, const ChunkSums& r, int64_t s0, int64_t s1,
                        const uint8_t* panel, int p, Out* o) {
   // C tiles: Outs of token t, tile p at o[t * kGroup + p]; isum is the Out's first member.
   const SumTiles c{reinterpret_cast<uint8_t*>(&o[p].isum), kOutStride, sizeof(Out), kHalf * kOutStride, halves};
-  chunk_products<false>(c, fresh, h, s0, s1, panel + (int64_t)p * kChunk * 4096, kChunk * 4096);
+  chunk_products<false>(c, r, h, s0, s1, panel + (int64_t)p * kChunk * 4096, kChunk * 4096);
 }
 
 }  // namespace
@@ -119,7 +119,7 @@ void ternary_amx_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int
 
 // Per group of kGroup tiles, per block of up to kTokenBlock tokens, per K-chunk: decode the chunk
 // of the group's tiles into the panel, then pass the block's tokens over it, 32 at a time, tile
-// pair by tile pair. (Decoding the next chunk between the tdpbsud of this one, to overlap the
+// pair by tile pair (tiles.h: one pair per group). (Decoding the next chunk between the tdpbsud of this one, to overlap the
 // permutes with the tile unit, measured within +-3 % on the Xeon, so the phases stay apart.)
 void ternary_amx_compute(const t3::Args& a) {
   const int64_t segs = t3::segments(a.K), end = (a.r1 + 15) / 16;
@@ -135,6 +135,8 @@ void ternary_amx_compute(const t3::Args& a) {
       for (int64_t i = 0; i < (tb1 - tb0) * kGroup; ++i) o[i].facc = _mm512_setzero_ps();
     // Per-block scales: one segment per chunk, so each block's sums can be scaled on their own.
     const int64_t step = block ? 1 : kChunk;
+    // one token pair x one tile pair: the sums stay in the tile registers across the chunks
+    const bool one_block = tb1 - tb0 <= 2 * kHalf && ng <= 2;
     for (int64_t s0 = 0; s0 < segs; s0 += step) {
       const int64_t s1 = segs - s0 < step ? segs : s0 + step;
       for (int p = 0; p < ng; ++p)
@@ -145,13 +147,14 @@ void ternary_amx_compute(const t3::Args& a) {
       // 2B prefill on the Xeon, weights in DRAM: pp128 ~236 -> ~275 tok/s at 1 thread, ~452 ->
       // ~515 at 2; the kernel bench's weights sit in L3 and hardly show it)
       t3::NextChunkPrefetch next(a, false, tile, kGroup, (int)step, s1, end);
+      const ChunkSums sums_role{block || s0 == 0, block || s1 == segs, !block && one_block};
       for (int64_t t = tb0; t < tb1; t += 2 * kHalf) {
         next.step((tb1 - tb0 + 2 * kHalf - 1) / (2 * kHalf));
         const int halves = tb1 - t > kHalf ? 2 : 1;
         const int8_t* const h[2] = {rec.half_tiles(t), halves == 2 ? rec.half_tiles(t + kHalf) : nullptr};
         Out* ot = o + (t - tb0) * kGroup;
         for (int p = 0; p < ng; p += 2) {
-          pair_chunk(h, halves, block || s0 == 0, s0, s1, panel, p, ot);
+          pair_chunk(h, halves, sums_role, s0, s1, panel, p, ot);
           if (!block) continue;
           // this segment's sums, less the codes' +1 (the block's activation sum), scaled
           for (int64_t i = t; i < t + halves * kHalf && i < tb1; ++i) {

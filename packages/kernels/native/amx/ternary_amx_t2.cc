@@ -48,12 +48,12 @@ static void decode_tile_t2(const t3::Args& a, int64_t tile, int64_t s0, int64_t 
 }
 
 // Integer sums over the decoded segments [s0, s1) for one or two token halves x the tile pair at
-// panel slots p, p + 1: added into the sums at c (tile p, this token pair), or (fresh) stored there.
+// panel slots p, p + 1: added into the sums at c (tile p, this token pair) (see ChunkSums).
 // h[i]: token half i's B tiles (slice k of K at h[i] + 1024 k).
-static void pair_chunk(const int8_t* const (&h)[2], int halves, bool fresh, int64_t s0, int64_t s1,
+static void pair_chunk(const int8_t* const (&h)[2], int halves, const ChunkSums& r, int64_t s0, int64_t s1,
                        const uint8_t* panel, int p, int32_t* c) {
   const SumTiles st{reinterpret_cast<uint8_t*>(c), kSumStride, 16 * kSumStride, kHalf * 4, halves};
-  chunk_products<true>(st, fresh, h, s0, s1, panel + (int64_t)p * kChunk * 4096, kChunk * 4096);
+  chunk_products<true>(st, r, h, s0, s1, panel + (int64_t)p * kChunk * 4096, kChunk * 4096);
 }
 
 }  // namespace
@@ -78,7 +78,8 @@ void ternary_amx_t2_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, 
 
 // Per group of kGroup tiles, per block of up to kTokenBlock tokens, per K-chunk: decode the chunk
 // of the group's rows into the panel, then pass the block's tokens over it, 32 at a time, tile pair
-// by tile pair; the next chunk's weights are prefetched meanwhile (as in ternary_amx.cc).
+// by tile pair (tiles.h: one pair per group); the next chunk's weights are prefetched meanwhile (as
+// in ternary_amx.cc).
 void ternary_amx_t2_compute(const t3::Args& a) {
   const int64_t segs = t3::segments(a.K), end = (a.r1 + 15) / 16;
   const bool block = a.layout == t3::kLayoutBlock;
@@ -92,18 +93,21 @@ void ternary_amx_t2_compute(const t3::Args& a) {
     if (block) std::memset(facc, 0, sizeof(facc));
     // Per-block scales: one segment per chunk, so each block's sums can be scaled on their own.
     const int64_t step = block ? 1 : kChunk;
+    // one token pair x one tile pair: the sums stay in the tile registers across the chunks
+    const bool one_block = tb1 - tb0 <= 2 * kHalf && ng <= 2;
     for (int64_t s0 = 0; s0 < segs; s0 += step) {
       const int64_t s1 = segs - s0 < step ? segs : s0 + step;
       for (int p = 0; p < ng; ++p) decode_tile_t2(a, tile + p, s0, s1, panel + p * kChunk * 4096);
       // an odd group's last pair multiplies zeros for its missing tile (its rows are not stored)
       if (ng % 2) std::memset(panel + ng * kChunk * 4096, 0, (size_t)(s1 - s0) * 4096);
       t3::NextChunkPrefetch next(a, true, tile, kGroup, (int)step, s1, end);
+      const ChunkSums sums_role{block || s0 == 0, block || s1 == segs, !block && one_block};
       for (int64_t t = tb0; t < tb1; t += 2 * kHalf) {
         next.step((tb1 - tb0 + 2 * kHalf - 1) / (2 * kHalf));
         const int halves = tb1 - t > kHalf ? 2 : 1;
         const int8_t* const h[2] = {rec.half_tiles(t), halves == 2 ? rec.half_tiles(t + kHalf) : nullptr};
         for (int p = 0; p < ng; p += 2) {
-          pair_chunk(h, halves, block || s0 == 0, s0, s1, panel, p, &sums[p][0][t - tb0]);
+          pair_chunk(h, halves, sums_role, s0, s1, panel, p, &sums[p][0][t - tb0]);
           if (!block) continue;
           // this segment's sums, less the codes' +1 (the block's activation sum), scaled
           alignas(64) int32_t asum[2 * kHalf] = {};

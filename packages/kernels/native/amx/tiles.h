@@ -13,10 +13,16 @@ namespace amx {
 namespace {
 
 // Blocking shared by both tile kernels.
-constexpr int kGroup = avx512::kMadGroupRows / 16;  // tiles decoded together (shares are whole groups)
-constexpr int kChunk = 2;                           // segments per decoded chunk (32 KB of codes)
-constexpr int kTokenBlock = 128;                    // tokens whose sums are kept across chunks
-constexpr int kHalf = 16;                           // tokens per activation tile
+// One tile pair per group: the chunk's panel (16 KB), the pair's sums for a 128-token block (16 KB
+// in the T2 kernel, 32 KB of Outs in the T3 one) and a token pair's activation tiles for the chunk
+// (16 KB) then mostly stay in L1 (48 KB on Sapphire Rapids). Groups of 4 tiles (the MAD kernels'
+// 64 rows) were ~20 % slower at 1 thread (T2, 2560x6912 and 6912x2560, 128 tokens; T3 ~15 %);
+// 2-tile groups with 4-segment chunks too. (Shares are whole 64-row groups, so whole pairs.)
+constexpr int kGroup = 2;         // tiles decoded together
+constexpr int kChunk = 2;         // segments per decoded chunk
+constexpr int kTokenBlock = 128;  // tokens whose sums are kept across chunks
+static_assert(avx512::kMadGroupRows % (16 * kGroup) == 0, "a share holds whole groups");
+constexpr int kHalf = 16;         // tokens per activation tile
 
 // The activations of one matmul in AMX records (t3.h): a token's header (block sums follow it)
 // and the activation tiles of a 16-token half.
@@ -58,6 +64,15 @@ class Tiles {
   ~Tiles() { _tile_release(); }
 };
 
+// A K-chunk's part in a block of sums: the first chunk zeroes them; `resident`: they stay in the
+// tile registers from chunk to chunk and only the last stores them (a block of one token pair,
+// whose chunks run back to back: a tile load of sums just stored waits for the store to drain,
+// which made a 32-token GEMM ~1.3x slower than a 48-token one); otherwise every chunk loads and
+// stores them.
+struct ChunkSums {
+  bool first, last, resident;
+};
+
 // A 2 x 2 block of int32 sums in tile registers 0..3 (register 2h + p: token half h, tile p of a
 // tile pair), kept in memory between K-chunks: register 2h + p's rows start at
 // c + h * next_half + p * next_tile, `stride` bytes apart. With one half, registers 0 and 1 only.
@@ -66,15 +81,16 @@ struct SumTiles {
   int64_t stride, next_tile, next_half;
   int halves;
 
-  // Zeroed (the first chunk) or loaded from memory.
-  void begin(bool fresh) const {
-    if (fresh) {
+  // Zeroed (the first chunk), loaded from memory, or already in the registers (resident).
+  void begin(const ChunkSums& r) const {
+    if (r.first) {
       _tile_zero(0);
       _tile_zero(1);
       _tile_zero(2);
       _tile_zero(3);
       return;
     }
+    if (r.resident) return;
     _tile_loadd(0, c, stride);
     _tile_loadd(1, c + next_tile, stride);
     if (halves == 2) {
@@ -82,7 +98,8 @@ struct SumTiles {
       _tile_loadd(3, c + next_half + next_tile, stride);
     }
   }
-  void end() const {
+  void end(const ChunkSums& r) const {
+    if (r.resident && !r.last) return;
     _tile_stored(0, c, stride);
     _tile_stored(1, c + next_tile, stride);
     if (halves == 2) {
@@ -93,16 +110,16 @@ struct SumTiles {
 };
 
 // The products of K-chunk segments [s0, s1) for a tile pair x one or two token halves (c.halves),
-// added into c's sums (zeroed first when `fresh`): per 64-column slice (segment s, part j), the
+// added into c's sums (see ChunkSums): per 64-column slice (segment s, part j), the
 // pair's weight tiles at w + (s - s0) * 4096 + j * 1024 and pair_stride further (registers 6, 7)
 // and token half i's activation tile at h[i] + 1024 (4 s + j) (registers 4, 5); each loaded tile
 // feeds two products. kWeightsAsA: T2 (rows are A: u8 codes x s8 activations, C = rows x tokens);
 // else T3 (activations are A: s8 x u8 codes, C = tokens x rows). (The tile intrinsics paste their
 // register numbers into asm as written, so the four products stay spelled out.)
 template <bool kWeightsAsA>
-static void chunk_products(const SumTiles& c, bool fresh, const int8_t* const (&h)[2], int64_t s0, int64_t s1,
+static void chunk_products(const SumTiles& c, const ChunkSums& r, const int8_t* const (&h)[2], int64_t s0, int64_t s1,
                            const uint8_t* w, int64_t pair_stride) {
-  c.begin(fresh);
+  c.begin(r);
   for (int64_t s = s0; s < s1; ++s)
     for (int j = 0; j < 4; ++j) {
       const uint8_t* wj = w + (s - s0) * 4096 + j * 1024;
@@ -127,7 +144,7 @@ static void chunk_products(const SumTiles& c, bool fresh, const int8_t* const (&
         }
       }
     }
-  c.end();
+  c.end(r);
 }
 
 }  // namespace
