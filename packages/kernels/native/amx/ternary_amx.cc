@@ -119,8 +119,9 @@ void ternary_amx_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int
 
 // Per group of kGroup tiles, per block of up to kTokenBlock tokens, per K-chunk: decode the chunk
 // of the group's tiles into the panel, then pass the block's tokens over it, 32 at a time, tile
-// pair by tile pair (tiles.h: one pair per group). (Decoding the next chunk between the tdpbsud of this one, to overlap the
-// permutes with the tile unit, measured within +-3 % on the Xeon, so the phases stay apart.)
+// pair by tile pair (tiles.h: one pair per group). (Decoding the next chunk between the tdpbsud
+// of this one, to overlap the permutes with the tile unit, measured within +-3 % on the Xeon, so
+// the phases stay apart.)
 void ternary_amx_compute(const t3::Args& a) {
   const int64_t segs = t3::segments(a.K), end = (a.r1 + 15) / 16;
   const bool block = a.layout == t3::kLayoutBlock;

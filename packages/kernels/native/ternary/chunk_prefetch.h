@@ -21,7 +21,8 @@ class NextChunkPrefetch {
   // The chunk after segments [.., s1) of the `group` tiles from `tile` (tiles < end): the group's
   // next chunk, else the next group's first. T3: each tile's segments of the chunk (listed); T2:
   // the same piece of each of the tiles' rows, walked with a cursor (listing each row's lines
-  // took ~10 % of a 128-token AMX GEMM once groups were one tile pair).
+  // first made the 128-token T2 GEMMs 3-7 % slower: AMX, whose groups are one tile pair, and
+  // the AVX-512 multiply-add kernel).
   NextChunkPrefetch(const Args& a, bool t2_layout, int64_t tile, int group, int chunk, int64_t s1, int64_t end) {
     const int64_t segs = segments(a.K);
     if (s1 >= segs) tile += group, s1 = 0;
