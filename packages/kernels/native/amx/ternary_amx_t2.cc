@@ -32,11 +32,14 @@ namespace {
 constexpr int64_t kSumStride = kTokenBlock * 4;     // bytes between rows of a tile's sums
 
 // Rows of tile `tile`, segments [s0, s1), into the panel ([s - s0][l][row][64 codes]); rows past
-// the tensor are zero codes (their sums are never stored).
-static void decode_tile_t2(const t3::Args& a, int64_t tile, int64_t s0, int64_t s1, uint8_t* panel) {
+// the tensor are zero codes (their sums are never stored). With `next`, one of its `next_steps`
+// prefetch steps per row.
+static void decode_tile_t2(const t3::Args& a, int64_t tile, int64_t s0, int64_t s1, uint8_t* panel,
+                           t3::NextChunkPrefetch* next, int64_t next_steps) {
   const int64_t rb = t2::row_bytes(a.K);
   const __m512i m3 = _mm512_set1_epi8(3);
   for (int i = 0; i < 16; ++i) {
+    if (next) next->step(next_steps);
     const int64_t r = tile * 16 + i;
     for (int64_t s = s0; s < s1; ++s) {
       uint8_t* o = panel + (s - s0) * 4096 + i * 64;
@@ -97,10 +100,14 @@ void ternary_amx_t2_compute(const t3::Args& a) {
     const bool one_block = tb1 - tb0 <= 2 * kHalf && ng <= 2;
     for (int64_t s0 = 0; s0 < segs; s0 += step) {
       const int64_t s1 = segs - s0 < step ? segs : s0 + step;
-      for (int p = 0; p < ng; ++p) decode_tile_t2(a, tile + p, s0, s1, panel + p * kChunk * 4096);
+      t3::NextChunkPrefetch next(a, true, tile, kGroup, (int)step, s1, end);
+      // One token pair's products are too short to hide the next chunk's lines issued at once
+      // (the prefetches wait for fill buffers and stall the core): the decode issues them a row
+      // at a time instead (9-32 tokens from DRAM ~6 % faster).
+      for (int p = 0; p < ng; ++p)
+        decode_tile_t2(a, tile + p, s0, s1, panel + p * kChunk * 4096, one_block ? &next : nullptr, 16 * ng);
       // an odd group's last pair multiplies zeros for its missing tile (its rows are not stored)
       if (ng % 2) std::memset(panel + ng * kChunk * 4096, 0, (size_t)(s1 - s0) * 4096);
-      t3::NextChunkPrefetch next(a, true, tile, kGroup, (int)step, s1, end);
       const ChunkSums sums_role{block || s0 == 0, block || s1 == segs, !block && one_block};
       for (int64_t t = tb0; t < tb1; t += 2 * kHalf) {
         next.step((tb1 - tb0 + 2 * kHalf - 1) / (2 * kHalf));
