@@ -44,8 +44,8 @@ class NextChunkPrefetch {
 
   // One of `steps` calls spread over the tokens: issues its share of the lines.
   void step(int64_t steps) {
-    const int64_t per = (count_ + steps - 1) / steps;
-    for (int64_t e = 0; e < per && next_ < count_; ++e) issue();
+    if (steps != steps_) steps_ = steps, per_ = (int)((count_ + steps - 1) / steps);  // one divide, not one per call
+    for (int e = 0; e < per_ && next_ < count_; ++e) issue();
   }
   // Issues whatever step() has not (too few token blocks).
   void finish() {
@@ -75,6 +75,8 @@ class NextChunkPrefetch {
   int64_t stride_ = 0;
   int count_ = 0;
   int next_ = 0;
+  int64_t steps_ = 0;  // step()'s last count of steps, and the lines per step it gives
+  int per_ = 0;
 };
 
 }  // namespace
