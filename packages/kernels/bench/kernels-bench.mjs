@@ -25,6 +25,7 @@ export const SHAPES = [
 const fused = (name, K, parts) => ({ name, K, N: parts.reduce((a, b) => a + b, 0), parts });
 export const FUSED_SHAPES = [fused("attn q+k+v", 2560, [2560, 640, 640]), fused("ffn gate+up", 2560, [6912, 6912])];
 export const HEAD = { name: "output head", K: 2560, N: 128256 };
+const ISAS = ["scalar", "avx2", "avx512"], FAMILIES = ["lut", "mad", "amx", "t2"];
 
 /** Bytes the T3 engine layout streams for an N x K ternary matrix (see native/ternary/t3.h). */
 export const t3Bytes = (K, N) => Math.ceil(N / 16) * Math.ceil(K / 256) * 880;
@@ -244,7 +245,7 @@ export function runKernelBench(opts = {}) {
   const reps = opts.reps ?? 5;
   const gemmReps = 3 * reps;
   const mb = opts.mb ?? 256;
-  const families = opts.families ?? ["lut", "mad", "amx", "t2"];
+  const families = opts.families ?? FAMILIES;
   const allShapes = opts.fused === false ? SHAPES : [...SHAPES, ...FUSED_SHAPES];
   const shapes = opts.shapes ? allShapes.filter((s) => opts.shapes.some((w) => s.name.includes(w))) : allShapes;
   const doGemv = opts.only !== "gemm", doGemm = opts.only !== "gemv";
@@ -497,7 +498,6 @@ export const USAGE = `usage: node bench/kernels-bench.mjs [options]   (or: pnpm 
   --no-fused           skip the fused q+k+v and gate+up shapes
   --help               this text`;
 
-const ISAS = ["scalar", "avx2", "avx512"], FAMILIES = ["lut", "mad", "amx", "t2"];
 
 // Command-line options -> runKernelBench options; a bad value throws an Error naming the option.
 export function parseArgs(argv) {

@@ -137,7 +137,7 @@ void ternary_amx_compute(const t3::Args& a) {
     // Per-block scales: one segment per chunk, so each block's sums can be scaled on their own.
     const int64_t step = block ? 1 : kChunk;
     // one token pair x one tile pair: the sums stay in the tile registers across the chunks
-    const bool one_block = tb1 - tb0 <= 2 * kHalf && ng <= 2;
+    const bool one_pair = one_pair_block(tb0, tb1, ng);
     for (int64_t s0 = 0; s0 < segs; s0 += step) {
       const int64_t s1 = segs - s0 < step ? segs : s0 + step;
       for (int p = 0; p < ng; ++p)
@@ -148,7 +148,7 @@ void ternary_amx_compute(const t3::Args& a) {
       // 2B prefill on the Xeon, weights in DRAM: pp128 ~236 -> ~275 tok/s at 1 thread, ~452 ->
       // ~515 at 2; the kernel bench's weights sit in L3 and hardly show it)
       t3::NextChunkPrefetch next(a, false, tile, kGroup, (int)step, s1, end);
-      const ChunkSums sums_role{block || s0 == 0, block || s1 == segs, !block && one_block};
+      const ChunkSums sums_role = chunk_sums(block, one_pair, s0, s1, segs);
       for (int64_t t = tb0; t < tb1; t += 2 * kHalf) {
         next.step((tb1 - tb0 + 2 * kHalf - 1) / (2 * kHalf));
         const int halves = tb1 - t > kHalf ? 2 : 1;

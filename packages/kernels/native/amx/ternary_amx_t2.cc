@@ -97,7 +97,7 @@ void ternary_amx_t2_compute(const t3::Args& a) {
     // Per-block scales: one segment per chunk, so each block's sums can be scaled on their own.
     const int64_t step = block ? 1 : kChunk;
     // one token pair x one tile pair: the sums stay in the tile registers across the chunks
-    const bool one_block = tb1 - tb0 <= 2 * kHalf && ng <= 2;
+    const bool one_pair = one_pair_block(tb0, tb1, ng);
     for (int64_t s0 = 0; s0 < segs; s0 += step) {
       const int64_t s1 = segs - s0 < step ? segs : s0 + step;
       t3::NextChunkPrefetch next(a, true, tile, kGroup, (int)step, s1, end);
@@ -105,10 +105,10 @@ void ternary_amx_t2_compute(const t3::Args& a) {
       // (the prefetches wait for fill buffers and stall the core): the decode issues them a row
       // at a time instead (9-32 tokens from DRAM ~6 % faster).
       for (int p = 0; p < ng; ++p)
-        decode_tile_t2(a, tile + p, s0, s1, panel + p * kChunk * 4096, one_block ? &next : nullptr, 16 * ng);
+        decode_tile_t2(a, tile + p, s0, s1, panel + p * kChunk * 4096, one_pair ? &next : nullptr, 16 * ng);
       // an odd group's last pair multiplies zeros for its missing tile (its rows are not stored)
       if (ng % 2) std::memset(panel + ng * kChunk * 4096, 0, (size_t)(s1 - s0) * 4096);
-      const ChunkSums sums_role{block || s0 == 0, block || s1 == segs, !block && one_block};
+      const ChunkSums sums_role = chunk_sums(block, one_pair, s0, s1, segs);
       for (int64_t t = tb0; t < tb1; t += 2 * kHalf) {
         next.step((tb1 - tb0 + 2 * kHalf - 1) / (2 * kHalf));
         const int halves = tb1 - t > kHalf ? 2 : 1;

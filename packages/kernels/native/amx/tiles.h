@@ -73,6 +73,14 @@ struct ChunkSums {
   bool first, last, resident;
 };
 
+// A block is one token pair x one tile pair (tokens [tb0, tb1), ng tiles).
+static inline bool one_pair_block(int64_t tb0, int64_t tb1, int ng) { return tb1 - tb0 <= 2 * kHalf && ng <= 2; }
+
+// Chunk [s0, s1) of segs: per-block scales store every chunk's sums (they are scaled per segment).
+static inline ChunkSums chunk_sums(bool block_scales, bool one_pair, int64_t s0, int64_t s1, int64_t segs) {
+  return {block_scales || s0 == 0, block_scales || s1 == segs, !block_scales && one_pair};
+}
+
 // A 2 x 2 block of int32 sums in tile registers 0..3 (register 2h + p: token half h, tile p of a
 // tile pair), kept in memory between K-chunks: register 2h + p's rows start at
 // c + h * next_half + p * next_tile, `stride` bytes apart. With one half, registers 0 and 1 only.
