@@ -33,6 +33,8 @@ const SHAPES = [
   // small batches (T2 AVX-512: row pairs x 4 tokens, then 1-3; odd rows end on a single row)
   { K: 1280, N: 13, n: 6 },
   { K: 768, N: 9, n: 5 },
+  // two token blocks (128 + 22) over several row groups and a partial tile: blocks outermost
+  { K: 512, N: 150, n: 150 },
 ];
 
 /** Ternary weights; blockScales gives each 256-block its own scale (TQ per-block path). */

@@ -117,7 +117,7 @@ void ternary_amx_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int
   }
 }
 
-// Per group of kGroup tiles, per block of up to kTokenBlock tokens, per K-chunk: decode the chunk
+// Per block of up to kTokenBlock tokens, per group of kGroup tiles (t3::for_tile_groups), per K-chunk: decode the chunk
 // of the group's tiles into the panel, then pass the block's tokens over it, 32 at a time, tile
 // pair by tile pair (tiles.h: one pair per group). (Decoding the next chunk between the tdpbsud
 // of this one, to overlap the permutes with the tile unit, measured within +-3 % on the Xeon, so

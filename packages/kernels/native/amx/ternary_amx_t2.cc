@@ -79,7 +79,7 @@ void ternary_amx_t2_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, 
   }
 }
 
-// Per group of kGroup tiles, per block of up to kTokenBlock tokens, per K-chunk: decode the chunk
+// Per block of up to kTokenBlock tokens, per group of kGroup tiles (t3::for_tile_groups), per K-chunk: decode the chunk
 // of the group's rows into the panel, then pass the block's tokens over it, 32 at a time, tile pair
 // by tile pair (tiles.h: one pair per group); the next chunk's weights are prefetched meanwhile (as
 // in ternary_amx.cc).

@@ -461,8 +461,8 @@ static void decode_t2_tile(const t3::Args& a, int64_t tile, int64_t s0, int64_t 
       }
 }
 
-// Groups of kMadGroup tiles; per group, blocks of up to kMadTokenBlock tokens; per block, K in
-// chunks of kMadChunk segments: decode the chunk of the group's tiles (T3 or T2), then pass every
+// Blocks of up to kMadTokenBlock tokens; per block, groups of kMadGroup tiles (t3::for_tile_groups);
+// per group, K in chunks of kMadChunk segments: decode the chunk of the group's tiles (T3 or T2), then pass every
 // token of the block over it.
 template <typename Decode>
 static void mad_compute(const t3::Args& a, bool t2_layout, Decode decode) {

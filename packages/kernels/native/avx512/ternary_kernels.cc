@@ -452,7 +452,7 @@ void ternary_mad_prepare(const float* x, int64_t ldx, int64_t K, int64_t t0, int
     ternary_mad_record(x + t * ldx, K, scratch + t * rec, t + 1 < t1 ? x + (t + 1) * ldx : nullptr);
 }
 
-// Groups of kMadGroup tiles; per group, blocks of up to kMadTokenBlock tokens; per block, K in
+// Blocks of up to kMadTokenBlock tokens; per block, groups of kMadGroup tiles; per group, K in
 // chunks of kMadChunk segments: decode the chunk of the group's tiles, then pass every token of
 // the block over it.
 namespace {
@@ -479,8 +479,8 @@ static void decode_t2_tile(const t3::Args& a, int64_t tile, int64_t s0, int64_t 
   }
 }
 
-// Groups of kMadGroup tiles; per group, blocks of up to kMadTokenBlock tokens; per block, K in
-// chunks of kMadChunk segments: decode the chunk of the group's tiles (T3 or T2, by `decode`),
+// Blocks of up to kMadTokenBlock tokens; per block, groups of kMadGroup tiles (t3::for_tile_groups);
+// per group, K in chunks of kMadChunk segments: decode the chunk of the group's tiles (T3 or T2, by `decode`),
 // then pass every token of the block over it.
 template <typename Decode>
 static void mad_compute(const t3::Args& a, bool t2_layout, Decode decode) {

@@ -21,14 +21,19 @@ struct Args {
   int64_t r0, r1;              // output rows [r0, r1); r0 is a multiple of 16
 };
 
-// The prefill kernels' outer walk: groups of `group` tiles over the call's rows (the last group may
-// have fewer: ng), and per group blocks of up to `block` tokens: f(tile, ng, tb0, tb1).
+// The prefill kernels' outer walk: blocks of up to `block` tokens, and per block groups of `group`
+// tiles over the call's rows (the last group may have fewer: ng): f(tile, ng, tb0, tb1). Token
+// blocks outermost, so a block's activations stay in L2 while every group of the share passes over
+// them, and its output rows are written together; the weights are decoded per block either way.
+// (With groups outermost, AMX 2560x6912 x 1024 tokens at 2 threads took ~1.9x as long: each tile
+// pair re-read all 2.6 MB of activations from L3 and wrote to 1024 token rows, a page each.)
 template <typename F>
 static inline void for_tile_groups(const Args& a, int group, int64_t block, F f) {
   const int64_t end = (a.r1 + kTileRows - 1) / kTileRows;
-  for (int64_t tile = a.r0 / kTileRows; tile < end; tile += group) {
-    const int ng = end - tile < group ? (int)(end - tile) : group;
-    for (int64_t tb0 = 0; tb0 < a.n; tb0 += block) f(tile, ng, tb0, a.n - tb0 < block ? a.n : tb0 + block);
+  for (int64_t tb0 = 0; tb0 < a.n; tb0 += block) {
+    const int64_t tb1 = a.n - tb0 < block ? a.n : tb0 + block;
+    for (int64_t tile = a.r0 / kTileRows; tile < end; tile += group)
+      f(tile, end - tile < group ? (int)(end - tile) : group, tb0, tb1);
   }
 }
 
