@@ -273,6 +273,26 @@ describe.each(X16_FORMATS)("$name layouts", (f) => {
     expect(want.some((v) => v !== 0)).toBe(true);
   });
 
+  it("a long batch runs in token panels: every token as computed alone, and as the reference", () => {
+    // K = 2560: ~3 KB of activations per token, so 260 tokens run as two panels (0..131, 132..259)
+    const K2 = 2560, N2 = 20, n2 = 260;
+    const fmt = FORMATS.find((x) => x.type === f.type)!;
+    const c = makeCase(fmt, K2, N2, n2, 31);
+    const W = c.W.find(([layout]) => layout === "x16")![1];
+    forEachIsaAndThreads(() => {
+      for (const kernel of matmulKernels(f.type, W)) {
+        const y = Tensor.empty(GGMLType.F32, [N2, n2]);
+        matmulWith(kernel, y, W, c.X);
+        expect(scaledError(y.f32(), c.want), kernel).toBeLessThan(TOL);
+        for (const t of [0, 131, 132, 133, 259]) {
+          const one = Tensor.empty(GGMLType.F32, [N2, 1]);
+          matmulWith(kernel, one, W, c.X.rows(t, 1));
+          expect(Array.from(y.f32().subarray(t * N2, (t + 1) * N2)), `${kernel} token ${t}`).toEqual(Array.from(one.f32()));
+        }
+      }
+    });
+  });
+
   it("the x16 kernels of every ISA give the same bits (same operations in the same order)", () => {
     const x16 = prepared("x16");
     const outs = matmulKernels(f.type, x16).map((k) => {
