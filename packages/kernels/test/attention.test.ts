@@ -86,7 +86,7 @@ const CASES: Case[] = [
   { type: GGMLType.F32, o: { nHead: 4, nHeadKv: 1, headDim: 128, scale: 1 }, ctx: 140, slots: 1, seq: [0, 0], pos: [139, 64], qScale: 6 },
   { type: GGMLType.F32, o: { nHead: 4, nHeadKv: 2, headDim: 1024, scale: 0.03 }, ctx: 3, slots: 1, seq: [0], pos: [2] },
   // prefill: consecutive positions of one slot, so neighbouring tokens share a unit's K/V rows
-  // (GQA 4 per KV head -> blocks of 8 tokens; MHA -> 32; 3 per KV head with an odd head size),
+  // (GQA 4 per KV head -> blocks of 8 tokens, 16 on AVX-512; MHA -> 32 or 64; 3 per KV head with an odd head size),
   // across chunk boundaries, with a partial last block
   { type: GGMLType.F16, o: { nHead: 8, nHeadKv: 2, headDim: 128, scale: 0.09 }, ctx: 140, slots: 1, seq: Array(11).fill(0), pos: range(58, 11), qScale: 3 },
   { type: GGMLType.Q8_0, o: { nHead: 2, nHeadKv: 2, headDim: 64, scale: 0.125 }, ctx: 150, slots: 2, seq: Array(37).fill(1), pos: range(100, 37) },

@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <math.h>
 #include <stdint.h>
+#include "avx512/transpose.h"
 #include "scalar/ops_kernels.h"
 
 namespace ryzen {
@@ -231,6 +232,82 @@ static inline void dot4(const float* q, const float* k4, int64_t hd, int rows, f
   }
 }
 
+// Small heads (hd * kAttendChunk <= kVChunkFloats): a chunk's K rows decoded and transposed once,
+// kt[i * kAttendChunk + p] = dimension i of position p, so each query's scores accumulate one
+// dimension at a time across 16 positions per vector (no horizontal sums). Rows [rows, 16-row
+// boundary) are zeros. `stage` holds 16 decoded rows.
+template <void (*Decode)(const uint8_t*, float*, int64_t)>
+static void transpose_k(const uint8_t* k, size_t stride, int64_t rows, int64_t hd, float* stage, float* kt) {
+  for (int64_t r0 = 0; r0 < rows; r0 += 16) {
+    const int64_t nr = rows - r0 < 16 ? rows - r0 : 16;
+    for (int64_t r = 0; r < nr; r++) Decode(k + (r0 + r) * stride, stage + r * hd, hd);
+    for (int64_t d0 = 0; d0 < hd; d0 += 16) {
+      const __mmask16 m = tail_mask(hd - d0);
+      __m512 v[16];
+      for (int r = 0; r < 16; r++) v[r] = r < nr ? _mm512_maskz_loadu_ps(m, stage + r * hd + d0) : _mm512_setzero_ps();
+      transpose16(v);
+      for (int64_t d = 0; d < 16 && d0 + d < hd; d++) _mm512_store_ps(kt + (d0 + d) * kAttendChunk + r0, v[d]);
+    }
+  }
+}
+
+// Scores of NQ queries (hd floats apart) against 16 * NV positions of a transposed chunk from
+// position p, with exactly dot4's arithmetic, so a query gets the same bits from either path:
+// dot4's vector lane l sums dimensions l, l + 16, ... in order (one FMA chain from zero), and its
+// reduction adds the 16 lane sums as ((S0 + S2) + (S1 + S3)) with S_k = (L4k + L4k+2) +
+// (L4k+1 + L4k+3); here each lane sum is a vector over 16 positions. Lanes l and l + 2 run together
+// (NQ x NV x 2 chains in flight).
+template <int NQ, int NV>
+static inline void lane_pair(const float* q, int64_t hd, const float* kt, int64_t p, int l, __m512 (&out)[NQ][NV]) {
+  __m512 a[NQ][NV], b[NQ][NV];
+  for (int g = 0; g < NQ; g++)
+    for (int v = 0; v < NV; v++) a[g][v] = b[g][v] = _mm512_setzero_ps();
+  for (int64_t i = l; i < hd; i += 16) {
+    const bool second = i + 2 < hd;  // lane l + 2 has this dimension too
+    __m512 ka[NV], kb[NV];
+    for (int v = 0; v < NV; v++) {
+      ka[v] = _mm512_load_ps(kt + i * kAttendChunk + p + 16 * v);
+      kb[v] = second ? _mm512_load_ps(kt + (i + 2) * kAttendChunk + p + 16 * v) : _mm512_setzero_ps();
+    }
+    for (int g = 0; g < NQ; g++) {
+      const __m512 qa = _mm512_set1_ps(q[g * hd + i]), qb = _mm512_set1_ps(second ? q[g * hd + i + 2] : 0.0f);
+      for (int v = 0; v < NV; v++) {
+        a[g][v] = _mm512_fmadd_ps(qa, ka[v], a[g][v]);
+        b[g][v] = _mm512_fmadd_ps(qb, kb[v], b[g][v]);
+      }
+    }
+  }
+  for (int g = 0; g < NQ; g++)
+    for (int v = 0; v < NV; v++) out[g][v] = _mm512_add_ps(a[g][v], b[g][v]);
+}
+
+template <int NQ, int NV>
+static inline void scores_t(const float* q, int64_t hd, const float* kt, float scale, float (*out)[kAttendChunk], int64_t p) {
+  __m512 s[4][NQ][NV];  // S_k
+  for (int k = 0; k < 4; k++) {
+    __m512 pa[NQ][NV], pb[NQ][NV];
+    lane_pair<NQ, NV>(q, hd, kt, p, 4 * k, pa);      // L4k + L4k+2
+    lane_pair<NQ, NV>(q, hd, kt, p, 4 * k + 1, pb);  // L4k+1 + L4k+3
+    for (int g = 0; g < NQ; g++)
+      for (int v = 0; v < NV; v++) s[k][g][v] = _mm512_add_ps(pa[g][v], pb[g][v]);
+  }
+  const __m512 sv = _mm512_set1_ps(scale);
+  for (int g = 0; g < NQ; g++)
+    for (int v = 0; v < NV; v++) {
+      const __m512 sum = _mm512_add_ps(_mm512_add_ps(s[0][g][v], s[2][g][v]), _mm512_add_ps(s[1][g][v], s[3][g][v]));
+      _mm512_store_ps(out[g] + p + 16 * v, _mm512_mul_ps(sum, sv));
+    }
+}
+
+// Positions [0, cnt) of the chunk, 32 at a time.
+template <int NQ>
+static inline void scores_t(const float* q, int64_t hd, const float* kt, int64_t cnt, float scale, float (*out)[kAttendChunk]) {
+  for (int64_t p = 0; p < cnt; p += 32) {
+    if (cnt - p > 16) scores_t<NQ, 2>(q, hd, kt, scale, out, p);
+    else scores_t<NQ, 1>(q, hd, kt, scale, out, p);
+  }
+}
+
 static inline void axpy(float* acc, float w, const float* x, int64_t n) {
   const __m512 wv = _mm512_set1_ps(w);
   for (int64_t i = 0; i < n; i += 16) {
@@ -240,6 +317,7 @@ static inline void axpy(float* acc, float w, const float* x, int64_t n) {
 }
 
 constexpr int64_t kVChunkFloats = 128 * kAttendChunk;
+constexpr int64_t kTransposedMinQueries = 16;
 
 // For NQ queries g: acc[g*hd ..][0..hd) += sum_j w[g][j] * v[j*hd .. j*hd+hd), 64 accumulator floats
 // per query at a time in registers; each query's sum runs in j order as for one query alone, the
@@ -284,7 +362,7 @@ static inline void query_groups(int64_t nq, F f) {
 template <void (*Decode)(const uint8_t*, float*, int64_t)>
 static void attend(const AttendArgs& a) {
   alignas(64) float acc[kAttendAccFloats];
-  alignas(64) float kv[4 * kMaxHeadDim];  // 4 decoded K rows, or one V row
+  alignas(64) float kv[4 * kMaxHeadDim];  // 4 decoded K rows, or one V row; small heads: 16 K rows
   alignas(64) float vchunk[kVChunkFloats];  // a chunk's decoded V rows when hd <= 128
   alignas(64) float s[kAttendMaxQ][kAttendChunk];
   float m[kAttendMaxQ], l[kAttendMaxQ];
@@ -292,9 +370,23 @@ static void attend(const AttendArgs& a) {
   for (int64_t i = 0; i < total * hd; i++) acc[i] = 0.0f;
   for (int64_t i = 0; i < 4 * hd; i++) kv[i] = 0.0f;
   for (int64_t g = 0; g < total; g++) m[g] = -INFINITY, l[g] = 0.0f;
+  const bool small = hd * kAttendChunk <= kVChunkFloats;
+  // Scores through a transposed K chunk where enough queries share it (same bits as dot4's path):
+  // 1024-token prefill attention ~20 % faster; a decode token's 4 queries would not pay for it.
+  const bool transposed = small && total >= kTransposedMinQueries;
   for (int64_t p0 = 0; p0 < a.npos + tokens - 1; p0 += kAttendChunk) {
     const int64_t cmax = attend_count(a, tokens - 1, p0, kAttendChunk);
-    for (int64_t j = 0; j < cmax; j += 4) {
+    if (transposed) {
+      // vchunk holds the transposed K rows until the scores are done, then the V rows
+      transpose_k<Decode>(a.k + p0 * a.k_stride, a.k_stride, cmax, hd, kv, vchunk);
+      for (int64_t b = 0; b < tokens; b++) {
+        const int64_t cnt = attend_count(a, b, p0, kAttendChunk);
+        const float* q = a.q + b * a.q_stride;
+        if (cnt > 0)
+          query_groups<4>(nq, [&](auto NQ, int64_t h) { scores_t<NQ>(q + h * hd, hd, vchunk, cnt, a.scale, s + b * nq + h); });
+      }
+    }
+    for (int64_t j = 0; j < (transposed ? 0 : cmax); j += 4) {
       const int rows = cmax - j < 4 ? (int)(cmax - j) : 4;
       for (int r = 0; r < rows; r++) Decode(a.k + (p0 + j + r) * a.k_stride, kv + r * hd, hd);
       for (int64_t b = 0; b < tokens; b++) {
@@ -324,15 +416,17 @@ static void attend(const AttendArgs& a) {
         m[g] = cm;
       }
       const __m512 mb = _mm512_set1_ps(m[g]);
+      __m512 sum = _mm512_setzero_ps();  // the chunk's weights, summed across once
       for (int64_t j = 0; j < cnt; j += 16) {
         const __mmask16 k = tail_mask(cnt - j);
         __m512 e = _mm512_maskz_mov_ps(k, exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, s[g] + j), mb)));
         if (m[g] == -INFINITY) e = _mm512_setzero_ps();  // every score so far is -inf
         _mm512_mask_storeu_ps(s[g] + j, k, e);
-        l[g] += _mm512_reduce_add_ps(e);
+        sum = _mm512_add_ps(sum, e);
       }
+      l[g] += _mm512_reduce_add_ps(sum);
     }
-    if (hd * kAttendChunk <= kVChunkFloats) {
+    if (small) {
       // small heads: decode the chunk's V rows once, then keep 64-float slices of each query's
       // accumulator in registers across the whole chunk
       for (int64_t j = 0; j < cmax; j++) Decode(a.v + (p0 + j) * a.v_stride, vchunk + j * hd, hd);
@@ -362,7 +456,7 @@ static void attend_f32(const AttendArgs& a) { attend<decode_f32>(a); }
 
 const OpsKernels kTable = {rms_norm, add,       mul,       scale,   silu,       gelu,
                            relu2,    silu_mul,  relu2_mul, softmax, attend_f16, attend_q8_0,
-                           attend_f32, encode_f16, rope_rotate};
+                           attend_f32, encode_f16, rope_rotate, 64};
 
 }  // namespace
 

@@ -1,45 +1,19 @@
 // AVX-512 pieces shared by the multiply-add kernels (ternary_kernels.cc, VNNI) and the AMX
 // kernels (amx/): finishing output rows, decoding T3 tiles into the MAD panel layout [k/4][row][4]
-// (which is also the layout AMX's tdpbsud takes for its B operand), and a 16 x 16 transpose.
+// (which is also the layout AMX's tdpbsud takes for its B operand), and (transpose.h) a 16 x 16 transpose.
 // In an anonymous namespace, so each translation unit that includes it (all compiled with the
 // AVX-512 flags) gets its own copy; see the ISA rule in the kernels README.
 #pragma once
 #include <immintrin.h>
 #include <cstdint>
 #include <cstring>
+#include "avx512/transpose.h"
 #include "ternary/kernels.h"
 #include "ternary/t3.h"
 
 namespace ryzen {
 namespace avx512 {
 namespace {
-
-// v[i] = row i of a 16 x 16 matrix of 32-bit values -> v[j] = column j.
-static inline void transpose16(__m512i v[16]) {
-  __m512i t[16];
-  for (int i = 0; i < 16; i += 2) {
-    t[i] = _mm512_unpacklo_epi32(v[i], v[i + 1]);
-    t[i + 1] = _mm512_unpackhi_epi32(v[i], v[i + 1]);
-  }
-  // u[4g + c], lane L: rows 4g..4g+3 of column 4L + c
-  __m512i u[16];
-  for (int g = 0; g < 4; ++g) {
-    const __m512i* x = t + 4 * g;
-    u[4 * g + 0] = _mm512_unpacklo_epi64(x[0], x[2]);
-    u[4 * g + 1] = _mm512_unpackhi_epi64(x[0], x[2]);
-    u[4 * g + 2] = _mm512_unpacklo_epi64(x[1], x[3]);
-    u[4 * g + 3] = _mm512_unpackhi_epi64(x[1], x[3]);
-  }
-  // column 4L + c, lane g = u[4g + c] lane L: a 4 x 4 transpose of 128-bit lanes per c
-  for (int c = 0; c < 4; ++c) {
-    const __m512i a0 = _mm512_shuffle_i32x4(u[c], u[4 + c], 0x44), a1 = _mm512_shuffle_i32x4(u[c], u[4 + c], 0xee);
-    const __m512i b0 = _mm512_shuffle_i32x4(u[8 + c], u[12 + c], 0x44), b1 = _mm512_shuffle_i32x4(u[8 + c], u[12 + c], 0xee);
-    v[c] = _mm512_shuffle_i32x4(a0, b0, 0x88);
-    v[4 + c] = _mm512_shuffle_i32x4(a0, b0, 0xdd);
-    v[8 + c] = _mm512_shuffle_i32x4(a1, b1, 0x88);
-    v[12 + c] = _mm512_shuffle_i32x4(a1, b1, 0xdd);
-  }
-}
 
 static inline void store_rows(const t3::Args& a, int64_t tile, int64_t t, __m512 v) {
   const int64_t r = tile * 16;

@@ -61,7 +61,7 @@ void run(const OpNode& node, int, int ith, int nth, uint8_t*) {
   // unit). A block holds up to per / group tokens (one when a token's group is split);
   // the group is split further only when there would be fewer units than threads (e.g. decode
   // with one KV head). Each query's arithmetic does not depend on the split.
-  int64_t per = attend_max_queries(hd);
+  int64_t per = attend_max_queries(hd, ops.attend_queries);
   const int64_t n = q.rows(), base = n * nkv;
   if (base * ((group + per - 1) / per) < nth) {
     const int64_t want = (nth + base - 1) / base;  // sub-groups per KV head

@@ -16,7 +16,7 @@ namespace ryzen {
 // each).
 struct AttendArgs {
   const float* q;   // per token, nq queries of hd floats, consecutive; token b's at q + b * q_stride
-  int64_t nq;       // 1 <= tokens * nq <= attend_max_queries(hd)
+  int64_t nq;       // 1 <= tokens * nq <= attend_max_queries(hd, ...)
   int64_t tokens = 1;
   size_t q_stride = 0, out_stride = 0;  // floats between consecutive tokens' queries / outputs
   const uint8_t* k;
@@ -54,6 +54,10 @@ struct OpsKernels {
   // dims n_rot..hd are left alone). cs = n_rot/2 cosines then n_rot/2 sines of the pair angles;
   // mode 0 pairs (x[2i], x[2i+1]), mode 1 pairs (x[i], x[i + n_rot/2]).
   void (*rope_rotate)(const float* cs, const float* x, float* out, int64_t nh, int64_t hd, int64_t n_rot, int mode);
+  // Queries per attend call the kernels run best with (a prefill block: tokens x a GQA group's
+  // heads). AVX-512 64: its small-head path transposes each K chunk once per call (pp512 attention
+  // ~6 % faster than with 32); AVX2 32 (64 was 2-8 % slower).
+  int64_t attend_queries;
 };
 
 // Largest head size the attention kernels accept (their accumulators live on the stack).
@@ -62,10 +66,11 @@ constexpr int64_t kMaxHeadDim = 1024;
 constexpr int64_t kAttendChunk = 64;
 // Stack budget of one attend call: nq * hd accumulator floats, at most kAttendMaxQ queries.
 constexpr int64_t kAttendAccFloats = 8192;
-constexpr int64_t kAttendMaxQ = 32;
-static inline int64_t attend_max_queries(int64_t hd) {
-  const int64_t q = kAttendAccFloats / hd;
-  return q < kAttendMaxQ ? q : kAttendMaxQ;
+constexpr int64_t kAttendMaxQ = 64;
+// Queries per attend call for head size hd, with the kernel table's preferred count (`queries`).
+static inline int64_t attend_max_queries(int64_t hd, int64_t queries) {
+  const int64_t q = kAttendAccFloats / hd, cap = queries < kAttendMaxQ ? queries : kAttendMaxQ;
+  return q < cap ? q : cap;
 }
 
 namespace scalar { const OpsKernels& ops_kernels(); }
