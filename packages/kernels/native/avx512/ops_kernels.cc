@@ -385,16 +385,17 @@ static void attend(const AttendArgs& a) {
         if (cnt > 0)
           query_groups<4>(nq, [&](auto NQ, int64_t h) { scores_t<NQ>(q + h * hd, hd, vchunk, cnt, a.scale, s + b * nq + h); });
       }
-    }
-    for (int64_t j = 0; j < (transposed ? 0 : cmax); j += 4) {
-      const int rows = cmax - j < 4 ? (int)(cmax - j) : 4;
-      for (int r = 0; r < rows; r++) Decode(a.k + (p0 + j + r) * a.k_stride, kv + r * hd, hd);
-      for (int64_t b = 0; b < tokens; b++) {
-        const int64_t cnt = attend_count(a, b, p0, kAttendChunk);
-        if (cnt <= j) continue;
-        const int rb = cnt - j < 4 ? (int)(cnt - j) : 4;
-        const float* q = a.q + b * a.q_stride;
-        query_groups<4>(nq, [&](auto NQ, int64_t h) { dot4<NQ>(q + h * hd, kv, hd, rb, a.scale, s + b * nq + h, j); });
+    } else {
+      for (int64_t j = 0; j < cmax; j += 4) {
+        const int rows = cmax - j < 4 ? (int)(cmax - j) : 4;
+        for (int r = 0; r < rows; r++) Decode(a.k + (p0 + j + r) * a.k_stride, kv + r * hd, hd);
+        for (int64_t b = 0; b < tokens; b++) {
+          const int64_t cnt = attend_count(a, b, p0, kAttendChunk);
+          if (cnt <= j) continue;
+          const int rb = cnt - j < 4 ? (int)(cnt - j) : 4;
+          const float* q = a.q + b * a.q_stride;
+          query_groups<4>(nq, [&](auto NQ, int64_t h) { dot4<NQ>(q + h * hd, kv, hd, rb, a.scale, s + b * nq + h, j); });
+        }
       }
     }
     for (int64_t g = 0; g < total; g++) {
