@@ -143,24 +143,33 @@ describe("attention", () => {
     for (const [key, v] of results) expect(v, key).toEqual(results.get(key.replace(/\/\d+$/, "/1")));
   });
 
+  // 21 tokens: each call transposes its own K chunks (AVX-512); 40 tokens in one slot: the op
+  // transposes the prefix first; 40 tokens over two slots: back to per-call transposes.
   it("a prefill block gives each token the bits it gets alone, on every ISA and thread count, also in place", () => {
-    for (const [o, type] of [
-      [{ nHead: 8, nHeadKv: 2, headDim: 128, scale: 0.09 }, GGMLType.F16],
-      [{ nHead: 3, nHeadKv: 3, headDim: 64, scale: 0.2 }, GGMLType.Q8_0],
-    ] as [AttentionOptions, number][]) {
-      const kvDim = o.nHeadKv * o.headDim, W = o.nHead * o.headDim, n = 21, first = 50;
-      const kc = makeCache(type, kvDim, 80, 1, 11), vc = makeCache(type, kvDim, 80, 1, 12);
+    for (const [o, type, n, slots] of [
+      [{ nHead: 8, nHeadKv: 2, headDim: 128, scale: 0.09 }, GGMLType.F16, 21, 1],
+      [{ nHead: 3, nHeadKv: 3, headDim: 64, scale: 0.2 }, GGMLType.Q8_0, 21, 1],
+      [{ nHead: 8, nHeadKv: 2, headDim: 128, scale: 0.09 }, GGMLType.F16, 40, 1],
+      [{ nHead: 3, nHeadKv: 3, headDim: 64, scale: 0.2 }, GGMLType.Q8_0, 40, 1],
+      [{ nHead: 4, nHeadKv: 1, headDim: 48, scale: 0.3 }, GGMLType.F32, 40, 1],
+      [{ nHead: 8, nHeadKv: 2, headDim: 128, scale: 0.09 }, GGMLType.F16, 40, 2],
+    ] as [AttentionOptions, number, number, number][]) {
+      const kvDim = o.nHeadKv * o.headDim, W = o.nHead * o.headDim, first = 50;
+      const kc = makeCache(type, kvDim, 100, slots, 11), vc = makeCache(type, kvDim, 100, slots, 12);
       const q = randomFloats(W * n, 13, 3);
       const ids = (v: number[]) => Tensor.from(GGMLType.I32, [v.length], new Int32Array(v));
+      // with two slots, the second half of the tokens continues slot 1 from the same position
+      const half = Math.ceil(n / slots);
+      const seq = range(0, n).map((t) => Math.floor(t / half)), pos = range(0, n).map((t) => first + (t % half));
       forEachIsaAndThreads(({ isa, threads }) => {
         const all = Tensor.empty(GGMLType.F32, [W, n]);
-        ops.attention(all, Tensor.fromFloat32([W, n], q), kc, vc, ids(Array(n).fill(0)), ids(range(first, n)), o);
+        ops.attention(all, Tensor.fromFloat32([W, n], q), kc, vc, ids(seq), ids(pos), o);
         const inPlace = Tensor.fromFloat32([W, n], q);
-        ops.attention(inPlace, inPlace, kc, vc, ids(Array(n).fill(0)), ids(range(first, n)), o);
+        ops.attention(inPlace, inPlace, kc, vc, ids(seq), ids(pos), o);
         expect(Array.from(inPlace.f32()), `${isa}/${threads} in place`).toEqual(Array.from(all.f32()));
         for (let t = 0; t < n; t++) {
           const one = Tensor.empty(GGMLType.F32, [W, 1]);
-          ops.attention(one, Tensor.fromFloat32([W, 1], q.slice(t * W, (t + 1) * W)), kc, vc, ids([0]), ids([first + t]), o);
+          ops.attention(one, Tensor.fromFloat32([W, 1], q.slice(t * W, (t + 1) * W)), kc, vc, ids([seq[t]]), ids([pos[t]]), o);
           expect(Array.from(one.f32()), `${isa}/${threads} token ${t}`).toEqual(Array.from(all.f32().slice(t * W, (t + 1) * W)));
         }
       });

@@ -346,7 +346,8 @@ static void attend_f32(const AttendArgs& a) { attend<decode_f32>(a); }
 
 const OpsKernels kTable = {rms_norm, add,       mul,       scale,   silu,       gelu,
                            relu2,    silu_mul,  relu2_mul, softmax, attend_f16, attend_q8_0,
-                           attend_f32, encode_f16, rope_rotate, 32};
+                           attend_f32, encode_f16, rope_rotate, 32,
+                           nullptr,  nullptr,   nullptr};  // no transposed-K path
 
 }  // namespace
 

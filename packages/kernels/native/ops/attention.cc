@@ -6,6 +6,11 @@
 // neighbouring tokens, share each K/V row read and decoded. A token whose
 // seq/pos is out of range (ids are rewritten between Plan runs) gets a zero output and the run
 // then fails with an error naming it.
+//
+// Prefill (K through transposed chunks, AVX-512): without help every attend call transposes the K
+// chunks it reads, so at 1024 tokens each chunk was transposed ~32 times. Where a run's tokens all
+// belong to one slot, a first phase transposes each KV head's prefix once into scratch and every
+// call reads it (AttendArgs::kt); same bits either way.
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -14,6 +19,43 @@
 
 namespace ryzen {
 namespace {
+
+// Runs of at least this many tokens transpose their prefix first: each chunk is then read by at
+// least two attend calls per KV head (a call takes up to 16 tokens of a 4-head group).
+constexpr int64_t kPretransposeMinTokens = 32;
+// Scratch for the transposed prefix, at most (a prompt reaching past it falls back to per-call
+// transposes): 16 MB covers 4096 positions of 8 KV heads of 128 floats.
+constexpr int64_t kPretransposeMaxBytes = int64_t(16) << 20;
+
+struct AttentionState : KvIdCheck {
+  int64_t kt_positions = 0;  // positions per KV head of the transposed-prefix scratch (0: none)
+  // KV head kvh's position p0 in the scratch.
+  float* kt_at(uint8_t* scratch, int64_t kvh, int64_t p0, int64_t hd) const {
+    return reinterpret_cast<float*>(scratch) + (kvh * kt_positions + p0) * hd;
+  }
+};
+
+using TransposeK = void (*)(const uint8_t*, size_t, int64_t, int64_t, float*);
+
+TransposeK transposer(const OpsKernels& ops, DType type) {
+  return type == DType::Q8_0 ? ops.transpose_k_q8_0 : type == DType::F32 ? ops.transpose_k_f32 : ops.transpose_k_f16;
+}
+
+// Positions of the transposed prefix this run uses: every token in one slot, in range, and within
+// the scratch; else 0 (per-call transposes). The same on every thread: it reads only seq and pos.
+int64_t prefix_positions(const OpNode& node, const AttentionState& st) {
+  const Tensor& kc = *node.t[2];
+  if (st.kt_positions == 0 || !transposer(active_ops(), kc.type)) return 0;
+  const int32_t* seq = i32_data(*node.t[4]);
+  const int32_t* pos = i32_data(*node.t[5]);
+  const int64_t n = node.t[1]->rows();
+  int64_t end = 0;
+  for (int64_t t = 0; t < n; t++) {
+    if (seq[t] != seq[0] || seq[t] < 0 || seq[t] >= kv_slots(kc) || pos[t] < 0 || pos[t] >= kv_ctx(kc)) return 0;
+    end = pos[t] + 1 > end ? pos[t] + 1 : end;
+  }
+  return end <= st.kt_positions ? end : 0;
+}
 
 std::string validate(OpNode& node) {
   std::string e = expect_arity(node, 6, 6, "out, q, kCache, vCache, seq, pos");
@@ -41,13 +83,42 @@ std::string validate(OpNode& node) {
   const char* names[] = {"out", "q", "kCache", "vCache", "seq", "pos"};
   for (size_t j = 2; j < 6; j++)
     if (!(e = expect_no_overlap(node, 0, "out", j, names[j], false)).empty()) return e;
-  node.state = std::make_shared<KvIdCheck>();
+  auto st = std::make_shared<AttentionState>();
+  if (n >= kPretransposeMinTokens && hd <= kTransposedMaxHeadDim && transposer(active_ops(), k.type)) {
+    const int64_t per_position = nkv * hd * (int64_t)sizeof(float);
+    const int64_t ctx = (kv_ctx(k) + kAttendChunk - 1) / kAttendChunk * kAttendChunk;
+    const int64_t cap = kPretransposeMaxBytes / per_position / kAttendChunk * kAttendChunk;
+    st->kt_positions = ctx < cap ? ctx : cap;
+    node.scratch_bytes = (size_t)(st->kt_positions * per_position);
+  }
+  node.state = st;
   return "";
 }
 
-int phases(const OpNode&) { return 1; }
+int phases(const OpNode& node) { return static_cast<const AttentionState*>(node.state.get())->kt_positions ? 2 : 1; }
 
-void run(const OpNode& node, int, int ith, int nth, uint8_t*) {
+// Phase 0 of a pre-transposing run: (KV head, chunk) units of the prefix dealt round-robin.
+void transpose_prefix(const OpNode& node, int64_t positions, int ith, int nth, uint8_t* kt) {
+  const Tensor& kc = *node.t[2];
+  const int64_t nkv = node.i[1], hd = node.i[2], head_bytes = kv_head_bytes(kc.type, hd);
+  const AttentionState& st = *static_cast<const AttentionState*>(node.state.get());
+  const TransposeK transpose = transposer(active_ops(), kc.type);
+  const int64_t chunks = (positions + kAttendChunk - 1) / kAttendChunk;
+  const uint8_t* k0 = kv_row(kc, i32_data(*node.t[4])[0], 0);
+  for (int64_t u = ith; u < nkv * chunks; u += nth) {
+    const int64_t kvh = u / chunks, p0 = u % chunks * kAttendChunk;
+    const int64_t rows = positions - p0 < kAttendChunk ? positions - p0 : kAttendChunk;
+    transpose(k0 + p0 * kc.nb[1] + kvh * head_bytes, (size_t)kc.nb[1], rows, hd, st.kt_at(kt, kvh, p0, hd));
+  }
+}
+
+void run(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch) {
+  const AttentionState& check = *static_cast<const AttentionState*>(node.state.get());
+  const int64_t prefix = prefix_positions(node, check);
+  if (phase == 0 && phases(node) == 2) {
+    if (prefix) transpose_prefix(node, prefix, ith, nth, scratch);
+    return;
+  }
   const Tensor &out = *node.t[0], &q = *node.t[1], &kc = *node.t[2], &vc = *node.t[3];
   const int32_t* seq = i32_data(*node.t[4]);
   const int32_t* pos = i32_data(*node.t[5]);
@@ -55,7 +126,6 @@ void run(const OpNode& node, int, int ith, int nth, uint8_t*) {
   const int64_t group = nh / nkv, head_bytes = kv_head_bytes(kc.type, hd);
   const OpsKernels& ops = active_ops();
   const auto attend = kc.type == DType::Q8_0 ? ops.attend_q8_0 : kc.type == DType::F32 ? ops.attend_f32 : ops.attend_f16;
-  const KvIdCheck& check = *static_cast<const KvIdCheck*>(node.state.get());
   // unit = (block of tokens, KV head, run of <= per query heads): each K/V row is read and decoded
   // once per unit (at pp512 on the Xeon the f16 decode was ~28 % of attention with one token per
   // unit). A block holds up to per / group tokens (one when a token's group is split);
@@ -106,16 +176,22 @@ void run(const OpNode& node, int, int ith, int nth, uint8_t*) {
       a.hd = hd;
       a.scale = (float)node.f[0];
       a.out = o;
+      a.kt = prefix ? check.kt_at(scratch, kvh, 0, hd) : nullptr;
       attend(a);
     }
   }
 }
 
-std::string after_run(const OpNode& node) {
-  return static_cast<const KvIdCheck*>(node.state.get())->report(*node.t[2], *node.t[4], *node.t[5], "its output was zeroed");
+// Profiler label: the prefix transposition, or the attention itself.
+void describe(const OpNode& node, int phase, std::string& label, uint64_t&) {
+  label = phase == 0 && phases(node) == 2 ? "attention K transpose" : "attention";
 }
 
-const RegisterOp reg({"attention", validate, phases, run, after_run});
+std::string after_run(const OpNode& node) {
+  return static_cast<const AttentionState*>(node.state.get())->report(*node.t[2], *node.t[4], *node.t[5], "its output was zeroed");
+}
+
+const RegisterOp reg({"attention", validate, phases, run, after_run, describe});
 
 }  // namespace
 }  // namespace ryzen

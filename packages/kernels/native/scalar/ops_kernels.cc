@@ -130,7 +130,8 @@ void attend(const AttendArgs& a) {
 
 const OpsKernels kTable = {rms_norm, add,       mul,     scale,          silu,          gelu,
                            relu2,    silu_mul,  relu2_mul, softmax, attend<decode_f16>, attend<decode_q8_0>,
-                           attend<decode_f32>, encode_f16, rope_rotate, 32};
+                           attend<decode_f32>, encode_f16, rope_rotate, 32,
+                           nullptr,  nullptr,   nullptr};  // no transposed-K path
 
 }  // namespace
 

@@ -26,6 +26,9 @@ struct AttendArgs {
   int64_t hd;
   float scale;
   float* out;       // per token, nq outputs of hd floats, consecutive; token b's at out + b * out_stride
+  // Optional: this KV head's K positions already in transpose_k_*'s layout (chunk c at
+  // kt + c * kAttendChunk * hd), covering every position the call attends; null: the kernel reads k.
+  const float* kt = nullptr;
 };
 
 // Positions token b of a call attends in the chunk starting at p0 (<= 0: none).
@@ -59,12 +62,22 @@ struct OpsKernels {
   // 512 causal tokens at 2 threads ~8 % faster, 1024 at 1 thread ~10 %; same bits); AVX2 32 (64
   // was 2-8 % slower).
   int64_t attend_queries;
+  // Kernels whose prefill path reads K through transposed chunks (AVX-512; null elsewhere): K rows
+  // [0, rows) of one head (rows <= kAttendChunk, `stride` bytes apart) decoded into kt[i *
+  // kAttendChunk + p] = dimension i of position p (positions [rows, 16-row boundary) zero; kt
+  // 64-byte aligned). The attention op transposes a prefill's prefix
+  // once with these and passes it as AttendArgs::kt.
+  void (*transpose_k_f16)(const uint8_t* k, size_t stride, int64_t rows, int64_t hd, float* kt);
+  void (*transpose_k_q8_0)(const uint8_t* k, size_t stride, int64_t rows, int64_t hd, float* kt);
+  void (*transpose_k_f32)(const uint8_t* k, size_t stride, int64_t rows, int64_t hd, float* kt);
 };
 
 // Largest head size the attention kernels accept (their accumulators live on the stack).
 constexpr int64_t kMaxHeadDim = 1024;
 // Positions scored per online-softmax step (scores of one chunk live on the stack).
 constexpr int64_t kAttendChunk = 64;
+// Largest head size of the transposed-K path (transpose_k_*, AttendArgs::kt).
+constexpr int64_t kTransposedMaxHeadDim = 128;
 // Stack budget of one attend call: nq * hd accumulator floats, at most kAttendMaxQ queries.
 constexpr int64_t kAttendAccFloats = 8192;
 constexpr int64_t kAttendMaxQ = 64;
