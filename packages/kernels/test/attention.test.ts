@@ -151,7 +151,7 @@ describe("attention", () => {
       [{ nHead: 3, nHeadKv: 3, headDim: 64, scale: 0.2 }, GGMLType.Q8_0, 21, 1],
       [{ nHead: 8, nHeadKv: 2, headDim: 128, scale: 0.09 }, GGMLType.F16, 40, 1],
       [{ nHead: 3, nHeadKv: 3, headDim: 64, scale: 0.2 }, GGMLType.Q8_0, 40, 1],
-      [{ nHead: 4, nHeadKv: 1, headDim: 48, scale: 0.3 }, GGMLType.F32, 40, 1],
+      [{ nHead: 4, nHeadKv: 1, headDim: 40, scale: 0.3 }, GGMLType.F32, 40, 1], // hd not a multiple of 16
       [{ nHead: 8, nHeadKv: 2, headDim: 128, scale: 0.09 }, GGMLType.F16, 40, 2],
     ] as [AttentionOptions, number, number, number][]) {
       const kvDim = o.nHeadKv * o.headDim, W = o.nHead * o.headDim, first = 50;

@@ -256,14 +256,16 @@ static void transpose_k(const uint8_t* k, size_t stride, int64_t rows, int64_t h
 // dot4's vector lane l sums dimensions l, l + 16, ... in order (one FMA chain from zero), and its
 // reduction adds the 16 lane sums as ((S0 + S2) + (S1 + S3)) with S_k = (L4k + L4k+2) +
 // (L4k+1 + L4k+3); here each lane sum is a vector over 16 positions. Lanes l and l + 2 run together
-// (NQ x NV x 2 chains in flight).
-template <int NQ, int NV>
+// (NQ x NV x 2 chains in flight). kWhole: hd is a multiple of 16, so lane l + 2 has every dimension
+// lane l has and the second query values broadcast straight from memory (a broadcast from a
+// register takes an FMA port on Intel).
+template <int NQ, int NV, bool kWhole>
 static inline void lane_pair(const float* q, int64_t hd, const float* kt, int64_t p, int l, __m512 (&out)[NQ][NV]) {
   __m512 a[NQ][NV], b[NQ][NV];
   for (int g = 0; g < NQ; g++)
     for (int v = 0; v < NV; v++) a[g][v] = b[g][v] = _mm512_setzero_ps();
   for (int64_t i = l; i < hd; i += 16) {
-    const bool second = i + 2 < hd;  // lane l + 2 has this dimension too
+    const bool second = kWhole || i + 2 < hd;  // lane l + 2 has this dimension too
     __m512 ka[NV], kb[NV];
     for (int v = 0; v < NV; v++) {
       ka[v] = _mm512_load_ps(kt + i * kAttendChunk + p + 16 * v);
@@ -281,13 +283,13 @@ static inline void lane_pair(const float* q, int64_t hd, const float* kt, int64_
     for (int v = 0; v < NV; v++) out[g][v] = _mm512_add_ps(a[g][v], b[g][v]);
 }
 
-template <int NQ, int NV>
+template <int NQ, int NV, bool kWhole>
 static inline void scores_t(const float* q, int64_t hd, const float* kt, float scale, float (*out)[kAttendChunk], int64_t p) {
   __m512 s[4][NQ][NV];  // S_k
   for (int k = 0; k < 4; k++) {
     __m512 pa[NQ][NV], pb[NQ][NV];
-    lane_pair<NQ, NV>(q, hd, kt, p, 4 * k, pa);      // L4k + L4k+2
-    lane_pair<NQ, NV>(q, hd, kt, p, 4 * k + 1, pb);  // L4k+1 + L4k+3
+    lane_pair<NQ, NV, kWhole>(q, hd, kt, p, 4 * k, pa);      // L4k + L4k+2
+    lane_pair<NQ, NV, kWhole>(q, hd, kt, p, 4 * k + 1, pb);  // L4k+1 + L4k+3
     for (int g = 0; g < NQ; g++)
       for (int v = 0; v < NV; v++) s[k][g][v] = _mm512_add_ps(pa[g][v], pb[g][v]);
   }
@@ -302,10 +304,14 @@ static inline void scores_t(const float* q, int64_t hd, const float* kt, float s
 // Positions [0, cnt) of the chunk, 32 at a time.
 template <int NQ>
 static inline void scores_t(const float* q, int64_t hd, const float* kt, int64_t cnt, float scale, float (*out)[kAttendChunk]) {
-  for (int64_t p = 0; p < cnt; p += 32) {
-    if (cnt - p > 16) scores_t<NQ, 2>(q, hd, kt, scale, out, p);
-    else scores_t<NQ, 1>(q, hd, kt, scale, out, p);
-  }
+  const auto run = [&](auto whole) {
+    for (int64_t p = 0; p < cnt; p += 32) {
+      if (cnt - p > 16) scores_t<NQ, 2, whole.value>(q, hd, kt, scale, out, p);
+      else scores_t<NQ, 1, whole.value>(q, hd, kt, scale, out, p);
+    }
+  };
+  if (hd % 16 == 0) run(std::true_type());
+  else run(std::false_type());
 }
 
 static inline void axpy(float* acc, float w, const float* x, int64_t n) {
