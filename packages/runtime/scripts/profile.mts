@@ -1,7 +1,10 @@
 // End-to-end timing and per-op profile of one GGUF model: load, prefill (pp), decode (tg), TTFT,
 // peak RSS; with the kernels' plan profiler on, time per op kind, % of the step and effective GB/s
 // of the matmuls. Usage:
-//   pnpm exec tsx packages/runtime/scripts/profile.mts [model.gguf] [--threads 1,2] [--pp 128] [--tg 64] [--no-profile]
+//   pnpm exec tsx packages/runtime/scripts/profile.mts [model.gguf] [--threads 1,2] [--pp 128] [--tg 64]
+//     [--decode-after N] [--no-profile]
+// --decode-after N: decode after an N-token prompt (a long context: attention reads N+ positions)
+// instead of after BOS alone.
 // Default model: the bench's 2B-4T TQ2_0 + Q6_K head file in ~/.cache/ryzen/bench.
 import { execSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -23,6 +26,7 @@ const model = args.find((a, k) => !a.startsWith("--") && (k === 0 || !args[k - 1
 const threadList = flag("threads", "1,2").split(",").map(Number);
 const ppLen = Number(flag("pp", "128"));
 const tgLen = Number(flag("tg", "64"));
+const decodeAfter = Number(flag("decode-after", "0"));
 const prof = (kernels as unknown as Partial<ProfileApi>).profileStats ? (kernels as unknown as ProfileApi) : undefined;
 const profiling = !args.includes("--no-profile") && prof !== undefined;
 
@@ -61,7 +65,7 @@ async function main() {
   console.log(`model ${model}\nload average ${load()}  cpu ${kernels.cpuInfo().brand} isa ${kernels.cpuInfo().isa}`);
   for (const threads of threadList) {
     const t0 = performance.now();
-    const m = await loadModel(model, { threads, contextLength: ppLen + tgLen + 64, maxSequences: 1, batchSize: Math.max(ppLen, 32) });
+    const m = await loadModel(model, { threads, contextLength: Math.max(ppLen, decodeAfter) + tgLen + 64, maxSequences: 1, batchSize: Math.max(ppLen, 32) });
     const loadMs = performance.now() - t0;
     const ms = kernels.memoryStats();
     console.log(`\n== threads ${threads}: load ${fmt(loadMs / 1000, 2)} s, rss ${fmt(rssMb(), 0)} MB (${rssParts()}; pool used ${fmt(ms.used / 2 ** 20, 0)} MB, repacked ${fmt(ms.prepared / 2 ** 20, 0)} MB, mapped ${fmt(ms.mapped / 2 ** 20, 0)} MB), weights ${fmt(m.info.weightBytes as number / 2 ** 20, 0)} MB, head ${m.info.outputType}`);
@@ -78,12 +82,13 @@ async function main() {
     if (profiling) { prof!.setProfiling(false); printProfile(`prefill pp${ppLen} (profiled)`, 1, ppMsProf); }
     const ban: Record<number, number> = {};
     for (const id of [m.info.tokenizer.eos, m.info.tokenizer.eot]) if (typeof id === "number") ban[id] = -Infinity;
-    const bos = m.info.tokenizer.bos ?? 1;
-    await m.generate([bos], { maxTokens: 4, temperature: 0, logitBias: ban }).result;
-    const g = await m.generate([bos], { maxTokens: tgLen, temperature: 0, logitBias: ban }).result;
+    const start = decodeAfter > 0 ? ids(decodeAfter, vocab, 5) : [m.info.tokenizer.bos ?? 1];
+    await m.generate(start, { maxTokens: 4, temperature: 0, logitBias: ban }).result;
+    const g = await m.generate(start, { maxTokens: tgLen, temperature: 0, logitBias: ban }).result;
     if (profiling) { prof!.resetProfile(); prof!.setProfiling(true); }
-    const gp = await m.generate([bos], { maxTokens: tgLen, temperature: 0, logitBias: ban }).result;
-    if (profiling) { prof!.setProfiling(false); printProfile(`decode tg${tgLen} (profiled)`, gp.tokens.length, gp.timings.decodeMs + gp.timings.promptMs); }
+    const gp = await m.generate(start, { maxTokens: tgLen, temperature: 0, logitBias: ban }).result;
+    const tgTitle = `decode tg${tgLen}${decodeAfter > 0 ? ` after ${decodeAfter} tokens` : ""} (profiled, prompt included)`;
+    if (profiling) { prof!.setProfiling(false); printProfile(tgTitle, gp.tokens.length, gp.timings.decodeMs + gp.timings.promptMs); }
     const ttfts: number[] = [];
     for (let r = 0; r < 3; r++) ttfts.push((await m.generate(ids(32, vocab, 11 + r), { maxTokens: 1, temperature: 0 }).result).timings.ttftMs);
     console.log(`\nthreads ${threads}: pp${ppLen} ${fmt((ppLen * 1000) / ppMs)} tok/s (profiled ${fmt((ppLen * 1000) / ppMsProf)}), ` +

@@ -6,6 +6,7 @@
 #include <immintrin.h>
 #include <math.h>
 #include <stdint.h>
+#include "core/prefetch.h"
 #include "scalar/ops_kernels.h"
 
 namespace ryzen {
@@ -287,7 +288,10 @@ static void attend(const AttendArgs& a) {
     const int64_t cmax = attend_count(a, tokens - 1, p0, kAttendChunk);
     for (int64_t j = 0; j < cmax; j += 4) {
       const int rows = cmax - j < 4 ? (int)(cmax - j) : 4;
-      for (int r = 0; r < rows; r++) Decode(a.k + (p0 + j + r) * a.k_stride, kv + r * hd, hd);
+      for (int r = 0; r < rows; r++) {
+        prefetch_lines(a.k + (p0 + j + r + kKvPrefetchRows) * a.k_stride, a.row_bytes);
+        Decode(a.k + (p0 + j + r) * a.k_stride, kv + r * hd, hd);
+      }
       for (int64_t g = 0; g < total; g++) {
         const int64_t cnt = attend_count(a, g / nq, p0, kAttendChunk);
         if (cnt > j) dot4(qp(g), kv, hd, cnt - j < 4 ? (int)(cnt - j) : 4, a.scale, s[g] + j);
@@ -320,13 +324,17 @@ static void attend(const AttendArgs& a) {
       for (; j < cnt; j++) l[g] += (s[g][j] = expf(s[g][j] - m[g]));
     }
     if (hd * kAttendChunk <= kVChunkFloats) {
-      for (int64_t j = 0; j < cmax; j++) Decode(a.v + (p0 + j) * a.v_stride, vchunk + j * hd, hd);
+      for (int64_t j = 0; j < cmax; j++) {
+        prefetch_lines(a.v + (p0 + j + kKvPrefetchRows) * a.v_stride, a.row_bytes);
+        Decode(a.v + (p0 + j) * a.v_stride, vchunk + j * hd, hd);
+      }
       for (int64_t g = 0; g < total; g++) {
         const int64_t cnt = attend_count(a, g / nq, p0, kAttendChunk);
         if (cnt > 0) accumulate_chunk(acc + g * hd, s[g], vchunk, cnt, hd);
       }
     } else {
       for (int64_t j = 0; j < cmax; j++) {
+        prefetch_lines(a.v + (p0 + j + kKvPrefetchRows) * a.v_stride, a.row_bytes);
         Decode(a.v + (p0 + j) * a.v_stride, kv, hd);
         for (int64_t g = 0; g < total; g++)
           if (j < attend_count(a, g / nq, p0, kAttendChunk)) axpy(acc + g * hd, s[g][j], kv, hd);

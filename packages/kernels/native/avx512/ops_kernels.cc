@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdint.h>
 #include "avx512/transpose.h"
+#include "core/prefetch.h"
 #include "scalar/ops_kernels.h"
 
 namespace ryzen {
@@ -396,7 +397,10 @@ static void attend(const AttendArgs& a) {
     } else {
       for (int64_t j = 0; j < cmax; j += 4) {
         const int rows = cmax - j < 4 ? (int)(cmax - j) : 4;
-        for (int r = 0; r < rows; r++) Decode(a.k + (p0 + j + r) * a.k_stride, kv + r * hd, hd);
+        for (int r = 0; r < rows; r++) {
+          prefetch_lines(a.k + (p0 + j + r + kKvPrefetchRows) * a.k_stride, a.row_bytes);
+          Decode(a.k + (p0 + j + r) * a.k_stride, kv + r * hd, hd);
+        }
         for (int64_t b = 0; b < tokens; b++) {
           const int64_t cnt = attend_count(a, b, p0, kAttendChunk);
           if (cnt <= j) continue;
@@ -438,7 +442,10 @@ static void attend(const AttendArgs& a) {
     if (small) {
       // small heads: decode the chunk's V rows once, then keep 64-float slices of each query's
       // accumulator in registers across the whole chunk
-      for (int64_t j = 0; j < cmax; j++) Decode(a.v + (p0 + j) * a.v_stride, vchunk + j * hd, hd);
+      for (int64_t j = 0; j < cmax; j++) {
+        prefetch_lines(a.v + (p0 + j + kKvPrefetchRows) * a.v_stride, a.row_bytes);
+        Decode(a.v + (p0 + j) * a.v_stride, vchunk + j * hd, hd);
+      }
       for (int64_t b = 0; b < tokens; b++) {
         const int64_t cnt = attend_count(a, b, p0, kAttendChunk), g0 = b * nq;
         if (cnt > 0)
@@ -446,6 +453,7 @@ static void attend(const AttendArgs& a) {
       }
     } else {
       for (int64_t j = 0; j < cmax; j++) {
+        prefetch_lines(a.v + (p0 + j + kKvPrefetchRows) * a.v_stride, a.row_bytes);
         Decode(a.v + (p0 + j) * a.v_stride, kv, hd);
         for (int64_t g = 0; g < total; g++)
           if (j < attend_count(a, g / nq, p0, kAttendChunk)) axpy(acc + g * hd, s[g][j], kv, hd);

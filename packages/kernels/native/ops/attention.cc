@@ -176,6 +176,7 @@ void run(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch) {
       a.hd = hd;
       a.scale = (float)node.f[0];
       a.out = o;
+      a.row_bytes = head_bytes;
       a.kt = prefix ? check.kt_at(scratch, kvh, 0, hd) : nullptr;
       attend(a);
     }
