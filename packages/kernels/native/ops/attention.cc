@@ -35,6 +35,8 @@ struct AttentionState : KvIdCheck {
   }
 };
 
+const AttentionState& state_of(const OpNode& node) { return *static_cast<const AttentionState*>(node.state.get()); }
+
 using TransposeK = void (*)(const uint8_t*, size_t, int64_t, int64_t, float*);
 
 TransposeK transposer(const OpsKernels& ops, DType type) {
@@ -95,13 +97,13 @@ std::string validate(OpNode& node) {
   return "";
 }
 
-int phases(const OpNode& node) { return static_cast<const AttentionState*>(node.state.get())->kt_positions ? 2 : 1; }
+int phases(const OpNode& node) { return state_of(node).kt_positions ? 2 : 1; }
 
 // Phase 0 of a pre-transposing run: (KV head, chunk) units of the prefix dealt round-robin.
 void transpose_prefix(const OpNode& node, int64_t positions, int ith, int nth, uint8_t* kt) {
   const Tensor& kc = *node.t[2];
   const int64_t nkv = node.i[1], hd = node.i[2], head_bytes = kv_head_bytes(kc.type, hd);
-  const AttentionState& st = *static_cast<const AttentionState*>(node.state.get());
+  const AttentionState& st = state_of(node);
   const TransposeK transpose = transposer(active_ops(), kc.type);
   const int64_t chunks = (positions + kAttendChunk - 1) / kAttendChunk;
   const uint8_t* k0 = kv_row(kc, i32_data(*node.t[4])[0], 0);
@@ -113,8 +115,8 @@ void transpose_prefix(const OpNode& node, int64_t positions, int ith, int nth, u
 }
 
 void run(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch) {
-  const AttentionState& check = *static_cast<const AttentionState*>(node.state.get());
-  const int64_t prefix = prefix_positions(node, check);
+  const AttentionState& st = state_of(node);
+  const int64_t prefix = prefix_positions(node, st);
   if (phase == 0 && phases(node) == 2) {
     if (prefix) transpose_prefix(node, prefix, ith, nth, scratch);
     return;
@@ -155,10 +157,10 @@ void run(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch) {
     // a block shares its K/V rows when its tokens are consecutive positions of one valid slot
     bool shared = true;
     for (int64_t t = t0; t < t1; t++)
-      shared &= check.ok(kc, t, seq[t], pos[t]) && seq[t] == seq[t0] && pos[t] == pos[t0] + (t - t0);
+      shared &= st.ok(kc, t, seq[t], pos[t]) && seq[t] == seq[t0] && pos[t] == pos[t0] + (t - t0);
     for (int64_t t = t0; t < t1; t += shared ? t1 - t0 : 1) {
       float* o = f32_row(out, t) + h0 * hd;
-      if (!shared && !check.ok(kc, t, seq[t], pos[t])) {
+      if (!shared && !st.ok(kc, t, seq[t], pos[t])) {
         std::memset(o, 0, (size_t)(nq * hd) * sizeof(float));
         continue;
       }
@@ -177,7 +179,7 @@ void run(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch) {
       a.scale = (float)node.f[0];
       a.out = o;
       a.row_bytes = head_bytes;
-      a.kt = prefix ? check.kt_at(scratch, kvh, 0, hd) : nullptr;
+      a.kt = prefix ? st.kt_at(scratch, kvh, 0, hd) : nullptr;
       attend(a);
     }
   }
@@ -189,7 +191,7 @@ void describe(const OpNode& node, int phase, std::string& label, uint64_t&) {
 }
 
 std::string after_run(const OpNode& node) {
-  return static_cast<const AttentionState*>(node.state.get())->report(*node.t[2], *node.t[4], *node.t[5], "its output was zeroed");
+  return state_of(node).report(*node.t[2], *node.t[4], *node.t[5], "its output was zeroed");
 }
 
 const RegisterOp reg({"attention", validate, phases, run, after_run, describe});
