@@ -268,6 +268,8 @@ static inline void accumulate_chunk(float* acc, const float* w, const float* v, 
 
 constexpr int64_t kVChunkFloats = 128 * kAttendChunk;
 
+#include "scalar/attend_rows.inc"
+
 // Online softmax in chunks of kAttendChunk positions: scores of a chunk (four K rows per
 // reduction), one rescale of the running sums per chunk and query, then the weighted V rows.
 // Query g = b * nq + h (token b, head h); each token's queries see only its own positions of a
@@ -288,10 +290,7 @@ static void attend(const AttendArgs& a) {
     const int64_t cmax = attend_count(a, tokens - 1, p0, kAttendChunk);
     for (int64_t j = 0; j < cmax; j += 4) {
       const int rows = cmax - j < 4 ? (int)(cmax - j) : 4;
-      for (int r = 0; r < rows; r++) {
-        prefetch_lines(a.k + (p0 + j + r + kKvPrefetchRows) * a.k_stride, a.row_bytes);
-        Decode(a.k + (p0 + j + r) * a.k_stride, kv + r * hd, hd);
-      }
+      for (int r = 0; r < rows; r++) decode_row_ahead<Decode>(a.k, a.k_stride, a.row_bytes, p0 + j + r, kv + r * hd, hd);
       for (int64_t g = 0; g < total; g++) {
         const int64_t cnt = attend_count(a, g / nq, p0, kAttendChunk);
         if (cnt > j) dot4(qp(g), kv, hd, cnt - j < 4 ? (int)(cnt - j) : 4, a.scale, s[g] + j);
@@ -324,18 +323,14 @@ static void attend(const AttendArgs& a) {
       for (; j < cnt; j++) l[g] += (s[g][j] = expf(s[g][j] - m[g]));
     }
     if (hd * kAttendChunk <= kVChunkFloats) {
-      for (int64_t j = 0; j < cmax; j++) {
-        prefetch_lines(a.v + (p0 + j + kKvPrefetchRows) * a.v_stride, a.row_bytes);
-        Decode(a.v + (p0 + j) * a.v_stride, vchunk + j * hd, hd);
-      }
+      for (int64_t j = 0; j < cmax; j++) decode_row_ahead<Decode>(a.v, a.v_stride, a.row_bytes, p0 + j, vchunk + j * hd, hd);
       for (int64_t g = 0; g < total; g++) {
         const int64_t cnt = attend_count(a, g / nq, p0, kAttendChunk);
         if (cnt > 0) accumulate_chunk(acc + g * hd, s[g], vchunk, cnt, hd);
       }
     } else {
       for (int64_t j = 0; j < cmax; j++) {
-        prefetch_lines(a.v + (p0 + j + kKvPrefetchRows) * a.v_stride, a.row_bytes);
-        Decode(a.v + (p0 + j) * a.v_stride, kv, hd);
+        decode_row_ahead<Decode>(a.v, a.v_stride, a.row_bytes, p0 + j, kv, hd);
         for (int64_t g = 0; g < total; g++)
           if (j < attend_count(a, g / nq, p0, kAttendChunk)) axpy(acc + g * hd, s[g][j], kv, hd);
       }

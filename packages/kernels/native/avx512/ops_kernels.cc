@@ -362,6 +362,8 @@ static inline void query_groups(int64_t nq, F f) {
     if (g < nq) query_groups<Max - 1>(nq - g, [&](auto NQ, int64_t h) { f(NQ, g + h); });
 }
 
+#include "scalar/attend_rows.inc"
+
 // Online softmax in chunks of kAttendChunk positions: scores of a chunk, one rescale of the
 // running sums per chunk and query, then the weighted V rows. Query g = b * nq + h (token b, head
 // h); the K and V rows of a chunk are decoded once for all tokens, and each token's queries see
@@ -397,10 +399,7 @@ static void attend(const AttendArgs& a) {
     } else {
       for (int64_t j = 0; j < cmax; j += 4) {
         const int rows = cmax - j < 4 ? (int)(cmax - j) : 4;
-        for (int r = 0; r < rows; r++) {
-          prefetch_lines(a.k + (p0 + j + r + kKvPrefetchRows) * a.k_stride, a.row_bytes);
-          Decode(a.k + (p0 + j + r) * a.k_stride, kv + r * hd, hd);
-        }
+        for (int r = 0; r < rows; r++) decode_row_ahead<Decode>(a.k, a.k_stride, a.row_bytes, p0 + j + r, kv + r * hd, hd);
         for (int64_t b = 0; b < tokens; b++) {
           const int64_t cnt = attend_count(a, b, p0, kAttendChunk);
           if (cnt <= j) continue;
@@ -442,10 +441,7 @@ static void attend(const AttendArgs& a) {
     if (small) {
       // small heads: decode the chunk's V rows once, then keep 64-float slices of each query's
       // accumulator in registers across the whole chunk
-      for (int64_t j = 0; j < cmax; j++) {
-        prefetch_lines(a.v + (p0 + j + kKvPrefetchRows) * a.v_stride, a.row_bytes);
-        Decode(a.v + (p0 + j) * a.v_stride, vchunk + j * hd, hd);
-      }
+      for (int64_t j = 0; j < cmax; j++) decode_row_ahead<Decode>(a.v, a.v_stride, a.row_bytes, p0 + j, vchunk + j * hd, hd);
       for (int64_t b = 0; b < tokens; b++) {
         const int64_t cnt = attend_count(a, b, p0, kAttendChunk), g0 = b * nq;
         if (cnt > 0)
@@ -453,8 +449,7 @@ static void attend(const AttendArgs& a) {
       }
     } else {
       for (int64_t j = 0; j < cmax; j++) {
-        prefetch_lines(a.v + (p0 + j + kKvPrefetchRows) * a.v_stride, a.row_bytes);
-        Decode(a.v + (p0 + j) * a.v_stride, kv, hd);
+        decode_row_ahead<Decode>(a.v, a.v_stride, a.row_bytes, p0 + j, kv, hd);
         for (int64_t g = 0; g < total; g++)
           if (j < attend_count(a, g / nq, p0, kAttendChunk)) axpy(acc + g * hd, s[g][j], kv, hd);
       }
