@@ -180,23 +180,57 @@ static void rope_rotate(const float* cs, const float* x, float* out, int64_t nh,
   }
 }
 
-static void decode_f32(const uint8_t* row, float* out, int64_t hd) {
+// 16 floats of one K or V row straight from the cache, lanes outside m zero (Q8_0: hd is a
+// multiple of 32, so 16 lanes never straddle a block). Exactly the floats the row stores.
+struct RowF32 {
+  static inline __attribute__((always_inline)) __m512 load(const uint8_t* row, int64_t i, __mmask16 m) {
+    return _mm512_maskz_loadu_ps(m, (const float*)row + i);
+  }
+};
+struct RowF16 {
+  static inline __attribute__((always_inline)) __m512 load(const uint8_t* row, int64_t i, __mmask16 m) {
+    return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, (const uint16_t*)row + i));
+  }
+};
+struct RowQ8_0 {
+  static inline __attribute__((always_inline)) __m512 load(const uint8_t* row, int64_t i, __mmask16 m) {
+    const uint8_t* b = row + i / 32 * 34;
+    const __m512 d = _mm512_set1_ps(_cvtsh_ss((uint16_t)(b[0] | (b[1] << 8))));
+    const __m128i q = _mm_maskz_loadu_epi8(m, b + 2 + i % 32);
+    return _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q)));
+  }
+};
+
+// Where dot4 and accumulate_chunk read rows: at(r) is row r, whose load(i, m) gives floats
+// [i, i + 16) under m. Decoded floats, hd apart (a staged chunk):
+struct FloatRows {
+  struct At {
+    const float* p;
+    inline __attribute__((always_inline)) __m512 load(int64_t i, __mmask16 m) const { return _mm512_maskz_loadu_ps(m, p + i); }
+  };
+  const float* p;
+  int64_t hd;
+  At at(int64_t r) const { return {p + r * hd}; }
+};
+// or straight from the cache, `stride` bytes apart (decode: its few queries use each row once, so
+// staging it only added a store and a load per vector, and a call per row). Same floats either way.
+template <class Row>
+struct CacheRows {
+  struct At {
+    const uint8_t* p;
+    inline __attribute__((always_inline)) __m512 load(int64_t i, __mmask16 m) const { return Row::load(p, i, m); }
+  };
+  const uint8_t* p;
+  size_t stride;
+  At at(int64_t r) const { return {p + r * stride}; }
+};
+
+// A whole row decoded into floats.
+template <class Row>
+static void decode_row(const uint8_t* row, float* out, int64_t hd) {
   for (int64_t i = 0; i < hd; i += 16) {
     const __mmask16 m = tail_mask(hd - i);
-    _mm512_mask_storeu_ps(out + i, m, _mm512_maskz_loadu_ps(m, (const float*)row + i));
-  }
-}
-static void decode_f16(const uint8_t* row, float* out, int64_t hd) {
-  for (int64_t i = 0; i < hd; i += 16) {
-    const __mmask16 m = tail_mask(hd - i);
-    _mm512_mask_storeu_ps(out + i, m, _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, (const uint16_t*)row + i)));
-  }
-}
-static void decode_q8_0(const uint8_t* row, float* out, int64_t hd) {
-  for (int64_t i = 0; i < hd; i += 32, row += 34) {
-    const __m512 d = _mm512_set1_ps(_cvtsh_ss((uint16_t)(row[0] | (row[1] << 8))));
-    _mm512_storeu_ps(out + i, _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i*)(row + 2))))));
-    _mm512_storeu_ps(out + i + 16, _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i*)(row + 18))))));
+    _mm512_mask_storeu_ps(out + i, m, Row::load(row, i, m));
   }
 }
 // Sums of four vectors in lanes 0..3 of the result (one reduction tree instead of four).
@@ -209,22 +243,24 @@ static inline __m128 reduce4(__m512 a, __m512 b, __m512 c, __m512 d) {
   return _mm512_castps512_ps128(x);
 }
 
-// q . k for NQ queries (hd floats apart) and four K rows at once (rows past `rows` are computed on
-// zeros and not stored): each (query, row) sum runs in the same order as for one query alone, but
+// q . k for NQ queries (hd floats apart) and K rows j..j+3 of `k` (rows past `rows` repeat the last
+// one and are not stored): each (query, row) sum runs in the same order as for one query alone, but
 // the 4 x NQ chains interleave. (One query's four chains were bound by FMA latency: prefill
 // attention at 1k tokens ran ~1 FMA per cycle.)
-template <int NQ>
-static inline void dot4(const float* q, const float* k4, int64_t hd, int rows, float scale, float (*out)[kAttendChunk], int64_t j) {
+template <int NQ, class Rows>
+static inline void dot4(const float* q, const Rows& k, int64_t hd, int rows, float scale, float (*out)[kAttendChunk], int64_t j) {
   __m512 a[NQ][4];
   for (int g = 0; g < NQ; g++)
     for (int r = 0; r < 4; r++) a[g][r] = _mm512_setzero_ps();
+  typename Rows::At row[4];
+  for (int r = 0; r < 4; r++) row[r] = k.at(j + (r < rows ? r : rows - 1));
   for (int64_t i = 0; i < hd; i += 16) {
     const __mmask16 m = tail_mask(hd - i);
-    __m512 k[4];
-    for (int r = 0; r < 4; r++) k[r] = _mm512_maskz_loadu_ps(m, k4 + r * hd + i);
+    __m512 kr[4];
+    for (int r = 0; r < 4; r++) kr[r] = row[r].load(i, m);
     for (int g = 0; g < NQ; g++) {
       const __m512 qv = _mm512_maskz_loadu_ps(m, q + g * hd + i);
-      for (int r = 0; r < 4; r++) a[g][r] = _mm512_fmadd_ps(qv, k[r], a[g][r]);
+      for (int r = 0; r < 4; r++) a[g][r] = _mm512_fmadd_ps(qv, kr[r], a[g][r]);
     }
   }
   for (int g = 0; g < NQ; g++) {
@@ -326,11 +362,11 @@ static inline void axpy(float* acc, float w, const float* x, int64_t n) {
 constexpr int64_t kVChunkFloats = kTransposedMaxHeadDim * kAttendChunk;
 constexpr int64_t kTransposedMinQueries = 16;
 
-// For NQ queries g: acc[g*hd ..][0..hd) += sum_j w[g][j] * v[j*hd .. j*hd+hd), 64 accumulator floats
-// per query at a time in registers; each query's sum runs in j order as for one query alone, the
-// NQ x 4 chains interleaved (one query's 4 were bound by FMA latency).
-template <int NQ>
-static inline void accumulate_chunk(float* acc, const float (*w)[kAttendChunk], const float* v, int64_t cnt, int64_t hd) {
+// For NQ queries g: acc[g*hd ..][0..hd) += sum_j w[g][j] * V row j, 64 accumulator floats per query
+// at a time in registers; each query's sum runs in j order as for one query alone, the NQ x 4
+// chains interleaved (one query's 4 were bound by FMA latency).
+template <int NQ, class Rows>
+static inline void accumulate_chunk(float* acc, const float (*w)[kAttendChunk], const Rows& v, int64_t cnt, int64_t hd) {
   for (int64_t i0 = 0; i0 < hd; i0 += 64) {
     __mmask16 m[4];
     __m512 r[NQ][4];
@@ -341,7 +377,8 @@ static inline void accumulate_chunk(float* acc, const float (*w)[kAttendChunk], 
     }
     for (int64_t j = 0; j < cnt; j++) {
       __m512 vj[4];
-      for (int k = 0; k < 4; k++) vj[k] = _mm512_maskz_loadu_ps(m[k], v + j * hd + i0 + 16 * k);
+      const typename Rows::At row = v.at(j);
+      for (int k = 0; k < 4; k++) vj[k] = row.load(i0 + 16 * k, m[k]);
       for (int g = 0; g < NQ; g++) {
         const __m512 wj = _mm512_set1_ps(w[g][j]);
         for (int k = 0; k < 4; k++) r[g][k] = _mm512_fmadd_ps(wj, vj[k], r[g][k]);
@@ -368,21 +405,26 @@ static inline void query_groups(int64_t nq, F f) {
 // running sums per chunk and query, then the weighted V rows. Query g = b * nq + h (token b, head
 // h); the K and V rows of a chunk are decoded once for all tokens, and each token's queries see
 // only its own positions (attend_count), in the same order as alone.
-template <void (*Decode)(const uint8_t*, float*, int64_t)>
+template <class Row>
 static void attend(const AttendArgs& a) {
+  constexpr auto Decode = decode_row<Row>;
   alignas(64) float acc[kAttendAccFloats];
-  alignas(64) float kv[4 * kMaxHeadDim];  // 4 decoded K rows, or one V row; small heads: 16 K rows
+  // one decoded V row (large heads), or 16 decoded K rows to transpose (small heads)
+  alignas(64) float kv[kMaxHeadDim > 16 * kTransposedMaxHeadDim ? kMaxHeadDim : 16 * kTransposedMaxHeadDim];
   alignas(64) float vchunk[kVChunkFloats];  // a chunk's decoded V rows when hd <= 128
   alignas(64) float s[kAttendMaxQ][kAttendChunk];
   float m[kAttendMaxQ], l[kAttendMaxQ];
   const int64_t hd = a.hd, nq = a.nq, tokens = a.tokens, total = tokens * nq;
   for (int64_t i = 0; i < total * hd; i++) acc[i] = 0.0f;
-  for (int64_t i = 0; i < 4 * hd; i++) kv[i] = 0.0f;
   for (int64_t g = 0; g < total; g++) m[g] = -INFINITY, l[g] = 0.0f;
   const bool small = hd * kAttendChunk <= kVChunkFloats;
   // Scores through a transposed K chunk where enough queries share it (same bits as dot4's path):
   // 1024-token prefill attention ~20 % faster; a decode token's 4 queries would not pay for it.
   const bool transposed = small && total >= kTransposedMinQueries;
+  // Below kTransposedMinQueries the V rows are read straight from the cache, too: with up to 3
+  // query groups that was faster than staging a chunk (4096 positions, 1 thread: 1 token ~15 %,
+  // 3 tokens ~5 %).
+  const bool direct_v = small && !transposed;
   for (int64_t p0 = 0; p0 < a.npos + tokens - 1; p0 += kAttendChunk) {
     const int64_t cmax = attend_count(a, tokens - 1, p0, kAttendChunk);
     if (transposed) {
@@ -397,15 +439,19 @@ static void attend(const AttendArgs& a) {
           query_groups<4>(nq, [&](auto NQ, int64_t h) { scores_t<NQ>(q + h * hd, hd, kt, cnt, a.scale, s + b * nq + h); });
       }
     } else {
+      const CacheRows<Row> k{a.k + p0 * a.k_stride, a.k_stride};
       for (int64_t j = 0; j < cmax; j += 4) {
         const int rows = cmax - j < 4 ? (int)(cmax - j) : 4;
-        for (int r = 0; r < rows; r++) decode_row_ahead<Decode>(a.k, a.k_stride, a.row_bytes, p0 + j + r, kv + r * hd, hd);
+        for (int r = 0; r < rows; r++) {
+          prefetch_lines(a.k + (p0 + j + r + kKvPrefetchRows) * a.k_stride, a.row_bytes);
+          if (direct_v) prefetch_lines(a.v + (p0 + j + r) * a.v_stride, a.row_bytes);  // read after the scores
+        }
         for (int64_t b = 0; b < tokens; b++) {
           const int64_t cnt = attend_count(a, b, p0, kAttendChunk);
           if (cnt <= j) continue;
           const int rb = cnt - j < 4 ? (int)(cnt - j) : 4;
           const float* q = a.q + b * a.q_stride;
-          query_groups<4>(nq, [&](auto NQ, int64_t h) { dot4<NQ>(q + h * hd, kv, hd, rb, a.scale, s + b * nq + h, j); });
+          query_groups<4>(nq, [&](auto NQ, int64_t h) { dot4<NQ>(q + h * hd, k, hd, rb, a.scale, s + b * nq + h, j); });
         }
       }
     }
@@ -439,13 +485,20 @@ static void attend(const AttendArgs& a) {
       l[g] += _mm512_reduce_add_ps(sum);
     }
     if (small) {
-      // small heads: decode the chunk's V rows once, then keep 64-float slices of each query's
-      // accumulator in registers across the whole chunk
-      for (int64_t j = 0; j < cmax; j++) decode_row_ahead<Decode>(a.v, a.v_stride, a.row_bytes, p0 + j, vchunk + j * hd, hd);
-      for (int64_t b = 0; b < tokens; b++) {
-        const int64_t cnt = attend_count(a, b, p0, kAttendChunk), g0 = b * nq;
-        if (cnt > 0)
-          query_groups<4>(nq, [&](auto NQ, int64_t h) { accumulate_chunk<NQ>(acc + (g0 + h) * hd, s + g0 + h, vchunk, cnt, hd); });
+      // small heads: keep 64-float slices of each query's accumulator in registers across the
+      // whole chunk, reading the V rows from the cache or from the chunk decoded once
+      const auto accumulate = [&](const auto& v) {
+        for (int64_t b = 0; b < tokens; b++) {
+          const int64_t cnt = attend_count(a, b, p0, kAttendChunk), g0 = b * nq;
+          if (cnt > 0)
+            query_groups<4>(nq, [&](auto NQ, int64_t h) { accumulate_chunk<NQ>(acc + (g0 + h) * hd, s + g0 + h, v, cnt, hd); });
+        }
+      };
+      if (direct_v) {
+        accumulate(CacheRows<Row>{a.v + p0 * a.v_stride, a.v_stride});
+      } else {
+        for (int64_t j = 0; j < cmax; j++) decode_row_ahead<Decode>(a.v, a.v_stride, a.row_bytes, p0 + j, vchunk + j * hd, hd);
+        accumulate(FloatRows{vchunk, hd});
       }
     } else {
       for (int64_t j = 0; j < cmax; j++) {
@@ -462,23 +515,23 @@ static void attend(const AttendArgs& a) {
   }
 }
 
-static void attend_f16(const AttendArgs& a) { attend<decode_f16>(a); }
-static void attend_q8_0(const AttendArgs& a) { attend<decode_q8_0>(a); }
-static void attend_f32(const AttendArgs& a) { attend<decode_f32>(a); }
+static void attend_f16(const AttendArgs& a) { attend<RowF16>(a); }
+static void attend_q8_0(const AttendArgs& a) { attend<RowQ8_0>(a); }
+static void attend_f32(const AttendArgs& a) { attend<RowF32>(a); }
 
 // One chunk's K rows for the op's transposed prefix (OpsKernels::transpose_k_*).
 // (Floats for every cache type: an F16 prefix kept as halves, widened per call, was ~2-3 % slower
 // at 1024 tokens on the Xeon than reading twice the bytes.)
-template <void (*Decode)(const uint8_t*, float*, int64_t)>
+template <class Row>
 static void transpose_k_rows(const uint8_t* k, size_t stride, int64_t rows, int64_t hd, float* kt) {
   alignas(64) float stage[16 * kTransposedMaxHeadDim];
-  transpose_k<Decode>(k, stride, rows, hd, stage, kt);
+  transpose_k<decode_row<Row>>(k, stride, rows, hd, stage, kt);
 }
 
 const OpsKernels kTable = {rms_norm,   add,        mul,        scale,   silu,       gelu,
                            relu2,      silu_mul,   relu2_mul,  softmax, attend_f16, attend_q8_0,
-                           attend_f32, encode_f16, rope_rotate, 64,     transpose_k_rows<decode_f16>,
-                           transpose_k_rows<decode_q8_0>, transpose_k_rows<decode_f32>};
+                           attend_f32, encode_f16, rope_rotate, 64,     transpose_k_rows<RowF16>,
+                           transpose_k_rows<RowQ8_0>, transpose_k_rows<RowF32>};
 
 }  // namespace
 
