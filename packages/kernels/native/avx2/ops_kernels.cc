@@ -263,6 +263,8 @@ static inline void axpy(float* acc, float w, const float* x, int64_t n) {
   for (; i < n; i++) acc[i] += w * x[i];
 }
 
+#include "scalar/attend_rows.inc"
+
 // q . k for NQ queries (hd floats apart) and K rows j..j+3 of `k` (rows past `rows` repeat the last
 // one and are not stored), scaled, into out[g][j..j+rows). Each (query, row) sum runs as for one
 // query alone; a group's queries share each K vector.
@@ -298,13 +300,14 @@ static inline void dot4(const float* q, const Rows& k, int64_t hd, int rows, flo
 // For NQ queries g: acc[g*hd ..][0..hd) += sum_j w[g][j] * V row j, 32 accumulator floats per query
 // at a time in registers; each query's sum runs in j order as for one query alone.
 template <int NQ, class Rows>
-static inline void accumulate_chunk(float* acc, const float (*w)[kAttendChunk], const Rows& v, int64_t cnt, int64_t hd) {
+static inline void accumulate_chunk(float* acc, const float (*w)[kAttendChunk], const Rows& v, int64_t cnt, int64_t hd, Ahead ahead = {}) {
   int64_t i0 = 0;
   for (; i0 + 32 <= hd; i0 += 32) {
     __m256 r[NQ][4];
     for (int g = 0; g < NQ; g++)
       for (int k = 0; k < 4; k++) r[g][k] = _mm256_loadu_ps(acc + g * hd + i0 + 8 * k);
     for (int64_t j = 0; j < cnt; j++) {
+      if (i0 == 0 && ahead.p) prefetch_lines(ahead.p + j * ahead.stride, ahead.bytes);
       const typename Rows::At row = v.at(j);
       __m256 vj[4];
       for (int k = 0; k < 4; k++) vj[k] = row.load(i0 + 8 * k);
@@ -341,8 +344,6 @@ static inline void query_groups(int64_t nq, F f) {
 // Largest head whose accumulate_chunk pass over a chunk's V rows beats one axpy per row.
 constexpr int64_t kChunkedVMaxHeadDim = 128;
 
-#include "scalar/attend_rows.inc"
-
 // Online softmax in chunks of kAttendChunk positions: scores of a chunk (four K rows per
 // reduction, two queries per pass over them), one rescale of the running sums per chunk and
 // query, then the weighted V rows. Query g = b * nq + h (token b, head h); each token's queries
@@ -364,8 +365,8 @@ static void attend(const AttendArgs& a) {
     for (int64_t j = 0; j < cmax; j += 4) {
       const int rows = cmax - j < 4 ? (int)(cmax - j) : 4;
       for (int r = 0; r < rows; r++) {
-        prefetch_lines(a.k + (p0 + j + r + kKvPrefetchRows) * a.k_stride, a.row_bytes);
         if (small) prefetch_lines(a.v + (p0 + j + r) * a.v_stride, a.row_bytes);  // read after the scores
+        else prefetch_lines(a.k + (p0 + j + r + kKvPrefetchRows) * a.k_stride, a.row_bytes);
       }
       for (int64_t b = 0; b < tokens; b++) {
         const int64_t cnt = attend_count(a, b, p0, kAttendChunk);
@@ -403,10 +404,14 @@ static void attend(const AttendArgs& a) {
     }
     if (small) {
       const CacheRows<Row> v{a.v + p0 * a.v_stride, a.v_stride};
+      // the next chunk's K rows are fetched while this chunk's V rows are read
+      const Ahead next_k{a.k + (p0 + kAttendChunk) * a.k_stride, a.k_stride, a.row_bytes};
       for (int64_t b = 0; b < tokens; b++) {
         const int64_t cnt = attend_count(a, b, p0, kAttendChunk), g0 = b * nq;
         if (cnt > 0)
-          query_groups<2>(nq, [&](auto NQ, int64_t h) { accumulate_chunk<NQ>(acc + (g0 + h) * hd, s + g0 + h, v, cnt, hd); });
+          query_groups<2>(nq, [&](auto NQ, int64_t h) {
+            accumulate_chunk<NQ>(acc + (g0 + h) * hd, s + g0 + h, v, cnt, hd, b == 0 && h == 0 ? next_k : Ahead{});
+          });
       }
     } else {
       for (int64_t j = 0; j < cmax; j++) {

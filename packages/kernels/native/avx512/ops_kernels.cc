@@ -359,6 +359,8 @@ static inline void axpy(float* acc, float w, const float* x, int64_t n) {
   }
 }
 
+#include "scalar/attend_rows.inc"
+
 constexpr int64_t kVChunkFloats = kTransposedMaxHeadDim * kAttendChunk;
 constexpr int64_t kTransposedMinQueries = 16;
 
@@ -366,7 +368,7 @@ constexpr int64_t kTransposedMinQueries = 16;
 // at a time in registers; each query's sum runs in j order as for one query alone, the NQ x 4
 // chains interleaved (one query's 4 were bound by FMA latency).
 template <int NQ, class Rows>
-static inline void accumulate_chunk(float* acc, const float (*w)[kAttendChunk], const Rows& v, int64_t cnt, int64_t hd) {
+static inline void accumulate_chunk(float* acc, const float (*w)[kAttendChunk], const Rows& v, int64_t cnt, int64_t hd, Ahead ahead = {}) {
   for (int64_t i0 = 0; i0 < hd; i0 += 64) {
     __mmask16 m[4];
     __m512 r[NQ][4];
@@ -376,6 +378,7 @@ static inline void accumulate_chunk(float* acc, const float (*w)[kAttendChunk], 
       for (int g = 0; g < NQ; g++) r[g][k] = _mm512_maskz_loadu_ps(m[k], acc + g * hd + i);
     }
     for (int64_t j = 0; j < cnt; j++) {
+      if (i0 == 0 && ahead.p) prefetch_lines(ahead.p + j * ahead.stride, ahead.bytes);
       __m512 vj[4];
       const typename Rows::At row = v.at(j);
       for (int k = 0; k < 4; k++) vj[k] = row.load(i0 + 16 * k, m[k]);
@@ -398,8 +401,6 @@ static inline void query_groups(int64_t nq, F f) {
   if constexpr (Max > 1)
     if (g < nq) query_groups<Max - 1>(nq - g, [&](auto NQ, int64_t h) { f(NQ, g + h); });
 }
-
-#include "scalar/attend_rows.inc"
 
 // Online softmax in chunks of kAttendChunk positions: scores of a chunk, one rescale of the
 // running sums per chunk and query, then the weighted V rows. Query g = b * nq + h (token b, head
@@ -443,8 +444,8 @@ static void attend(const AttendArgs& a) {
       for (int64_t j = 0; j < cmax; j += 4) {
         const int rows = cmax - j < 4 ? (int)(cmax - j) : 4;
         for (int r = 0; r < rows; r++) {
-          prefetch_lines(a.k + (p0 + j + r + kKvPrefetchRows) * a.k_stride, a.row_bytes);
           if (direct_v) prefetch_lines(a.v + (p0 + j + r) * a.v_stride, a.row_bytes);  // read after the scores
+          else prefetch_lines(a.k + (p0 + j + r + kKvPrefetchRows) * a.k_stride, a.row_bytes);
         }
         for (int64_t b = 0; b < tokens; b++) {
           const int64_t cnt = attend_count(a, b, p0, kAttendChunk);
@@ -487,11 +488,15 @@ static void attend(const AttendArgs& a) {
     if (small) {
       // small heads: keep 64-float slices of each query's accumulator in registers across the
       // whole chunk, reading the V rows from the cache or from the chunk decoded once
+      // the next chunk's K rows are fetched while this chunk's V rows are read
+      const Ahead next_k = direct_v ? Ahead{a.k + (p0 + kAttendChunk) * a.k_stride, a.k_stride, a.row_bytes} : Ahead{};
       const auto accumulate = [&](const auto& v) {
         for (int64_t b = 0; b < tokens; b++) {
           const int64_t cnt = attend_count(a, b, p0, kAttendChunk), g0 = b * nq;
           if (cnt > 0)
-            query_groups<4>(nq, [&](auto NQ, int64_t h) { accumulate_chunk<NQ>(acc + (g0 + h) * hd, s + g0 + h, v, cnt, hd); });
+            query_groups<4>(nq, [&](auto NQ, int64_t h) {
+              accumulate_chunk<NQ>(acc + (g0 + h) * hd, s + g0 + h, v, cnt, hd, b == 0 && h == 0 ? next_k : Ahead{});
+            });
         }
       };
       if (direct_v) {
