@@ -93,6 +93,10 @@ const CASES: Case[] = [
   { type: GGMLType.F32, o: { nHead: 6, nHeadKv: 2, headDim: 12, scale: 0.3 }, ctx: 80, slots: 1, seq: Array(9).fill(0), pos: range(60, 9) },
   // a block that is not one run of positions (two slots, a gap) falls back to one token per call
   { type: GGMLType.F16, o: { nHead: 4, nHeadKv: 1, headDim: 32, scale: 0.2 }, ctx: 70, slots: 2, seq: [0, 0, 1, 1, 0, 0, 0, 0], pos: [3, 4, 5, 6, 40, 41, 43, 44] },
+  // decode over several 512-position softmax segments (split across threads, then merged): 5 KV
+  // heads, a batch of tokens in two slots attending 3, 2 and 1 segments; q8_0 with 2 KV heads
+  { type: GGMLType.F16, o: { nHead: 10, nHeadKv: 5, headDim: 32, scale: 0.3 }, ctx: 1300, slots: 2, seq: [0, 1, 0], pos: [1299, 600, 3], qScale: 3 },
+  { type: GGMLType.Q8_0, o: { nHead: 4, nHeadKv: 2, headDim: 64, scale: 0.2 }, ctx: 1100, slots: 1, seq: [0], pos: [1099], qScale: 3 },
   // out-of-range slot / position: zeros for those tokens, then an error naming one of them
   { type: GGMLType.F16, o: { nHead: 2, nHeadKv: 1, headDim: 16, scale: 0.25 }, ctx: 8, slots: 2, seq: [2, 0, -1, 1], pos: [0, 8, 3, 7] },
 ];
@@ -129,33 +133,61 @@ describe("attention", () => {
     });
   }
 
-  it("gives bit-identical outputs for 1 and 2 threads (one KV head: the group is split across threads)", () => {
-    const o: AttentionOptions = { nHead: 6, nHeadKv: 1, headDim: 64, scale: 0.125 };
-    const kc = makeCache(GGMLType.F16, 64, 70, 1, 5), vc = makeCache(GGMLType.F16, 64, 70, 1, 6);
-    const Q = Tensor.fromFloat32([384, 1], randomFloats(384, 7));
-    const seq = Tensor.from(GGMLType.I32, [1], new Int32Array([0])), pos = Tensor.from(GGMLType.I32, [1], new Int32Array([69]));
-    const results = new Map<string, number[]>();
-    forEachIsaAndThreads(({ isa, threads }) => {
-      const out = Tensor.empty(GGMLType.F32, [384, 1]);
-      ops.attention(out, Q, kc, vc, seq, pos, o);
-      results.set(`${isa}/${threads}`, Array.from(out.f32()));
+  // One KV head: the group is split across threads. 5 KV heads over 1300 positions: at 2 threads
+  // the 3 segments of each head are spread and merged, at 1 one call folds them.
+  for (const [o, ctx] of [
+    [{ nHead: 6, nHeadKv: 1, headDim: 64, scale: 0.125 }, 70],
+    [{ nHead: 20, nHeadKv: 5, headDim: 64, scale: 0.125 }, 1300],
+  ] as [AttentionOptions, number][]) {
+    it(`gives bit-identical outputs for 1 and 2 threads (nHeadKv=${o.nHeadKv}, ${ctx} positions)`, () => {
+      const kvDim = o.nHeadKv * o.headDim, W = o.nHead * o.headDim;
+      const kc = makeCache(GGMLType.F16, kvDim, ctx, 1, 5), vc = makeCache(GGMLType.F16, kvDim, ctx, 1, 6);
+      const Q = Tensor.fromFloat32([W, 1], randomFloats(W, 7, 3));
+      const seq = Tensor.from(GGMLType.I32, [1], new Int32Array([0])), pos = Tensor.from(GGMLType.I32, [1], new Int32Array([ctx - 1]));
+      const results = new Map<string, number[]>();
+      forEachIsaAndThreads(({ isa, threads }) => {
+        const out = Tensor.empty(GGMLType.F32, [W, 1]);
+        ops.attention(out, Q, kc, vc, seq, pos, o);
+        results.set(`${isa}/${threads}`, Array.from(out.f32()));
+      });
+      expect(results.size).toBeGreaterThan(1);
+      for (const [key, v] of results) expect(v, key).toEqual(results.get(key.replace(/\/\d+$/, "/1")));
     });
-    for (const [key, v] of results) expect(v, key).toEqual(results.get(key.replace(/\/\d+$/, "/1")));
+  }
+
+  it("a split decode run zeroes and names an out-of-range token, and still merges the others", () => {
+    const o: AttentionOptions = { nHead: 4, nHeadKv: 2, headDim: 32, scale: 0.3 };
+    const c: Case = { type: GGMLType.F16, o, ctx: 1100, slots: 1, seq: [0, 0], pos: [1099, 5000] };
+    const kc = makeCache(c.type, 64, c.ctx, 1, 3), vc = makeCache(c.type, 64, c.ctx, 1, 4);
+    const q = randomFloats(256, 5, 3);
+    const want = attentionRef(q.slice(0, 128), decodeCache(kc, c.type), decodeCache(vc, c.type), { ...c, seq: [0], pos: [1099] });
+    const ids = (v: number[]) => Tensor.from(GGMLType.I32, [v.length], new Int32Array(v));
+    forEachIsaAndThreads(() => {
+      const out = Tensor.empty(GGMLType.F32, [128, 2]);
+      out.f32().fill(NaN);
+      expectKernelError(() => ops.attention(out, Tensor.fromFloat32([128, 2], q), kc, vc, ids(c.seq), ids(c.pos), o), "INVALID_ARGUMENT", /token 1 has seq=0 pos=5000, outside the cache .*its output was zeroed/);
+      const got = out.f32();
+      for (let i = 0; i < 128; i++) expect(Math.abs(got[i] - want[i])).toBeLessThan(TOL);
+      expect(Array.from(got.slice(128))).toEqual(Array(128).fill(0));
+    });
   });
 
   // 21 tokens: each call transposes its own K chunks (AVX-512); 40 tokens in one slot: the op
   // transposes the prefix first; 40 tokens over two slots: back to per-call transposes.
   it("a prefill block gives each token the bits it gets alone, on every ISA and thread count, also in place", () => {
-    for (const [o, type, n, slots] of [
+    for (const [o, type, n, slots, first = 50, ctx = 100] of [
       [{ nHead: 8, nHeadKv: 2, headDim: 128, scale: 0.09 }, GGMLType.F16, 21, 1],
       [{ nHead: 3, nHeadKv: 3, headDim: 64, scale: 0.2 }, GGMLType.Q8_0, 21, 1],
       [{ nHead: 8, nHeadKv: 2, headDim: 128, scale: 0.09 }, GGMLType.F16, 40, 1],
       [{ nHead: 3, nHeadKv: 3, headDim: 64, scale: 0.2 }, GGMLType.Q8_0, 40, 1],
       [{ nHead: 4, nHeadKv: 1, headDim: 40, scale: 0.3 }, GGMLType.F32, 40, 1], // hd not a multiple of 16
       [{ nHead: 8, nHeadKv: 2, headDim: 128, scale: 0.09 }, GGMLType.F16, 40, 2],
-    ] as [AttentionOptions, number, number, number][]) {
-      const kvDim = o.nHeadKv * o.headDim, W = o.nHead * o.headDim, first = 50;
-      const kc = makeCache(type, kvDim, 100, slots, 11), vc = makeCache(type, kvDim, 100, slots, 12);
+      // tokens on both sides of the first 512-position segment boundary (alone: a split decode run)
+      [{ nHead: 8, nHeadKv: 2, headDim: 128, scale: 0.09 }, GGMLType.F16, 40, 1, 490, 600],
+      [{ nHead: 6, nHeadKv: 3, headDim: 40, scale: 0.2 }, GGMLType.F32, 9, 1, 508, 530],
+    ] as [AttentionOptions, number, number, number, number?, number?][]) {
+      const kvDim = o.nHeadKv * o.headDim, W = o.nHead * o.headDim;
+      const kc = makeCache(type, kvDim, ctx, slots, 11), vc = makeCache(type, kvDim, ctx, slots, 12);
       const q = randomFloats(W * n, 13, 3);
       const ids = (v: number[]) => Tensor.from(GGMLType.I32, [v.length], new Int32Array(v));
       // with two slots, the second half of the tokens continues slot 1 from the same position

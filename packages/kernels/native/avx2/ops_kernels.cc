@@ -264,6 +264,7 @@ static inline void axpy(float* acc, float w, const float* x, int64_t n) {
 }
 
 #include "scalar/attend_rows.inc"
+#include "scalar/attend_segments.inc"
 
 // q . k for NQ queries (hd floats apart) and K rows j..j+3 of `k` (rows past `rows` repeat the last
 // one and are not stored), scaled, into out[g][j..j+rows). Each (query, row) sum runs as for one
@@ -356,10 +357,9 @@ static void attend(const AttendArgs& a) {
   alignas(32) float s[kAttendMaxQ][kAttendChunk];
   float m[kAttendMaxQ], l[kAttendMaxQ];
   const int64_t hd = a.hd, nq = a.nq, tokens = a.tokens, total = tokens * nq;
-  for (int64_t i = 0; i < total * hd; i++) acc[i] = 0.0f;
-  for (int64_t g = 0; g < total; g++) m[g] = -INFINITY, l[g] = 0.0f;
   const bool small = hd <= kChunkedVMaxHeadDim;
-  for (int64_t p0 = 0; p0 < a.npos + tokens - 1; p0 += kAttendChunk) {
+  for_segments(a, acc, m, l, total, [&](int64_t seg_begin, int64_t seg_end) {
+  for (int64_t p0 = seg_begin; p0 < seg_end; p0 += kAttendChunk) {
     const int64_t cmax = attend_count(a, tokens - 1, p0, kAttendChunk);
     const CacheRows<Row> k{a.k + p0 * a.k_stride, a.k_stride};
     for (int64_t j = 0; j < cmax; j += 4) {
@@ -421,11 +421,7 @@ static void attend(const AttendArgs& a) {
       }
     }
   }
-  for (int64_t g = 0; g < total; g++) {
-    const float inv = l[g] > 0.0f ? 1.0f / l[g] : 0.0f;
-    float* o = a.out + g / nq * a.out_stride + g % nq * hd;
-    for (int64_t i = 0; i < hd; i++) o[i] = acc[g * hd + i] * inv;
-  }
+  });
 }
 
 static void attend_f16(const AttendArgs& a) { attend<RowF16>(a); }
@@ -435,7 +431,8 @@ static void attend_f32(const AttendArgs& a) { attend<RowF32>(a); }
 const OpsKernels kTable = {rms_norm, add,       mul,       scale,   silu,       gelu,
                            relu2,    silu_mul,  relu2_mul, softmax, attend_f16, attend_q8_0,
                            attend_f32, encode_f16, rope_rotate, 32,
-                           nullptr,  nullptr,   nullptr};  // no transposed-K path
+                           nullptr,  nullptr,   nullptr,  // no transposed-K path
+                           attend_merge};
 
 }  // namespace
 

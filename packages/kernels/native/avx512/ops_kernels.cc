@@ -360,6 +360,7 @@ static inline void axpy(float* acc, float w, const float* x, int64_t n) {
 }
 
 #include "scalar/attend_rows.inc"
+#include "scalar/attend_segments.inc"
 
 constexpr int64_t kVChunkFloats = kTransposedMaxHeadDim * kAttendChunk;
 constexpr int64_t kTransposedMinQueries = 16;
@@ -416,8 +417,6 @@ static void attend(const AttendArgs& a) {
   alignas(64) float s[kAttendMaxQ][kAttendChunk];
   float m[kAttendMaxQ], l[kAttendMaxQ];
   const int64_t hd = a.hd, nq = a.nq, tokens = a.tokens, total = tokens * nq;
-  for (int64_t i = 0; i < total * hd; i++) acc[i] = 0.0f;
-  for (int64_t g = 0; g < total; g++) m[g] = -INFINITY, l[g] = 0.0f;
   const bool small = hd * kAttendChunk <= kVChunkFloats;
   // Scores through a transposed K chunk where enough queries share it (same bits as dot4's path):
   // 1024-token prefill attention ~20 % faster; a decode token's 4 queries would not pay for it.
@@ -426,7 +425,8 @@ static void attend(const AttendArgs& a) {
   // query groups that was faster than staging a chunk (4096 positions, 1 thread: 1 token ~15 %,
   // 3 tokens ~5 %).
   const bool direct_v = small && !transposed;
-  for (int64_t p0 = 0; p0 < a.npos + tokens - 1; p0 += kAttendChunk) {
+  for_segments(a, acc, m, l, total, [&](int64_t seg_begin, int64_t seg_end) {
+  for (int64_t p0 = seg_begin; p0 < seg_end; p0 += kAttendChunk) {
     const int64_t cmax = attend_count(a, tokens - 1, p0, kAttendChunk);
     if (transposed) {
       // the op's transposed prefix, or vchunk holding this chunk's transposed K rows until the
@@ -513,11 +513,7 @@ static void attend(const AttendArgs& a) {
       }
     }
   }
-  for (int64_t g = 0; g < total; g++) {
-    const float inv = l[g] > 0.0f ? 1.0f / l[g] : 0.0f;
-    float* o = a.out + g / nq * a.out_stride + g % nq * hd;
-    for (int64_t i = 0; i < hd; i++) o[i] = acc[g * hd + i] * inv;
-  }
+  });
 }
 
 static void attend_f16(const AttendArgs& a) { attend<RowF16>(a); }
@@ -536,7 +532,7 @@ static void transpose_k_rows(const uint8_t* k, size_t stride, int64_t rows, int6
 const OpsKernels kTable = {rms_norm,   add,        mul,        scale,   silu,       gelu,
                            relu2,      silu_mul,   relu2_mul,  softmax, attend_f16, attend_q8_0,
                            attend_f32, encode_f16, rope_rotate, 64,     transpose_k_rows<RowF16>,
-                           transpose_k_rows<RowQ8_0>, transpose_k_rows<RowF32>};
+                           transpose_k_rows<RowQ8_0>, transpose_k_rows<RowF32>, attend_merge};
 
 }  // namespace
 

@@ -11,6 +11,12 @@
 // chunks it reads, so at 1024 tokens each chunk was transposed ~32 times. Where a run's tokens all
 // belong to one slot, a first phase transposes each KV head's prefix once into scratch and every
 // call reads it (AttendArgs::kt); same bits either way.
+//
+// Decode over a long context (flash-decoding): with one unit per KV head, BitNet 2B's 5 KV heads
+// left one of 2 threads idle a fifth of the time (and 3 of 8 idle). Where a token attends more
+// than one segment (kAttendSegment), units are (token, KV head, segment): each writes its
+// segment's partial softmax state, and a second phase folds them in position order, as the
+// kernel folds its own segments, so the bits are those of one whole call.
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -26,9 +32,16 @@ constexpr int64_t kPretransposeMinTokens = 32;
 // Scratch for the transposed prefix, at most (a prompt reaching past it falls back to per-call
 // transposes): 16 MB covers 4096 positions of 8 KV heads of 128 floats.
 constexpr int64_t kPretransposeMaxBytes = int64_t(16) << 20;
+// Runs of at most this many tokens (decode steps) may split their segments across threads.
+constexpr int64_t kSplitMaxTokens = 4;
 
 struct AttentionState : KvIdCheck {
   int64_t kt_positions = 0;  // positions per KV head of the transposed-prefix scratch (0: none)
+  int64_t segments = 0;      // segments per (token, KV head) of the partial-state scratch (0: none)
+  // Partial states of (token t, KV head kvh, segment seg): the group's queries, hd + 2 floats each.
+  float* part_at(uint8_t* scratch, int64_t t, int64_t kvh, int64_t seg, int64_t nkv, int64_t group, int64_t hd) const {
+    return reinterpret_cast<float*>(scratch) + ((t * nkv + kvh) * segments + seg) * group * (hd + 2);
+  }
   // KV head kvh's position p0 in the scratch.
   float* kt_at(uint8_t* scratch, int64_t kvh, int64_t p0, int64_t hd) const {
     return reinterpret_cast<float*>(scratch) + (kvh * kt_positions + p0) * hd;
@@ -92,12 +105,102 @@ std::string validate(OpNode& node) {
     const int64_t cap = kPretransposeMaxBytes / per_position / kAttendChunk * kAttendChunk;
     st->kt_positions = ctx < cap ? ctx : cap;
     node.scratch_bytes = (size_t)(st->kt_positions * per_position);
+  } else if (n <= kSplitMaxTokens && kv_ctx(k) > kAttendSegment) {
+    st->segments = (kv_ctx(k) + kAttendSegment - 1) / kAttendSegment;
+    node.scratch_bytes = (size_t)(n * nkv * st->segments * (nh / nkv) * (hd + 2)) * sizeof(float);
   }
   node.state = st;
   return "";
 }
 
-int phases(const OpNode& node) { return state_of(node).kt_positions ? 2 : 1; }
+int phases(const OpNode& node) { return state_of(node).kt_positions || state_of(node).segments ? 2 : 1; }
+
+// Segments token t attends (0 for an out-of-range token).
+int64_t token_segments(const OpNode& node, const AttentionState& st, int64_t t) {
+  const int32_t seq = i32_data(*node.t[4])[t], pos = i32_data(*node.t[5])[t];
+  const Tensor& kc = *node.t[2];
+  if (seq < 0 || seq >= kv_slots(kc) || pos < 0 || pos >= kv_ctx(kc)) return 0;
+  return ((int64_t)pos + kAttendSegment) / kAttendSegment;
+}
+
+// Whether this run splits segments across threads: some token attends more than one. The same on
+// every thread and in both phases (it reads only the ids).
+bool splits(const OpNode& node, const AttentionState& st, int nth) {
+  if (!st.segments || nth < 2) return false;
+  for (int64_t t = 0; t < node.t[1]->rows(); t++)
+    if (token_segments(node, st, t) > 1) return true;
+  return false;
+}
+
+// Queries per attend call of a split run, and the runs per KV head's group.
+void split_runs(const OpNode& node, int64_t* qmax, int64_t* subs) {
+  const int64_t group = node.i[0] / node.i[1];
+  *qmax = attend_max_queries(node.i[2], active_ops().attend_queries);
+  *subs = (group + *qmax - 1) / *qmax;
+}
+
+// Phase 0 of a split run: units (token, KV head, run of queries, segment), the valid ones dealt
+// round-robin, each writing its partial states.
+void attend_segments(const OpNode& node, int ith, int nth, uint8_t* scratch) {
+  const AttentionState& st = state_of(node);
+  const Tensor &q = *node.t[1], &kc = *node.t[2], &vc = *node.t[3];
+  const int32_t* seq = i32_data(*node.t[4]);
+  const int32_t* pos = i32_data(*node.t[5]);
+  const int64_t nh = node.i[0], nkv = node.i[1], hd = node.i[2], group = nh / nkv;
+  const int64_t head_bytes = kv_head_bytes(kc.type, hd);
+  const OpsKernels& ops = active_ops();
+  const auto attend = kc.type == DType::Q8_0 ? ops.attend_q8_0 : kc.type == DType::F32 ? ops.attend_f32 : ops.attend_f16;
+  int64_t qmax, subs;
+  split_runs(node, &qmax, &subs);
+  int64_t u = 0;
+  for (int64_t t = 0; t < q.rows(); t++) {
+    const int64_t segs = token_segments(node, st, t);
+    for (int64_t kvh = 0; kvh < nkv; kvh++)
+      for (int64_t sub = 0; sub < subs; sub++)
+        for (int64_t seg = 0; seg < segs; seg++, u++) {
+          if (u % nth != ith) continue;
+          const int64_t h0 = kvh * group + sub * qmax;
+          AttendArgs a;
+          a.q = f32_row(q, t) + h0 * hd;
+          a.nq = group - sub * qmax < qmax ? group - sub * qmax : qmax;
+          a.k = kv_row(kc, seq[t], 0) + kvh * head_bytes;
+          a.v = kv_row(vc, seq[t], 0) + kvh * head_bytes;
+          a.k_stride = (size_t)kc.nb[1];
+          a.v_stride = (size_t)vc.nb[1];
+          a.p_begin = seg * kAttendSegment;
+          a.npos = seg + 1 < segs ? a.p_begin + kAttendSegment : (int64_t)pos[t] + 1;
+          a.hd = hd;
+          a.scale = (float)node.f[0];
+          a.out = nullptr;
+          a.row_bytes = head_bytes;
+          a.partial = st.part_at(scratch, t, kvh, seg, nkv, group, hd) + sub * qmax * (hd + 2);
+          attend(a);
+        }
+  }
+}
+
+// Phase 1 of a split run: each (token, KV head, run of queries) folds its segments into out.
+void merge_segments(const OpNode& node, int ith, int nth, uint8_t* scratch) {
+  const AttentionState& st = state_of(node);
+  const Tensor &out = *node.t[0], &kc = *node.t[2];
+  const int32_t* seq = i32_data(*node.t[4]);
+  const int32_t* pos = i32_data(*node.t[5]);
+  const int64_t nh = node.i[0], nkv = node.i[1], hd = node.i[2], group = nh / nkv;
+  int64_t qmax, subs;
+  split_runs(node, &qmax, &subs);
+  const int64_t n = out.rows(), units = n * nkv * subs;
+  for (int64_t u = ith; u < units; u += nth) {
+    const int64_t t = u / (nkv * subs), kvh = u / subs % nkv, sub = u % subs;
+    const int64_t h0 = kvh * group + sub * qmax, nq = group - sub * qmax < qmax ? group - sub * qmax : qmax;
+    float* o = f32_row(out, t) + h0 * hd;
+    if (!st.ok(kc, t, seq[t], pos[t])) {
+      std::memset(o, 0, (size_t)(nq * hd) * sizeof(float));
+      continue;
+    }
+    active_ops().attend_merge(st.part_at(scratch, t, kvh, 0, nkv, group, hd) + sub * qmax * (hd + 2),
+                              token_segments(node, st, t), (size_t)(group * (hd + 2)), nq, hd, o);
+  }
+}
 
 // Phase 0 of a pre-transposing run: (KV head, chunk) units of the prefix dealt round-robin.
 void transpose_prefix(const OpNode& node, int64_t positions, int ith, int nth, uint8_t* kt) {
@@ -116,8 +219,14 @@ void transpose_prefix(const OpNode& node, int64_t positions, int ith, int nth, u
 
 void run(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch) {
   const AttentionState& st = state_of(node);
+  if (st.segments && splits(node, st, nth)) {
+    if (phase == 0) attend_segments(node, ith, nth, scratch);
+    else merge_segments(node, ith, nth, scratch);
+    return;
+  }
+  if (st.segments && phase == 1) return;  // not split: phase 0 wrote out
   const int64_t prefix = prefix_positions(node, st);
-  if (phase == 0 && phases(node) == 2) {
+  if (phase == 0 && st.kt_positions) {
     if (prefix) transpose_prefix(node, prefix, ith, nth, scratch);
     return;
   }
@@ -185,9 +294,10 @@ void run(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch) {
   }
 }
 
-// Profiler label: the prefix transposition, or the attention itself.
+// Profiler label: the prefix transposition, the segment merge, or the attention itself.
 void describe(const OpNode& node, int phase, std::string& label, uint64_t&) {
-  label = phase == 0 && phases(node) == 2 ? "attention K transpose" : "attention";
+  const AttentionState& st = state_of(node);
+  label = phase == 0 && st.kt_positions ? "attention K transpose" : phase == 1 && st.segments ? "attention merge" : "attention";
 }
 
 std::string after_run(const OpNode& node) {

@@ -89,18 +89,19 @@ void decode_q8_0(const uint8_t* row, float* out, int64_t hd) {
   }
 }
 
+#include "scalar/attend_segments.inc"
+
 // Online softmax, position by position: a running max m, normalizer l and weighted sum acc per
-// query; acc and l are rescaled whenever the max grows. Query g = b * nq + h (token b, head h).
+// query; acc and l are rescaled whenever the max grows; segments folded as for_segments does.
+// Query g = b * nq + h (token b, head h).
 template <void (*Decode)(const uint8_t*, float*, int64_t)>
 void attend(const AttendArgs& a) {
   float acc[kAttendAccFloats];
   float kv[kMaxHeadDim];
   float m[kAttendMaxQ], l[kAttendMaxQ], s[kAttendMaxQ];
   const int64_t nq = a.nq, hd = a.hd, total = a.tokens * nq;
-  for (int64_t i = 0; i < total * hd; i++) acc[i] = 0.0f;
-  for (int64_t g = 0; g < total; g++) m[g] = -INFINITY, l[g] = 0.0f;
-  const int64_t end = a.npos + a.tokens - 1;  // positions the last token attends
-  for (int64_t p = 0; p < end; p++) {
+  for_segments(a, acc, m, l, total, [&](int64_t seg_begin, int64_t seg_end) {
+  for (int64_t p = seg_begin; p < seg_end; p++) {
     const int64_t first = p < a.npos ? 0 : p - a.npos + 1;  // tokens [first, tokens) attend p
     Decode(a.k + p * a.k_stride, kv, hd);
     for (int64_t g = first * nq; g < total; g++) {
@@ -121,17 +122,14 @@ void attend(const AttendArgs& a) {
     for (int64_t g = first * nq; g < total; g++)
       for (int64_t i = 0; i < hd; i++) acc[g * hd + i] += s[g] * kv[i];
   }
-  for (int64_t g = 0; g < total; g++) {
-    const float inv = l[g] > 0.0f ? 1.0f / l[g] : 0.0f;
-    float* o = a.out + g / nq * a.out_stride + g % nq * hd;
-    for (int64_t i = 0; i < hd; i++) o[i] = acc[g * hd + i] * inv;
-  }
+  });
 }
 
 const OpsKernels kTable = {rms_norm, add,       mul,     scale,          silu,          gelu,
                            relu2,    silu_mul,  relu2_mul, softmax, attend<decode_f16>, attend<decode_q8_0>,
                            attend<decode_f32>, encode_f16, rope_rotate, 32,
-                           nullptr,  nullptr,   nullptr};  // no transposed-K path
+                           nullptr,  nullptr,   nullptr,  // no transposed-K path
+                           attend_merge};
 
 }  // namespace
 

@@ -12,6 +12,9 @@ namespace ryzen {
 // KV head (GQA): each K/V row is decoded once and used by all tokens x nq queries. Every query's
 // arithmetic is the same as with one token and one query per call (the split-independence tests).
 // k / v point at this KV head's segment of position 0; position p is at k + p * stride.
+// Positions are attended in segments of kAttendSegment, each with its own online softmax, and a
+// query's result folds the segments' states in position order (attend_merge's arithmetic), so the
+// op may spread one token's segments over threads and still get the bits of one whole call.
 // F32 caches hold hd floats per head, F16 caches hd halfs, Q8_0 caches hd/32 blocks (34 bytes
 // each).
 struct AttendArgs {
@@ -31,6 +34,11 @@ struct AttendArgs {
   // Optional: this KV head's K positions already in transpose_k_*'s layout (chunk c at
   // kt + c * kAttendChunk * hd), covering every position the call attends; null: the kernel reads k.
   const float* kt = nullptr;
+  // First position attended (a multiple of kAttendSegment; the tokens attend [p_begin, npos + b)).
+  int64_t p_begin = 0;
+  // Optional: instead of writing out, the folded state of each query g = b * nq + h goes to
+  // partial + g * (hd + 2): its max, its normalizer, then its hd unnormalized weighted sums.
+  float* partial = nullptr;
 };
 
 // Positions token b of a call attends in the chunk starting at p0 (<= 0: none).
@@ -72,6 +80,10 @@ struct OpsKernels {
   void (*transpose_k_f16)(const uint8_t* k, size_t stride, int64_t rows, int64_t hd, float* kt);
   void (*transpose_k_q8_0)(const uint8_t* k, size_t stride, int64_t rows, int64_t hd, float* kt);
   void (*transpose_k_f32)(const uint8_t* k, size_t stride, int64_t rows, int64_t hd, float* kt);
+  // nq queries' results from the partial states of `parts` consecutive segments (AttendArgs::
+  // partial layout; segment s at parts + s * part_stride floats), folded in order as attend folds
+  // them, into out (nq x hd floats).
+  void (*attend_merge)(const float* parts, int64_t nparts, size_t part_stride, int64_t nq, int64_t hd, float* out);
 };
 
 // Largest head size the attention kernels accept (their accumulators live on the stack).
@@ -83,6 +95,9 @@ constexpr int64_t kMaxHeadDim = 1024;
 constexpr int64_t kKvPrefetchRows = 32;
 // Positions scored per online-softmax step (scores of one chunk live on the stack).
 constexpr int64_t kAttendChunk = 64;
+// Positions per softmax segment (a multiple of kAttendChunk): decode over a long context is split
+// into segments across threads, so 5 KV heads keep 2 threads (or 8) busy.
+constexpr int64_t kAttendSegment = 512;
 // Largest head size of the transposed-K path (transpose_k_*, AttendArgs::kt).
 constexpr int64_t kTransposedMaxHeadDim = 128;
 // Stack budget of one attend call: nq * hd accumulator floats, at most kAttendMaxQ queries.
