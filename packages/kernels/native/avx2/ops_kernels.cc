@@ -359,68 +359,65 @@ static void attend(const AttendArgs& a) {
   const int64_t hd = a.hd, nq = a.nq, tokens = a.tokens, total = tokens * nq;
   const bool small = hd <= kChunkedVMaxHeadDim;
   for_segments(a, acc, m, l, total, [&](int64_t seg_begin, int64_t seg_end) {
-  for (int64_t p0 = seg_begin; p0 < seg_end; p0 += kAttendChunk) {
-    const int64_t cmax = attend_count(a, tokens - 1, p0, kAttendChunk);
-    const CacheRows<Row> k{a.k + p0 * a.k_stride, a.k_stride};
-    for (int64_t j = 0; j < cmax; j += 4) {
-      const int rows = cmax - j < 4 ? (int)(cmax - j) : 4;
-      for (int r = 0; r < rows; r++) {
-        if (small) prefetch_lines(a.v + (p0 + j + r) * a.v_stride, a.row_bytes);  // read after the scores
-        else prefetch_lines(a.k + (p0 + j + r + kKvPrefetchRows) * a.k_stride, a.row_bytes);
+    for (int64_t p0 = seg_begin; p0 < seg_end; p0 += kAttendChunk) {
+      const int64_t cmax = attend_count(a, tokens - 1, p0, kAttendChunk);
+      const CacheRows<Row> k{a.k + p0 * a.k_stride, a.k_stride};
+      for (int64_t j = 0; j < cmax; j += 4) {
+        const int rows = cmax - j < 4 ? (int)(cmax - j) : 4;
+        prefetch_while_scoring(a, p0 + j, rows, small);
+        for (int64_t b = 0; b < tokens; b++) {
+          const int64_t cnt = attend_count(a, b, p0, kAttendChunk);
+          if (cnt <= j) continue;
+          const int rb = cnt - j < rows ? (int)(cnt - j) : rows;
+          const float* q = a.q + b * a.q_stride;
+          query_groups<2>(nq, [&](auto NQ, int64_t h) { dot4<NQ>(q + h * hd, k, hd, rb, a.scale, s + b * nq + h, j); });
+        }
       }
-      for (int64_t b = 0; b < tokens; b++) {
-        const int64_t cnt = attend_count(a, b, p0, kAttendChunk);
-        if (cnt <= j) continue;
-        const int rb = cnt - j < rows ? (int)(cnt - j) : rows;
-        const float* q = a.q + b * a.q_stride;
-        query_groups<2>(nq, [&](auto NQ, int64_t h) { dot4<NQ>(q + h * hd, k, hd, rb, a.scale, s + b * nq + h, j); });
+      for (int64_t g = 0; g < total; g++) {
+        const int64_t cnt = attend_count(a, g / nq, p0, kAttendChunk);
+        if (cnt <= 0) continue;
+        float cm = -INFINITY;
+        for (int64_t j = 0; j < cnt; j++) cm = s[g][j] > cm ? s[g][j] : cm;
+        if (cm > m[g]) {
+          const float c = m[g] == -INFINITY ? 0.0f : expf(m[g] - cm);
+          l[g] *= c;
+          scale(acc + g * hd, acc + g * hd, c, hd);
+          m[g] = cm;
+        }
+        if (m[g] == -INFINITY) {  // every score so far is -inf
+          for (int64_t j = 0; j < cnt; j++) s[g][j] = 0.0f;
+          continue;
+        }
+        const __m256 mb = _mm256_set1_ps(m[g]);
+        __m256 lv = _mm256_setzero_ps();
+        int64_t j = 0;
+        for (; j + 8 <= cnt; j += 8) {
+          const __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(s[g] + j), mb));
+          _mm256_storeu_ps(s[g] + j, e);
+          lv = _mm256_add_ps(lv, e);
+        }
+        l[g] += hsum(lv);
+        for (; j < cnt; j++) l[g] += (s[g][j] = expf(s[g][j] - m[g]));
       }
-    }
-    for (int64_t g = 0; g < total; g++) {
-      const int64_t cnt = attend_count(a, g / nq, p0, kAttendChunk);
-      if (cnt <= 0) continue;
-      float cm = -INFINITY;
-      for (int64_t j = 0; j < cnt; j++) cm = s[g][j] > cm ? s[g][j] : cm;
-      if (cm > m[g]) {
-        const float c = m[g] == -INFINITY ? 0.0f : expf(m[g] - cm);
-        l[g] *= c;
-        scale(acc + g * hd, acc + g * hd, c, hd);
-        m[g] = cm;
-      }
-      if (m[g] == -INFINITY) {  // every score so far is -inf
-        for (int64_t j = 0; j < cnt; j++) s[g][j] = 0.0f;
-        continue;
-      }
-      const __m256 mb = _mm256_set1_ps(m[g]);
-      __m256 lv = _mm256_setzero_ps();
-      int64_t j = 0;
-      for (; j + 8 <= cnt; j += 8) {
-        const __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(s[g] + j), mb));
-        _mm256_storeu_ps(s[g] + j, e);
-        lv = _mm256_add_ps(lv, e);
-      }
-      l[g] += hsum(lv);
-      for (; j < cnt; j++) l[g] += (s[g][j] = expf(s[g][j] - m[g]));
-    }
-    if (small) {
-      const CacheRows<Row> v{a.v + p0 * a.v_stride, a.v_stride};
-      // the next chunk's K rows are fetched while this chunk's V rows are read
-      const Ahead next_k{a.k + (p0 + kAttendChunk) * a.k_stride, a.k_stride, a.row_bytes};
-      for (int64_t b = 0; b < tokens; b++) {
-        const int64_t cnt = attend_count(a, b, p0, kAttendChunk), g0 = b * nq;
-        if (cnt > 0)
-          query_groups<2>(nq, [&](auto NQ, int64_t h) {
-            accumulate_chunk<NQ>(acc + (g0 + h) * hd, s + g0 + h, v, cnt, hd, b == 0 && h == 0 ? next_k : Ahead{});
-          });
-      }
-    } else {
-      for (int64_t j = 0; j < cmax; j++) {
-        decode_row_ahead<Decode>(a.v, a.v_stride, a.row_bytes, p0 + j, kv, hd);
-        for (int64_t g = 0; g < total; g++)
-          if (j < attend_count(a, g / nq, p0, kAttendChunk)) axpy(acc + g * hd, s[g][j], kv, hd);
+      if (small) {
+        const CacheRows<Row> v{a.v + p0 * a.v_stride, a.v_stride};
+        // the next chunk's K rows are fetched while this chunk's V rows are read
+        const Ahead next_k{a.k + (p0 + kAttendChunk) * a.k_stride, a.k_stride, a.row_bytes};
+        for (int64_t b = 0; b < tokens; b++) {
+          const int64_t cnt = attend_count(a, b, p0, kAttendChunk), g0 = b * nq;
+          if (cnt > 0)
+            query_groups<2>(nq, [&](auto NQ, int64_t h) {
+              accumulate_chunk<NQ>(acc + (g0 + h) * hd, s + g0 + h, v, cnt, hd, b == 0 && h == 0 ? next_k : Ahead{});
+            });
+        }
+      } else {
+        for (int64_t j = 0; j < cmax; j++) {
+          decode_row_ahead<Decode>(a.v, a.v_stride, a.row_bytes, p0 + j, kv, hd);
+          for (int64_t g = 0; g < total; g++)
+            if (j < attend_count(a, g / nq, p0, kAttendChunk)) axpy(acc + g * hd, s[g][j], kv, hd);
+        }
       }
     }
-  }
   });
 }
 

@@ -426,93 +426,90 @@ static void attend(const AttendArgs& a) {
   // 3 tokens ~5 %).
   const bool direct_v = small && !transposed;
   for_segments(a, acc, m, l, total, [&](int64_t seg_begin, int64_t seg_end) {
-  for (int64_t p0 = seg_begin; p0 < seg_end; p0 += kAttendChunk) {
-    const int64_t cmax = attend_count(a, tokens - 1, p0, kAttendChunk);
-    if (transposed) {
-      // the op's transposed prefix, or vchunk holding this chunk's transposed K rows until the
-      // scores are done (then the V rows)
-      const float* kt = a.kt ? a.kt + p0 * hd : vchunk;
-      if (!a.kt) transpose_k<Decode>(a.k + p0 * a.k_stride, a.k_stride, cmax, hd, kv, vchunk);
-      for (int64_t b = 0; b < tokens; b++) {
-        const int64_t cnt = attend_count(a, b, p0, kAttendChunk);
-        const float* q = a.q + b * a.q_stride;
-        if (cnt > 0)
-          query_groups<4>(nq, [&](auto NQ, int64_t h) { scores_t<NQ>(q + h * hd, hd, kt, cnt, a.scale, s + b * nq + h); });
-      }
-    } else {
-      const CacheRows<Row> k{a.k + p0 * a.k_stride, a.k_stride};
-      for (int64_t j = 0; j < cmax; j += 4) {
-        const int rows = cmax - j < 4 ? (int)(cmax - j) : 4;
-        for (int r = 0; r < rows; r++) {
-          if (direct_v) prefetch_lines(a.v + (p0 + j + r) * a.v_stride, a.row_bytes);  // read after the scores
-          else prefetch_lines(a.k + (p0 + j + r + kKvPrefetchRows) * a.k_stride, a.row_bytes);
-        }
+    for (int64_t p0 = seg_begin; p0 < seg_end; p0 += kAttendChunk) {
+      const int64_t cmax = attend_count(a, tokens - 1, p0, kAttendChunk);
+      if (transposed) {
+        // the op's transposed prefix, or vchunk holding this chunk's transposed K rows until the
+        // scores are done (then the V rows)
+        const float* kt = a.kt ? a.kt + p0 * hd : vchunk;
+        if (!a.kt) transpose_k<Decode>(a.k + p0 * a.k_stride, a.k_stride, cmax, hd, kv, vchunk);
         for (int64_t b = 0; b < tokens; b++) {
           const int64_t cnt = attend_count(a, b, p0, kAttendChunk);
-          if (cnt <= j) continue;
-          const int rb = cnt - j < 4 ? (int)(cnt - j) : 4;
           const float* q = a.q + b * a.q_stride;
-          query_groups<4>(nq, [&](auto NQ, int64_t h) { dot4<NQ>(q + h * hd, k, hd, rb, a.scale, s + b * nq + h, j); });
-        }
-      }
-    }
-    for (int64_t g = 0; g < total; g++) {
-      const int64_t cnt = attend_count(a, g / nq, p0, kAttendChunk);
-      if (cnt <= 0) continue;
-      // the chunk's largest score, NaNs skipped (vmaxps returns its second operand, the running max)
-      __m512 vm = _mm512_set1_ps(-INFINITY);
-      for (int64_t j = 0; j < cnt; j += 16)
-        vm = _mm512_max_ps(_mm512_mask_loadu_ps(_mm512_set1_ps(-INFINITY), tail_mask(cnt - j), s[g] + j), vm);
-      const float cm = _mm512_reduce_max_ps(vm);
-      if (cm > m[g]) {
-        const float c = m[g] == -INFINITY ? 0.0f : expf(m[g] - cm);
-        l[g] *= c;
-        const __m512 cv = _mm512_set1_ps(c);
-        for (int64_t i = 0; i < hd; i += 16) {
-          const __mmask16 k = tail_mask(hd - i);
-          _mm512_mask_storeu_ps(acc + g * hd + i, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, acc + g * hd + i), cv));
-        }
-        m[g] = cm;
-      }
-      const __m512 mb = _mm512_set1_ps(m[g]);
-      __m512 sum = _mm512_setzero_ps();  // the chunk's weights, summed across once
-      for (int64_t j = 0; j < cnt; j += 16) {
-        const __mmask16 k = tail_mask(cnt - j);
-        __m512 e = _mm512_maskz_mov_ps(k, exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, s[g] + j), mb)));
-        if (m[g] == -INFINITY) e = _mm512_setzero_ps();  // every score so far is -inf
-        _mm512_mask_storeu_ps(s[g] + j, k, e);
-        sum = _mm512_add_ps(sum, e);
-      }
-      l[g] += _mm512_reduce_add_ps(sum);
-    }
-    if (small) {
-      // small heads: keep 64-float slices of each query's accumulator in registers across the
-      // whole chunk, reading the V rows from the cache or from the chunk decoded once
-      // the next chunk's K rows are fetched while this chunk's V rows are read
-      const Ahead next_k = direct_v ? Ahead{a.k + (p0 + kAttendChunk) * a.k_stride, a.k_stride, a.row_bytes} : Ahead{};
-      const auto accumulate = [&](const auto& v) {
-        for (int64_t b = 0; b < tokens; b++) {
-          const int64_t cnt = attend_count(a, b, p0, kAttendChunk), g0 = b * nq;
           if (cnt > 0)
-            query_groups<4>(nq, [&](auto NQ, int64_t h) {
-              accumulate_chunk<NQ>(acc + (g0 + h) * hd, s + g0 + h, v, cnt, hd, b == 0 && h == 0 ? next_k : Ahead{});
-            });
+            query_groups<4>(nq, [&](auto NQ, int64_t h) { scores_t<NQ>(q + h * hd, hd, kt, cnt, a.scale, s + b * nq + h); });
         }
-      };
-      if (direct_v) {
-        accumulate(CacheRows<Row>{a.v + p0 * a.v_stride, a.v_stride});
       } else {
-        for (int64_t j = 0; j < cmax; j++) decode_row_ahead<Decode>(a.v, a.v_stride, a.row_bytes, p0 + j, vchunk + j * hd, hd);
-        accumulate(FloatRows{vchunk, hd});
+        const CacheRows<Row> k{a.k + p0 * a.k_stride, a.k_stride};
+        for (int64_t j = 0; j < cmax; j += 4) {
+          const int rows = cmax - j < 4 ? (int)(cmax - j) : 4;
+          prefetch_while_scoring(a, p0 + j, rows, direct_v);
+          for (int64_t b = 0; b < tokens; b++) {
+            const int64_t cnt = attend_count(a, b, p0, kAttendChunk);
+            if (cnt <= j) continue;
+            const int rb = cnt - j < 4 ? (int)(cnt - j) : 4;
+            const float* q = a.q + b * a.q_stride;
+            query_groups<4>(nq, [&](auto NQ, int64_t h) { dot4<NQ>(q + h * hd, k, hd, rb, a.scale, s + b * nq + h, j); });
+          }
+        }
       }
-    } else {
-      for (int64_t j = 0; j < cmax; j++) {
-        decode_row_ahead<Decode>(a.v, a.v_stride, a.row_bytes, p0 + j, kv, hd);
-        for (int64_t g = 0; g < total; g++)
-          if (j < attend_count(a, g / nq, p0, kAttendChunk)) axpy(acc + g * hd, s[g][j], kv, hd);
+      for (int64_t g = 0; g < total; g++) {
+        const int64_t cnt = attend_count(a, g / nq, p0, kAttendChunk);
+        if (cnt <= 0) continue;
+        // the chunk's largest score, NaNs skipped (vmaxps returns its second operand, the running max)
+        __m512 vm = _mm512_set1_ps(-INFINITY);
+        for (int64_t j = 0; j < cnt; j += 16)
+          vm = _mm512_max_ps(_mm512_mask_loadu_ps(_mm512_set1_ps(-INFINITY), tail_mask(cnt - j), s[g] + j), vm);
+        const float cm = _mm512_reduce_max_ps(vm);
+        if (cm > m[g]) {
+          const float c = m[g] == -INFINITY ? 0.0f : expf(m[g] - cm);
+          l[g] *= c;
+          const __m512 cv = _mm512_set1_ps(c);
+          for (int64_t i = 0; i < hd; i += 16) {
+            const __mmask16 k = tail_mask(hd - i);
+            _mm512_mask_storeu_ps(acc + g * hd + i, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, acc + g * hd + i), cv));
+          }
+          m[g] = cm;
+        }
+        const __m512 mb = _mm512_set1_ps(m[g]);
+        __m512 sum = _mm512_setzero_ps();  // the chunk's weights, summed across once
+        for (int64_t j = 0; j < cnt; j += 16) {
+          const __mmask16 k = tail_mask(cnt - j);
+          __m512 e = _mm512_maskz_mov_ps(k, exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, s[g] + j), mb)));
+          if (m[g] == -INFINITY) e = _mm512_setzero_ps();  // every score so far is -inf
+          _mm512_mask_storeu_ps(s[g] + j, k, e);
+          sum = _mm512_add_ps(sum, e);
+        }
+        l[g] += _mm512_reduce_add_ps(sum);
+      }
+      if (small) {
+        // small heads: keep 64-float slices of each query's accumulator in registers across the
+        // whole chunk, reading the V rows from the cache (fetching the next chunk's K rows
+        // meanwhile) or from the chunk decoded once
+        const Ahead next_k = direct_v ? Ahead{a.k + (p0 + kAttendChunk) * a.k_stride, a.k_stride, a.row_bytes} : Ahead{};
+        const auto accumulate = [&](const auto& v) {
+          for (int64_t b = 0; b < tokens; b++) {
+            const int64_t cnt = attend_count(a, b, p0, kAttendChunk), g0 = b * nq;
+            if (cnt > 0)
+              query_groups<4>(nq, [&](auto NQ, int64_t h) {
+                accumulate_chunk<NQ>(acc + (g0 + h) * hd, s + g0 + h, v, cnt, hd, b == 0 && h == 0 ? next_k : Ahead{});
+              });
+          }
+        };
+        if (direct_v) {
+          accumulate(CacheRows<Row>{a.v + p0 * a.v_stride, a.v_stride});
+        } else {
+          for (int64_t j = 0; j < cmax; j++) decode_row_ahead<Decode>(a.v, a.v_stride, a.row_bytes, p0 + j, vchunk + j * hd, hd);
+          accumulate(FloatRows{vchunk, hd});
+        }
+      } else {
+        for (int64_t j = 0; j < cmax; j++) {
+          decode_row_ahead<Decode>(a.v, a.v_stride, a.row_bytes, p0 + j, kv, hd);
+          for (int64_t g = 0; g < total; g++)
+            if (j < attend_count(a, g / nq, p0, kAttendChunk)) axpy(acc + g * hd, s[g][j], kv, hd);
+        }
       }
     }
-  }
   });
 }
 

@@ -115,6 +115,33 @@ std::string validate(OpNode& node) {
 
 int phases(const OpNode& node) { return state_of(node).kt_positions || state_of(node).segments ? 2 : 1; }
 
+using Attend = void (*)(const AttendArgs&);
+
+Attend attend_kernel(const OpsKernels& ops, DType type) {
+  return type == DType::Q8_0 ? ops.attend_q8_0 : type == DType::F32 ? ops.attend_f32 : ops.attend_f16;
+}
+
+// The attend call of token t's queries [h0, h0 + nq), which read KV head kvh: one token, every
+// position up to its own; callers adjust tokens, range and output.
+AttendArgs attend_args(const OpNode& node, int64_t t, int64_t kvh, int64_t h0, int64_t nq) {
+  const Tensor &q = *node.t[1], &kc = *node.t[2], &vc = *node.t[3];
+  const int32_t seq = i32_data(*node.t[4])[t];
+  const int64_t hd = node.i[2], head_bytes = kv_head_bytes(kc.type, hd);
+  AttendArgs a;
+  a.q = f32_row(q, t) + h0 * hd;
+  a.nq = nq;
+  a.q_stride = (size_t)(q.nb[1] / sizeof(float));
+  a.k = kv_row(kc, seq, 0) + kvh * head_bytes;
+  a.v = kv_row(vc, seq, 0) + kvh * head_bytes;
+  a.k_stride = (size_t)kc.nb[1];
+  a.v_stride = (size_t)vc.nb[1];
+  a.npos = (int64_t)i32_data(*node.t[5])[t] + 1;
+  a.hd = hd;
+  a.scale = (float)node.f[0];
+  a.row_bytes = head_bytes;
+  return a;
+}
+
 // Segments token t attends (0 for an out-of-range token).
 int64_t token_segments(const OpNode& node, const AttentionState& st, int64_t t) {
   const int32_t seq = i32_data(*node.t[4])[t], pos = i32_data(*node.t[5])[t];
@@ -143,36 +170,21 @@ void split_runs(const OpNode& node, int64_t* qmax, int64_t* subs) {
 // round-robin, each writing its partial states.
 void attend_segments(const OpNode& node, int ith, int nth, uint8_t* scratch) {
   const AttentionState& st = state_of(node);
-  const Tensor &q = *node.t[1], &kc = *node.t[2], &vc = *node.t[3];
-  const int32_t* seq = i32_data(*node.t[4]);
-  const int32_t* pos = i32_data(*node.t[5]);
   const int64_t nh = node.i[0], nkv = node.i[1], hd = node.i[2], group = nh / nkv;
-  const int64_t head_bytes = kv_head_bytes(kc.type, hd);
-  const OpsKernels& ops = active_ops();
-  const auto attend = kc.type == DType::Q8_0 ? ops.attend_q8_0 : kc.type == DType::F32 ? ops.attend_f32 : ops.attend_f16;
+  const Attend attend = attend_kernel(active_ops(), node.t[2]->type);
   int64_t qmax, subs;
   split_runs(node, &qmax, &subs);
   int64_t u = 0;
-  for (int64_t t = 0; t < q.rows(); t++) {
+  for (int64_t t = 0; t < node.t[1]->rows(); t++) {
     const int64_t segs = token_segments(node, st, t);
     for (int64_t kvh = 0; kvh < nkv; kvh++)
       for (int64_t sub = 0; sub < subs; sub++)
         for (int64_t seg = 0; seg < segs; seg++, u++) {
           if (u % nth != ith) continue;
-          const int64_t h0 = kvh * group + sub * qmax;
-          AttendArgs a;
-          a.q = f32_row(q, t) + h0 * hd;
-          a.nq = group - sub * qmax < qmax ? group - sub * qmax : qmax;
-          a.k = kv_row(kc, seq[t], 0) + kvh * head_bytes;
-          a.v = kv_row(vc, seq[t], 0) + kvh * head_bytes;
-          a.k_stride = (size_t)kc.nb[1];
-          a.v_stride = (size_t)vc.nb[1];
+          AttendArgs a = attend_args(node, t, kvh, kvh * group + sub * qmax, group - sub * qmax < qmax ? group - sub * qmax : qmax);
           a.p_begin = seg * kAttendSegment;
-          a.npos = seg + 1 < segs ? a.p_begin + kAttendSegment : (int64_t)pos[t] + 1;
-          a.hd = hd;
-          a.scale = (float)node.f[0];
+          if (seg + 1 < segs) a.npos = a.p_begin + kAttendSegment;
           a.out = nullptr;
-          a.row_bytes = head_bytes;
           a.partial = st.part_at(scratch, t, kvh, seg, nkv, group, hd) + sub * qmax * (hd + 2);
           attend(a);
         }
@@ -230,13 +242,12 @@ void run(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch) {
     if (prefix) transpose_prefix(node, prefix, ith, nth, scratch);
     return;
   }
-  const Tensor &out = *node.t[0], &q = *node.t[1], &kc = *node.t[2], &vc = *node.t[3];
+  const Tensor &out = *node.t[0], &q = *node.t[1], &kc = *node.t[2];
   const int32_t* seq = i32_data(*node.t[4]);
   const int32_t* pos = i32_data(*node.t[5]);
-  const int64_t nh = node.i[0], nkv = node.i[1], hd = node.i[2];
-  const int64_t group = nh / nkv, head_bytes = kv_head_bytes(kc.type, hd);
+  const int64_t nh = node.i[0], nkv = node.i[1], hd = node.i[2], group = nh / nkv;
   const OpsKernels& ops = active_ops();
-  const auto attend = kc.type == DType::Q8_0 ? ops.attend_q8_0 : kc.type == DType::F32 ? ops.attend_f32 : ops.attend_f16;
+  const Attend attend = attend_kernel(ops, kc.type);
   // unit = (block of tokens, KV head, run of <= per query heads): each K/V row is read and decoded
   // once per unit (at pp512 on the Xeon the f16 decode was ~28 % of attention with one token per
   // unit). A block holds up to per / group tokens (one when a token's group is split);
@@ -273,21 +284,10 @@ void run(const OpNode& node, int phase, int ith, int nth, uint8_t* scratch) {
         std::memset(o, 0, (size_t)(nq * hd) * sizeof(float));
         continue;
       }
-      AttendArgs a;
-      a.q = f32_row(q, t) + h0 * hd;
-      a.nq = nq;
+      AttendArgs a = attend_args(node, t, kvh, h0, nq);
       a.tokens = shared ? t1 - t0 : 1;
-      a.q_stride = (size_t)(q.nb[1] / sizeof(float));
       a.out_stride = (size_t)(out.nb[1] / sizeof(float));
-      a.k = kv_row(kc, seq[t], 0) + kvh * head_bytes;
-      a.v = kv_row(vc, seq[t], 0) + kvh * head_bytes;
-      a.k_stride = (size_t)kc.nb[1];
-      a.v_stride = (size_t)vc.nb[1];
-      a.npos = (int64_t)pos[t] + 1;
-      a.hd = hd;
-      a.scale = (float)node.f[0];
       a.out = o;
-      a.row_bytes = head_bytes;
       a.kt = prefix ? st.kt_at(scratch, kvh, 0, hd) : nullptr;
       attend(a);
     }

@@ -101,27 +101,27 @@ void attend(const AttendArgs& a) {
   float m[kAttendMaxQ], l[kAttendMaxQ], s[kAttendMaxQ];
   const int64_t nq = a.nq, hd = a.hd, total = a.tokens * nq;
   for_segments(a, acc, m, l, total, [&](int64_t seg_begin, int64_t seg_end) {
-  for (int64_t p = seg_begin; p < seg_end; p++) {
-    const int64_t first = p < a.npos ? 0 : p - a.npos + 1;  // tokens [first, tokens) attend p
-    Decode(a.k + p * a.k_stride, kv, hd);
-    for (int64_t g = first * nq; g < total; g++) {
-      const float* q = a.q + g / nq * a.q_stride + g % nq * hd;
-      float d = 0.0f;
-      for (int64_t i = 0; i < hd; i++) d += q[i] * kv[i];
-      s[g] = d * a.scale;
-      if (s[g] > m[g]) {  // new running max: rescale what was accumulated so far
-        const float c = std::exp(m[g] - s[g]);
-        for (int64_t i = 0; i < hd; i++) acc[g * hd + i] *= c;
-        l[g] *= c;
-        m[g] = s[g];
+    for (int64_t p = seg_begin; p < seg_end; p++) {
+      const int64_t first = p < a.npos ? 0 : p - a.npos + 1;  // tokens [first, tokens) attend p
+      Decode(a.k + p * a.k_stride, kv, hd);
+      for (int64_t g = first * nq; g < total; g++) {
+        const float* q = a.q + g / nq * a.q_stride + g % nq * hd;
+        float d = 0.0f;
+        for (int64_t i = 0; i < hd; i++) d += q[i] * kv[i];
+        s[g] = d * a.scale;
+        if (s[g] > m[g]) {  // new running max: rescale what was accumulated so far
+          const float c = std::exp(m[g] - s[g]);
+          for (int64_t i = 0; i < hd; i++) acc[g * hd + i] *= c;
+          l[g] *= c;
+          m[g] = s[g];
+        }
+        s[g] = m[g] == -INFINITY ? 0.0f : std::exp(s[g] - m[g]);
+        l[g] += s[g];
       }
-      s[g] = m[g] == -INFINITY ? 0.0f : std::exp(s[g] - m[g]);
-      l[g] += s[g];
+      Decode(a.v + p * a.v_stride, kv, hd);
+      for (int64_t g = first * nq; g < total; g++)
+        for (int64_t i = 0; i < hd; i++) acc[g * hd + i] += s[g] * kv[i];
     }
-    Decode(a.v + p * a.v_stride, kv, hd);
-    for (int64_t g = first * nq; g < total; g++)
-      for (int64_t i = 0; i < hd; i++) acc[g * hd + i] += s[g] * kv[i];
-  }
   });
 }
 
